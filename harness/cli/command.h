@@ -1,0 +1,34 @@
+// A subcommand of rwkvbench: its name, a one-line summary for `--help`, its
+// options, examples, and run(). main.cpp parses, dispatches and maps
+// exceptions to exit codes; commands only do their one job.
+#pragma once
+
+#include <boost/program_options.hpp>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+namespace cli {
+
+namespace po = boost::program_options;
+
+class command {
+public:
+    virtual ~command() = default;
+    virtual std::string_view name() const = 0;
+    virtual std::string_view summary() const = 0;
+    // Lines shown under "Examples:" in `rwkvbench <name> --help`.
+    virtual std::string_view examples() const = 0;
+    virtual void add_options(po::options_description& options) = 0;
+    virtual void add_positional(po::positional_options_description&) {}
+    // Returns the process exit code (harness::exit_code values).
+    virtual int run(const po::variables_map& args) = 0;
+};
+
+// All subcommands, in the order `--help` lists them.
+std::vector<std::unique_ptr<command>> make_commands();
+
+std::unique_ptr<command> make_info_command();
+std::unique_ptr<command> make_selfcheck_command();
+
+}  // namespace cli

@@ -1,0 +1,84 @@
+// `rwkvbench info`: what this build is and what it runs on.
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "command.h"
+#include "harness/build_info.h"
+#include "harness/cpu_features.h"
+#include "kernels/backend.h"
+#include "kernels/cpu_options.h"
+
+namespace cli {
+namespace {
+
+class info_command final : public command {
+public:
+    std::string_view name() const override { return "info"; }
+    std::string_view summary() const override {
+        return "version, build options, BLAS, CPU features and CUDA devices";
+    }
+    std::string_view examples() const override {
+        return "  rwkvbench info\n  rwkvbench info --json --threads 2\n";
+    }
+    void add_options(po::options_description& o) override {
+        o.add_options()("json", "print one JSON object instead of text")(
+            "threads", po::value<int>()->default_value(0), "CPU threads for OpenMP and BLAS (0: all cores)");
+    }
+
+    int run(const po::variables_map& args) override {
+        // Creating the CPU backend applies the thread count to OpenMP and BLAS.
+        auto cpu = kernels::make_cpu_backend(args.at("threads").as<int>());
+        const auto& b = harness::get_build_info();
+        const auto& f = harness::detect_cpu_features();
+        std::string cuda_reason;
+        const bool has_cuda = kernels::cuda_available(&cuda_reason);
+        const auto devices = kernels::cuda_devices();
+        const auto isa = kernels::resolve_cpu_isa(kernels::cpu_isa::auto_detect);
+
+        if (args.count("json")) {
+            nlohmann::json j;
+            j["version"] = b.version;
+            j["git_commit"] = b.git_commit;
+            j["build_type"] = b.build_type;
+            j["compiler"] = b.compiler;
+            j["cuda_compiled"] = b.cuda_enabled;
+            j["cuda_version"] = b.cuda_version;
+            j["cuda_architectures"] = b.cuda_architectures;
+            j["blas"] = kernels::blas_description();
+            j["threads"] = kernels::cpu_thread_count();
+            j["cpu"] = {{"model", f.model_name}, {"logical_cores", f.logical_cores}, {"features", f.summary()},
+                        {"matmul_isa", std::string(kernels::cpu_isa_name(isa))}};
+            nlohmann::json devs = nlohmann::json::array();
+            for (const auto& d : devices)
+                devs.push_back({{"index", d.index}, {"name", d.name}, {"memory_bytes", d.total_memory},
+                                {"compute_capability", std::to_string(d.cc_major) + "." + std::to_string(d.cc_minor)}});
+            j["cuda_devices"] = devs;
+            if (!has_cuda) j["cuda_unavailable_reason"] = cuda_reason;
+            std::cout << j.dump(2) << "\n";
+            return 0;
+        }
+        std::cout << "rwkvbench " << b.version << " (commit " << b.git_commit << ")\n"
+                  << "build:    " << b.build_type << ", " << b.compiler << ", CUDA "
+                  << (b.cuda_enabled ? "on (nvcc " + b.cuda_version + ", archs " + b.cuda_architectures + ")" : "off")
+                  << "\n"
+                  << "BLAS:     " << kernels::blas_description() << "\n"
+                  << "threads:  " << kernels::cpu_thread_count() << "\n"
+                  << "CPU:      " << (f.model_name.empty() ? "unknown" : f.model_name) << ", " << f.logical_cores
+                  << " logical cores\n"
+                  << "features: " << f.summary() << " (matmul path: " << kernels::cpu_isa_name(isa) << ")\n";
+        if (devices.empty()) {
+            std::cout << "CUDA:     " << cuda_reason << "\n";
+        } else {
+            for (const auto& d : devices)
+                std::cout << "CUDA " << d.index << ":   " << d.name << ", " << d.total_memory / (1024 * 1024)
+                          << " MiB, compute capability " << d.cc_major << "." << d.cc_minor << "\n";
+        }
+        return 0;
+    }
+};
+
+}  // namespace
+
+std::unique_ptr<command> make_info_command() { return std::make_unique<info_command>(); }
+
+}  // namespace cli

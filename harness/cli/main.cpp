@@ -1,0 +1,79 @@
+// rwkvbench: parse the subcommand, run it, map errors to exit codes
+// (INTERFACES.md): 0 ok, 1 a gate failed, 2 bad input or usage, 3 internal.
+// Errors are one line on stderr: "rwkvbench: error: <what>".
+#include <exception>
+#include <iostream>
+#include <string>
+
+#include "command.h"
+#include "harness/build_info.h"
+#include "harness/errors.h"
+
+namespace {
+
+void print_usage(const std::vector<std::unique_ptr<cli::command>>& commands, std::ostream& out) {
+    out << "rwkvbench " << harness::get_build_info().version
+        << " - benchmark and evaluation harness for RWKV-4 and transformer baselines\n\n"
+           "Usage: rwkvbench <command> [options]\n       rwkvbench <command> --help\n\nCommands:\n";
+    for (const auto& c : commands) {
+        std::string name(c->name());
+        name.resize(12, ' ');
+        out << "  " << name << c->summary() << "\n";
+    }
+    out << "\nExit codes: 0 ok, 1 a check or gate failed, 2 bad input or usage, 3 internal error.\n";
+}
+
+int run_command(cli::command& c, int argc, char** argv) {
+    namespace po = cli::po;
+    po::options_description options(std::string("Options of rwkvbench ") + std::string(c.name()));
+    options.add_options()("help,h", "show this help");
+    c.add_options(options);
+    po::positional_options_description positional;
+    c.add_positional(positional);
+    po::variables_map args;
+    try {
+        po::store(po::command_line_parser(argc, argv).options(options).positional(positional).run(), args);
+        if (args.count("help")) {
+            std::cout << "rwkvbench " << c.name() << ": " << c.summary() << "\n\n"
+                      << options << "\nExamples:\n"
+                      << c.examples();
+            return 0;
+        }
+        po::notify(args);
+    } catch (const po::error& e) {
+        throw harness::usage_error(std::string(c.name()) + ": " + e.what() + " (see rwkvbench " +
+                                   std::string(c.name()) + " --help)");
+    }
+    return c.run(args);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        auto commands = cli::make_commands();
+        if (argc < 2) {
+            print_usage(commands, std::cerr);
+            return static_cast<int>(harness::exit_code::bad_input);
+        }
+        const std::string first = argv[1];
+        if (first == "--help" || first == "-h" || first == "help") {
+            print_usage(commands, std::cout);
+            return 0;
+        }
+        if (first == "--version") {
+            const auto& b = harness::get_build_info();
+            std::cout << "rwkvbench " << b.version << " (" << b.git_commit << ")\n";
+            return 0;
+        }
+        for (auto& c : commands)
+            if (c->name() == first) return run_command(*c, argc - 1, argv + 1);
+        throw harness::usage_error("unknown command '" + first + "' (see rwkvbench --help)");
+    } catch (const harness::error& e) {
+        std::cerr << "rwkvbench: error: " << e.what() << "\n";
+        return static_cast<int>(e.code());
+    } catch (const std::exception& e) {
+        std::cerr << "rwkvbench: internal error: " << e.what() << "\n";
+        return static_cast<int>(harness::exit_code::internal);
+    }
+}

@@ -1,0 +1,20 @@
+// Facts about this build, fixed when it was compiled.
+#pragma once
+
+#include <string>
+
+namespace harness {
+
+struct build_info {
+    std::string version;      // project version, e.g. "0.1.0"
+    std::string git_commit;   // short hash, "+dirty" when the tree had changes; "unknown" outside git
+    std::string build_type;   // CMAKE_BUILD_TYPE
+    std::string compiler;     // "GNU 12.2.0"
+    bool cuda_enabled = false;
+    std::string cuda_version;        // nvcc's version when CUDA is compiled in
+    std::string cuda_architectures;  // CMAKE_CUDA_ARCHITECTURES
+};
+
+const build_info& get_build_info();
+
+}  // namespace harness

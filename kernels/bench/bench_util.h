@@ -1,0 +1,47 @@
+// Helpers shared by the kernel benchmarks: a backend per name, device
+// buffers filled with random data, and timing that uses CUDA events on the
+// GPU and the steady clock on the CPU.
+#pragma once
+
+#include <benchmark/benchmark.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernels/backend.h"
+
+namespace bench {
+
+// "cpu" (auto ISA, threads from RWKVBENCH_BENCH_THREADS or all cores),
+// "cpu/scalar", "cpu/avx2", "cpu/avx512", "cpu/avx512_bf16", "cuda".
+// Returns nullptr with `why` set when this machine cannot run it.
+std::unique_ptr<kernels::backend> make(const std::string& name, std::string* why);
+
+// Threads used by CPU benchmarks (RWKVBENCH_BENCH_THREADS, default all cores).
+int bench_threads();
+
+// A tensor on a backend, filled with uniform values in [-1, 1) of `type`.
+class device_tensor {
+public:
+    device_tensor(kernels::backend& b, kernels::dtype type, std::initializer_list<std::int64_t> shape,
+                  float lo = -1.0f, float hi = 1.0f);
+    ~device_tensor();
+    device_tensor(const device_tensor&) = delete;
+    device_tensor& operator=(const device_tensor&) = delete;
+    const kernels::tensor_view& view() const { return view_; }
+
+private:
+    kernels::backend& owner_;
+    kernels::tensor_view view_;
+};
+
+// Runs the benchmark loop: `work` once untimed (warm-up and a first check it
+// runs), then timed per iteration, manual time (CUDA events on GPU).
+void run_timed(benchmark::State& state, kernels::backend& b, const std::function<void()>& work);
+
+// Evicts the caches between iterations where a benchmark asks for cold data.
+void flush_cpu_caches();
+
+}  // namespace bench

@@ -1,0 +1,45 @@
+// The numerically stable WKV-4 recurrence, shared by every backend.
+//
+// Per channel the state is (aa, bb, pp): aa/bb are the numerator/denominator
+// of the weighted average of past values, both scaled by exp(-pp) so that no
+// exponent overflows. `w` is the per-channel decay already transformed to
+// -exp(time_decay) (as ChatRWKV's model.py does at load time), `u` is
+// time_first. The output for a token uses the OLD state plus the current
+// token with bonus u; then the state absorbs the token with decay w. This is
+// exactly the order of ChatRWKV's RNN mode and of the official CUDA kernel.
+#pragma once
+
+#include <math.h>
+
+#include "hd.h"
+
+namespace kernels {
+
+struct wkv_triplet {
+    float aa, bb, pp;
+};
+
+// The initial state: nothing seen; pp is a large negative exponent (model.py
+// and rwkv.cpp use -1e30).
+inline constexpr float wkv_initial_pp = -1e30f;
+
+// wkv_t = (e^{pp} aa + e^{u+k} v) / (e^{pp} bb + e^{u+k}), evaluated at the common
+// exponent max(pp, u+k).
+KERNELS_HD float wkv_output(wkv_triplet s, float u, float k, float v) {
+    const float ww = u + k;
+    const float p = fmaxf(s.pp, ww);
+    const float e1 = expf(s.pp - p);
+    const float e2 = expf(ww - p);
+    return (e1 * s.aa + e2 * v) / (e1 * s.bb + e2);
+}
+
+// Decay the state by e^{w} and add the token with weight e^{k}.
+KERNELS_HD wkv_triplet wkv_update(wkv_triplet s, float w, float k, float v) {
+    const float ww = w + s.pp;
+    const float p = fmaxf(ww, k);
+    const float e1 = expf(ww - p);
+    const float e2 = expf(k - p);
+    return {e1 * s.aa + e2 * v, e1 * s.bb + e2, p};
+}
+
+}  // namespace kernels

@@ -1,0 +1,80 @@
+// The CPU backend: OpenBLAS for f32 matrix products, our own OpenMP loops for
+// the rest, SIMD paths for f16/bf16 weights picked at run time. One thread
+// pool: our loops and the OpenMP build of OpenBLAS share OpenMP's threads, and
+// a BLAS call made inside one of our parallel regions runs on one thread.
+#pragma once
+
+#include "kernels/backend.h"
+#include "kernels/cpu_options.h"
+
+namespace kernels::cpu {
+
+// Row-dot kernels for f16/bf16 weights: out[t, n] = x[t, :] . w[n, :] for the
+// rows n0..n1 and up to `small_batch_max` tokens, reading each weight row once.
+struct half_gemv_args {
+    const float* x;             // [T, K]
+    const std::uint16_t* w;     // [N, K] f16 or bf16 bits
+    float* out;                 // [T, N]
+    std::int64_t n_tokens, n_in, n_out;
+    std::int64_t row_begin, row_end;
+    bool is_bf16;
+};
+inline constexpr std::int64_t small_batch_max = 4;
+
+void half_gemv_scalar(const half_gemv_args& a);
+void half_gemv_avx2(const half_gemv_args& a);
+void half_gemv_avx512(const half_gemv_args& a);
+// AVX-512 BF16 (vdpbf16ps): bf16 weights only. x is split into three bf16
+// terms (x = hi + mid + lo up to 2^-24 relative) so activations keep float
+// precision while the products run on the native bf16 dot instruction.
+void half_gemv_avx512_bf16(const half_gemv_args& a);
+
+class cpu_backend final : public backend {
+public:
+    explicit cpu_backend(const cpu_options& options);
+
+    std::string_view name() const override { return "cpu"; }
+    device_kind device() const override { return device_kind::cpu; }
+    bool supports(const op_desc& desc) const override;
+    int n_threads() const { return n_threads_; }
+    cpu_isa isa() const { return isa_; }
+
+    void* alloc(std::size_t bytes) override;
+    void free(void* p) override;
+    void upload(void* dst, const void* host_src, std::size_t bytes) override;
+    void download(void* host_dst, const void* src, std::size_t bytes) override;
+    void fill_bytes(void* dst, unsigned char value, std::size_t bytes) override;
+    void synchronize() override {}
+
+    void embedding(const tensor_view& table, const tensor_view& ids, const tensor_view& out) override;
+    void layernorm(const tensor_view& x, const tensor_view& weight, const tensor_view& bias, float eps,
+                   const tensor_view& out) override;
+    void matmul(const tensor_view& x, const tensor_view& w, const tensor_view& bias,
+                const tensor_view& out) override;
+    void token_shift(const tensor_view& x, const tensor_view& x_prev, const tensor_view& mix,
+                     const tensor_view& out) override;
+    void wkv_step(const tensor_view& w, const tensor_view& u, const tensor_view& k, const tensor_view& v,
+                  const tensor_view& state, const tensor_view& out) override;
+    void wkv_sequence(const tensor_view& w, const tensor_view& u, const tensor_view& k, const tensor_view& v,
+                      const tensor_view& state, const tensor_view& out) override;
+    void unary(op_kind kind, const tensor_view& x, const tensor_view& out) override;
+    void binary(op_kind kind, const tensor_view& a, const tensor_view& b, const tensor_view& out) override;
+    void row_softmax(op_kind kind, const tensor_view& x, const tensor_view& out) override;
+    void argmax(const tensor_view& x, const tensor_view& out) override;
+    void rotary(const tensor_view& x, const rotary_params& p, const tensor_view& out) override;
+    void attention(const tensor_view& q, const tensor_view& k_cache, const tensor_view& v_cache,
+                   const attention_params& p, const tensor_view& out) override;
+
+private:
+    void check_on_cpu(const tensor_view& t) const;
+    void half_matmul(const tensor_view& x, const tensor_view& w, const tensor_view& out);
+    void attention_naive(const tensor_view& q, const tensor_view& k_cache, const tensor_view& v_cache,
+                         const attention_params& p, const tensor_view& out);
+    void attention_fused(const tensor_view& q, const tensor_view& k_cache, const tensor_view& v_cache,
+                         const attention_params& p, const tensor_view& out);
+
+    int n_threads_;
+    cpu_isa isa_;
+};
+
+}  // namespace kernels::cpu

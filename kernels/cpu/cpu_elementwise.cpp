@@ -1,0 +1,221 @@
+// CPU backend: the per-row and per-element ops. Loops are parallel over rows
+// (or elements) when there is enough work to pay for waking the other thread;
+// the per-element math comes from kernels/common, shared with CUDA. Hot
+// loops are compiled for AVX-512, AVX2 and plain x86-64 (target_clones) and
+// the loader picks one at run time.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "../common/activation_math.h"
+#include "../common/half_math.h"
+#include "../common/rotary_math.h"
+#include "../common/wkv_math.h"
+#include "cpu_backend.h"
+#include "harness/errors.h"
+
+#define KERNELS_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+
+namespace kernels::cpu {
+namespace {
+
+// Below this many elements a parallel region costs more than it saves.
+constexpr std::int64_t parallel_threshold = 1 << 15;
+
+KERNELS_CLONES void layernorm_row(const float* x, const float* weight, const float* bias, float eps,
+                                  std::int64_t n, float* out) {
+    // Two passes in float with a float sum per row, as torch's CPU kernel:
+    // the mean first, then the centred variance (no cancellation).
+    float sum = 0;
+    for (std::int64_t i = 0; i < n; ++i) sum += x[i];
+    const float mean = sum / static_cast<float>(n);
+    float sq = 0;
+    for (std::int64_t i = 0; i < n; ++i) sq += (x[i] - mean) * (x[i] - mean);
+    const float inv_std = 1.0f / std::sqrt(sq / static_cast<float>(n) + eps);
+    for (std::int64_t i = 0; i < n; ++i) out[i] = (x[i] - mean) * inv_std * weight[i] + bias[i];
+}
+
+KERNELS_CLONES void softmax_row(const float* x, std::int64_t n, bool log_form, float* out) {
+    float max = -std::numeric_limits<float>::infinity();
+    for (std::int64_t i = 0; i < n; ++i) max = std::max(max, x[i]);
+    // Sum in double: the vocabulary rows are 50k long and the log of the sum
+    // is what perplexity is made of.
+    double sum = 0;
+    for (std::int64_t i = 0; i < n; ++i) sum += std::exp(static_cast<double>(x[i] - max));
+    if (log_form) {
+        const float log_sum = static_cast<float>(std::log(sum));
+        for (std::int64_t i = 0; i < n; ++i) out[i] = x[i] - max - log_sum;
+    } else {
+        const float inv = static_cast<float>(1.0 / sum);
+        for (std::int64_t i = 0; i < n; ++i) out[i] = std::exp(x[i] - max) * inv;
+    }
+}
+
+template <class F>
+KERNELS_CLONES void map_unary(const float* x, float* out, std::int64_t n, F f) {
+    for (std::int64_t i = 0; i < n; ++i) out[i] = f(x[i]);
+}
+
+}  // namespace
+
+void cpu_backend::embedding(const tensor_view& table, const tensor_view& ids, const tensor_view& out) {
+    check_embedding(table, ids, out);
+    check_on_cpu(table), check_on_cpu(ids), check_on_cpu(out);
+    const std::int64_t n_tokens = ids.shape[0], n_embd = table.shape[1], n_vocab = table.shape[0];
+    const std::int32_t* id = ids.as<const std::int32_t>();
+    for (std::int64_t t = 0; t < n_tokens; ++t)
+        if (id[t] < 0 || id[t] >= n_vocab)
+            throw harness::unsupported_error("embedding: token id " + std::to_string(id[t]) + " at position " +
+                                             std::to_string(t) + " is outside the vocabulary of " +
+                                             std::to_string(n_vocab));
+#pragma omp parallel for num_threads(n_threads_) if (n_tokens * n_embd > parallel_threshold)
+    for (std::int64_t t = 0; t < n_tokens; ++t) {
+        float* dst = out.as<float>() + t * n_embd;
+        const std::int64_t row = id[t] * n_embd;
+        if (table.type == dtype::f32) {
+            std::copy_n(table.as<const float>() + row, n_embd, dst);
+        } else {
+            const std::uint16_t* src = table.as<const std::uint16_t>() + row;
+            for (std::int64_t c = 0; c < n_embd; ++c)
+                dst[c] = table.type == dtype::f16 ? f16_to_f32(src[c]) : bf16_to_f32(src[c]);
+        }
+    }
+}
+
+void cpu_backend::layernorm(const tensor_view& x, const tensor_view& weight, const tensor_view& bias, float eps,
+                            const tensor_view& out) {
+    check_layernorm(x, weight, bias, out);
+    const std::int64_t n = x.dim_from_end(0), rows = x.rows();
+#pragma omp parallel for num_threads(n_threads_) if (rows * n > parallel_threshold)
+    for (std::int64_t r = 0; r < rows; ++r)
+        layernorm_row(x.as<const float>() + r * n, weight.as<const float>(), bias.as<const float>(), eps, n,
+                      out.as<float>() + r * n);
+}
+
+void cpu_backend::token_shift(const tensor_view& x, const tensor_view& x_prev, const tensor_view& mix,
+                              const tensor_view& out) {
+    check_token_shift(x, x_prev, mix, out);
+    const std::int64_t n_tokens = x.shape[0], n_embd = x.shape[1];
+    const float* m = mix.as<const float>();
+#pragma omp parallel for num_threads(n_threads_) if (n_tokens * n_embd > parallel_threshold)
+    for (std::int64_t t = 0; t < n_tokens; ++t) {
+        const float* cur = x.as<const float>() + t * n_embd;
+        const float* prev = t == 0 ? x_prev.as<const float>() : cur - n_embd;
+        float* dst = out.as<float>() + t * n_embd;
+        for (std::int64_t c = 0; c < n_embd; ++c) dst[c] = cur[c] * m[c] + prev[c] * (1.0f - m[c]);
+    }
+}
+
+void cpu_backend::wkv_step(const tensor_view& w, const tensor_view& u, const tensor_view& k, const tensor_view& v,
+                           const tensor_view& state, const tensor_view& out) {
+    check_wkv(w, u, k, v, state, out);
+    if (k.rows() != 1) throw harness::unsupported_error("wkv_step: expected one token, got " + k.describe());
+    wkv_sequence(w, u, k, v, state, out);
+}
+
+// Parallel over channels, sequential over time within a channel: the scan.
+void cpu_backend::wkv_sequence(const tensor_view& w, const tensor_view& u, const tensor_view& k,
+                               const tensor_view& v, const tensor_view& state, const tensor_view& out) {
+    check_wkv(w, u, k, v, state, out);
+    const std::int64_t n_embd = k.dim_from_end(0), n_tokens = k.rows();
+    float* aa = state.as<float>();
+    float* bb = aa + n_embd;
+    float* pp = bb + n_embd;
+    const float* kp = k.as<const float>();
+    const float* vp = v.as<const float>();
+    float* op = out.as<float>();
+#pragma omp parallel for num_threads(n_threads_) if (n_tokens * n_embd > parallel_threshold)
+    for (std::int64_t c = 0; c < n_embd; ++c) {
+        wkv_triplet s{aa[c], bb[c], pp[c]};
+        const float wc = w.as<const float>()[c], uc = u.as<const float>()[c];
+        for (std::int64_t t = 0; t < n_tokens; ++t) {
+            const std::int64_t i = t * n_embd + c;
+            op[i] = wkv_output(s, uc, kp[i], vp[i]);
+            s = wkv_update(s, wc, kp[i], vp[i]);
+        }
+        aa[c] = s.aa, bb[c] = s.bb, pp[c] = s.pp;
+    }
+}
+
+void cpu_backend::unary(op_kind kind, const tensor_view& x, const tensor_view& out) {
+    check_unary(kind, x, out);
+    const std::int64_t n = x.numel();
+    const float* src = x.as<const float>();
+    float* dst = out.as<float>();
+    // Chunks keep each parallel piece vectorisable.
+    const std::int64_t chunk = 4096, n_chunks = (n + chunk - 1) / chunk;
+#pragma omp parallel for num_threads(n_threads_) if (n > parallel_threshold)
+    for (std::int64_t ci = 0; ci < n_chunks; ++ci) {
+        const std::int64_t b = ci * chunk, len = std::min(chunk, n - b);
+        switch (kind) {
+            case op_kind::sigmoid: map_unary(src + b, dst + b, len, [](float v) { return sigmoid_f(v); }); break;
+            case op_kind::squared_relu:
+                map_unary(src + b, dst + b, len, [](float v) { return squared_relu_f(v); });
+                break;
+            case op_kind::gelu_erf: map_unary(src + b, dst + b, len, [](float v) { return gelu_erf_f(v); }); break;
+            case op_kind::gelu_tanh: map_unary(src + b, dst + b, len, [](float v) { return gelu_tanh_f(v); }); break;
+            default: break;
+        }
+    }
+}
+
+void cpu_backend::binary(op_kind kind, const tensor_view& a, const tensor_view& b, const tensor_view& out) {
+    check_binary(kind, a, b, out);
+    const std::int64_t n = a.numel(), nb = b.numel(), rows = n / nb;
+    const float* pa = a.as<const float>();
+    const float* pb = b.as<const float>();
+    float* po = out.as<float>();
+    // b is either a's shape (rows == 1) or one row repeated over a's rows.
+#pragma omp parallel for num_threads(n_threads_) if (n > parallel_threshold)
+    for (std::int64_t r = 0; r < rows; ++r) {
+        const float* ar = pa + r * nb;
+        float* o = po + r * nb;
+        if (kind == op_kind::add)
+            for (std::int64_t i = 0; i < nb; ++i) o[i] = ar[i] + pb[i];
+        else
+            for (std::int64_t i = 0; i < nb; ++i) o[i] = ar[i] * pb[i];
+    }
+}
+
+void cpu_backend::row_softmax(op_kind kind, const tensor_view& x, const tensor_view& out) {
+    check_row_softmax(kind, x, out);
+    const std::int64_t n = x.dim_from_end(0), rows = x.rows();
+#pragma omp parallel for num_threads(n_threads_) if (rows > 1 && rows * n > parallel_threshold)
+    for (std::int64_t r = 0; r < rows; ++r)
+        softmax_row(x.as<const float>() + r * n, n, kind == op_kind::log_softmax, out.as<float>() + r * n);
+}
+
+void cpu_backend::argmax(const tensor_view& x, const tensor_view& out) {
+    check_argmax(x, out);
+    const std::int64_t n = x.dim_from_end(0), rows = x.rows();
+#pragma omp parallel for num_threads(n_threads_) if (rows > 1 && rows * n > parallel_threshold)
+    for (std::int64_t r = 0; r < rows; ++r) {
+        const float* row = x.as<const float>() + r * n;
+        out.as<std::int32_t>()[r] = static_cast<std::int32_t>(std::max_element(row, row + n) - row);
+    }
+}
+
+void cpu_backend::rotary(const tensor_view& x, const rotary_params& p, const tensor_view& out) {
+    check_rotary(x, p, out);
+    const std::int64_t n_tokens = x.shape[0], n_heads = x.shape[1], head_dim = x.shape[2];
+    const int half = p.n_rot / 2;
+#pragma omp parallel for num_threads(n_threads_) if (n_tokens * n_heads * head_dim > parallel_threshold)
+    for (std::int64_t t = 0; t < n_tokens; ++t) {
+        // One table of angles per position, shared by the heads.
+        std::vector<float> angle(half);
+        for (int i = 0; i < half; ++i) angle[i] = rotary_angle(static_cast<int>(p.pos0 + t), i, p.n_rot, p.base);
+        for (std::int64_t h = 0; h < n_heads; ++h) {
+            const float* src = x.as<const float>() + (t * n_heads + h) * head_dim;
+            float* dst = out.as<float>() + (t * n_heads + h) * head_dim;
+            for (int i = 0; i < half; ++i) {
+                float y1, y2;
+                rotary_rotate(src[i], src[i + half], angle[i], &y1, &y2);
+                dst[i] = y1, dst[i + half] = y2;
+            }
+            if (dst != src) std::copy(src + p.n_rot, src + head_dim, dst + p.n_rot);
+        }
+    }
+}
+
+}  // namespace kernels::cpu

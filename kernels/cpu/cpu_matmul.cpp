@@ -1,0 +1,107 @@
+// CPU matmul: out[T, N] = x[T, K] . w[N, K]^T (+ bias).
+//
+// Paths:
+//  * f32 weights: OpenBLAS sgemv (T = 1) or sgemm, threaded by OpenBLAS.
+//  * f16/bf16 weights, T <= small_batch_max (decode): our row-dot kernels,
+//    which decode each weight row in registers and read it once for all T
+//    tokens; the choice of SIMD path is the backend's ISA.
+//  * f16/bf16 weights, larger T (prefill): each thread converts a block of
+//    weight rows to f32 in its own buffer (L2-sized) and runs a one-thread
+//    sgemm on it; the weights are never expanded whole in memory.
+#include <cblas.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "../common/half_math.h"
+#include "cpu_backend.h"
+#include "harness/errors.h"
+
+namespace kernels::cpu {
+namespace {
+
+// Rows of converted weights per block: 64 rows of K = 4096 floats are 1 MiB.
+std::int64_t rows_per_block(std::int64_t n_in) {
+    return std::clamp<std::int64_t>((1 << 18) / std::max<std::int64_t>(n_in, 1), 16, 256);
+}
+
+void add_bias(const tensor_view& bias, const tensor_view& out, int n_threads) {
+    if (bias.empty()) return;
+    const std::int64_t n_tokens = out.shape[0], n_out = out.shape[1];
+    const float* b = bias.as<const float>();
+#pragma omp parallel for num_threads(n_threads) if (n_tokens * n_out > (1 << 15))
+    for (std::int64_t t = 0; t < n_tokens; ++t) {
+        float* row = out.as<float>() + t * n_out;
+        for (std::int64_t n = 0; n < n_out; ++n) row[n] += b[n];
+    }
+}
+
+}  // namespace
+
+void cpu_backend::matmul(const tensor_view& x, const tensor_view& w, const tensor_view& bias,
+                         const tensor_view& out) {
+    check_matmul(x, w, bias, out);
+    check_on_cpu(x), check_on_cpu(w), check_on_cpu(bias), check_on_cpu(out);
+    if (!supports({op_kind::matmul, w.type}))
+        throw harness::unsupported_error("matmul: the " + std::string(cpu_isa_name(isa_)) +
+                                         " path does not take " + std::string(dtype_name(w.type)) + " weights");
+    const auto n_tokens = static_cast<int>(x.shape[0]), n_in = static_cast<int>(x.shape[1]),
+               n_out = static_cast<int>(w.shape[0]);
+    if (w.type == dtype::f32) {
+        if (n_tokens == 1)
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, n_out, n_in, 1.0f, w.as<const float>(), n_in,
+                        x.as<const float>(), 1, 0.0f, out.as<float>(), 1);
+        else
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n_tokens, n_out, n_in, 1.0f, x.as<const float>(),
+                        n_in, w.as<const float>(), n_in, 0.0f, out.as<float>(), n_out);
+    } else {
+        half_matmul(x, w, out);
+    }
+    add_bias(bias, out, n_threads_);
+}
+
+void cpu_backend::half_matmul(const tensor_view& x, const tensor_view& w, const tensor_view& out) {
+    const std::int64_t n_tokens = x.shape[0], n_in = x.shape[1], n_out = w.shape[0];
+    const bool is_bf16 = w.type == dtype::bf16;
+    const std::uint16_t* wp = w.as<const std::uint16_t>();
+    if (n_tokens <= small_batch_max) {
+        void (*gemv)(const half_gemv_args&) = half_gemv_scalar;
+        if (isa_ == cpu_isa::avx2) gemv = half_gemv_avx2;
+        if (isa_ == cpu_isa::avx512) gemv = half_gemv_avx512;
+        if (isa_ == cpu_isa::avx512_bf16) gemv = half_gemv_avx512_bf16;
+        // Static split into contiguous row ranges, a multiple of 16 rows each.
+        const std::int64_t per_thread = (n_out + n_threads_ - 1) / n_threads_;
+        const std::int64_t step = (per_thread + 15) / 16 * 16;
+        const std::int64_t n_parts = (n_out + step - 1) / step;
+#pragma omp parallel for num_threads(n_threads_) schedule(static, 1) if (n_parts > 1 && n_out * n_in > (1 << 16))
+        for (std::int64_t part = 0; part < n_parts; ++part) {
+            half_gemv_args a{x.as<const float>(), wp, out.as<float>(), n_tokens, n_in, n_out,
+                             part * step, std::min(n_out, (part + 1) * step), is_bf16};
+            gemv(a);
+        }
+        return;
+    }
+    const std::int64_t block = rows_per_block(n_in);
+    const std::int64_t n_blocks = (n_out + block - 1) / block;
+#pragma omp parallel num_threads(n_threads_)
+    {
+        std::vector<float> converted(static_cast<std::size_t>(block * n_in));
+#pragma omp for schedule(dynamic, 1)
+        for (std::int64_t b = 0; b < n_blocks; ++b) {
+            const std::int64_t row0 = b * block, rows = std::min(block, n_out - row0);
+            const std::uint16_t* src = wp + row0 * n_in;
+            const std::int64_t count = rows * n_in;
+            if (is_bf16)
+                for (std::int64_t i = 0; i < count; ++i) converted[i] = bf16_to_f32(src[i]);
+            else
+                for (std::int64_t i = 0; i < count; ++i) converted[i] = f16_to_f32(src[i]);
+            // Inside our parallel region OpenBLAS runs this on the calling thread.
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n_tokens), static_cast<int>(rows),
+                        static_cast<int>(n_in), 1.0f, x.as<const float>(), static_cast<int>(n_in), converted.data(),
+                        static_cast<int>(n_in), 0.0f, out.as<float>() + row0, static_cast<int>(n_out));
+        }
+    }
+}
+
+}  // namespace kernels::cpu

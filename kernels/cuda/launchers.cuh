@@ -1,0 +1,54 @@
+// Launchers of the CUDA kernels: one declaration per kernel family, callable
+// from host C++ (cuda_backend.cpp). Each checks its grid, launches on
+// `stream` and checks cudaGetLastError(). Pointers are device pointers.
+// Weight pointers carry their dtype as kernels::dtype.
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include <cstdint>
+
+#include "kernels/dtype.h"
+#include "kernels/ops.h"
+
+namespace kernels::cuda {
+
+// elementwise.cu
+void embedding_forward(const void* table, dtype table_type, const std::int32_t* ids, std::int64_t n_tokens,
+                       std::int64_t n_vocab, std::int64_t n_embd, float* out, cudaStream_t stream);
+void token_shift_forward(const float* x, const float* x_prev, const float* mix, std::int64_t n_tokens,
+                         std::int64_t n_embd, float* out, cudaStream_t stream);
+void unary_forward(op_kind kind, const float* x, std::int64_t n, float* out, cudaStream_t stream);
+void binary_forward(op_kind kind, const float* a, const float* b, std::int64_t n, std::int64_t nb, float* out,
+                    cudaStream_t stream);
+void rotary_forward(const float* x, std::int64_t n_tokens, std::int64_t n_heads, std::int64_t head_dim,
+                    const rotary_params& p, float* out, cudaStream_t stream);
+void convert_to_f32(const void* src, dtype src_type, std::int64_t n, float* dst, cudaStream_t stream);
+void add_row_bias(float* out, const float* bias, std::int64_t rows, std::int64_t n, cudaStream_t stream);
+
+// rows.cu: one block per row
+void layernorm_forward(const float* x, const float* weight, const float* bias, float eps, std::int64_t rows,
+                       std::int64_t n, float* out, cudaStream_t stream);
+void softmax_forward(const float* x, std::int64_t rows, std::int64_t n, bool log_form, float* out,
+                     cudaStream_t stream);
+void argmax_forward(const float* x, std::int64_t rows, std::int64_t n, std::int32_t* out, cudaStream_t stream);
+// Row r = h * T + t of `scores` [H, T, n_keys]: scale, mask keys after n_past + t, softmax.
+void masked_softmax_forward(float* scores, std::int64_t n_heads, std::int64_t n_tokens, std::int64_t n_keys,
+                            std::int64_t n_past, float scale, cudaStream_t stream);
+
+// wkv.cu: one thread per channel, scanning T tokens; state [3, C] in place.
+void wkv_forward(const float* w, const float* u, const float* k, const float* v, std::int64_t n_tokens,
+                 std::int64_t n_embd, float* state, float* out, cudaStream_t stream);
+
+// half_gemv.cu: out[T, N] = x[T, K] . w[N, K]^T for small T, f16/bf16 weights.
+void half_gemv_forward(const float* x, const std::uint16_t* w, bool is_bf16, std::int64_t n_tokens,
+                       std::int64_t n_in, std::int64_t n_out, float* out, cudaStream_t stream);
+inline constexpr std::int64_t half_gemv_max_tokens = 4;
+
+// attention.cu: the streaming (online softmax) variant; one warp per (t, h).
+void attention_fused_forward(const float* q, const float* k_cache, const float* v_cache, std::int64_t n_tokens,
+                             std::int64_t n_heads, std::int64_t head_dim, std::int64_t capacity,
+                             std::int64_t n_past, float scale, float* out, cudaStream_t stream);
+inline constexpr std::int64_t attention_fused_max_head_dim = 256;
+
+}  // namespace kernels::cuda

@@ -1,0 +1,95 @@
+// A backend owns device memory and runs ops. The CPU backend is always
+// present; the CUDA backend exists when CUDA was compiled in and a device is
+// usable. Ask supports() before running an op: "not supported" is an answer.
+//
+// All tensors passed to a backend live on its device. Ops are asynchronous on
+// CUDA (one stream per backend); download() and synchronize() wait.
+// Errors: a shape/dtype the op does not accept throws
+// harness::unsupported_error; a device failure throws harness::backend_error.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kernels/ops.h"
+#include "kernels/tensor.h"
+
+namespace kernels {
+
+class backend {
+public:
+    virtual ~backend() = default;
+
+    virtual std::string_view name() const = 0;  // "cpu", "cuda"
+    virtual device_kind device() const = 0;
+    virtual bool supports(const op_desc& desc) const = 0;
+
+    // Memory on this backend's device.
+    virtual void* alloc(std::size_t bytes) = 0;
+    virtual void free(void* p) = 0;
+    virtual void upload(void* dst, const void* host_src, std::size_t bytes) = 0;
+    virtual void download(void* host_dst, const void* src, std::size_t bytes) = 0;
+    virtual void fill_bytes(void* dst, unsigned char value, std::size_t bytes) = 0;
+    virtual void synchronize() = 0;
+
+    // --- ops (see op_kind for the definitions and ops.h for the shapes) ---
+    virtual void embedding(const tensor_view& table, const tensor_view& ids, const tensor_view& out) = 0;
+    virtual void layernorm(const tensor_view& x, const tensor_view& weight, const tensor_view& bias,
+                           float eps, const tensor_view& out) = 0;
+    // `bias` may be an empty view.
+    virtual void matmul(const tensor_view& x, const tensor_view& w, const tensor_view& bias,
+                        const tensor_view& out) = 0;
+    virtual void token_shift(const tensor_view& x, const tensor_view& x_prev, const tensor_view& mix,
+                             const tensor_view& out) = 0;
+    // k, v, out: [C] for the step, [T, C] for the sequence; state [3, C].
+    virtual void wkv_step(const tensor_view& w, const tensor_view& u, const tensor_view& k,
+                          const tensor_view& v, const tensor_view& state, const tensor_view& out) = 0;
+    virtual void wkv_sequence(const tensor_view& w, const tensor_view& u, const tensor_view& k,
+                              const tensor_view& v, const tensor_view& state,
+                              const tensor_view& out) = 0;
+    // sigmoid, squared_relu, gelu_erf, gelu_tanh; out may alias x.
+    virtual void unary(op_kind kind, const tensor_view& x, const tensor_view& out) = 0;
+    // add, mul; out may alias a.
+    virtual void binary(op_kind kind, const tensor_view& a, const tensor_view& b,
+                        const tensor_view& out) = 0;
+    // softmax, log_softmax over the last dim; out may alias x.
+    virtual void row_softmax(op_kind kind, const tensor_view& x, const tensor_view& out) = 0;
+    virtual void argmax(const tensor_view& x, const tensor_view& out) = 0;
+    // x, out: [T, H, D]; out may alias x.
+    virtual void rotary(const tensor_view& x, const rotary_params& p, const tensor_view& out) = 0;
+    virtual void attention(const tensor_view& q, const tensor_view& k_cache,
+                           const tensor_view& v_cache, const attention_params& p,
+                           const tensor_view& out) = 0;
+};
+
+// The CPU backend. n_threads <= 0 means "all cores"; the count is shared by
+// our OpenMP loops and OpenBLAS (one pool).
+std::unique_ptr<backend> make_cpu_backend(int n_threads = 0);
+
+// Whether this build has CUDA and a usable device; `reason` says why not
+// ("CUDA not compiled in", "insufficient driver", "no CUDA device").
+bool cuda_available(std::string* reason = nullptr);
+
+struct cuda_device_info {
+    int index = 0;
+    std::string name;
+    std::size_t total_memory = 0;
+    int cc_major = 0, cc_minor = 0;
+};
+// Empty when cuda_available() is false.
+std::vector<cuda_device_info> cuda_devices();
+
+// Throws harness::unsupported_error (with the reason) when CUDA is unusable.
+std::unique_ptr<backend> make_cuda_backend(int device_index = 0);
+
+// By device name; "cpu" or "cuda".
+std::unique_ptr<backend> make_backend(std::string_view device, int n_threads = 0);
+
+// Facts for `rwkvbench info`: the BLAS library and its thread count.
+std::string blas_description();
+int cpu_thread_count();
+
+}  // namespace kernels

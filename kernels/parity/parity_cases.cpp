@@ -1,0 +1,360 @@
+// The table of op parity cases. Sizes are small and odd on purpose (T = 1,
+// primes, non-multiples of the SIMD widths) plus a few of the real model
+// shapes; inputs are uniform with a fixed seed per case.
+#include <cmath>
+#include <cstring>
+#include <random>
+
+#include "../common/half_math.h"
+#include "../common/wkv_math.h"
+#include "kernels/parity.h"
+
+namespace kernels::parity {
+namespace {
+
+using shape_t = std::vector<std::int64_t>;
+
+class case_builder {
+public:
+    explicit case_builder(std::uint32_t seed) : rng_(seed) {}
+
+    // Uniform values in [lo, hi), stored as `type` (f16/bf16 are rounded).
+    host_tensor uniform(shape_t shape, float lo = -1.0f, float hi = 1.0f, dtype type = dtype::f32) {
+        host_tensor t{type, std::move(shape), {}};
+        t.bytes.resize(static_cast<std::size_t>(t.numel()) * dtype_size(type));
+        std::uniform_real_distribution<float> dist(lo, hi);
+        for (std::int64_t i = 0; i < t.numel(); ++i) store(t, i, dist(rng_));
+        return t;
+    }
+
+    // Output tensors start as NaN so that an element the op forgets is caught.
+    static host_tensor poisoned(shape_t shape) {
+        host_tensor t{dtype::f32, std::move(shape), {}};
+        t.bytes.resize(static_cast<std::size_t>(t.numel()) * 4);
+        for (std::int64_t i = 0; i < t.numel(); ++i) store(t, i, NAN);
+        return t;
+    }
+
+    static host_tensor i32(shape_t shape, const std::vector<std::int32_t>& values) {
+        host_tensor t{dtype::i32, std::move(shape), {}};
+        t.bytes.resize(values.size() * 4);
+        std::memcpy(t.bytes.data(), values.data(), t.bytes.size());
+        return t;
+    }
+
+    std::vector<std::int32_t> random_ids(std::int64_t n, std::int32_t n_vocab) {
+        std::uniform_int_distribution<std::int32_t> dist(0, n_vocab - 1);
+        std::vector<std::int32_t> ids(static_cast<std::size_t>(n));
+        for (auto& id : ids) id = dist(rng_);
+        return ids;
+    }
+
+private:
+    static void store(host_tensor& t, std::int64_t i, float v) {
+        if (t.type == dtype::f32) {
+            std::memcpy(t.bytes.data() + 4 * i, &v, 4);
+        } else {
+            const std::uint16_t h = t.type == dtype::f16 ? f32_to_f16(v) : f32_to_bf16(v);
+            std::memcpy(t.bytes.data() + 2 * i, &h, 2);
+        }
+    }
+    std::mt19937 rng_;
+};
+
+std::string dims(std::initializer_list<std::pair<const char*, std::int64_t>> kv) {
+    std::string s;
+    for (const auto& [k, v] : kv) s += (s.empty() ? "" : ",") + std::string(k) + "=" + std::to_string(v);
+    return s;
+}
+
+const std::vector<dtype> weight_types = {dtype::f32, dtype::f16, dtype::bf16};
+
+void add_embedding(std::vector<op_case>& cases, std::uint32_t& seed) {
+    for (dtype wt : weight_types) {
+        for (auto [n_tokens, n_vocab, n_embd] : {std::tuple{1, 7, 5}, {33, 256, 64}, {5, 50, 768}}) {
+            case_builder b(seed++);
+            op_case c;
+            c.name = "embedding[" + dims({{"T", n_tokens}, {"V", n_vocab}, {"C", n_embd}}) + ",w=" +
+                     std::string(dtype_name(wt)) + "]";
+            c.desc = {op_kind::embedding, wt};
+            c.tensors = {b.uniform({n_vocab, n_embd}, -1, 1, wt), case_builder::i32({n_tokens}, b.random_ids(n_tokens, n_vocab)),
+                         case_builder::poisoned({n_tokens, n_embd})};
+            c.outputs = {2};
+            c.run = [](backend& be, const std::vector<tensor_view>& t) { be.embedding(t[0], t[1], t[2]); };
+            cases.push_back(std::move(c));
+        }
+    }
+}
+
+void add_layernorm(std::vector<op_case>& cases, std::uint32_t& seed) {
+    for (auto [rows, n] : {std::pair{1, 7}, {3, 64}, {33, 768}, {2, 1000}}) {
+        case_builder b(seed++);
+        op_case c;
+        c.name = "layernorm[" + dims({{"rows", rows}, {"C", n}}) + "]";
+        c.desc = {op_kind::layernorm};
+        // An offset mean, as real activations have, so a one-pass variance would show.
+        c.tensors = {b.uniform({rows, n}, 2, 4), b.uniform({n}, 0.5, 1.5), b.uniform({n}, -0.5, 0.5),
+                     case_builder::poisoned({rows, n})};
+        c.outputs = {3};
+        c.run = [](backend& be, const std::vector<tensor_view>& t) { be.layernorm(t[0], t[1], t[2], 1e-5f, t[3]); };
+        cases.push_back(std::move(c));
+    }
+}
+
+void add_matmul(std::vector<op_case>& cases, std::uint32_t& seed) {
+    // T <= 4 takes the decode paths, larger T the blocked/BLAS paths.
+    const std::vector<std::tuple<int, int, int>> shapes = {
+        {1, 64, 48}, {1, 65, 17}, {2, 33, 7}, {4, 768, 33}, {5, 64, 96}, {33, 130, 70}, {64, 256, 300}};
+    for (dtype wt : weight_types) {
+        for (auto [n_tokens, n_in, n_out] : shapes) {
+            for (bool with_bias : {false, true}) {
+                if (with_bias && n_tokens != 5 && n_tokens != 1) continue;  // bias is one add; two shapes suffice
+                case_builder b(seed++);
+                op_case c;
+                c.name = "matmul[" + dims({{"T", n_tokens}, {"K", n_in}, {"N", n_out}}) + ",w=" +
+                         std::string(dtype_name(wt)) + (with_bias ? ",bias" : "") + "]";
+                c.desc = {op_kind::matmul, wt};
+                c.tensors = {b.uniform({n_tokens, n_in}), b.uniform({n_out, n_in}, -1, 1, wt),
+                             with_bias ? b.uniform({n_out}) : host_tensor{dtype::f32, {0}, {}},
+                             case_builder::poisoned({n_tokens, n_out})};
+                c.outputs = {3};
+                c.run = [with_bias](backend& be, const std::vector<tensor_view>& t) {
+                    be.matmul(t[0], t[1], with_bias ? t[2] : tensor_view{}, t[3]);
+                };
+                // Sums of K products of +-1 values: the float reference's error is
+                // already the scale; the floor covers a lucky exact float sum.
+                c.min_atol = 1e-6;
+                c.min_nmse = 1e-14;
+                cases.push_back(std::move(c));
+            }
+        }
+    }
+}
+
+void add_token_shift(std::vector<op_case>& cases, std::uint32_t& seed) {
+    for (auto [n_tokens, n] : {std::pair{1, 5}, {7, 64}, {33, 768}}) {
+        case_builder b(seed++);
+        op_case c;
+        c.name = "token_shift[" + dims({{"T", n_tokens}, {"C", n}}) + "]";
+        c.desc = {op_kind::token_shift};
+        c.tensors = {b.uniform({n_tokens, n}), b.uniform({n}), b.uniform({n}, 0, 1), case_builder::poisoned({n_tokens, n})};
+        c.outputs = {3};
+        c.run = [](backend& be, const std::vector<tensor_view>& t) { be.token_shift(t[0], t[1], t[2], t[3]); };
+        // x*m + prev*(1-m) in float vs double: a few ulp of values <= 1.
+        c.min_atol = 2e-7;
+        cases.push_back(std::move(c));
+    }
+}
+
+// State [3, C]: either the initial state or a mid-sequence one.
+host_tensor wkv_state(case_builder& b, std::int64_t n, bool initial) {
+    host_tensor s = b.uniform({3, n}, 0, 1);
+    float* f = reinterpret_cast<float*>(s.bytes.data());
+    for (std::int64_t c = 0; c < n; ++c) {
+        if (initial) {
+            f[c] = 0, f[n + c] = 0, f[2 * n + c] = wkv_initial_pp;
+        } else {
+            f[c] = 2 * f[c] - 1;      // aa in [-1, 1)
+            f[n + c] += 0.1f;         // bb > 0
+            f[2 * n + c] = 6 * f[2 * n + c] - 3;  // pp in [-3, 3)
+        }
+    }
+    return s;
+}
+
+void add_wkv(std::vector<op_case>& cases, std::uint32_t& seed) {
+    struct shape {
+        int n_tokens, n;
+        bool initial;
+    };
+    for (bool step : {true, false}) {
+        const std::vector<shape> shapes =
+            step ? std::vector<shape>{{1, 5, true}, {1, 64, false}, {1, 768, false}}
+                 : std::vector<shape>{{1, 7, true}, {2, 64, false}, {33, 64, true}, {100, 130, false}, {1000, 33, true}};
+        for (const shape& s : shapes) {
+            case_builder b(seed++);
+            op_case c;
+            c.name = std::string(step ? "wkv_step[" : "wkv_sequence[") + dims({{"T", s.n_tokens}, {"C", s.n}}) +
+                     (s.initial ? ",initial" : ",midstream") + "]";
+            c.desc = {step ? op_kind::wkv_step : op_kind::wkv_sequence};
+            // w = -exp(decay) for decay in [-3, 1); k spans a range where the
+            // stable form matters (e^k up to e^8).
+            host_tensor w = b.uniform({s.n}, -3, 1);
+            for (std::int64_t i = 0; i < s.n; ++i) {
+                float* f = reinterpret_cast<float*>(w.bytes.data()) + i;
+                *f = -std::exp(*f);
+            }
+            c.tensors = {std::move(w), b.uniform({s.n}), b.uniform({s.n_tokens, s.n}, -8, 8), b.uniform({s.n_tokens, s.n}, -2, 2),
+                         wkv_state(b, s.n, s.initial), case_builder::poisoned({s.n_tokens, s.n})};
+            c.outputs = {4, 5};
+            c.run = [step](backend& be, const std::vector<tensor_view>& t) {
+                if (step)
+                    be.wkv_step(t[0], t[1], t[2], t[3], t[4], t[5]);
+                else
+                    be.wkv_sequence(t[0], t[1], t[2], t[3], t[4], t[5]);
+            };
+            // expf (CPU libm, CUDA) and std::exp(float) may differ by an ulp;
+            // outputs are weighted averages of values <= 2.
+            c.min_atol = 1e-6;
+            c.rtol = 4e-6;
+            cases.push_back(std::move(c));
+        }
+    }
+}
+
+void add_unary(std::vector<op_case>& cases, std::uint32_t& seed) {
+    for (op_kind kind : {op_kind::sigmoid, op_kind::squared_relu, op_kind::gelu_erf, op_kind::gelu_tanh}) {
+        for (auto [rows, n] : {std::pair{1, 1}, {3, 77}, {64, 3072}}) {
+            for (bool in_place : {false, true}) {
+                if (in_place && rows != 3) continue;
+                case_builder b(seed++);
+                op_case c;
+                c.name = std::string(op_name(kind)) + "[" + dims({{"rows", rows}, {"C", n}}) + (in_place ? ",in_place" : "") + "]";
+                c.desc = {kind};
+                c.tensors = {b.uniform({rows, n}, -6, 6), case_builder::poisoned({rows, n})};
+                c.outputs = in_place ? std::vector<int>{0} : std::vector<int>{1};
+                c.run = [kind, in_place](backend& be, const std::vector<tensor_view>& t) {
+                    be.unary(kind, t[0], in_place ? t[0] : t[1]);
+                };
+                // Per element: float libm (expf, erff, tanhf) vs double, a few ulp.
+                c.min_atol = 1e-6;
+                c.rtol = 1e-6;
+                cases.push_back(std::move(c));
+            }
+        }
+    }
+}
+
+void add_binary(std::vector<op_case>& cases, std::uint32_t& seed) {
+    for (op_kind kind : {op_kind::add, op_kind::mul}) {
+        for (bool broadcast : {false, true}) {
+            for (auto [rows, n] : {std::pair{1, 3}, {33, 65}}) {
+                case_builder b(seed++);
+                op_case c;
+                c.name = std::string(op_name(kind)) + "[" + dims({{"rows", rows}, {"C", n}}) + (broadcast ? ",broadcast" : "") + "]";
+                c.desc = {kind};
+                c.tensors = {b.uniform({rows, n}), broadcast ? b.uniform({n}) : b.uniform({rows, n}),
+                             case_builder::poisoned({rows, n})};
+                c.outputs = {2};
+                c.run = [kind](backend& be, const std::vector<tensor_view>& t) { be.binary(kind, t[0], t[1], t[2]); };
+                cases.push_back(std::move(c));
+            }
+        }
+    }
+}
+
+void add_softmax(std::vector<op_case>& cases, std::uint32_t& seed) {
+    for (op_kind kind : {op_kind::softmax, op_kind::log_softmax}) {
+        for (auto [rows, n] : {std::pair{1, 1}, {3, 257}, {2, 50277}}) {
+            case_builder b(seed++);
+            op_case c;
+            c.name = std::string(op_name(kind)) + "[" + dims({{"rows", rows}, {"V", n}}) + "]";
+            c.desc = {kind};
+            c.tensors = {b.uniform({rows, n}, -10, 10), case_builder::poisoned({rows, n})};
+            c.outputs = {1};
+            c.run = [kind](backend& be, const std::vector<tensor_view>& t) { be.row_softmax(kind, t[0], t[1]); };
+            c.min_atol = 1e-6;
+            c.rtol = 4e-6;
+            cases.push_back(std::move(c));
+        }
+    }
+}
+
+void add_argmax(std::vector<op_case>& cases, std::uint32_t& seed) {
+    for (auto [rows, n] : {std::pair{1, 1}, {5, 257}, {2, 50277}}) {
+        case_builder b(seed++);
+        op_case c;
+        c.name = "argmax[" + dims({{"rows", rows}, {"V", n}}) + "]";
+        c.desc = {op_kind::argmax};
+        c.tensors = {b.uniform({rows, n}), case_builder::i32({rows}, std::vector<std::int32_t>(rows, -1))};
+        c.outputs = {1};
+        c.run = [](backend& be, const std::vector<tensor_view>& t) { be.argmax(t[0], t[1]); };
+        cases.push_back(std::move(c));
+    }
+    // Ties: the first index wins (torch and numpy agree).
+    case_builder b(seed++);
+    op_case c;
+    c.name = "argmax[rows=2,V=300,ties]";
+    c.desc = {op_kind::argmax};
+    host_tensor x = b.uniform({2, 300}, -1, 0.5f);
+    float* f = reinterpret_cast<float*>(x.bytes.data());
+    f[17] = f[200] = f[299] = 1.0f;
+    f[300 + 3] = f[300 + 4] = 1.0f;
+    c.tensors = {std::move(x), case_builder::i32({2}, {-1, -1})};
+    c.outputs = {1};
+    c.run = [](backend& be, const std::vector<tensor_view>& t) { be.argmax(t[0], t[1]); };
+    cases.push_back(std::move(c));
+}
+
+void add_rotary(std::vector<op_case>& cases, std::uint32_t& seed) {
+    struct shape {
+        int n_tokens, n_heads, head_dim, n_rot, pos0;
+    };
+    for (const shape& s : {shape{1, 1, 8, 8, 0}, {3, 5, 16, 4, 7}, {33, 4, 64, 16, 0}, {2, 12, 64, 16, 2040}, {7, 3, 80, 20, 100}}) {
+        for (bool in_place : {false, true}) {
+            case_builder b(seed++);
+            op_case c;
+            c.name = "rotary[" + dims({{"T", s.n_tokens}, {"H", s.n_heads}, {"D", s.head_dim}, {"rot", s.n_rot}, {"pos0", s.pos0}}) +
+                     (in_place ? ",in_place" : "") + "]";
+            c.desc = {op_kind::rotary};
+            c.tensors = {b.uniform({s.n_tokens, s.n_heads, s.head_dim}),
+                         case_builder::poisoned({s.n_tokens, s.n_heads, s.head_dim})};
+            c.outputs = in_place ? std::vector<int>{0} : std::vector<int>{1};
+            const rotary_params p{s.pos0, s.n_rot, 10000.0f};
+            c.run = [p, in_place](backend& be, const std::vector<tensor_view>& t) {
+                be.rotary(t[0], p, in_place ? t[0] : t[1]);
+            };
+            // cosf/sinf of angles up to ~2000 rad vs double cos/sin of the same float angle.
+            c.min_atol = 1e-6;
+            c.rtol = 1e-6;
+            cases.push_back(std::move(c));
+        }
+    }
+}
+
+void add_attention(std::vector<op_case>& cases, std::uint32_t& seed) {
+    struct shape {
+        int n_tokens, n_heads, head_dim, n_past, capacity;
+    };
+    const std::vector<shape> shapes = {{1, 1, 8, 0, 1},    {1, 3, 64, 40, 50},  {7, 2, 16, 0, 7},
+                                       {33, 3, 80, 5, 40}, {5, 4, 64, 100, 128}, {70, 2, 32, 0, 80}};
+    for (attention_variant v : {attention_variant::naive, attention_variant::fused}) {
+        for (const shape& s : shapes) {
+            case_builder b(seed++);
+            op_case c;
+            c.name = "attention[" + dims({{"T", s.n_tokens}, {"H", s.n_heads}, {"D", s.head_dim}, {"past", s.n_past}, {"cap", s.capacity}}) +
+                     "," + std::string(attention_variant_name(v)) + "]";
+            c.desc = {op_kind::attention, dtype::f32, v};
+            c.tensors = {b.uniform({s.n_tokens, s.n_heads, s.head_dim}), b.uniform({s.n_heads, s.capacity, s.head_dim}),
+                         b.uniform({s.n_heads, s.capacity, s.head_dim}),
+                         case_builder::poisoned({s.n_tokens, s.n_heads, s.head_dim})};
+            c.outputs = {3};
+            const attention_params p{s.n_past, 1.0f / std::sqrt(static_cast<float>(s.head_dim)), v};
+            c.run = [p](backend& be, const std::vector<tensor_view>& t) { be.attention(t[0], t[1], t[2], p, t[3]); };
+            // Weighted means of values in [-1, 1): absolute error ~ float eps.
+            c.min_atol = 1e-6;
+            cases.push_back(std::move(c));
+        }
+    }
+}
+
+}  // namespace
+
+std::vector<op_case> all_cases() {
+    std::vector<op_case> cases;
+    std::uint32_t seed = 1234;
+    add_embedding(cases, seed);
+    add_layernorm(cases, seed);
+    add_matmul(cases, seed);
+    add_token_shift(cases, seed);
+    add_wkv(cases, seed);
+    add_unary(cases, seed);
+    add_binary(cases, seed);
+    add_softmax(cases, seed);
+    add_argmax(cases, seed);
+    add_rotary(cases, seed);
+    add_attention(cases, seed);
+    return cases;
+}
+
+}  // namespace kernels::parity

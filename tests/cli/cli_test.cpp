@@ -1,0 +1,99 @@
+// The rwkvbench executable as users and CI see it: help, exit codes, one-line
+// errors, info in text and JSON.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace {
+
+struct result {
+    int code;
+    std::string out;  // stdout and stderr, in that order of files
+    std::string err;
+};
+
+result run(const std::string& args) {
+    // One stderr file per test: ctest runs tests in parallel processes.
+    const auto* info = testing::UnitTest::GetInstance()->current_test_info();
+    const std::string err_file = testing::TempDir() + "/cli_test_" + info->name() + "_" + std::to_string(getpid()) + ".txt";
+    const std::string cmd = std::string(RWKVBENCH_EXE) + " " + args + " 2>" + err_file;
+    result r{};
+    FILE* p = popen(cmd.c_str(), "r");
+    std::array<char, 4096> buf{};
+    std::size_t n;
+    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+    const int status = pclose(p);
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    if (FILE* e = fopen(err_file.c_str(), "r")) {
+        while ((n = fread(buf.data(), 1, buf.size(), e)) > 0) r.err.append(buf.data(), n);
+        fclose(e);
+    }
+    std::remove(err_file.c_str());
+    return r;
+}
+
+TEST(Cli, HelpListsEveryCommand) {
+    const result r = run("--help");
+    EXPECT_EQ(r.code, 0);
+    EXPECT_NE(r.out.find("info"), std::string::npos);
+    EXPECT_NE(r.out.find("selfcheck"), std::string::npos);
+}
+
+TEST(Cli, NoArgumentsIsUsageError) { EXPECT_EQ(run("").code, 2); }
+
+TEST(Cli, UnknownCommandIsOneLineAndExit2) {
+    const result r = run("frobnicate");
+    EXPECT_EQ(r.code, 2);
+    EXPECT_EQ(r.err, "rwkvbench: error: unknown command 'frobnicate' (see rwkvbench --help)\n");
+}
+
+TEST(Cli, UnknownOptionIsExit2) {
+    const result r = run("info --no-such-flag");
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("no-such-flag"), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+TEST(Cli, BadOptionValueIsExit2) { EXPECT_EQ(run("info --threads many").code, 2); }
+
+TEST(Cli, InfoNamesBuildBlasAndCuda) {
+    const result r = run("info --threads 1");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("OpenBLAS"), std::string::npos);
+    EXPECT_NE(r.out.find("threads:  1"), std::string::npos) << r.out;
+    EXPECT_TRUE(r.out.find("CUDA 0:") != std::string::npos || r.out.find("no CUDA device") != std::string::npos ||
+                r.out.find("CUDA not compiled in") != std::string::npos)
+        << r.out;
+}
+
+TEST(Cli, InfoJsonParses) {
+    const result r = run("info --json");
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_TRUE(j.at("cuda_compiled").is_boolean());
+    EXPECT_TRUE(j.at("cuda_devices").is_array());
+    EXPECT_FALSE(j.at("git_commit").get<std::string>().empty());
+    EXPECT_NE(j.at("blas").get<std::string>().find("OpenBLAS"), std::string::npos);
+}
+
+TEST(Cli, CommandHelpShowsExamples) {
+    const result r = run("selfcheck --help");
+    EXPECT_EQ(r.code, 0);
+    EXPECT_NE(r.out.find("Examples:"), std::string::npos);
+}
+
+TEST(Cli, SelfcheckOnCudaWithoutDeviceIsExit2) {
+    const result info = run("info --json");
+    if (!nlohmann::json::parse(info.out).at("cuda_devices").empty()) GTEST_SKIP() << "a CUDA device is present";
+    const result r = run("selfcheck --device cuda");
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("no cuda backend"), std::string::npos) << r.err;
+}
+
+}  // namespace

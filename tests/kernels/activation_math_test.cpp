@@ -1,0 +1,40 @@
+// Shared activations against double-precision formulas and known values.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "../../kernels/common/activation_math.h"
+#include "../../kernels/common/rotary_math.h"
+
+namespace {
+
+using namespace kernels;
+
+TEST(ActivationMath, MatchesDoubleFormulas) {
+    for (double x = -8; x <= 8; x += 0.01) {
+        const float xf = static_cast<float>(x);
+        const double xd = xf;
+        EXPECT_NEAR(gelu_erf_f(xf), 0.5 * xd * (1 + std::erf(xd / std::sqrt(2.0))), 1e-6 * (1 + std::fabs(xd)));
+        EXPECT_NEAR(gelu_tanh_f(xf), 0.5 * xd * (1 + std::tanh(std::sqrt(2 / M_PI) * (xd + 0.044715 * xd * xd * xd))),
+                    1e-6 * (1 + std::fabs(xd)));
+        EXPECT_NEAR(sigmoid_f(xf), 1 / (1 + std::exp(-xd)), 1e-7);
+        EXPECT_EQ(squared_relu_f(xf), xf > 0 ? xf * xf : 0.0f);
+    }
+}
+
+TEST(ActivationMath, GeluFormsDiffer) {
+    // The erf and tanh forms differ by ~1e-4 around |x| ~ 2: a model using the
+    // wrong one is visibly off, so the two must not be interchangeable.
+    EXPECT_GT(std::fabs(gelu_erf_f(2.0f) - gelu_tanh_f(2.0f)), 1e-5);
+}
+
+TEST(RotaryMath, AnglesFollowInverseFrequencies) {
+    EXPECT_FLOAT_EQ(rotary_angle(5, 0, 16, 10000.0f), 5.0f);  // i = 0: frequency 1
+    EXPECT_NEAR(rotary_angle(1, 4, 16, 10000.0f), 0.01, 1e-7);  // 10000^(-8/16)
+    float y1, y2;
+    rotary_rotate(1.0f, 0.0f, static_cast<float>(M_PI / 2), &y1, &y2);
+    EXPECT_NEAR(y1, 0.0f, 1e-7);
+    EXPECT_NEAR(y2, 1.0f, 1e-7);
+}
+
+}  // namespace
