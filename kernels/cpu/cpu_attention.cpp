@@ -3,9 +3,10 @@
 // naive: per head, the whole score matrix S = Q K^T (T x n_keys, sgemm), a
 //        masked row softmax, then O = P V (sgemm). Memory and time grow with
 //        T x n_keys: the honest quadratic baseline.
-// fused: per head and block of queries, stream over blocks of keys keeping a
-//        running maximum, normaliser and output (online softmax, as
-//        FlashAttention). Same quadratic compute, memory linear in n_keys.
+// fused: per head and block of 64 queries, stream over blocks of 256 keys
+//        keeping a running maximum, normaliser and output per query (online
+//        softmax, as FlashAttention); both tile products are sgemm calls.
+//        Same quadratic compute; memory is one tile per thread.
 // Heads (and query blocks) run in parallel; BLAS calls inside our parallel
 // region run on the calling thread.
 #include <cblas.h>
@@ -22,8 +23,9 @@
 namespace kernels::cpu {
 namespace {
 
-constexpr std::int64_t query_block = 16;
-constexpr std::int64_t key_block = 64;
+// Fused tiles: 64 queries x 256 keys of scores (64 KiB) live at a time.
+constexpr std::int64_t query_block = 64;
+constexpr std::int64_t key_block = 256;
 
 // Scaled, masked softmax of one score row in place: keys after `last` get 0.
 KERNELS_CLONES void masked_softmax_row(float* row, std::int64_t n_keys, std::int64_t last, float scale) {
@@ -36,58 +38,21 @@ KERNELS_CLONES void masked_softmax_row(float* row, std::int64_t n_keys, std::int
     for (std::int64_t j = last + 1; j < n_keys; ++j) row[j] = 0;
 }
 
-struct fused_job {
-    const float* q;  // [T, H, D]
-    const float* k;  // this head's [capacity, D]
-    const float* v;
-    float* out;      // [T, H, D]
-    std::int64_t n_heads, head_dim, head, n_past;
-    float scale;
-};
-
-// Queries t0..t1 of one head. Per query: running max m, normaliser l and the
-// unnormalised output acc; a new key block rescales them by exp(m_old - m_new).
-KERNELS_CLONES void fused_query_block(const fused_job& job, std::int64_t t0, std::int64_t t1) {
-    const std::int64_t d_dim = job.head_dim, n_q = t1 - t0;
-    float m[query_block], l[query_block], s[key_block];
-    std::vector<float> acc(static_cast<std::size_t>(n_q * d_dim), 0.0f);
-    std::fill_n(m, n_q, -std::numeric_limits<float>::infinity());
-    std::fill_n(l, n_q, 0.0f);
-    const std::int64_t keys_end = job.n_past + t1;  // the last query sees keys < keys_end
-    for (std::int64_t j0 = 0; j0 < keys_end; j0 += key_block) {
-        for (std::int64_t i = 0; i < n_q; ++i) {
-            const std::int64_t last = job.n_past + t0 + i;  // causal: keys 0..last
-            if (j0 > last) continue;
-            const std::int64_t j1 = std::min(j0 + key_block, last + 1);
-            const float* q_i = job.q + ((t0 + i) * job.n_heads + job.head) * d_dim;
-            float block_max = -std::numeric_limits<float>::infinity();
-            for (std::int64_t j = j0; j < j1; ++j) {
-                const float* k_j = job.k + j * d_dim;
-                float dot = 0;
-                for (std::int64_t d = 0; d < d_dim; ++d) dot += q_i[d] * k_j[d];
-                s[j - j0] = dot * job.scale;
-                block_max = std::max(block_max, s[j - j0]);
-            }
-            const float m_new = std::max(m[i], block_max);
-            const float correction = std::exp(m[i] - m_new);  // 0 on the first block
-            float* acc_i = acc.data() + i * d_dim;
-            for (std::int64_t d = 0; d < d_dim; ++d) acc_i[d] *= correction;
-            float block_sum = 0;
-            for (std::int64_t j = j0; j < j1; ++j) {
-                const float p = std::exp(s[j - j0] - m_new);
-                block_sum += p;
-                const float* v_j = job.v + j * d_dim;
-                for (std::int64_t d = 0; d < d_dim; ++d) acc_i[d] += p * v_j[d];
-            }
-            l[i] = l[i] * correction + block_sum;
-            m[i] = m_new;
-        }
-    }
-    for (std::int64_t i = 0; i < n_q; ++i) {
-        float* out_i = job.out + ((t0 + i) * job.n_heads + job.head) * d_dim;
-        const float inv = 1.0f / l[i];
-        for (std::int64_t d = 0; d < d_dim; ++d) out_i[d] = acc[i * d_dim + d] * inv;
-    }
+// One row of a score tile in the online softmax: turns scores s[0..n_valid)
+// into p = exp(s * scale - m_new) (the rest of the row into 0), and rescales
+// the row's running max m, normaliser l and output acc[0..head_dim).
+KERNELS_CLONES void online_softmax_row(float* s, std::int64_t n_keys, std::int64_t n_valid, float scale, float& m,
+                                       float& l, float* acc, std::int64_t head_dim) {
+    float block_max = -std::numeric_limits<float>::infinity();
+    for (std::int64_t j = 0; j < n_valid; ++j) block_max = std::max(block_max, s[j] * scale);
+    const float m_new = std::max(m, block_max);
+    const float correction = std::exp(m - m_new);  // 0 on the first tile (m = -inf)
+    float sum = 0;
+    for (std::int64_t j = 0; j < n_valid; ++j) sum += (s[j] = std::exp(s[j] * scale - m_new));
+    for (std::int64_t j = n_valid; j < n_keys; ++j) s[j] = 0;
+    for (std::int64_t d = 0; d < head_dim; ++d) acc[d] *= correction;
+    l = l * correction + sum;
+    m = m_new;
 }
 
 }  // namespace
@@ -133,20 +98,44 @@ void cpu_backend::attention_fused(const tensor_view& q, const tensor_view& k_cac
     const std::int64_t n_tokens = q.shape[0], n_heads = q.shape[1], head_dim = q.shape[2];
     const std::int64_t capacity = k_cache.shape[1];
     const std::int64_t n_qblocks = (n_tokens + query_block - 1) / query_block;
-    // Later query blocks see more keys: dynamic scheduling balances them.
-#pragma omp parallel for num_threads(n_threads_) collapse(2) schedule(dynamic, 1)
-    for (std::int64_t h = 0; h < n_heads; ++h) {
-        for (std::int64_t b = 0; b < n_qblocks; ++b) {
-            const fused_job job{q.as<const float>(),
-                                k_cache.as<const float>() + h * capacity * head_dim,
-                                v_cache.as<const float>() + h * capacity * head_dim,
-                                out.as<float>(),
-                                n_heads,
-                                head_dim,
-                                h,
-                                p.n_past,
-                                p.scale};
-            fused_query_block(job, b * query_block, std::min(n_tokens, (b + 1) * query_block));
+    const int ld_q = static_cast<int>(n_heads * head_dim), d = static_cast<int>(head_dim);
+#pragma omp parallel num_threads(n_threads_)
+    {
+        // Per thread: one score tile, the running output, max and normaliser.
+        std::vector<float> tile(query_block * key_block), acc(query_block * head_dim), m(query_block), l(query_block);
+        // Later query blocks see more keys: dynamic scheduling balances them.
+#pragma omp for collapse(2) schedule(dynamic, 1)
+        for (std::int64_t h = 0; h < n_heads; ++h) {
+            for (std::int64_t b = 0; b < n_qblocks; ++b) {
+                const std::int64_t t0 = b * query_block, n_q = std::min(query_block, n_tokens - t0);
+                const float* q_blk = q.as<const float>() + (t0 * n_heads + h) * head_dim;
+                const float* k_h = k_cache.as<const float>() + h * capacity * head_dim;
+                const float* v_h = v_cache.as<const float>() + h * capacity * head_dim;
+                std::fill_n(m.begin(), n_q, -std::numeric_limits<float>::infinity());
+                std::fill_n(l.begin(), n_q, 0.0f);
+                std::fill_n(acc.begin(), n_q * head_dim, 0.0f);
+                const std::int64_t keys_end = p.n_past + t0 + n_q;  // the block's last query sees keys < keys_end
+                for (std::int64_t j0 = 0; j0 < keys_end; j0 += key_block) {
+                    const std::int64_t n_k = std::min(key_block, keys_end - j0);
+                    // tile[i, j] = q[t0 + i] . k[j0 + j]; BLAS runs on this thread.
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n_q), static_cast<int>(n_k), d,
+                                1.0f, q_blk, ld_q, k_h + j0 * head_dim, d, 0.0f, tile.data(), static_cast<int>(n_k));
+                    for (std::int64_t i = 0; i < n_q; ++i) {
+                        // Causal: query t0 + i sees keys 0 .. n_past + t0 + i.
+                        const std::int64_t n_valid = std::clamp<std::int64_t>(p.n_past + t0 + i + 1 - j0, 0, n_k);
+                        online_softmax_row(tile.data() + i * n_k, n_k, n_valid, p.scale, m[i], l[i],
+                                           acc.data() + i * head_dim, head_dim);
+                    }
+                    // acc += P V over this key block.
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(n_q), d, static_cast<int>(n_k),
+                                1.0f, tile.data(), static_cast<int>(n_k), v_h + j0 * head_dim, d, 1.0f, acc.data(), d);
+                }
+                for (std::int64_t i = 0; i < n_q; ++i) {
+                    float* out_i = out.as<float>() + ((t0 + i) * n_heads + h) * head_dim;
+                    const float inv = 1.0f / l[i];
+                    for (std::int64_t e = 0; e < head_dim; ++e) out_i[e] = acc[i * head_dim + e] * inv;
+                }
+            }
         }
     }
 }

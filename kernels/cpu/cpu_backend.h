@@ -29,6 +29,11 @@ void half_gemv_avx512(const half_gemv_args& a);
 // precision while the products run on the native bf16 dot instruction.
 void half_gemv_avx512_bf16(const half_gemv_args& a);
 
+// Decodes n f16/bf16 values to f32 (exact), for the blocked prefill path.
+void half_to_f32_scalar(const std::uint16_t* src, std::int64_t n, bool is_bf16, float* dst);
+void half_to_f32_avx2(const std::uint16_t* src, std::int64_t n, bool is_bf16, float* dst);
+void half_to_f32_avx512(const std::uint16_t* src, std::int64_t n, bool is_bf16, float* dst);
+
 class cpu_backend final : public backend {
 public:
     explicit cpu_backend(const cpu_options& options);

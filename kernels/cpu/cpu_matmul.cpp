@@ -14,7 +14,6 @@
 #include <algorithm>
 #include <vector>
 
-#include "../common/half_math.h"
 #include "cpu_backend.h"
 #include "harness/errors.h"
 
@@ -82,6 +81,9 @@ void cpu_backend::half_matmul(const tensor_view& x, const tensor_view& w, const 
         }
         return;
     }
+    void (*convert)(const std::uint16_t*, std::int64_t, bool, float*) = half_to_f32_scalar;
+    if (isa_ == cpu_isa::avx2) convert = half_to_f32_avx2;
+    if (isa_ == cpu_isa::avx512 || isa_ == cpu_isa::avx512_bf16) convert = half_to_f32_avx512;
     const std::int64_t block = rows_per_block(n_in);
     const std::int64_t n_blocks = (n_out + block - 1) / block;
 #pragma omp parallel num_threads(n_threads_)
@@ -91,11 +93,7 @@ void cpu_backend::half_matmul(const tensor_view& x, const tensor_view& w, const 
         for (std::int64_t b = 0; b < n_blocks; ++b) {
             const std::int64_t row0 = b * block, rows = std::min(block, n_out - row0);
             const std::uint16_t* src = wp + row0 * n_in;
-            const std::int64_t count = rows * n_in;
-            if (is_bf16)
-                for (std::int64_t i = 0; i < count; ++i) converted[i] = bf16_to_f32(src[i]);
-            else
-                for (std::int64_t i = 0; i < count; ++i) converted[i] = f16_to_f32(src[i]);
+            convert(src, rows * n_in, is_bf16, converted.data());
             // Inside our parallel region OpenBLAS runs this on the calling thread.
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n_tokens), static_cast<int>(rows),
                         static_cast<int>(n_in), 1.0f, x.as<const float>(), static_cast<int>(n_in), converted.data(),

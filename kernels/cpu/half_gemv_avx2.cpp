@@ -12,6 +12,7 @@ struct avx2_vec {
     static constexpr int width = 8;
     static reg zero() { return _mm256_setzero_ps(); }
     static reg load(const float* p) { return _mm256_loadu_ps(p); }
+    static void store(float* p, reg v) { _mm256_storeu_ps(p, v); }
     static reg load_f16(const std::uint16_t* p) {
         return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
     }
@@ -19,6 +20,7 @@ struct avx2_vec {
         const __m256i wide = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
         return _mm256_castsi256_ps(_mm256_slli_epi32(wide, 16));
     }
+    static reg add(reg a, reg b) { return _mm256_add_ps(a, b); }
     static reg fma(reg a, reg b, reg c) { return _mm256_fmadd_ps(a, b, c); }
     static float reduce(reg v) {
         __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -31,5 +33,9 @@ struct avx2_vec {
 }  // namespace
 
 void half_gemv_avx2(const half_gemv_args& a) { half_gemv_simd<avx2_vec>(a); }
+
+void half_to_f32_avx2(const std::uint16_t* src, std::int64_t n, bool is_bf16, float* dst) {
+    half_to_f32_simd<avx2_vec>(src, n, is_bf16, dst);
+}
 
 }  // namespace kernels::cpu

@@ -17,4 +17,8 @@ void half_gemv_scalar(const half_gemv_args& a) {
     }
 }
 
+void half_to_f32_scalar(const std::uint16_t* src, std::int64_t n, bool is_bf16, float* dst) {
+    for (std::int64_t i = 0; i < n; ++i) dst[i] = is_bf16 ? bf16_to_f32(src[i]) : f16_to_f32(src[i]);
+}
+
 }  // namespace kernels::cpu

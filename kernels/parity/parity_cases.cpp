@@ -317,7 +317,9 @@ void add_attention(std::vector<op_case>& cases, std::uint32_t& seed) {
         int n_tokens, n_heads, head_dim, n_past, capacity;
     };
     const std::vector<shape> shapes = {{1, 1, 8, 0, 1},    {1, 3, 64, 40, 50},  {7, 2, 16, 0, 7},
-                                       {33, 3, 80, 5, 40}, {5, 4, 64, 100, 128}, {70, 2, 32, 0, 80}};
+                                       {33, 3, 80, 5, 40}, {5, 4, 64, 100, 128}, {70, 2, 32, 0, 80},
+                                       // several query and key tiles of the fused CPU kernel (64 x 256)
+                                       {300, 1, 16, 0, 300}, {1, 2, 64, 600, 601}};
     for (attention_variant v : {attention_variant::naive, attention_variant::fused}) {
         for (const shape& s : shapes) {
             case_builder b(seed++);
