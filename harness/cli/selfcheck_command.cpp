@@ -34,8 +34,9 @@ public:
         auto backends = kernels::parity::testable_backends(&skipped);
         std::erase_if(backends, [&](const auto& b) { return device != "all" && b.name.rfind(device, 0) != 0; });
         if (backends.empty()) {
-            for (const auto& why : skipped) std::cerr << "skipped " << why << "\n";
-            throw harness::unsupported_error("selfcheck: no " + device + " backend on this machine");
+            std::string reasons;
+            for (const auto& why : skipped) reasons += (reasons.empty() ? "" : "; ") + why;
+            throw harness::unsupported_error("selfcheck: no " + device + " backend on this machine (" + reasons + ")");
         }
         const auto cases = kernels::parity::all_cases();
         int failures = 0;
