@@ -3,8 +3,10 @@
 #include <nlohmann/json.hpp>
 
 #include "command.h"
+#include "engines/model_info.h"
 #include "harness/build_info.h"
 #include "harness/cpu_features.h"
+#include "harness/errors.h"
 #include "kernels/backend.h"
 #include "kernels/cpu_options.h"
 
@@ -15,17 +17,25 @@ class info_command final : public command {
 public:
     std::string_view name() const override { return "info"; }
     std::string_view summary() const override {
-        return "version, build options, BLAS, CPU features and CUDA devices";
+        return "build, BLAS, CPU features and CUDA devices; or what a model file holds";
     }
     std::string_view examples() const override {
-        return "  rwkvbench info\n  rwkvbench info --json --threads 2\n";
+        return "  rwkvbench info\n  rwkvbench info --json --threads 2\n"
+               "  rwkvbench info --model models/rwkv4-169m.pth --tensors\n"
+               "  rwkvbench info --model models/pythia-160m/ --json\n";
     }
     void add_options(po::options_description& o) override {
-        o.add_options()("json", "print one JSON object instead of text")(
+        o.add_options()("model", po::value<std::string>(),
+                        "a checkpoint (.pth, .safetensors, .bin) or a Hugging Face folder")(
+            "tensors", "with --model: list the tensors as stored (name, dtype, shape)")(
+            "json", "print one JSON object instead of text")(
             "threads", po::value<int>()->default_value(0), "CPU threads for OpenMP and BLAS (0: all cores)");
     }
 
     int run(const po::variables_map& args) override {
+        if (args.count("model")) return describe_model(args.at("model").as<std::string>(), args.count("tensors") > 0,
+                                                       args.count("json") > 0);
+        if (args.count("tensors")) throw harness::usage_error("info: --tensors needs --model");
         // Creating the CPU backend applies the thread count to OpenMP and BLAS.
         auto cpu = kernels::make_cpu_backend(args.at("threads").as<int>());
         const auto& b = harness::get_build_info();
@@ -73,6 +83,56 @@ public:
                 std::cout << "CUDA " << d.index << ":   " << d.name << ", " << d.total_memory / (1024 * 1024)
                           << " MiB, compute capability " << d.cc_major << "." << d.cc_minor << "\n";
         }
+        return 0;
+    }
+
+private:
+    static int describe_model(const std::string& path, bool tensors, bool json) {
+        const engines::model_source source = engines::open_model(path);
+        const engines::model_info info = engines::describe_model(source);
+        const engines::model_file& f = *source.file;
+        if (json) {
+            nlohmann::json j;
+            j["path"] = path;
+            j["format"] = std::string(engines::file_format_name(f.format()));
+            j["architecture"] = info.architecture;
+            j["n_params"] = info.n_params;
+            nlohmann::json hp = nlohmann::json::object();
+            for (const auto& [k, v] : info.hyperparameters) hp[k] = v;
+            j["hyperparameters"] = hp;
+            nlohmann::json dt = nlohmann::json::object();
+            for (const auto& [k, v] : info.dtypes) dt[k] = v;
+            j["dtypes"] = dt;
+            if (!source.config_path.empty()) j["config"] = source.config_path;
+            nlohmann::json meta = nlohmann::json::object();
+            for (const auto& [k, v] : f.metadata()) meta[k] = v;
+            j["metadata"] = meta;
+            if (tensors) {
+                nlohmann::json list = nlohmann::json::array();
+                for (const auto& t : f.tensors())
+                    list.push_back({{"name", t.name}, {"dtype", t.stored_dtype}, {"shape", t.shape}, {"offset", t.file_offset}});
+                j["tensors"] = list;
+            }
+            std::cout << j.dump(2) << "\n";
+            return 0;
+        }
+        std::cout << "model:        " << path << "\n"
+                  << "format:       " << engines::file_format_name(f.format()) << " (" << f.tensors().size() << " tensors, "
+                  << f.file_size() << " bytes)\n"
+                  << "architecture: " << info.architecture << "\n"
+                  << "parameters:   " << info.n_params << "\n"
+                  << "dtypes:      ";
+        for (const auto& [k, v] : info.dtypes) std::cout << " " << k << " x" << v;
+        std::cout << "\n";
+        if (!source.config_path.empty()) std::cout << "config:       " << source.config_path << "\n";
+        for (const auto& [k, v] : info.hyperparameters) {
+            std::string key = k + ":";
+            key.resize(14, ' ');
+            std::cout << key << v << "\n";
+        }
+        if (tensors)
+            for (const auto& t : f.tensors())
+                std::cout << "  " << t.name << "  " << t.stored_dtype << " " << t.shape_string() << "\n";
         return 0;
     }
 };

@@ -96,4 +96,31 @@ TEST(Cli, SelfcheckOnCudaWithoutDeviceIsExit2) {
     EXPECT_NE(r.err.find("no cuda backend"), std::string::npos) << r.err;
 }
 
+TEST(Cli, InfoModelDescribesACheckpoint) {
+    const std::string model = std::string(RWKVBENCH_TEST_DATA) + "/models/rwkv4-synth/rwkv4-synth-3x64-bf16.pth";
+    const result r = run("info --model " + model + " --tensors");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("architecture: rwkv4"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("parameters:   194880"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("blocks.2.ffn.value.weight  torch.BFloat16Storage [64, 256]"), std::string::npos) << r.out;
+}
+
+TEST(Cli, InfoModelJson) {
+    const result r = run("info --json --tensors --model " + std::string(RWKVBENCH_TEST_DATA) + "/models/gptneox-tiny");
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j.at("architecture").get<std::string>(), "gpt-neox");
+    EXPECT_EQ(j.at("tensors").size(), 28u);
+    EXPECT_EQ(j.at("hyperparameters").at("n_head").get<std::string>(), "4");
+}
+
+TEST(Cli, InfoModelOnABrokenFileIsOneLineAndExit2) {
+    const result r = run("info --model " + std::string(RWKVBENCH_TEST_DATA) + "/README.md");
+    EXPECT_EQ(r.code, 2);
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_NE(r.err.find("README.md: byte 0: not a checkpoint"), std::string::npos) << r.err;
+}
+
+TEST(Cli, TensorsWithoutModelIsUsageError) { EXPECT_EQ(run("info --tensors").code, 2); }
+
 }  // namespace

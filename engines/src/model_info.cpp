@@ -1,0 +1,202 @@
+// Architecture detection and hyper-parameters (see model_info.h).
+#include "engines/model_info.h"
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "harness/errors.h"
+
+namespace engines {
+namespace {
+
+namespace fs = std::filesystem;
+
+nlohmann::json read_config(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw harness::input_error(path + ": cannot open");
+    std::stringstream text;
+    text << in.rdbuf();
+    try {
+        return nlohmann::json::parse(text.str());
+    } catch (const nlohmann::json::parse_error& e) {
+        throw harness::input_error(path, "byte", e.byte, std::string("malformed JSON: ") + e.what());
+    }
+}
+
+bool has(const model_file& f, const std::string& name) { return f.find(name) != nullptr; }
+
+// Which RWKV generation a checkpoint is, from the names only later ones have.
+void reject_newer_rwkv(const model_file& f) {
+    const std::pair<const char*, const char*> markers[] = {
+        {"blocks.0.att.k_k", "RWKV-7"},     {"blocks.0.att.w0", "RWKV-7"},
+        {"blocks.0.att.time_maa_x", "RWKV-6"}, {"blocks.0.att.time_decay_w1", "RWKV-6"},
+        {"blocks.0.att.ln_x.weight", "RWKV-5"}, {"blocks.0.att.gate.weight", "RWKV-5"},
+    };
+    for (const auto& [name, version] : markers)
+        if (has(f, name))
+            throw harness::unsupported_error(f.path() + ": an " + version + " checkpoint (it has '" + name +
+                                             "'); rwkvbench supports RWKV-4 only so far");
+}
+
+std::int64_t dim(const model_file& f, const std::string& name, std::size_t d) {
+    const tensor_entry& t = f.at(name);
+    if (t.shape.size() <= d)
+        throw harness::input_error(f.path(), "byte", t.file_offset,
+                                   "tensor '" + name + "' has " + std::to_string(t.shape.size()) + " dims, expected more than " +
+                                       std::to_string(d));
+    return t.shape[d];
+}
+
+std::int64_t json_int(const nlohmann::json& c, const std::string& key, const std::string& path) {
+    if (!c.contains(key) || !c.at(key).is_number_integer())
+        throw harness::config_error(path + ": /" + key, "missing or not an integer");
+    return c.at(key).get<std::int64_t>();
+}
+
+std::string json_text(const nlohmann::json& c, const std::string& key, const std::string& fallback) {
+    if (!c.contains(key) || c.at(key).is_null()) return fallback;
+    return c.at(key).is_string() ? c.at(key).get<std::string>() : c.at(key).dump();
+}
+
+void count_params(const model_file& f, model_info& info, const std::vector<std::string>& ignored_suffixes,
+                  const std::string& tied_duplicate) {
+    std::map<std::string, int> dtype_counts;
+    for (const auto& t : f.tensors()) {
+        ++dtype_counts[t.stored_dtype];
+        bool ignored = t.name == tied_duplicate;
+        for (const auto& s : ignored_suffixes)
+            ignored |= t.name.size() >= s.size() && t.name.compare(t.name.size() - s.size(), s.size(), s) == 0;
+        if (!ignored) info.n_params += static_cast<std::uint64_t>(t.numel());
+    }
+    for (const auto& [k, v] : dtype_counts) info.dtypes.emplace_back(k, v);
+}
+
+model_info describe_rwkv4(const model_file& f) {
+    reject_newer_rwkv(f);
+    model_info info;
+    info.architecture = "rwkv4";
+    info.n_vocab = dim(f, "emb.weight", 0);
+    info.n_embd = dim(f, "emb.weight", 1);
+    while (has(f, "blocks." + std::to_string(info.n_layer) + ".ln1.weight")) ++info.n_layer;
+    if (info.n_layer == 0) throw harness::input_error(f.path() + ": RWKV checkpoint without blocks.0.ln1.weight");
+    info.n_ffn = dim(f, "blocks.0.ffn.key.weight", 0);
+    if (dim(f, "head.weight", 0) != info.n_vocab || dim(f, "head.weight", 1) != info.n_embd)
+        throw harness::input_error(f.path(), "byte", f.at("head.weight").file_offset,
+                                   "head.weight is " + f.at("head.weight").shape_string() + ", expected [" +
+                                       std::to_string(info.n_vocab) + ", " + std::to_string(info.n_embd) + "]");
+    // An rwkv.cpp header states the same numbers; disagreement means a broken file.
+    const auto& meta = f.metadata();
+    if (f.format() == file_format::rwkvcpp_bin) {
+        const std::pair<const char*, std::int64_t> checks[] = {
+            {"n_vocab", info.n_vocab}, {"n_embed", info.n_embd}, {"n_layer", info.n_layer}};
+        for (const auto& [key, value] : checks)
+            if (meta.at(key) != std::to_string(value))
+                throw harness::input_error(f.path(), "byte", 8, std::string("header says ") + key + " = " + meta.at(key) +
+                                                                    " but the tensors give " + std::to_string(value));
+    }
+    info.hyperparameters = {{"n_layer", std::to_string(info.n_layer)},
+                            {"n_embd", std::to_string(info.n_embd)},
+                            {"n_ffn", std::to_string(info.n_ffn)},
+                            {"n_vocab", std::to_string(info.n_vocab)},
+                            {"context_limit", "none"}};
+    count_params(f, info, {}, "");
+    return info;
+}
+
+model_info describe_gpt_neox(const model_source& s) {
+    const auto& c = *s.config;
+    model_info info;
+    info.architecture = "gpt-neox";
+    info.n_layer = json_int(c, "num_hidden_layers", s.config_path);
+    info.n_embd = json_int(c, "hidden_size", s.config_path);
+    info.n_head = json_int(c, "num_attention_heads", s.config_path);
+    info.n_ffn = json_int(c, "intermediate_size", s.config_path);
+    info.n_vocab = json_int(c, "vocab_size", s.config_path);
+    info.n_ctx = json_int(c, "max_position_embeddings", s.config_path);
+    info.hyperparameters = {{"n_layer", std::to_string(info.n_layer)},
+                            {"n_embd", std::to_string(info.n_embd)},
+                            {"n_head", std::to_string(info.n_head)},
+                            {"n_ffn", std::to_string(info.n_ffn)},
+                            {"n_vocab", std::to_string(info.n_vocab)},
+                            {"context_limit", std::to_string(info.n_ctx)},
+                            {"rotary_pct", json_text(c, "rotary_pct", "0.25")},
+                            {"rotary_emb_base", json_text(c, "rotary_emb_base", "10000")},
+                            {"use_parallel_residual", json_text(c, "use_parallel_residual", "true")},
+                            {"layer_norm_eps", json_text(c, "layer_norm_eps", "1e-05")},
+                            {"hidden_act", json_text(c, "hidden_act", "gelu")},
+                            {"tie_word_embeddings", json_text(c, "tie_word_embeddings", "false")}};
+    // Causal-mask and rotary buffers are not parameters.
+    count_params(*s.file, info, {".attention.bias", ".attention.masked_bias", ".rotary_emb.inv_freq"}, "");
+    return info;
+}
+
+model_info describe_gpt2(const model_source& s) {
+    const auto& c = *s.config;
+    model_info info;
+    info.architecture = "gpt2";
+    info.n_layer = json_int(c, "n_layer", s.config_path);
+    info.n_embd = json_int(c, "n_embd", s.config_path);
+    info.n_head = json_int(c, "n_head", s.config_path);
+    info.n_ffn = c.contains("n_inner") && c.at("n_inner").is_number_integer() ? c.at("n_inner").get<std::int64_t>()
+                                                                              : 4 * info.n_embd;
+    info.n_vocab = json_int(c, "vocab_size", s.config_path);
+    info.n_ctx = json_int(c, "n_positions", s.config_path);
+    info.hyperparameters = {{"n_layer", std::to_string(info.n_layer)},
+                            {"n_embd", std::to_string(info.n_embd)},
+                            {"n_head", std::to_string(info.n_head)},
+                            {"n_ffn", std::to_string(info.n_ffn)},
+                            {"n_vocab", std::to_string(info.n_vocab)},
+                            {"context_limit", std::to_string(info.n_ctx)},
+                            {"layer_norm_epsilon", json_text(c, "layer_norm_epsilon", "1e-05")},
+                            {"activation_function", json_text(c, "activation_function", "gelu_new")}};
+    // GPT-2 ties the head to wte; a file that stores lm_head.weight too counts it once.
+    count_params(*s.file, info, {".attn.bias", ".attn.masked_bias"}, "lm_head.weight");
+    return info;
+}
+
+}  // namespace
+
+model_source open_model(const std::string& path) {
+    model_source s;
+    std::string weights = path;
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) {
+        weights = (fs::path(path) / "model.safetensors").string();
+        if (!fs::exists(weights, ec))
+            throw harness::input_error(path + ": a folder without model.safetensors (expected a Hugging Face layout)");
+    }
+    s.file = model_file::open(weights);
+    if (s.file->format() == file_format::safetensors) {
+        const fs::path config = fs::path(weights).parent_path() / "config.json";
+        if (fs::exists(config, ec)) {
+            s.config_path = config.string();
+            s.config = read_config(s.config_path);
+        }
+    }
+    return s;
+}
+
+model_info describe_model(const model_source& s) {
+    const model_file& f = *s.file;
+    if (s.config) {
+        const std::string type = json_text(*s.config, "model_type", "");
+        if (type == "gpt_neox") return describe_gpt_neox(s);
+        if (type == "gpt2") return describe_gpt2(s);
+        if (type.rfind("rwkv", 0) == 0 && !has(f, "emb.weight"))
+            throw harness::unsupported_error(s.config_path + ": model_type '" + type +
+                                             "' (Hugging Face RWKV layout); rwkvbench reads the official RWKV layout");
+        if (!has(f, "emb.weight"))
+            throw harness::unsupported_error(s.config_path + ": model_type '" + type +
+                                             "' is not supported (expected gpt_neox or gpt2)");
+    }
+    if (has(f, "emb.weight") && (has(f, "blocks.0.att.time_decay") || has(f, "blocks.0.att.time_first") ||
+                                 has(f, "blocks.0.att.w0") || has(f, "blocks.0.ln1.weight")))
+        return describe_rwkv4(f);
+    if (has(f, "gpt_neox.embed_in.weight") || has(f, "wte.weight") || has(f, "transformer.wte.weight"))
+        throw harness::input_error(f.path() + ": a transformer checkpoint without a config.json beside it");
+    throw harness::unsupported_error(f.path() + ": unknown architecture (no emb.weight, gpt_neox.embed_in.weight or wte.weight)");
+}
+
+}  // namespace engines
