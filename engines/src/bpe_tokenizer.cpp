@@ -67,7 +67,8 @@ public:
 
     std::vector<std::int32_t> encode(std::string_view text) const override {
         if (const std::size_t bad = find_invalid_utf8(text); bad != std::string_view::npos)
-            throw harness::input_error("<text>", "byte", bad, "invalid UTF-8 (the " + path_ + " tokenizer needs UTF-8 text)");
+            throw harness::input_error("byte " + std::to_string(bad) + ": invalid UTF-8 (the tokenizer " + path_ +
+                                       " reads UTF-8 text only)");
         std::vector<std::int32_t> ids;
         split_added(text, false, [&](std::string_view raw, std::int32_t added_id) {
             if (added_id >= 0) return ids.push_back(added_id);

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -119,6 +120,41 @@ TEST(Cli, InfoModelOnABrokenFileIsOneLineAndExit2) {
     EXPECT_EQ(r.code, 2);
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     EXPECT_NE(r.err.find("README.md: byte 0: not a checkpoint"), std::string::npos) << r.err;
+}
+
+const std::string neox = std::string(RWKVBENCH_SOURCE_DIR) + "/datasets/tokenizers/20B_tokenizer.json";
+const std::string world = std::string(RWKVBENCH_SOURCE_DIR) + "/datasets/tokenizers/rwkv_vocab_v20230424.txt";
+
+TEST(Cli, TokenizeEncodesPlainAndJson) {
+    EXPECT_EQ(run("tokenize --tokenizer " + neox + " --text 'Hello, world!'").out, "12092 13 1533 2\n");
+    EXPECT_EQ(run("tokenize --tokenizer " + world + " --text 'Hello, world!' --json").out, "{\"ids\":[33155,45,40213,34]}\n");
+}
+
+TEST(Cli, TokenizeInputFileOneTextPerLineCrlfStripped) {
+    const std::string file = testing::TempDir() + "/tokenize_input.txt";
+    std::ofstream(file, std::ios::binary) << "Hi\r\n\nab\n";
+    const result r = run("tokenize --tokenizer bytes --input " + file);
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "72 105\n\n97 98\n");
+}
+
+TEST(Cli, TokenizeDecode) {
+    EXPECT_EQ(run("tokenize --tokenizer " + neox + " --decode --text '12092 13 1533 2'").out, "Hello, world!");
+    EXPECT_EQ(run("tokenize --tokenizer bytes --decode --json --text '104 105'").out, "{\"text\":\"hi\"}\n");
+    EXPECT_EQ(run("tokenize --tokenizer bytes --decode --json --text '255 72'").out, "{\"bytes_hex\":\"ff48\"}\n");
+}
+
+TEST(Cli, TokenizeBadInputIsExit2) {
+    EXPECT_EQ(run("tokenize --tokenizer bytes --decode --text '1 two'").code, 2);
+    EXPECT_EQ(run("tokenize --tokenizer bytes --decode --text '300'").code, 2);
+    EXPECT_EQ(run("tokenize --tokenizer bytes").code, 2);                              // no input
+    EXPECT_EQ(run("tokenize --text hi").code, 2);                                      // no tokenizer
+    EXPECT_EQ(run("tokenize --tokenizer /nonexistent.json --text hi").code, 2);
+    const std::string file = testing::TempDir() + "/tokenize_invalid.txt";
+    std::ofstream(file, std::ios::binary) << "ok\na\xff" << "b\n";
+    const result r = run("tokenize --tokenizer " + neox + " --input " + file);
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("line 2: byte 1: invalid UTF-8"), std::string::npos) << r.err;
 }
 
 TEST(Cli, TensorsWithoutModelIsUsageError) { EXPECT_EQ(run("info --tensors").code, 2); }
