@@ -97,6 +97,42 @@ TEST(ModelFile, FormatsAgreeAfterNormalisation) {
     }
 }
 
+// The tiny model in its seven files: the f32 formats agree exactly (decay to
+// 1 ulp), the FP16 .bin within half rounding, the bf16 checkpoints within
+// bf16 rounding of the raw values (time_decay: of w, before -exp).
+TEST(ModelFile, TinyFormatsAgreeAfterNormalisation) {
+    const std::string tiny = "rwkv4-tiny/";
+    const auto pth = model_file::open(data(tiny + "rwkv4-tiny-660K-f32.pth"));
+    const auto exact = {model_file::open(data(tiny + "rwkv4-tiny-660K-f32.safetensors")),
+                        model_file::open(data(tiny + "tiny-rwkv-4v0-660K-FP32.bin"))};
+    const auto fp16 = model_file::open(data(tiny + "tiny-rwkv-4v0-660K-FP16.bin"));
+    const auto bf16 = {model_file::open(data(tiny + "rwkv4-tiny-660K-bf16.pth")),
+                       model_file::open(data(tiny + "rwkv4-tiny-660K-bf16.safetensors"))};
+    ASSERT_EQ(pth->tensors().size(), 78u);
+    for (const auto& t : pth->tensors()) {
+        const float_tensor ref = rwkv4_tensor_f32(*pth, t.name);
+        const bool is_decay = t.name.find("time_decay") != std::string::npos;
+        for (const auto& other : exact) {
+            const float_tensor got = rwkv4_tensor_f32(*other, t.name);
+            ASSERT_EQ(got.shape, ref.shape) << t.name;
+            for (std::size_t i = 0; i < ref.values.size(); ++i)
+                ASSERT_NEAR(got.values[i], ref.values[i],
+                            is_decay ? std::nextafter(std::fabs(ref.values[i]), INFINITY) - std::fabs(ref.values[i]) : 0.0f)
+                    << t.name << "[" << i << "] in " << other->path();
+        }
+        const float_tensor half = rwkv4_tensor_f32(*fp16, t.name);
+        for (std::size_t i = 0; i < ref.values.size(); ++i)
+            ASSERT_NEAR(half.values[i], ref.values[i], std::fabs(ref.values[i]) * (is_decay ? 1.2e-7 : 4.9e-4) + 6e-8)
+                << t.name << "[" << i << "]";
+        const float_tensor raw = decode_f32(*pth, t);
+        for (const auto& other : bf16) {
+            const float_tensor got = decode_f32(*other, other->at(t.name));
+            for (std::size_t i = 0; i < raw.values.size(); ++i)
+                ASSERT_NEAR(got.values[i], raw.values[i], std::fabs(raw.values[i]) * 0x1p-8f) << t.name << "[" << i << "]";
+        }
+    }
+}
+
 TEST(ModelFile, TimeMixIsSqueezedAndDecayTransformed) {
     const auto f = model_file::open(data(synth + "f32.pth"));
     EXPECT_EQ(rwkv4_tensor_f32(*f, "blocks.1.att.time_mix_r").shape, (std::vector<std::int64_t>{64}));
