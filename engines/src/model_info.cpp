@@ -105,16 +105,15 @@ model_info describe_rwkv4(const model_file& f) {
     return info;
 }
 
-model_info describe_gpt_neox(const model_source& s) {
-    const auto& c = *s.config;
+model_info describe_gpt_neox(const model_file& file, const nlohmann::json& c, const std::string& config_path) {
     model_info info;
     info.architecture = "gpt-neox";
-    info.n_layer = json_int(c, "num_hidden_layers", s.config_path);
-    info.n_embd = json_int(c, "hidden_size", s.config_path);
-    info.n_head = json_int(c, "num_attention_heads", s.config_path);
-    info.n_ffn = json_int(c, "intermediate_size", s.config_path);
-    info.n_vocab = json_int(c, "vocab_size", s.config_path);
-    info.n_ctx = json_int(c, "max_position_embeddings", s.config_path);
+    info.n_layer = json_int(c, "num_hidden_layers", config_path);
+    info.n_embd = json_int(c, "hidden_size", config_path);
+    info.n_head = json_int(c, "num_attention_heads", config_path);
+    info.n_ffn = json_int(c, "intermediate_size", config_path);
+    info.n_vocab = json_int(c, "vocab_size", config_path);
+    info.n_ctx = json_int(c, "max_position_embeddings", config_path);
     info.hyperparameters = {{"n_layer", std::to_string(info.n_layer)},
                             {"n_embd", std::to_string(info.n_embd)},
                             {"n_head", std::to_string(info.n_head)},
@@ -128,21 +127,20 @@ model_info describe_gpt_neox(const model_source& s) {
                             {"hidden_act", json_text(c, "hidden_act", "gelu")},
                             {"tie_word_embeddings", json_text(c, "tie_word_embeddings", "false")}};
     // Causal-mask and rotary buffers are not parameters.
-    count_params(*s.file, info, {".attention.bias", ".attention.masked_bias", ".rotary_emb.inv_freq"}, "");
+    count_params(file, info, {".attention.bias", ".attention.masked_bias", ".rotary_emb.inv_freq"}, "");
     return info;
 }
 
-model_info describe_gpt2(const model_source& s) {
-    const auto& c = *s.config;
+model_info describe_gpt2(const model_file& file, const nlohmann::json& c, const std::string& config_path) {
     model_info info;
     info.architecture = "gpt2";
-    info.n_layer = json_int(c, "n_layer", s.config_path);
-    info.n_embd = json_int(c, "n_embd", s.config_path);
-    info.n_head = json_int(c, "n_head", s.config_path);
+    info.n_layer = json_int(c, "n_layer", config_path);
+    info.n_embd = json_int(c, "n_embd", config_path);
+    info.n_head = json_int(c, "n_head", config_path);
     info.n_ffn = c.contains("n_inner") && c.at("n_inner").is_number_integer() ? c.at("n_inner").get<std::int64_t>()
                                                                               : 4 * info.n_embd;
-    info.n_vocab = json_int(c, "vocab_size", s.config_path);
-    info.n_ctx = json_int(c, "n_positions", s.config_path);
+    info.n_vocab = json_int(c, "vocab_size", config_path);
+    info.n_ctx = json_int(c, "n_positions", config_path);
     info.hyperparameters = {{"n_layer", std::to_string(info.n_layer)},
                             {"n_embd", std::to_string(info.n_embd)},
                             {"n_head", std::to_string(info.n_head)},
@@ -152,7 +150,7 @@ model_info describe_gpt2(const model_source& s) {
                             {"layer_norm_epsilon", json_text(c, "layer_norm_epsilon", "1e-05")},
                             {"activation_function", json_text(c, "activation_function", "gelu_new")}};
     // GPT-2 ties the head to wte; a file that stores lm_head.weight too counts it once.
-    count_params(*s.file, info, {".attn.bias", ".attn.masked_bias"}, "lm_head.weight");
+    count_params(file, info, {".attn.bias", ".attn.masked_bias"}, "lm_head.weight");
     return info;
 }
 
@@ -179,16 +177,19 @@ model_source open_model(const std::string& path) {
 }
 
 model_info describe_model(const model_source& s) {
-    const model_file& f = *s.file;
-    if (s.config) {
-        const std::string type = json_text(*s.config, "model_type", "");
-        if (type == "gpt_neox") return describe_gpt_neox(s);
-        if (type == "gpt2") return describe_gpt2(s);
+    return describe_model(*s.file, s.config ? &*s.config : nullptr, s.config_path);
+}
+
+model_info describe_model(const model_file& f, const nlohmann::json* config, const std::string& config_path) {
+    if (config) {
+        const std::string type = json_text(*config, "model_type", "");
+        if (type == "gpt_neox") return describe_gpt_neox(f, *config, config_path);
+        if (type == "gpt2") return describe_gpt2(f, *config, config_path);
         if (type.rfind("rwkv", 0) == 0 && !has(f, "emb.weight"))
-            throw harness::unsupported_error(s.config_path + ": model_type '" + type +
+            throw harness::unsupported_error(config_path + ": model_type '" + type +
                                              "' (Hugging Face RWKV layout); rwkvbench reads the official RWKV layout");
         if (!has(f, "emb.weight"))
-            throw harness::unsupported_error(s.config_path + ": model_type '" + type +
+            throw harness::unsupported_error(config_path + ": model_type '" + type +
                                              "' is not supported (expected gpt_neox or gpt2)");
     }
     if (has(f, "emb.weight") && (has(f, "blocks.0.att.time_decay") || has(f, "blocks.0.att.time_first") ||

@@ -49,6 +49,7 @@ public:
     void upload(void* dst, const void* host_src, std::size_t bytes) override;
     void download(void* host_dst, const void* src, std::size_t bytes) override;
     void fill_bytes(void* dst, unsigned char value, std::size_t bytes) override;
+    void copy(void* dst, const void* src, std::size_t bytes) override;
     void synchronize() override {}
 
     void embedding(const tensor_view& table, const tensor_view& ids, const tensor_view& out) override;

@@ -78,6 +78,9 @@ public:
     void fill_bytes(void* dst, unsigned char value, std::size_t bytes) override {
         CUDA_CHECK(cudaMemsetAsync(dst, value, bytes, stream_));
     }
+    void copy(void* dst, const void* src, std::size_t bytes) override {
+        CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, stream_));
+    }
     void synchronize() override { CUDA_CHECK(cudaStreamSynchronize(stream_)); }
 
     void embedding(const tensor_view& table, const tensor_view& ids, const tensor_view& out) override {

@@ -25,6 +25,7 @@ public:
     void upload(void* dst, const void* src, std::size_t bytes) override { std::memcpy(dst, src, bytes); }
     void download(void* dst, const void* src, std::size_t bytes) override { std::memcpy(dst, src, bytes); }
     void fill_bytes(void* dst, unsigned char value, std::size_t bytes) override { std::memset(dst, value, bytes); }
+    void copy(void* dst, const void* src, std::size_t bytes) override { std::memcpy(dst, src, bytes); }
     void synchronize() override {}
 
     void embedding(const tensor_view& table, const tensor_view& ids, const tensor_view& out) override {

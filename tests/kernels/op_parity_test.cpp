@@ -110,6 +110,7 @@ public:
     void upload(void* d, const void* s, std::size_t n) override { inner_->upload(d, s, n); }
     void download(void* d, const void* s, std::size_t n) override { inner_->download(d, s, n); }
     void fill_bytes(void* d, unsigned char v, std::size_t n) override { inner_->fill_bytes(d, v, n); }
+    void copy(void* d, const void* s, std::size_t n) override { inner_->copy(d, s, n); }
     void synchronize() override { inner_->synchronize(); }
     void embedding(const kernels::tensor_view& a, const kernels::tensor_view& b, const kernels::tensor_view& c) override { inner_->embedding(a, b, c); }
     void layernorm(const kernels::tensor_view& a, const kernels::tensor_view& b, const kernels::tensor_view& c, float e, const kernels::tensor_view& d) override { inner_->layernorm(a, b, c, e, d); }

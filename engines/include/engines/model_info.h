@@ -44,5 +44,7 @@ struct model_info {
 // unsupported models (RWKV-5/6/7, other HF model types) naming what was
 // found, and input_error when names or shapes are inconsistent.
 model_info describe_model(const model_source& source);
+model_info describe_model(const model_file& file, const nlohmann::json* config = nullptr,
+                          const std::string& config_path = "");
 
 }  // namespace engines

@@ -33,6 +33,8 @@ public:
     virtual void upload(void* dst, const void* host_src, std::size_t bytes) = 0;
     virtual void download(void* host_dst, const void* src, std::size_t bytes) = 0;
     virtual void fill_bytes(void* dst, unsigned char value, std::size_t bytes) = 0;
+    // Device-to-device copy on this backend (regions must not overlap).
+    virtual void copy(void* dst, const void* src, std::size_t bytes) = 0;
     virtual void synchronize() = 0;
 
     // --- ops (see op_kind for the definitions and ops.h for the shapes) ---

@@ -1,0 +1,54 @@
+// The engine interface: tokens in, logits out, a state carried between calls.
+// Engines know nothing about tasks or files on disk beyond their weights;
+// they reach the kernels through a backend.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "kernels/dtype.h"
+
+namespace kernels {
+class backend;
+}
+
+namespace engines {
+
+struct engine_info {
+    std::string name;          // "rwkv4-serial", ...
+    std::string architecture;  // "rwkv4", "gpt-neox", "gpt2"
+    std::uint64_t n_params = 0;
+    std::int64_t n_vocab = 0, n_layer = 0, n_embd = 0;
+    std::optional<std::int64_t> context_limit;  // none for RWKV
+    kernels::dtype weight_type = kernels::dtype::f32;
+    std::uint64_t state_bytes = 0;  // per sequence, at the current context (RWKV: constant)
+};
+
+// What an engine carries between calls: the RWKV recurrent state, or a KV cache.
+class engine_state {
+public:
+    virtual ~engine_state() = default;
+    virtual std::int64_t n_tokens() const = 0;  // tokens consumed so far
+    // RWKV: [n_layer, 5, n_embd] floats (att_xx, aa, bb, pp, ffn_xx per layer).
+    virtual std::vector<float> download() const = 0;
+};
+
+enum class logits_mode { all, last };
+
+class engine {
+public:
+    virtual ~engine() = default;
+    virtual engine_info info() const = 0;
+    virtual std::unique_ptr<engine_state> new_state() const = 0;
+    // Feeds `tokens` after what `state` holds. Writes logits to `out` (host,
+    // resized): [T, n_vocab] for all, [1, n_vocab] for last. Throws
+    // input_error for ids outside the vocabulary.
+    virtual void forward(std::span<const std::int32_t> tokens, engine_state& state, logits_mode mode,
+                         std::vector<float>& out) = 0;
+};
+
+}  // namespace engines

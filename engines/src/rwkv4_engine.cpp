@@ -1,0 +1,199 @@
+// The RWKV-4 engines (see rwkv4_engine.h). One chunk of T tokens goes through
+// the same sequence of kernel calls in both modes; the serial engine feeds
+// chunks of one token and uses wkv_step, the parallel engine feeds the whole
+// input and uses wkv_sequence.
+#include <algorithm>
+
+#include "engines/rwkv4_engine.h"
+#include "harness/errors.h"
+#include "kernels/backend.h"
+
+namespace engines {
+namespace {
+
+using kernels::dtype;
+using kernels::op_kind;
+using kernels::tensor_view;
+
+constexpr float layernorm_eps = 1e-5f;  // model.py's F.layer_norm default
+
+// Per-layer state slots, as the golden files and model.py keep them.
+enum slot : std::int64_t { att_xx = 0, att_aa = 1, ffn_xx = 4, n_slots = 5 };
+
+class rwkv4_state final : public engine_state {
+public:
+    rwkv4_state(kernels::backend& b, const rwkv4_shape& s) : backend_(b), shape_(s) {
+        const std::size_t n = static_cast<std::size_t>(s.n_layer * n_slots * s.n_embd);
+        buffer_ = kernels::device_buffer(b, n * sizeof(float));
+        std::vector<float> init(n, 0.0f);
+        // Nothing seen yet: aa = bb = 0, pp = -1e30 (model.py and rwkv.cpp).
+        for (std::int64_t l = 0; l < s.n_layer; ++l)
+            std::fill_n(init.begin() + (l * n_slots + 3) * s.n_embd, s.n_embd, -1e30f);
+        b.upload(buffer_.data(), init.data(), n * sizeof(float));
+    }
+    std::int64_t n_tokens() const override { return n_tokens_; }
+    std::vector<float> download() const override {
+        std::vector<float> out(buffer_.bytes() / sizeof(float));
+        backend_.download(out.data(), buffer_.data(), buffer_.bytes());
+        return out;
+    }
+    // [C] view of one slot of a layer, or [3, C] from aa on.
+    tensor_view slot_view(std::int64_t layer, std::int64_t s, std::int64_t rows = 1) const {
+        const std::size_t offset = static_cast<std::size_t>((layer * n_slots + s) * shape_.n_embd) * sizeof(float);
+        return rows == 1 ? buffer_.view_at(offset, dtype::f32, {shape_.n_embd})
+                         : buffer_.view_at(offset, dtype::f32, {rows, shape_.n_embd});
+    }
+    void advance(std::int64_t n) { n_tokens_ += n; }
+
+private:
+    kernels::backend& backend_;
+    rwkv4_shape shape_;
+    kernels::device_buffer buffer_;
+    std::int64_t n_tokens_ = 0;
+};
+
+// Activations for up to `capacity` tokens, grown on demand.
+struct scratch {
+    std::int64_t capacity = 0;
+    kernels::device_buffer ids, x, xx, kx, vx, rx, k, v, r, y, hidden, logits;
+};
+
+class rwkv4_engine final : public engine {
+public:
+    rwkv4_engine(bool serial, std::shared_ptr<const rwkv4_weights> w, kernels::backend& b)
+        : serial_(serial), w_(std::move(w)), b_(b) {}
+
+    engine_info info() const override {
+        engine_info i;
+        i.name = serial_ ? "rwkv4-serial" : "rwkv4-parallel";
+        i.architecture = "rwkv4";
+        i.n_params = w_->n_params;
+        i.n_vocab = w_->shape.n_vocab;
+        i.n_layer = w_->shape.n_layer;
+        i.n_embd = w_->shape.n_embd;
+        i.weight_type = w_->weight_type;
+        i.state_bytes = static_cast<std::uint64_t>(w_->shape.n_layer * n_slots * w_->shape.n_embd) * sizeof(float);
+        return i;
+    }
+
+    std::unique_ptr<engine_state> new_state() const override { return std::make_unique<rwkv4_state>(b_, w_->shape); }
+
+    void forward(std::span<const std::int32_t> tokens, engine_state& state, logits_mode mode,
+                 std::vector<float>& out) override {
+        auto* st = dynamic_cast<rwkv4_state*>(&state);
+        if (!st) throw harness::unsupported_error("rwkv4 engine: state from another engine");
+        const std::int64_t v = w_->shape.n_vocab;
+        for (std::size_t i = 0; i < tokens.size(); ++i)
+            if (tokens[i] < 0 || tokens[i] >= v)
+                throw harness::input_error("token id " + std::to_string(tokens[i]) + " at position " + std::to_string(i) +
+                                           " is outside the vocabulary of " + std::to_string(v));
+        const auto n = static_cast<std::int64_t>(tokens.size());
+        out.assign(static_cast<std::size_t>((mode == logits_mode::all ? n : 1) * v), 0.0f);
+        if (n == 0) return;
+        if (!serial_) {
+            run_chunk(tokens, *st, mode, out.data());
+            return;
+        }
+        for (std::int64_t t = 0; t < n; ++t) {
+            const bool want = mode == logits_mode::all || t == n - 1;
+            float* dst = mode == logits_mode::all ? out.data() + t * v : out.data();
+            run_chunk(tokens.subspan(static_cast<std::size_t>(t), 1), *st, logits_mode::last, dst, want);
+        }
+    }
+
+private:
+    void ensure_scratch(std::int64_t t) {
+        if (t <= s_.capacity) return;
+        const auto c = static_cast<std::size_t>(w_->shape.n_embd), f = static_cast<std::size_t>(w_->shape.n_ffn),
+                   v = static_cast<std::size_t>(w_->shape.n_vocab), n = static_cast<std::size_t>(t);
+        s_ = scratch{};
+        s_.capacity = t;
+        s_.ids = kernels::device_buffer(b_, n * 4);
+        for (kernels::device_buffer* buf : {&s_.x, &s_.xx, &s_.kx, &s_.vx, &s_.rx, &s_.k, &s_.v, &s_.r, &s_.y})
+            *buf = kernels::device_buffer(b_, n * c * 4);
+        s_.hidden = kernels::device_buffer(b_, n * f * 4);
+        s_.logits = kernels::device_buffer(b_, n * v * 4);
+    }
+
+    tensor_view vec(const kernels::device_buffer& buf) const { return buf.view(dtype::f32, {w_->shape.n_embd}); }
+    tensor_view mat(const kernels::device_buffer& buf, std::int64_t rows, std::int64_t cols) const {
+        return buf.view(w_->weight_type, {rows, cols});
+    }
+    tensor_view act(const kernels::device_buffer& buf, std::int64_t t, std::int64_t cols) const {
+        return buf.view(dtype::f32, {t, cols});
+    }
+
+    // `want_logits` false: the serial engine skips the head for tokens whose
+    // logits nobody asked for.
+    void run_chunk(std::span<const std::int32_t> tokens, rwkv4_state& st, logits_mode mode, float* out,
+                   bool want_logits = true) {
+        const auto t = static_cast<std::int64_t>(tokens.size());
+        const std::int64_t c = w_->shape.n_embd, f = w_->shape.n_ffn, v = w_->shape.n_vocab;
+        ensure_scratch(t);
+        b_.upload(s_.ids.data(), tokens.data(), tokens.size() * 4);
+        const tensor_view x = act(s_.x, t, c), xx = act(s_.xx, t, c), kx = act(s_.kx, t, c), vx = act(s_.vx, t, c),
+                          rx = act(s_.rx, t, c), k = act(s_.k, t, c), vv = act(s_.v, t, c), r = act(s_.r, t, c),
+                          y = act(s_.y, t, c), hidden = act(s_.hidden, t, f);
+        const tensor_view none{};
+        b_.embedding(mat(w_->emb, v, c), s_.ids.view(dtype::i32, {t}), x);
+        const std::size_t last_row = static_cast<std::size_t>((t - 1) * c) * sizeof(float);
+        for (std::int64_t l = 0; l < w_->shape.n_layer; ++l) {
+            const auto& L = w_->layers[static_cast<std::size_t>(l)];
+            // Time mixing (attention).
+            b_.layernorm(x, vec(L.ln1_w), vec(L.ln1_b), layernorm_eps, xx);
+            const tensor_view prev_att = st.slot_view(l, att_xx);
+            b_.token_shift(xx, prev_att, vec(L.att_mix_k), kx);
+            b_.token_shift(xx, prev_att, vec(L.att_mix_v), vx);
+            b_.token_shift(xx, prev_att, vec(L.att_mix_r), rx);
+            b_.matmul(kx, mat(L.att_key, c, c), none, k);
+            b_.matmul(vx, mat(L.att_value, c, c), none, vv);
+            b_.matmul(rx, mat(L.att_receptance, c, c), none, r);
+            b_.unary(op_kind::sigmoid, r, r);
+            const tensor_view wkv_state = st.slot_view(l, att_aa, 3);
+            if (serial_)
+                b_.wkv_step(vec(L.att_decay), vec(L.att_first), k, vv, wkv_state, y);
+            else
+                b_.wkv_sequence(vec(L.att_decay), vec(L.att_first), k, vv, wkv_state, y);
+            b_.binary(op_kind::mul, r, y, y);
+            b_.matmul(y, mat(L.att_output, c, c), none, k);  // k is free again: reuse as the output
+            b_.binary(op_kind::add, x, k, x);
+            b_.copy(prev_att.data, static_cast<char*>(s_.xx.data()) + last_row, static_cast<std::size_t>(c) * 4);
+            // Channel mixing (feed-forward).
+            b_.layernorm(x, vec(L.ln2_w), vec(L.ln2_b), layernorm_eps, xx);
+            const tensor_view prev_ffn = st.slot_view(l, ffn_xx);
+            b_.token_shift(xx, prev_ffn, vec(L.ffn_mix_k), kx);
+            b_.token_shift(xx, prev_ffn, vec(L.ffn_mix_r), rx);
+            b_.matmul(rx, mat(L.ffn_receptance, c, c), none, r);
+            b_.unary(op_kind::sigmoid, r, r);
+            b_.matmul(kx, mat(L.ffn_key, f, c), none, hidden);
+            b_.unary(op_kind::squared_relu, hidden, hidden);
+            b_.matmul(hidden, mat(L.ffn_value, c, f), none, y);
+            b_.binary(op_kind::mul, r, y, y);
+            b_.binary(op_kind::add, x, y, x);
+            b_.copy(prev_ffn.data, static_cast<char*>(s_.xx.data()) + last_row, static_cast<std::size_t>(c) * 4);
+        }
+        st.advance(t);
+        if (!want_logits) return;
+        // Only the rows whose logits are wanted go through ln_out and the head.
+        const std::int64_t rows = mode == logits_mode::all ? t : 1;
+        const std::size_t first = mode == logits_mode::all ? 0 : last_row;
+        const tensor_view x_rows = s_.x.view_at(first, dtype::f32, {rows, c});
+        const tensor_view xx_rows = s_.xx.view(dtype::f32, {rows, c});
+        b_.layernorm(x_rows, vec(w_->ln_out_w), vec(w_->ln_out_b), layernorm_eps, xx_rows);
+        b_.matmul(xx_rows, mat(w_->head, v, c), none, s_.logits.view(dtype::f32, {rows, v}));
+        b_.download(out, s_.logits.data(), static_cast<std::size_t>(rows * v) * sizeof(float));
+    }
+
+    bool serial_;
+    std::shared_ptr<const rwkv4_weights> w_;
+    kernels::backend& b_;
+    scratch s_;
+};
+
+}  // namespace
+
+std::unique_ptr<engine> make_rwkv4_engine(bool serial, std::shared_ptr<const rwkv4_weights> weights, kernels::backend& b) {
+    return std::make_unique<rwkv4_engine>(serial, std::move(weights), b);
+}
+
+}  // namespace engines

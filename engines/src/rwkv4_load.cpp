@@ -1,0 +1,115 @@
+// Loading RWKV-4 weights onto a backend (see rwkv4_engine.h).
+#include <cmath>
+#include <cstring>
+
+#include "../../kernels/common/half_math.h"
+#include "engines/model_info.h"
+#include "engines/rwkv4_engine.h"
+#include "harness/errors.h"
+
+namespace engines {
+namespace {
+
+// Per row, (x - mean) / sqrt(var + 1e-5) * w + b, two passes in double.
+void layernorm_rows(std::vector<float>& x, std::int64_t n, const std::vector<float>& w, const std::vector<float>& b) {
+    const std::int64_t rows = static_cast<std::int64_t>(x.size()) / n;
+    for (std::int64_t r = 0; r < rows; ++r) {
+        float* row = x.data() + r * n;
+        double mean = 0, var = 0;
+        for (std::int64_t i = 0; i < n; ++i) mean += row[i];
+        mean /= static_cast<double>(n);
+        for (std::int64_t i = 0; i < n; ++i) var += (row[i] - mean) * (row[i] - mean);
+        var /= static_cast<double>(n);
+        const double inv = 1.0 / std::sqrt(var + 1e-5);
+        for (std::int64_t i = 0; i < n; ++i) row[i] = static_cast<float>((row[i] - mean) * inv * w[static_cast<std::size_t>(i)] + b[static_cast<std::size_t>(i)]);
+    }
+}
+
+kernels::device_buffer upload(kernels::backend& b, const float_tensor& t, kernels::dtype type, const std::string& name) {
+    const std::size_t n = t.values.size();
+    kernels::device_buffer buf(b, n * kernels::dtype_size(type));
+    if (type == kernels::dtype::f32) {
+        b.upload(buf.data(), t.values.data(), n * 4);
+        return buf;
+    }
+    std::vector<std::uint16_t> half(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const float v = t.values[i];
+        if (type == kernels::dtype::f16 && std::fabs(v) > 65504.0f)
+            throw harness::unsupported_error("tensor '" + name + "' holds " + std::to_string(v) +
+                                             ", outside the f16 range; use --dtype bf16 or fp32");
+        half[i] = type == kernels::dtype::f16 ? kernels::f32_to_f16(v) : kernels::f32_to_bf16(v);
+    }
+    b.upload(buf.data(), half.data(), n * 2);
+    return buf;
+}
+
+}  // namespace
+
+std::shared_ptr<const rwkv4_weights> upload_rwkv4(const rwkv4_shape& shape, const rwkv4_tensor_source& source,
+                                                  kernels::backend& b, kernels::dtype weight_type) {
+    auto w = std::make_shared<rwkv4_weights>();
+    w->shape = shape;
+    w->weight_type = weight_type;
+    const std::int64_t c = shape.n_embd, f = shape.n_ffn, v = shape.n_vocab;
+    // Fetches a tensor and checks its (normalised) shape.
+    auto get = [&](const std::string& name, std::vector<std::int64_t> expected) {
+        float_tensor t = source(name);
+        if (t.shape != expected) {
+            std::string want = "[";
+            for (std::size_t i = 0; i < expected.size(); ++i) want += (i ? ", " : "") + std::to_string(expected[i]);
+            std::string got = "[";
+            for (std::size_t i = 0; i < t.shape.size(); ++i) got += (i ? ", " : "") + std::to_string(t.shape[i]);
+            throw harness::input_error("tensor '" + name + "' is " + got + "], expected " + want + "]");
+        }
+        w->n_params += t.values.size();
+        return t;
+    };
+    auto vec = [&](const std::string& name) { return upload(b, get(name, {c}), kernels::dtype::f32, name); };
+    auto mat = [&](const std::string& name, std::int64_t rows, std::int64_t cols) {
+        return upload(b, get(name, {rows, cols}), weight_type, name);
+    };
+
+    // model.py folds ln0 into the embedding once, at load time.
+    float_tensor emb = get("emb.weight", {v, c});
+    const float_tensor ln0_w = get("blocks.0.ln0.weight", {c}), ln0_b = get("blocks.0.ln0.bias", {c});
+    layernorm_rows(emb.values, c, ln0_w.values, ln0_b.values);
+    w->emb = upload(b, emb, weight_type, "emb.weight");
+    for (std::int64_t l = 0; l < shape.n_layer; ++l) {
+        const std::string p = "blocks." + std::to_string(l) + ".";
+        rwkv4_weights::layer L;
+        L.ln1_w = vec(p + "ln1.weight");
+        L.ln1_b = vec(p + "ln1.bias");
+        L.ln2_w = vec(p + "ln2.weight");
+        L.ln2_b = vec(p + "ln2.bias");
+        L.att_mix_k = vec(p + "att.time_mix_k");
+        L.att_mix_v = vec(p + "att.time_mix_v");
+        L.att_mix_r = vec(p + "att.time_mix_r");
+        L.att_decay = vec(p + "att.time_decay");
+        L.att_first = vec(p + "att.time_first");
+        L.att_key = mat(p + "att.key.weight", c, c);
+        L.att_value = mat(p + "att.value.weight", c, c);
+        L.att_receptance = mat(p + "att.receptance.weight", c, c);
+        L.att_output = mat(p + "att.output.weight", c, c);
+        L.ffn_mix_k = vec(p + "ffn.time_mix_k");
+        L.ffn_mix_r = vec(p + "ffn.time_mix_r");
+        L.ffn_key = mat(p + "ffn.key.weight", f, c);
+        L.ffn_value = mat(p + "ffn.value.weight", c, f);
+        L.ffn_receptance = mat(p + "ffn.receptance.weight", c, c);
+        w->layers.push_back(std::move(L));
+    }
+    w->ln_out_w = vec("ln_out.weight");
+    w->ln_out_b = vec("ln_out.bias");
+    w->head = mat("head.weight", v, c);
+    return w;
+}
+
+std::shared_ptr<const rwkv4_weights> load_rwkv4(const model_file& file, kernels::backend& b, kernels::dtype weight_type) {
+    const model_info info = describe_model(file);
+    if (info.architecture != "rwkv4")
+        throw harness::unsupported_error(file.path() + ": a " + info.architecture + " model, not RWKV-4");
+    const rwkv4_shape shape{info.n_layer, info.n_embd, info.n_ffn, info.n_vocab};
+    return upload_rwkv4(shape, [&](const std::string& name) { return rwkv4_tensor_f32(file, name); }, b, weight_type);
+}
+
+}  // namespace engines
