@@ -1,0 +1,40 @@
+// Engines and synthetic models by name, for the command line and the tasks.
+//
+// Engines: rwkv4-serial, rwkv4-parallel (transformer: later issue).
+// Models: a checkpoint path, or random:<preset> — published shapes with
+// random weights (fixed seed), created in memory, for timing runs where the
+// weight values do not matter.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engines/engine.h"
+#include "engines/rwkv4_engine.h"
+
+namespace engines {
+
+struct named_item {
+    std::string name, description;
+};
+std::vector<named_item> list_engines();
+std::vector<named_item> list_random_models();
+
+// The shape of random:rwkv4-<size>, or nullopt for another name.
+std::optional<rwkv4_shape> rwkv4_preset(const std::string& model_spec);
+
+// Deterministic random RWKV-4 tensors of `shape` (already in the engine
+// layout: time_decay is -exp(w)). Same seed, same values.
+rwkv4_tensor_source random_rwkv4_source(const rwkv4_shape& shape, std::uint64_t seed);
+
+// Builds ENGINE on MODEL (path or random:NAME) with weights in `weight_type`
+// (default f32; a bf16/f16 checkpoint is upcast unless told otherwise).
+// Throws usage_error for unknown names, unsupported_error when the engine
+// and the model's architecture do not fit.
+std::unique_ptr<engine> make_engine(const std::string& engine_name, const std::string& model_spec, kernels::backend& b,
+                                    kernels::dtype weight_type = kernels::dtype::f32, std::uint64_t seed = 1234);
+
+}  // namespace engines
