@@ -31,5 +31,6 @@ std::vector<std::unique_ptr<command>> make_commands();
 std::unique_ptr<command> make_info_command();
 std::unique_ptr<command> make_selfcheck_command();
 std::unique_ptr<command> make_tokenize_command();
+std::unique_ptr<command> make_logits_command();
 
 }  // namespace cli

@@ -6,6 +6,7 @@ std::vector<std::unique_ptr<command>> make_commands() {
     std::vector<std::unique_ptr<command>> commands;
     commands.push_back(make_info_command());
     commands.push_back(make_tokenize_command());
+    commands.push_back(make_logits_command());
     commands.push_back(make_selfcheck_command());
     return commands;
 }

@@ -157,6 +157,54 @@ TEST(Cli, TokenizeBadInputIsExit2) {
     EXPECT_NE(r.err.find("line 2: byte 1: invalid UTF-8"), std::string::npos) << r.err;
 }
 
+const std::string synth_model = std::string(RWKVBENCH_TEST_DATA) + "/models/rwkv4-synth/rwkv4-synth-3x64-";
+const std::string synth_golden = std::string(RWKVBENCH_TEST_DATA) + "/golden/rwkv4-synth/en128_gpt.safetensors";
+
+// The ids of the en128 golden, as a whitespace-separated file.
+std::string en128_ids_file() {
+    const std::string path = testing::TempDir() + "/en128_ids.txt";
+    const std::string text = "The quick brown fox jumps over the lazy dog.\nRWKV is an RNN with transformer-level performance; it can be trained like a GPT!!!\n";
+    std::ofstream out(path);
+    for (unsigned char c : text) out << static_cast<int>(c) << " ";
+    return path;
+}
+
+TEST(Cli, LogitsMatchesTheGoldenAndSavesState) {
+    const std::string out = testing::TempDir() + "/logits_out.safetensors";
+    for (const char* engine : {"rwkv4-serial", "rwkv4-parallel"}) {
+        const result r = run("logits --model " + synth_model + "FP32.bin --engine " + engine + " --ids " + en128_ids_file() +
+                             " --out " + out + " --state --chunk 7 --compare " + synth_golden);
+        ASSERT_EQ(r.code, 0) << r.err << r.out;
+        EXPECT_NE(r.out.find("top1_agreement 1"), std::string::npos) << r.out;
+        EXPECT_NE(r.out.find("PASS"), std::string::npos) << r.out;
+        // The output compares against itself, tensor by tensor (state included).
+        const result self = run("logits --model " + synth_model + "f32.pth --engine rwkv4-parallel --ids " + en128_ids_file() +
+                                " --out " + out + ".2 --compare " + out + " --tolerance 1e-4");
+        EXPECT_EQ(self.code, 0) << self.err;
+    }
+}
+
+TEST(Cli, LogitsCompareFailureIsExit1) {
+    const std::string out = testing::TempDir() + "/logits_f16.safetensors";
+    const result r = run("logits --model " + synth_model + "FP16.bin --engine rwkv4-parallel --dtype fp16 --ids " + en128_ids_file() +
+                         " --out " + out + " --compare " + synth_golden + " --tolerance 1e-6");
+    EXPECT_EQ(r.code, 1) << r.err;
+    EXPECT_NE(r.out.find("FAIL"), std::string::npos) << r.out;
+}
+
+TEST(Cli, LogitsBadUsageIsExit2) {
+    const std::string out = testing::TempDir() + "/bad.safetensors";
+    const std::string model = " --model " + synth_model + "f32.pth --out " + out;
+    EXPECT_EQ(run("logits --engine rwkv4-serial --text hi" + model).code, 2);                          // no tokenizer
+    EXPECT_EQ(run("logits --engine rwkv5 --tokenizer bytes --text hi" + model).code, 2);                // unknown engine
+    EXPECT_EQ(run("logits --engine rwkv4-serial --tokenizer bytes --text hi --dtype fp8" + model).code, 2);
+    EXPECT_EQ(run("logits --engine rwkv4-serial --tokenizer bytes --text hi --attention fused" + model).code, 2);
+    EXPECT_EQ(run("logits --engine rwkv4-serial --tokenizer bytes --text hi --device cuda" + model).code,
+              run("info --json").out.find("\"cuda_devices\": []") != std::string::npos ? 2 : 0);
+    // Shape mismatch with the reference.
+    EXPECT_EQ(run("logits --engine rwkv4-serial --tokenizer bytes --text hi --compare " + synth_golden + model).code, 2);
+}
+
 TEST(Cli, TensorsWithoutModelIsUsageError) { EXPECT_EQ(run("info --tensors").code, 2); }
 
 }  // namespace

@@ -1,0 +1,171 @@
+// `rwkvbench logits`: run an engine over a text or ids, save input_ids,
+// logits (and the state) as safetensors, and optionally compare with a
+// reference file — the check a user runs against another implementation.
+#include <cmath>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "command.h"
+#include "engines/model_file.h"
+#include "engines/registry.h"
+#include "engines/rwkv4_weights.h"
+#include "engines/safetensors_writer.h"
+#include "engines/tokenizer.h"
+#include "harness/errors.h"
+#include "kernels/backend.h"
+
+namespace cli {
+namespace {
+
+std::vector<std::int32_t> read_ids_file(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw harness::input_error(path + ": cannot open");
+    std::vector<std::int32_t> ids;
+    std::string word;
+    std::size_t line = 1;
+    while (in >> word) {
+        std::size_t used = 0;
+        long long v = -1;
+        try {
+            v = std::stoll(word, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used != word.size() || v < 0 || v > 0x7fffffff)
+            throw harness::input_error(path, "line", line, "'" + word + "' is not a token id");
+        ids.push_back(static_cast<std::int32_t>(v));
+        // Track lines for messages: count newlines skipped before the next word.
+        while (in.peek() == ' ' || in.peek() == '\t' || in.peek() == '\r' || in.peek() == '\n')
+            if (in.get() == '\n') ++line;
+    }
+    return ids;
+}
+
+struct comparison {
+    double max_abs = 0, mean_kl = 0, top1 = 0;
+};
+
+comparison compare_logits(const std::vector<float>& ours, const std::vector<float>& ref, std::int64_t v) {
+    comparison c;
+    const std::size_t rows = ref.size() / static_cast<std::size_t>(v);
+    std::size_t agree = 0;
+    for (std::size_t r = 0; r < rows; ++r) {
+        const float* a = ours.data() + r * static_cast<std::size_t>(v);
+        const float* b = ref.data() + r * static_cast<std::size_t>(v);
+        double ma = a[0], mb = b[0];
+        std::size_t arg_a = 0, arg_b = 0;
+        for (std::int64_t i = 0; i < v; ++i) {
+            c.max_abs = std::max(c.max_abs, static_cast<double>(std::fabs(a[i] - b[i])));
+            if (a[i] > a[arg_a]) arg_a = static_cast<std::size_t>(i);
+            if (b[i] > b[arg_b]) arg_b = static_cast<std::size_t>(i);
+            ma = std::max<double>(ma, a[i]);
+            mb = std::max<double>(mb, b[i]);
+        }
+        agree += arg_a == arg_b;
+        double sa = 0, sb = 0;
+        for (std::int64_t i = 0; i < v; ++i) sa += std::exp(a[i] - ma), sb += std::exp(b[i] - mb);
+        const double lsa = std::log(sa), lsb = std::log(sb);
+        double kl = 0;
+        for (std::int64_t i = 0; i < v; ++i) {
+            const double lp = b[i] - mb - lsb, lq = a[i] - ma - lsa;
+            kl += std::exp(lp) * (lp - lq);
+        }
+        c.mean_kl += kl;
+    }
+    if (rows) c.mean_kl /= static_cast<double>(rows), c.top1 = static_cast<double>(agree) / static_cast<double>(rows);
+    return c;
+}
+
+class logits_command final : public command {
+public:
+    std::string_view name() const override { return "logits"; }
+    std::string_view summary() const override { return "run an engine, save its logits (and state), compare with a reference"; }
+    std::string_view examples() const override {
+        return "  rwkvbench logits --model m.pth --engine rwkv4-parallel --tokenizer bytes --text 'Hello' --out l.safetensors\n"
+               "  rwkvbench logits --model m.pth --engine rwkv4-serial --ids ids.txt --out l.safetensors --state \\\n"
+               "      --compare golden.safetensors --tolerance 1e-4\n"
+               "  rwkvbench logits --model random:rwkv4-169m --engine rwkv4-parallel --dtype bf16 --tokenizer bytes --text hi --out r.safetensors\n";
+    }
+    void add_options(po::options_description& o) override {
+        o.add_options()("model", po::value<std::string>()->required(), "checkpoint path, HF folder or random:NAME")(
+            "engine", po::value<std::string>()->required(), "rwkv4-serial or rwkv4-parallel")(
+            "text", po::value<std::string>(), "input text (needs --tokenizer)")(
+            "tokenizer", po::value<std::string>(), "'bytes', a tokenizer.json or an RWKV World vocab")(
+            "ids", po::value<std::string>(), "file of token ids separated by whitespace")(
+            "out", po::value<std::string>()->required(), "output .safetensors (input_ids, logits[, state])")(
+            "dtype", po::value<std::string>()->default_value("fp32"), "weight storage: fp32, fp16, bf16")(
+            "device", po::value<std::string>()->default_value("cpu"), "cpu or cuda")(
+            "threads", po::value<int>()->default_value(0), "CPU threads (0: all cores)")(
+            "chunk", po::value<int>()->default_value(0), "tokens per forward call, state carried (0: all at once)")(
+            "attention", po::value<std::string>(), "naive or fused (transformer engine only)")(
+            "no-cache", "recompute the prefix every step (transformer engine only)")(
+            "state", "also save the final state")("compare", po::value<std::string>(), "reference .safetensors")(
+            "ref-tensor", po::value<std::string>()->default_value("logits"), "tensor of the reference to compare")(
+            "tolerance", po::value<double>()->default_value(1e-4), "max abs difference allowed by --compare");
+    }
+
+    int run(const po::variables_map& args) override {
+        const std::string engine_name = args.at("engine").as<std::string>();
+        if ((args.count("attention") || args.count("no-cache")) && engine_name.rfind("rwkv4", 0) == 0)
+            throw harness::usage_error("logits: --attention and --no-cache apply to the transformer engine only");
+        const auto wt = kernels::parse_dtype(args.at("dtype").as<std::string>());
+        if (!wt) throw harness::usage_error("logits: --dtype must be fp32, fp16 or bf16");
+        std::vector<std::int32_t> ids;
+        if (args.count("ids") == args.count("text"))
+            throw harness::usage_error("logits: give exactly one of --ids and --text");
+        if (args.count("text")) {
+            if (!args.count("tokenizer")) throw harness::usage_error("logits: --text needs --tokenizer");
+            ids = engines::load_tokenizer(args.at("tokenizer").as<std::string>())->encode(args.at("text").as<std::string>());
+        } else {
+            ids = read_ids_file(args.at("ids").as<std::string>());
+        }
+        if (ids.empty()) throw harness::input_error("logits: the input has no tokens");
+        const int chunk = args.at("chunk").as<int>();
+        if (chunk < 0) throw harness::usage_error("logits: --chunk must be >= 0");
+
+        auto backend = kernels::make_backend(args.at("device").as<std::string>(), args.at("threads").as<int>());
+        auto engine = engines::make_engine(engine_name, args.at("model").as<std::string>(), *backend, *wt);
+        const engines::engine_info info = engine->info();
+        auto state = engine->new_state();
+        std::vector<float> logits, part;
+        const std::size_t step = chunk > 0 ? static_cast<std::size_t>(chunk) : ids.size();
+        for (std::size_t at = 0; at < ids.size(); at += step) {
+            engine->forward(std::span(ids).subspan(at, std::min(step, ids.size() - at)), *state, engines::logits_mode::all, part);
+            logits.insert(logits.end(), part.begin(), part.end());
+        }
+        const auto t = static_cast<std::int64_t>(ids.size());
+        std::vector<engines::output_tensor> out = {engines::i32_tensor("input_ids", {t}, ids),
+                                                   engines::f32_tensor("logits", {t, info.n_vocab}, logits)};
+        if (args.count("state"))
+            out.push_back(engines::f32_tensor("state", {info.n_layer, 5, info.n_embd}, state->download()));
+        const std::string out_path = args.at("out").as<std::string>();
+        engines::write_safetensors(out_path, out,
+                                   {{"engine", info.name}, {"model", args.at("model").as<std::string>()},
+                                    {"dtype", std::string(kernels::dtype_name(info.weight_type))},
+                                    {"device", args.at("device").as<std::string>()}});
+        std::cerr << "wrote " << out_path << ": " << t << " tokens x " << info.n_vocab << " logits (" << info.name << ")\n";
+        if (!args.count("compare")) return 0;
+
+        const std::string ref_path = args.at("compare").as<std::string>();
+        const auto ref_file = engines::model_file::open(ref_path);
+        const std::string ref_name = args.at("ref-tensor").as<std::string>();
+        const engines::tensor_entry& ref_entry = ref_file->at(ref_name);
+        const engines::float_tensor ref = engines::decode_f32(*ref_file, ref_entry);
+        if (ref.values.size() != logits.size())
+            throw harness::input_error(ref_path + ": tensor '" + ref_name + "' is " + ref_entry.shape_string() + ", expected [" +
+                                       std::to_string(t) + ", " + std::to_string(info.n_vocab) + "]");
+        const comparison c = compare_logits(logits, ref.values, info.n_vocab);
+        const double tol = args.at("tolerance").as<double>();
+        std::cout << std::setprecision(3) << "max_abs_diff " << c.max_abs << "\nmean_kl " << c.mean_kl << "\ntop1_agreement "
+                  << c.top1 << "\n" << (c.max_abs <= tol ? "PASS" : "FAIL") << " (tolerance " << tol << ")\n";
+        return c.max_abs <= tol ? 0 : 1;
+    }
+};
+
+}  // namespace
+
+std::unique_ptr<command> make_logits_command() { return std::make_unique<logits_command>(); }
+
+}  // namespace cli
