@@ -9,15 +9,17 @@
 
 namespace kernels::cpu {
 
-// Row-dot kernels for f16/bf16 weights: out[t, n] = x[t, :] . w[n, :] for the
-// rows n0..n1 and up to `small_batch_max` tokens, reading each weight row once.
+// Row-dot kernels for decode-sized batches: out[t, n] = x[t, :] . w[n, :] for
+// the rows row_begin..row_end and up to `small_batch_max` tokens, reading each
+// weight row once. Weights are f32 (is_f32) or f16/bf16 bits.
 struct half_gemv_args {
     const float* x;             // [T, K]
-    const std::uint16_t* w;     // [N, K] f16 or bf16 bits
+    const std::uint16_t* w;     // [N, K]: f16/bf16 bits, or f32 seen as pairs of 16-bit units
     float* out;                 // [T, N]
     std::int64_t n_tokens, n_in, n_out;
     std::int64_t row_begin, row_end;
     bool is_bf16;
+    bool is_f32 = false;
 };
 inline constexpr std::int64_t small_batch_max = 4;
 

@@ -1,10 +1,10 @@
 // CPU matmul: out[T, N] = x[T, K] . w[N, K]^T (+ bias).
 //
 // Paths:
-//  * f32 weights: OpenBLAS sgemv (T = 1) or sgemm, threaded by OpenBLAS.
-//  * f16/bf16 weights, T <= small_batch_max (decode): our row-dot kernels,
+//  * any weights, T <= small_batch_max (decode): our row-dot kernels,
 //    which decode each weight row in registers and read it once for all T
 //    tokens; the choice of SIMD path is the backend's ISA.
+//  * f32 weights, larger T: OpenBLAS sgemm, threaded by OpenBLAS.
 //  * f16/bf16 weights, larger T (prefill): each thread converts a block of
 //    weight rows to f32 in its own buffer (L2-sized) and runs a one-thread
 //    sgemm on it; the weights are never expanded whole in memory.
@@ -47,14 +47,11 @@ void cpu_backend::matmul(const tensor_view& x, const tensor_view& w, const tenso
                                          " path does not take " + std::string(dtype_name(w.type)) + " weights");
     const auto n_tokens = static_cast<int>(x.shape[0]), n_in = static_cast<int>(x.shape[1]),
                n_out = static_cast<int>(w.shape[0]);
-    if (w.type == dtype::f32) {
-        if (n_tokens == 1)
-            cblas_sgemv(CblasRowMajor, CblasNoTrans, n_out, n_in, 1.0f, w.as<const float>(), n_in,
-                        x.as<const float>(), 1, 0.0f, out.as<float>(), 1);
-        else
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n_tokens, n_out, n_in, 1.0f, x.as<const float>(),
+    if (w.type == dtype::f32 && (n_tokens > small_batch_max || isa_ == cpu_isa::scalar)) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n_tokens, n_out, n_in, 1.0f, x.as<const float>(),
                         n_in, w.as<const float>(), n_in, 0.0f, out.as<float>(), n_out);
     } else {
+        // Decode-sized f32 batches too: OpenBLAS's sgemv stays far below memory bandwidth.
         half_matmul(x, w, out);
     }
     add_bias(bias, out, n_threads_);
@@ -62,7 +59,7 @@ void cpu_backend::matmul(const tensor_view& x, const tensor_view& w, const tenso
 
 void cpu_backend::half_matmul(const tensor_view& x, const tensor_view& w, const tensor_view& out) {
     const std::int64_t n_tokens = x.shape[0], n_in = x.shape[1], n_out = w.shape[0];
-    const bool is_bf16 = w.type == dtype::bf16;
+    const bool is_bf16 = w.type == dtype::bf16, is_f32 = w.type == dtype::f32;
     const std::uint16_t* wp = w.as<const std::uint16_t>();
     if (n_tokens <= small_batch_max) {
         void (*gemv)(const half_gemv_args&) = half_gemv_scalar;
@@ -76,7 +73,7 @@ void cpu_backend::half_matmul(const tensor_view& x, const tensor_view& w, const 
 #pragma omp parallel for num_threads(n_threads_) schedule(static, 1) if (n_parts > 1 && n_out * n_in > (1 << 16))
         for (std::int64_t part = 0; part < n_parts; ++part) {
             half_gemv_args a{x.as<const float>(), wp, out.as<float>(), n_tokens, n_in, n_out,
-                             part * step, std::min(n_out, (part + 1) * step), is_bf16};
+                             part * step, std::min(n_out, (part + 1) * step), is_bf16, is_f32};
             gemv(a);
         }
         return;

@@ -88,7 +88,7 @@ void half_to_f32_avx512(const std::uint16_t* src, std::int64_t n, bool is_bf16, 
 }
 
 void half_gemv_avx512_bf16(const half_gemv_args& a) {
-    if (!a.is_bf16) {  // f16 weights have no native dot here; supports() says so
+    if (!a.is_bf16 || a.is_f32) {  // f32/f16 weights have no native bf16 dot: the exact path
         half_gemv_simd<avx512_vec>(a);
         return;
     }

@@ -1,5 +1,7 @@
 // Row-dot kernel for f16/bf16 weights in plain C++: the fallback for CPUs
 // without AVX2/F16C, and the shape every SIMD variant follows.
+#include <cstring>
+
 #include "../common/half_math.h"
 #include "cpu_backend.h"
 
@@ -7,10 +9,13 @@ namespace kernels::cpu {
 
 void half_gemv_scalar(const half_gemv_args& a) {
     for (std::int64_t n = a.row_begin; n < a.row_end; ++n) {
-        const std::uint16_t* w_row = a.w + n * a.n_in;
         float sum[small_batch_max] = {};
         for (std::int64_t k = 0; k < a.n_in; ++k) {
-            const float wk = a.is_bf16 ? bf16_to_f32(w_row[k]) : f16_to_f32(w_row[k]);
+            float wk;
+            if (a.is_f32)
+                std::memcpy(&wk, a.w + 2 * (n * a.n_in + k), 4);
+            else
+                wk = a.is_bf16 ? bf16_to_f32(a.w[n * a.n_in + k]) : f16_to_f32(a.w[n * a.n_in + k]);
             for (std::int64_t t = 0; t < a.n_tokens; ++t) sum[t] += wk * a.x[t * a.n_in + k];
         }
         for (std::int64_t t = 0; t < a.n_tokens; ++t) a.out[t * a.n_out + n] = sum[t];

@@ -3,7 +3,7 @@
 // half_gemv_avx512.cpp (each compiled with its own -m flags, called only when
 // the CPU has them).
 //
-// Row-dot: one weight row at a time, streamed once, split into 4 interleaved
+// Row-dot (f32, f16 or bf16 weights): one weight row at a time, streamed once, split into 4 interleaved
 // K chunks so that 4 x T independent FMA chains hide the FMA latency (several
 // rows at once were measured 2x slower on Zen 4: too many parallel streams).
 // Each weight vector is decoded to f32 in registers (bf16: a 16-bit shift,
@@ -11,15 +11,33 @@
 // parameter so the accumulators stay in registers. The K tail is scalar.
 #pragma once
 
+#include <cstring>
+
 #include "../common/half_math.h"
 #include "cpu_backend.h"
 
 namespace kernels::cpu {
 
+// 16 (or 8) weights from w (in 16-bit units) decoded to f32.
+template <class V>
+inline typename V::reg load_weights(const half_gemv_args& a, const std::uint16_t* w) {
+    if (a.is_f32) return V::load(reinterpret_cast<const float*>(w));
+    return a.is_bf16 ? V::load_bf16(w) : V::load_f16(w);
+}
+
+inline float weight_at(const half_gemv_args& a, const std::uint16_t* w_row, std::int64_t k) {
+    if (a.is_f32) {
+        float v;
+        std::memcpy(&v, w_row + 2 * k, 4);
+        return v;
+    }
+    return a.is_bf16 ? bf16_to_f32(w_row[k]) : f16_to_f32(w_row[k]);
+}
+
 template <class V, int n_tokens>
 inline void half_gemv_row(const half_gemv_args& a, std::int64_t n) {
     constexpr int width = V::width, chains = 4;
-    const std::uint16_t* w_row = a.w + n * a.n_in;
+    const std::uint16_t* w_row = a.w + n * a.n_in * (a.is_f32 ? 2 : 1);  // in 16-bit units
     typename V::reg acc[chains][n_tokens];
     for (int c = 0; c < chains; ++c)
         for (int t = 0; t < n_tokens; ++t) acc[c][t] = V::zero();
@@ -27,18 +45,18 @@ inline void half_gemv_row(const half_gemv_args& a, std::int64_t n) {
     for (; k + chains * width <= a.n_in; k += chains * width) {
         for (int c = 0; c < chains; ++c) {
             const std::int64_t kc = k + c * width;
-            const typename V::reg wv = a.is_bf16 ? V::load_bf16(w_row + kc) : V::load_f16(w_row + kc);
+            const typename V::reg wv = load_weights<V>(a, w_row + kc * (a.is_f32 ? 2 : 1));
             for (int t = 0; t < n_tokens; ++t) acc[c][t] = V::fma(wv, V::load(a.x + t * a.n_in + kc), acc[c][t]);
         }
     }
     for (; k + width <= a.n_in; k += width) {
-        const typename V::reg wv = a.is_bf16 ? V::load_bf16(w_row + k) : V::load_f16(w_row + k);
+        const typename V::reg wv = load_weights<V>(a, w_row + k * (a.is_f32 ? 2 : 1));
         for (int t = 0; t < n_tokens; ++t) acc[0][t] = V::fma(wv, V::load(a.x + t * a.n_in + k), acc[0][t]);
     }
     for (int t = 0; t < n_tokens; ++t) {
         float sum = V::reduce(V::add(V::add(acc[0][t], acc[1][t]), V::add(acc[2][t], acc[3][t])));
         for (std::int64_t kt = k; kt < a.n_in; ++kt)
-            sum += (a.is_bf16 ? bf16_to_f32(w_row[kt]) : f16_to_f32(w_row[kt])) * a.x[t * a.n_in + kt];
+            sum += weight_at(a, w_row, kt) * a.x[t * a.n_in + kt];
         a.out[t * a.n_out + n] = sum;
     }
 }

@@ -1,0 +1,114 @@
+// RWKV-4 engine speed on random:rwkv4-169m (fp32 and bf16 weights) on the CPU:
+//  * serial decode: time per token (the Time column) with the last-token
+//    logits (head included), and
+//    the weight bytes it must read per token -> GB/s, to set against
+//    roofline/memory_read/256MiB measured in the same run;
+//  * parallel prefill of 128 and 1024 tokens (last logits): tokens/s and
+//    GFLOP/s (2 x matrix parameters x tokens), against roofline/openblas_sgemm;
+//  * perplexity mode: parallel with logits at every position.
+// Threads: RWKVBENCH_BENCH_THREADS (default all cores). Peak RSS in MiB.
+#include <benchmark/benchmark.h>
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <map>
+
+#include "engines/registry.h"
+#include "kernels/backend.h"
+
+namespace {
+
+using engines::logits_mode;
+
+int threads() {
+    const char* env = std::getenv("RWKVBENCH_BENCH_THREADS");
+    return env ? std::atoi(env) : 0;
+}
+
+kernels::backend& cpu() {
+    static auto b = kernels::make_cpu_backend(threads());
+    return *b;
+}
+
+// One weight upload per dtype for the whole run (generating 169M values takes seconds).
+std::shared_ptr<const engines::rwkv4_weights> weights(kernels::dtype wt) {
+    static std::map<kernels::dtype, std::shared_ptr<const engines::rwkv4_weights>> cache;
+    auto& w = cache[wt];
+    if (!w) {
+        const auto shape = *engines::rwkv4_preset("random:rwkv4-169m");
+        w = engines::upload_rwkv4(shape, engines::random_rwkv4_source(shape, 1234), cpu(), wt);
+    }
+    return w;
+}
+
+// Bytes a decode step must read: every matrix and the head, plus one embedding row and the vectors.
+double decode_bytes(const engines::rwkv4_weights& w) {
+    const double c = static_cast<double>(w.shape.n_embd), f = static_cast<double>(w.shape.n_ffn),
+                 v = static_cast<double>(w.shape.n_vocab), l = static_cast<double>(w.shape.n_layer);
+    const double matrices = l * (5 * c * c + 2 * c * f) + v * c;
+    return matrices * static_cast<double>(kernels::dtype_size(w.weight_type)) + 4.0 * (l * 13 * c + 2 * c) + c * 4;
+}
+
+double matrix_params(const engines::rwkv4_weights& w) {
+    const double c = static_cast<double>(w.shape.n_embd), f = static_cast<double>(w.shape.n_ffn);
+    return static_cast<double>(w.shape.n_layer) * (5 * c * c + 2 * c * f);
+}
+
+void peak_memory(benchmark::State& state) {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    state.counters["peak_RSS_MiB"] = static_cast<double>(u.ru_maxrss) / 1024.0;
+}
+
+void bm_decode(benchmark::State& state, kernels::dtype wt) {
+    const auto w = weights(wt);
+    auto e = engines::make_rwkv4_engine(true, w, cpu());
+    auto st = e->new_state();
+    std::vector<float> logits;
+    std::int32_t token = 187;
+    e->forward(std::span(&token, 1), *st, logits_mode::last, logits);  // warm-up
+    for (auto _ : state) {
+        e->forward(std::span(&token, 1), *st, logits_mode::last, logits);
+        token = (token * 31 + 7) % 50277;
+    }
+    state.counters["tokens/s"] = benchmark::Counter(1.0, benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["GB/s"] = benchmark::Counter(decode_bytes(*w) * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+    peak_memory(state);
+}
+
+void bm_parallel(benchmark::State& state, kernels::dtype wt, logits_mode mode) {
+    const auto w = weights(wt);
+    const auto n = static_cast<std::size_t>(state.range(0));
+    std::vector<std::int32_t> ids(n);
+    for (std::size_t i = 0; i < n; ++i) ids[i] = static_cast<std::int32_t>((i * 7919) % 50277);
+    auto e = engines::make_rwkv4_engine(false, w, cpu());
+    std::vector<float> logits;
+    {
+        auto st = e->new_state();
+        e->forward(ids, *st, mode, logits);  // warm-up: scratch buffers, BLAS threads
+    }
+    for (auto _ : state) {
+        auto st = e->new_state();
+        e->forward(ids, *st, mode, logits);
+    }
+    const double head = mode == logits_mode::all ? static_cast<double>(w->shape.n_vocab * w->shape.n_embd) : 0.0;
+    state.counters["tokens/s"] = benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["GFLOP/s"] = benchmark::Counter(2e-9 * (matrix_params(*w) + head) * static_cast<double>(n),
+                                                   benchmark::Counter::kIsIterationInvariantRate);
+    peak_memory(state);
+}
+
+const int registered = [] {
+    for (kernels::dtype wt : {kernels::dtype::f32, kernels::dtype::bf16}) {
+        const std::string d(kernels::dtype_name(wt));
+        benchmark::RegisterBenchmark(("rwkv4_169m/serial_decode/" + d).c_str(), bm_decode, wt)->Unit(benchmark::kMillisecond);
+        benchmark::RegisterBenchmark(("rwkv4_169m/parallel_prefill/" + d).c_str(), bm_parallel, wt, logits_mode::last)
+            ->Arg(128)->Arg(1024)->Unit(benchmark::kMillisecond);
+        benchmark::RegisterBenchmark(("rwkv4_169m/perplexity_mode/" + d).c_str(), bm_parallel, wt, logits_mode::all)
+            ->Arg(1024)->Unit(benchmark::kMillisecond);
+    }
+    return 0;
+}();
+
+}  // namespace
