@@ -1,5 +1,6 @@
 #include "bench_util.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -72,6 +73,10 @@ void run_timed(benchmark::State& state, kernels::backend& b, const std::function
             state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
         }
     }
+}
+
+benchmark::internal::Benchmark* with_min(benchmark::internal::Benchmark* b) {
+    return b->ComputeStatistics("min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); });
 }
 
 void flush_cpu_caches() {

@@ -41,6 +41,11 @@ private:
 // runs), then timed per iteration, manual time (CUDA events on GPU).
 void run_timed(benchmark::State& state, kernels::backend& b, const std::function<void()>& work);
 
+// Adds a "min" aggregate (the best repetition) to a benchmark: on these noisy
+// shared machines the best run is the fairest bound and the fairest figure,
+// when bound and kernel are both taken as their best.
+benchmark::internal::Benchmark* with_min(benchmark::internal::Benchmark* b);
+
 // Evicts the caches between iterations where a benchmark asks for cold data.
 void flush_cpu_caches();
 

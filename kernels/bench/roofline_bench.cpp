@@ -73,12 +73,12 @@ void bm_memory_read(benchmark::State& state, std::int64_t bytes) {
 const int registered = [] {
     for (const auto& [n_out, n_in] : std::vector<std::pair<std::int64_t, std::int64_t>>{{768, 768}, {3072, 768}, {768, 3072}, {50277, 768}})
         for (std::int64_t t : {1, 16, 128, 1024})
-            benchmark::RegisterBenchmark(("roofline/openblas_sgemm/N=" + std::to_string(n_out) + ",K=" + std::to_string(n_in) +
-                                          "/T=" + std::to_string(t)).c_str(),
-                                         bm_sgemm, n_out, n_in, t)
+            bench::with_min(benchmark::RegisterBenchmark(("roofline/openblas_sgemm/N=" + std::to_string(n_out) + ",K=" +
+                                                          std::to_string(n_in) + "/T=" + std::to_string(t)).c_str(),
+                                                         bm_sgemm, n_out, n_in, t))
                 ->UseManualTime()
                 ->Unit(benchmark::kMicrosecond);
-    benchmark::RegisterBenchmark("roofline/memory_read/256MiB", bm_memory_read, std::int64_t{256} << 20)
+    bench::with_min(benchmark::RegisterBenchmark("roofline/memory_read/256MiB", bm_memory_read, std::int64_t{256} << 20))
         ->UseManualTime()
         ->Unit(benchmark::kMillisecond);
     return 0;
