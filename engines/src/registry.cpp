@@ -45,17 +45,73 @@ bool ends_with(const std::string& s, const std::string& suffix) {
     return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+struct transformer_preset_entry {
+    const char* name;
+    transformer_config config;
+    const char* description;
+};
+
+// Published shapes: Pythia (GPT-NeoX, vocab padded to 50304, rotary_pct 0.25,
+// context 2048) and GPT-2 small (vocab 50257, context 1024).
+const transformer_preset_entry transformer_presets[] = {
+    {"random:pythia-160m", {"gpt-neox", 12, 768, 12, 3072, 50304, 2048, 16, 10000.0f, 1e-5f, true, false}, "Pythia-160M shapes, random weights"},
+    {"random:pythia-410m", {"gpt-neox", 24, 1024, 16, 4096, 50304, 2048, 16, 10000.0f, 1e-5f, true, false}, "Pythia-410M shapes, random weights"},
+    {"random:pythia-1.4b", {"gpt-neox", 24, 2048, 16, 8192, 50304, 2048, 32, 10000.0f, 1e-5f, true, false}, "Pythia-1.4B shapes, random weights"},
+    {"random:pythia-2.8b", {"gpt-neox", 32, 2560, 32, 10240, 50304, 2048, 20, 10000.0f, 1e-5f, true, false}, "Pythia-2.8B shapes, random weights"},
+    {"random:gpt2-124m", {"gpt2", 12, 768, 12, 3072, 50257, 1024, 0, 10000.0f, 1e-5f, false, true}, "GPT-2 124M shapes, random weights"},
+};
+
 }  // namespace
 
 std::vector<named_item> list_engines() {
     return {{"rwkv4-serial", "RWKV-4 in RNN mode: one token at a time, constant-size state"},
-            {"rwkv4-parallel", "RWKV-4 in GPT mode: whole chunks at once, same logits and state as serial"}};
+            {"rwkv4-parallel", "RWKV-4 in GPT mode: whole chunks at once, same logits and state as serial"},
+            {"transformer", "GPT-NeoX (Pythia) and GPT-2 with a KV cache; naive or fused attention, or no cache"}};
 }
 
 std::vector<named_item> list_random_models() {
     std::vector<named_item> out;
     for (const auto& p : rwkv4_presets) out.push_back({p.name, p.description});
+    for (const auto& p : transformer_presets) out.push_back({p.name, p.description});
     return out;
+}
+
+std::optional<transformer_config> transformer_preset(const std::string& model_spec) {
+    for (const auto& p : transformer_presets)
+        if (model_spec == p.name) return p.config;
+    return std::nullopt;
+}
+
+transformer_tensor_source random_transformer_source(const transformer_config& c, std::uint64_t seed) {
+    return [c, seed](const std::string& role) {
+        splitmix rng{hash_name(role, seed)};
+        float_tensor t;
+        auto fill = [&](std::vector<std::int64_t> dims, float lo, float hi) {
+            t.shape = std::move(dims);
+            std::int64_t n = 1;
+            for (auto d : t.shape) n *= d;
+            t.values.resize(static_cast<std::size_t>(n));
+            for (float& x : t.values) x = rng.uniform(lo, hi);
+        };
+        auto matrix = [&](std::int64_t rows, std::int64_t cols) {
+            const float a = 1.0f / std::sqrt(static_cast<float>(cols));
+            fill({rows, cols}, -a, a);
+        };
+        const std::int64_t h = c.n_embd, f = c.n_ffn;
+        const std::string r = role.substr(role.find('.') == std::string::npos ? 0 : role.find('.') + 1);
+        if (role == "emb") fill({c.n_vocab, h}, -1, 1);
+        else if (role == "pos") fill({c.n_ctx, h}, -0.1f, 0.1f);
+        else if (role == "head") matrix(c.n_vocab, h);
+        else if (role == "lnf.w" || r == "ln1.w" || r == "ln2.w") fill({h}, 0.8f, 1.2f);
+        else if (role == "lnf.b" || r == "ln1.b" || r == "ln2.b" || r == "q.b" || r == "k.b" || r == "v.b" || r == "o.b" || r == "fc2.b")
+            fill({h}, -0.1f, 0.1f);
+        else if (r == "fc1.b") fill({f}, -0.1f, 0.1f);
+        else if (r == "q.w" || r == "k.w" || r == "v.w" || r == "o.w") matrix(h, h);
+        else if (r == "fc1.w") matrix(f, h);
+        else if (r == "fc2.w") matrix(h, f);
+        else throw harness::unsupported_error("random transformer: no rule for weight '" + role + "'");
+        return t;
+    };
 }
 
 std::optional<rwkv4_shape> rwkv4_preset(const std::string& model_spec) {
@@ -101,8 +157,22 @@ rwkv4_tensor_source random_rwkv4_source(const rwkv4_shape& shape, std::uint64_t 
 }
 
 std::unique_ptr<engine> make_engine(const std::string& engine_name, const std::string& model_spec, kernels::backend& b,
-                                    kernels::dtype weight_type, std::uint64_t seed) {
+                                    kernels::dtype weight_type, const transformer_options& options, std::uint64_t seed) {
     const bool serial = engine_name == "rwkv4-serial";
+    if (engine_name == "transformer") {
+        if (model_spec.rfind("random:", 0) == 0) {
+            const auto config = transformer_preset(model_spec);
+            if (!config)
+                throw harness::usage_error("unknown synthetic model '" + model_spec + "' for transformer (expected random:pythia-160m|410m|1.4b|2.8b or random:gpt2-124m)");
+            return make_transformer_engine(upload_transformer(*config, random_transformer_source(*config, seed), b, weight_type), b,
+                                           options);
+        }
+        const model_source source = open_model(model_spec);
+        const model_info info = describe_model(source);
+        if (info.architecture != "gpt-neox" && info.architecture != "gpt2")
+            throw harness::unsupported_error(model_spec + ": a " + info.architecture + " model cannot run on the transformer engine");
+        return make_transformer_engine(load_transformer(source, b, weight_type), b, options);
+    }
     if (!serial && engine_name != "rwkv4-parallel") {
         std::string names;
         for (const auto& e : list_engines()) names += (names.empty() ? "" : ", ") + e.name;
@@ -110,6 +180,8 @@ std::unique_ptr<engine> make_engine(const std::string& engine_name, const std::s
     }
     if (model_spec.rfind("random:", 0) == 0) {
         const auto shape = rwkv4_preset(model_spec);
+        if (!shape && transformer_preset(model_spec))
+            throw harness::unsupported_error(model_spec + " is a transformer model; use --engine transformer");
         if (!shape) {
             std::string names;
             for (const auto& m : list_random_models()) names += (names.empty() ? "" : ", ") + m.name;

@@ -37,6 +37,9 @@ public:
         backend_.download(out.data(), buffer_.data(), buffer_.bytes());
         return out;
     }
+    std::vector<named_array> export_arrays() const override {
+        return {{"state", {shape_.n_layer, n_slots, shape_.n_embd}, download()}};
+    }
     // [C] view of one slot of a layer, or [3, C] from aa on.
     tensor_view slot_view(std::int64_t layer, std::int64_t s, std::int64_t rows = 1) const {
         const std::size_t offset = static_cast<std::size_t>((layer * n_slots + s) * shape_.n_embd) * sizeof(float);

@@ -90,7 +90,7 @@ public:
     }
     void add_options(po::options_description& o) override {
         o.add_options()("model", po::value<std::string>()->required(), "checkpoint path, HF folder or random:NAME")(
-            "engine", po::value<std::string>()->required(), "rwkv4-serial or rwkv4-parallel")(
+            "engine", po::value<std::string>()->required(), "rwkv4-serial, rwkv4-parallel or transformer")(
             "text", po::value<std::string>(), "input text (needs --tokenizer)")(
             "tokenizer", po::value<std::string>(), "'bytes', a tokenizer.json or an RWKV World vocab")(
             "ids", po::value<std::string>(), "file of token ids separated by whitespace")(
@@ -126,7 +126,14 @@ public:
         if (chunk < 0) throw harness::usage_error("logits: --chunk must be >= 0");
 
         auto backend = kernels::make_backend(args.at("device").as<std::string>(), args.at("threads").as<int>());
-        auto engine = engines::make_engine(engine_name, args.at("model").as<std::string>(), *backend, *wt);
+        engines::transformer_options topt;
+        if (args.count("attention")) {
+            const std::string a = args.at("attention").as<std::string>();
+            if (a != "naive" && a != "fused") throw harness::usage_error("logits: --attention must be naive or fused");
+            topt.attention = a == "naive" ? kernels::attention_variant::naive : kernels::attention_variant::fused;
+        }
+        topt.no_cache = args.count("no-cache") > 0;
+        auto engine = engines::make_engine(engine_name, args.at("model").as<std::string>(), *backend, *wt, topt);
         const engines::engine_info info = engine->info();
         auto state = engine->new_state();
         std::vector<float> logits, part;
@@ -139,7 +146,7 @@ public:
         std::vector<engines::output_tensor> out = {engines::i32_tensor("input_ids", {t}, ids),
                                                    engines::f32_tensor("logits", {t, info.n_vocab}, logits)};
         if (args.count("state"))
-            out.push_back(engines::f32_tensor("state", {info.n_layer, 5, info.n_embd}, state->download()));
+            for (const auto& a : state->export_arrays()) out.push_back(engines::f32_tensor(a.name, a.shape, a.values));
         const std::string out_path = args.at("out").as<std::string>();
         engines::write_safetensors(out_path, out,
                                    {{"engine", info.name}, {"model", args.at("model").as<std::string>()},

@@ -19,8 +19,8 @@ void bm_attention(benchmark::State& state, const std::string& backend_name, kern
     }
     const std::int64_t n_keys = n_past + n_tokens;
     bench::device_tensor q(*b, dtype::f32, {n_tokens, n_heads, head_dim});
-    bench::device_tensor k(*b, dtype::f32, {n_heads, n_keys, head_dim});
-    bench::device_tensor v(*b, dtype::f32, {n_heads, n_keys, head_dim});
+    bench::device_tensor k(*b, dtype::f32, {n_keys, n_heads, head_dim});
+    bench::device_tensor v(*b, dtype::f32, {n_keys, n_heads, head_dim});
     bench::device_tensor out(*b, dtype::f32, {n_tokens, n_heads, head_dim});
     const kernels::attention_params p{n_past, 0.125f, variant};
     bench::run_timed(state, *b, [&] { b->attention(q.view(), k.view(), v.view(), p, out.view()); });

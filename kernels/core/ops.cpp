@@ -181,11 +181,11 @@ void check_attention(const tensor_view& q, const tensor_view& k_cache, const ten
     expect_dense(k_cache, k, "k_cache", dtype::f32);
     expect_dense(v_cache, k, "v_cache", dtype::f32);
     expect_same_shape(k_cache, v_cache, k, "k_cache and v_cache differ");
-    expect(k_cache.n_dims == 3 && k_cache.shape[0] == q.shape[1] && k_cache.shape[2] == q.shape[2], k,
-           "caches must be [H, capacity, D] with q's H and D, got " + k_cache.describe());
-    expect(p.n_past >= 0 && p.n_past + q.shape[0] <= k_cache.shape[1], k,
+    expect(k_cache.n_dims == 3 && k_cache.shape[1] == q.shape[1] && k_cache.shape[2] == q.shape[2], k,
+           "caches must be [capacity, H, D] with q's H and D, got " + k_cache.describe());
+    expect(p.n_past >= 0 && p.n_past + q.shape[0] <= k_cache.shape[0], k,
            "n_past + T = " + std::to_string(p.n_past + q.shape[0]) + " exceeds the cache capacity " +
-               std::to_string(k_cache.shape[1]));
+               std::to_string(k_cache.shape[0]));
     expect_same_device(k, {&q, &k_cache, &v_cache, &out});
 }
 

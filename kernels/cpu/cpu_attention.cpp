@@ -70,25 +70,25 @@ void cpu_backend::attention(const tensor_view& q, const tensor_view& k_cache, co
 void cpu_backend::attention_naive(const tensor_view& q, const tensor_view& k_cache, const tensor_view& v_cache,
                                   const attention_params& p, const tensor_view& out) {
     const std::int64_t n_tokens = q.shape[0], n_heads = q.shape[1], head_dim = q.shape[2];
-    const std::int64_t capacity = k_cache.shape[1], n_keys = p.n_past + n_tokens;
-    const int row_stride = static_cast<int>(n_heads * head_dim);  // q and out rows hold all heads
+    const std::int64_t n_keys = p.n_past + n_tokens;
+    // q, out and the caches all have rows of all heads: one leading dimension.
+    const int row_stride = static_cast<int>(n_heads * head_dim);
 #pragma omp parallel num_threads(n_threads_)
     {
         std::vector<float> scores(static_cast<std::size_t>(n_tokens * n_keys));
 #pragma omp for schedule(static)
         for (std::int64_t h = 0; h < n_heads; ++h) {
             const float* q_h = q.as<const float>() + h * head_dim;
-            const float* k_h = k_cache.as<const float>() + h * capacity * head_dim;
-            const float* v_h = v_cache.as<const float>() + h * capacity * head_dim;
+            const float* k_h = k_cache.as<const float>() + h * head_dim;
+            const float* v_h = v_cache.as<const float>() + h * head_dim;
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n_tokens), static_cast<int>(n_keys),
-                        static_cast<int>(head_dim), 1.0f, q_h, row_stride, k_h, static_cast<int>(head_dim), 0.0f,
+                        static_cast<int>(head_dim), 1.0f, q_h, row_stride, k_h, row_stride, 0.0f,
                         scores.data(), static_cast<int>(n_keys));
             for (std::int64_t t = 0; t < n_tokens; ++t)
                 masked_softmax_row(scores.data() + t * n_keys, n_keys, p.n_past + t, p.scale);
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(n_tokens),
                         static_cast<int>(head_dim), static_cast<int>(n_keys), 1.0f, scores.data(),
-                        static_cast<int>(n_keys), v_h, static_cast<int>(head_dim), 0.0f,
-                        out.as<float>() + h * head_dim, row_stride);
+                        static_cast<int>(n_keys), v_h, row_stride, 0.0f, out.as<float>() + h * head_dim, row_stride);
         }
     }
 }
@@ -96,9 +96,9 @@ void cpu_backend::attention_naive(const tensor_view& q, const tensor_view& k_cac
 void cpu_backend::attention_fused(const tensor_view& q, const tensor_view& k_cache, const tensor_view& v_cache,
                                   const attention_params& p, const tensor_view& out) {
     const std::int64_t n_tokens = q.shape[0], n_heads = q.shape[1], head_dim = q.shape[2];
-    const std::int64_t capacity = k_cache.shape[1];
     const std::int64_t n_qblocks = (n_tokens + query_block - 1) / query_block;
-    const int ld_q = static_cast<int>(n_heads * head_dim), d = static_cast<int>(head_dim);
+    // q and the caches have rows of all heads: one leading dimension.
+    const int ld = static_cast<int>(n_heads * head_dim), d = static_cast<int>(head_dim);
 #pragma omp parallel num_threads(n_threads_)
     {
         // Per thread: one score tile, the running output, max and normaliser.
@@ -109,8 +109,8 @@ void cpu_backend::attention_fused(const tensor_view& q, const tensor_view& k_cac
             for (std::int64_t b = 0; b < n_qblocks; ++b) {
                 const std::int64_t t0 = b * query_block, n_q = std::min(query_block, n_tokens - t0);
                 const float* q_blk = q.as<const float>() + (t0 * n_heads + h) * head_dim;
-                const float* k_h = k_cache.as<const float>() + h * capacity * head_dim;
-                const float* v_h = v_cache.as<const float>() + h * capacity * head_dim;
+                const float* k_h = k_cache.as<const float>() + h * head_dim;
+                const float* v_h = v_cache.as<const float>() + h * head_dim;
                 std::fill_n(m.begin(), n_q, -std::numeric_limits<float>::infinity());
                 std::fill_n(l.begin(), n_q, 0.0f);
                 std::fill_n(acc.begin(), n_q * head_dim, 0.0f);
@@ -119,7 +119,7 @@ void cpu_backend::attention_fused(const tensor_view& q, const tensor_view& k_cac
                     const std::int64_t n_k = std::min(key_block, keys_end - j0);
                     // tile[i, j] = q[t0 + i] . k[j0 + j]; BLAS runs on this thread.
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n_q), static_cast<int>(n_k), d,
-                                1.0f, q_blk, ld_q, k_h + j0 * head_dim, d, 0.0f, tile.data(), static_cast<int>(n_k));
+                                1.0f, q_blk, ld, k_h + j0 * ld, ld, 0.0f, tile.data(), static_cast<int>(n_k));
                     for (std::int64_t i = 0; i < n_q; ++i) {
                         // Causal: query t0 + i sees keys 0 .. n_past + t0 + i.
                         const std::int64_t n_valid = std::clamp<std::int64_t>(p.n_past + t0 + i + 1 - j0, 0, n_k);
@@ -128,7 +128,7 @@ void cpu_backend::attention_fused(const tensor_view& q, const tensor_view& k_cac
                     }
                     // acc += P V over this key block.
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(n_q), d, static_cast<int>(n_k),
-                                1.0f, tile.data(), static_cast<int>(n_k), v_h + j0 * head_dim, d, 1.0f, acc.data(), d);
+                                1.0f, tile.data(), static_cast<int>(n_k), v_h + j0 * ld, ld, 1.0f, acc.data(), d);
                 }
                 for (std::int64_t i = 0; i < n_q; ++i) {
                     float* out_i = out.as<float>() + ((t0 + i) * n_heads + h) * head_dim;

@@ -181,10 +181,11 @@ public:
         check_attention(q, k_cache, v_cache, p, out);
         on_device({&q, &k_cache, &v_cache, &out});
         const std::int64_t n_tokens = q.shape[0], n_heads = q.shape[1], head_dim = q.shape[2];
-        const std::int64_t capacity = k_cache.shape[1], n_keys = p.n_past + n_tokens;
+        const std::int64_t n_keys = p.n_past + n_tokens;
+        const int ld = as_int(n_heads * head_dim);  // q, out and caches: rows of all heads
         if (p.variant == attention_variant::fused) {
             cuda::attention_fused_forward(q.as<const float>(), k_cache.as<const float>(), v_cache.as<const float>(),
-                                          n_tokens, n_heads, head_dim, capacity, p.n_past, p.scale, out.as<float>(),
+                                          n_tokens, n_heads, head_dim, p.n_past, p.scale, out.as<float>(),
                                           stream_);
             return;
         }
@@ -194,14 +195,13 @@ public:
         const float one = 1.0f, zero = 0.0f;
         CUBLAS_CHECK(cublasSgemmStridedBatched(
             cublas_, CUBLAS_OP_T, CUBLAS_OP_N, as_int(n_keys), as_int(n_tokens), as_int(head_dim), &one,
-            k_cache.as<const float>(), as_int(head_dim), capacity * head_dim, q.as<const float>(),
-            as_int(n_heads * head_dim), head_dim, &zero, scores, as_int(n_keys), n_tokens * n_keys, as_int(n_heads)));
+            k_cache.as<const float>(), ld, head_dim, q.as<const float>(), ld, head_dim, &zero, scores, as_int(n_keys),
+            n_tokens * n_keys, as_int(n_heads)));
         cuda::masked_softmax_forward(scores, n_heads, n_tokens, n_keys, p.n_past, p.scale, stream_);
         // out_h = P_h V_h; column-major: out_h^T = V_h^T P_h^T.
         CUBLAS_CHECK(cublasSgemmStridedBatched(cublas_, CUBLAS_OP_N, CUBLAS_OP_N, as_int(head_dim), as_int(n_tokens),
-                                               as_int(n_keys), &one, v_cache.as<const float>(), as_int(head_dim),
-                                               capacity * head_dim, scores, as_int(n_keys), n_tokens * n_keys, &zero,
-                                               out.as<float>(), as_int(n_heads * head_dim), head_dim,
+                                               as_int(n_keys), &one, v_cache.as<const float>(), ld, head_dim, scores,
+                                               as_int(n_keys), n_tokens * n_keys, &zero, out.as<float>(), ld, head_dim,
                                                as_int(n_heads)));
     }
 

@@ -46,9 +46,10 @@ void half_gemv_forward(const float* x, const std::uint16_t* w, bool is_bf16, std
 inline constexpr std::int64_t half_gemv_max_tokens = 4;
 
 // attention.cu: the streaming (online softmax) variant; one warp per (t, h).
+// Caches are [capacity, H, D].
 void attention_fused_forward(const float* q, const float* k_cache, const float* v_cache, std::int64_t n_tokens,
-                             std::int64_t n_heads, std::int64_t head_dim, std::int64_t capacity,
-                             std::int64_t n_past, float scale, float* out, cudaStream_t stream);
+                             std::int64_t n_heads, std::int64_t head_dim, std::int64_t n_past, float scale,
+                             float* out, cudaStream_t stream);
 inline constexpr std::int64_t attention_fused_max_head_dim = 256;
 
 }  // namespace kernels::cuda

@@ -327,8 +327,8 @@ void add_attention(std::vector<op_case>& cases, std::uint32_t& seed) {
             c.name = "attention[" + dims({{"T", s.n_tokens}, {"H", s.n_heads}, {"D", s.head_dim}, {"past", s.n_past}, {"cap", s.capacity}}) +
                      "," + std::string(attention_variant_name(v)) + "]";
             c.desc = {op_kind::attention, dtype::f32, v};
-            c.tensors = {b.uniform({s.n_tokens, s.n_heads, s.head_dim}), b.uniform({s.n_heads, s.capacity, s.head_dim}),
-                         b.uniform({s.n_heads, s.capacity, s.head_dim}),
+            c.tensors = {b.uniform({s.n_tokens, s.n_heads, s.head_dim}), b.uniform({s.capacity, s.n_heads, s.head_dim}),
+                         b.uniform({s.capacity, s.n_heads, s.head_dim}),
                          case_builder::poisoned({s.n_tokens, s.n_heads, s.head_dim})};
             c.outputs = {3};
             const attention_params p{s.n_past, 1.0f / std::sqrt(static_cast<float>(s.head_dim)), v};

@@ -34,7 +34,7 @@ void rotary(const tensor_view& x, const rotary_params& p, const tensor_view& out
     }
 }
 
-// q, out: (T, H, D); caches: (H, capacity, D). Query t sits at position
+// q, out: (T, H, D); caches: (capacity, H, D). Query t sits at position
 // n_past + t and sees keys 0 .. n_past + t. Two passes per query: scores,
 // then a softmax with the maximum subtracted, then the weighted sum of values.
 template <class acc>
@@ -42,18 +42,18 @@ void attention(const tensor_view& q, const tensor_view& k_cache, const tensor_vi
                const attention_params& p, const tensor_view& out) {
     check_attention(q, k_cache, v_cache, p, out);
     const std::int64_t n_tokens = q.shape[0], n_heads = q.shape[1], head_dim = q.shape[2];
-    const std::int64_t capacity = k_cache.shape[1];
+    const std::int64_t key_stride = n_heads * head_dim;  // from position j to j + 1
     std::vector<acc> scores;
     for (std::int64_t h = 0; h < n_heads; ++h) {
-        const float* k_h = k_cache.as<const float>() + h * capacity * head_dim;  // seek to k_cache[h, :, :]
-        const float* v_h = v_cache.as<const float>() + h * capacity * head_dim;
+        const float* k_h = k_cache.as<const float>() + h * head_dim;  // seek to k_cache[0, h, :]
+        const float* v_h = v_cache.as<const float>() + h * head_dim;
         for (std::int64_t t = 0; t < n_tokens; ++t) {
             const float* q_th = q.as<const float>() + (t * n_heads + h) * head_dim;
             const std::int64_t n_keys = p.n_past + t + 1;
             scores.assign(n_keys, 0);
             for (std::int64_t j = 0; j < n_keys; ++j) {
                 acc dot = 0;
-                for (std::int64_t d = 0; d < head_dim; ++d) dot += acc(q_th[d]) * acc(k_h[j * head_dim + d]);
+                for (std::int64_t d = 0; d < head_dim; ++d) dot += acc(q_th[d]) * acc(k_h[j * key_stride + d]);
                 scores[j] = dot * acc(p.scale);
             }
             const acc max = *std::max_element(scores.begin(), scores.end());
@@ -62,7 +62,7 @@ void attention(const tensor_view& q, const tensor_view& k_cache, const tensor_vi
             float* out_th = out.as<float>() + (t * n_heads + h) * head_dim;
             for (std::int64_t d = 0; d < head_dim; ++d) {
                 acc o = 0;
-                for (std::int64_t j = 0; j < n_keys; ++j) o += scores[j] * acc(v_h[j * head_dim + d]);
+                for (std::int64_t j = 0; j < n_keys; ++j) o += scores[j] * acc(v_h[j * key_stride + d]);
                 out_th[d] = static_cast<float>(o / sum);
             }
         }

@@ -205,6 +205,28 @@ TEST(Cli, LogitsBadUsageIsExit2) {
     EXPECT_EQ(run("logits --engine rwkv4-serial --tokenizer bytes --text hi --compare " + synth_golden + model).code, 2);
 }
 
+TEST(Cli, LogitsTransformerAgainstHuggingFace) {
+    const std::string dir = std::string(RWKVBENCH_TEST_DATA);
+    for (const std::string model : {"gptneox-tiny", "gpt2-tiny"}) {
+        // The golden's 128 input ids, from its JSON sidecar.
+        std::ifstream sidecar(dir + "/golden/" + model + "/golden.json");
+        const auto j = nlohmann::json::parse(sidecar);
+        const std::string ids = testing::TempDir() + "/" + model + "_ids.txt";
+        {
+            std::ofstream out(ids);
+            for (const auto& id : j.at("input").at("input_ids")) out << id.get<int>() << " ";
+        }
+        const std::string out = testing::TempDir() + "/" + model + ".safetensors";
+        const std::string golden = dir + "/golden/" + model + "/golden.safetensors";
+        for (const std::string flags : {"", " --attention fused --chunk 5", " --no-cache --chunk 16"}) {
+            const result r = run("logits --engine transformer --model " + dir + "/models/" + model + " --ids " + ids + " --out " +
+                                 out + " --state --compare " + golden + " --ref-tensor logits_full" + flags);
+            EXPECT_EQ(r.code, 0) << model << flags << ": " << r.err << r.out;
+            EXPECT_NE(r.out.find("top1_agreement 1"), std::string::npos) << r.out;
+        }
+    }
+}
+
 TEST(Cli, TensorsWithoutModelIsUsageError) { EXPECT_EQ(run("info --tensors").code, 2); }
 
 }  // namespace

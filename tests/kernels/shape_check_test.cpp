@@ -65,7 +65,7 @@ TEST(ShapeChecks, WkvStateIsThreeRows) {
 }
 
 TEST(ShapeChecks, AttentionCacheCapacity) {
-    host q({4, 2, 8}), kc({2, 10, 8}), vc({2, 10, 8}), out({4, 2, 8});
+    host q({4, 2, 8}), kc({10, 2, 8}), vc({10, 2, 8}), out({4, 2, 8});
     attention_params p;
     p.n_past = 6;
     EXPECT_EQ(error_of([&] { check_attention(q.view, kc.view, vc.view, p, out.view); }), "");

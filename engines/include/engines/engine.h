@@ -28,13 +28,24 @@ struct engine_info {
     std::uint64_t state_bytes = 0;  // per sequence, at the current context (RWKV: constant)
 };
 
+// A named host array, e.g. for `rwkvbench logits --state`.
+struct named_array {
+    std::string name;
+    std::vector<std::int64_t> shape;
+    std::vector<float> values;
+};
+
 // What an engine carries between calls: the RWKV recurrent state, or a KV cache.
 class engine_state {
 public:
     virtual ~engine_state() = default;
     virtual std::int64_t n_tokens() const = 0;  // tokens consumed so far
-    // RWKV: [n_layer, 5, n_embd] floats (att_xx, aa, bb, pp, ffn_xx per layer).
+    // RWKV: [n_layer, 5, n_embd] floats (att_xx, aa, bb, pp, ffn_xx per layer);
+    // transformer: the keys then the values, [2, n_layer, n_head, n_tokens, head_dim].
     virtual std::vector<float> download() const = 0;
+    // The state in the golden files' layout: RWKV `state` [n_layer, 5, n_embd];
+    // transformer `present_key`, `present_value` [n_layer, n_head, T, head_dim].
+    virtual std::vector<named_array> export_arrays() const = 0;
 };
 
 enum class logits_mode { all, last };

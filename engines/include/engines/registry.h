@@ -1,6 +1,6 @@
 // Engines and synthetic models by name, for the command line and the tasks.
 //
-// Engines: rwkv4-serial, rwkv4-parallel (transformer: later issue).
+// Engines: rwkv4-serial, rwkv4-parallel, transformer (GPT-NeoX, GPT-2).
 // Models: a checkpoint path, or random:<preset> — published shapes with
 // random weights (fixed seed), created in memory, for timing runs where the
 // weight values do not matter.
@@ -14,6 +14,7 @@
 
 #include "engines/engine.h"
 #include "engines/rwkv4_engine.h"
+#include "engines/transformer_engine.h"
 
 namespace engines {
 
@@ -26,6 +27,10 @@ std::vector<named_item> list_random_models();
 // The shape of random:rwkv4-<size>, or nullopt for another name.
 std::optional<rwkv4_shape> rwkv4_preset(const std::string& model_spec);
 
+// The config of random:pythia-<size> / random:gpt2-124m, or nullopt.
+std::optional<transformer_config> transformer_preset(const std::string& model_spec);
+transformer_tensor_source random_transformer_source(const transformer_config& config, std::uint64_t seed);
+
 // Deterministic random RWKV-4 tensors of `shape` (already in the engine
 // layout: time_decay is -exp(w)). Same seed, same values.
 rwkv4_tensor_source random_rwkv4_source(const rwkv4_shape& shape, std::uint64_t seed);
@@ -34,7 +39,9 @@ rwkv4_tensor_source random_rwkv4_source(const rwkv4_shape& shape, std::uint64_t 
 // (default f32; a bf16/f16 checkpoint is upcast unless told otherwise).
 // Throws usage_error for unknown names, unsupported_error when the engine
 // and the model's architecture do not fit.
+// `options` apply to the transformer engine (attention variant, no cache).
 std::unique_ptr<engine> make_engine(const std::string& engine_name, const std::string& model_spec, kernels::backend& b,
-                                    kernels::dtype weight_type = kernels::dtype::f32, std::uint64_t seed = 1234);
+                                    kernels::dtype weight_type = kernels::dtype::f32,
+                                    const transformer_options& options = {}, std::uint64_t seed = 1234);
 
 }  // namespace engines

@@ -78,8 +78,9 @@ struct attention_params {
 // Shape rules shared by all backends and the reference. Each throws
 // harness::unsupported_error naming the op and the offending tensor.
 // Layouts: x [T, C] row-major; the WKV state is [3, C] = (aa, bb, pp);
-// attention: q, out [T, H, D], caches [H, capacity, D] holding at least
-// n_past + T positions (the T new keys already written).
+// attention: q, out [T, H, D], caches [capacity, H, D] (position-major, so a
+// chunk's new keys are one contiguous write) holding at least n_past + T
+// positions (the T new keys already written).
 void check_embedding(const tensor_view& table, const tensor_view& ids, const tensor_view& out);
 void check_layernorm(const tensor_view& x, const tensor_view& weight, const tensor_view& bias,
                      const tensor_view& out);

@@ -1,0 +1,216 @@
+// Loading GPT-NeoX / GPT-2 weights into the transformer engine's layout.
+#include <cmath>
+
+#include "../../kernels/common/half_math.h"
+#include "engines/transformer_engine.h"
+#include "harness/errors.h"
+
+namespace engines {
+namespace {
+
+float_tensor slice_rows(const float_tensor& t, const std::vector<std::int64_t>& rows) {
+    const std::int64_t cols = t.shape.size() == 2 ? t.shape[1] : 1;
+    float_tensor out;
+    out.shape = t.shape.size() == 2 ? std::vector<std::int64_t>{static_cast<std::int64_t>(rows.size()), cols}
+                                    : std::vector<std::int64_t>{static_cast<std::int64_t>(rows.size())};
+    out.values.reserve(rows.size() * static_cast<std::size_t>(cols));
+    for (std::int64_t r : rows)
+        out.values.insert(out.values.end(), t.values.begin() + r * cols, t.values.begin() + (r + 1) * cols);
+    return out;
+}
+
+float_tensor transpose(const float_tensor& t) {
+    float_tensor out;
+    out.shape = {t.shape[1], t.shape[0]};
+    out.values.resize(t.values.size());
+    for (std::int64_t i = 0; i < t.shape[0]; ++i)
+        for (std::int64_t j = 0; j < t.shape[1]; ++j)
+            out.values[static_cast<std::size_t>(j * t.shape[0] + i)] = t.values[static_cast<std::size_t>(i * t.shape[1] + j)];
+    return out;
+}
+
+kernels::device_buffer upload(kernels::backend& b, const float_tensor& t, kernels::dtype type, const std::string& role) {
+    const std::size_t n = t.values.size();
+    kernels::device_buffer buf(b, n * kernels::dtype_size(type));
+    if (type == kernels::dtype::f32) {
+        b.upload(buf.data(), t.values.data(), n * 4);
+        return buf;
+    }
+    std::vector<std::uint16_t> half(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        if (type == kernels::dtype::f16 && std::fabs(t.values[i]) > 65504.0f)
+            throw harness::unsupported_error("weight '" + role + "' holds " + std::to_string(t.values[i]) +
+                                             ", outside the f16 range; use --dtype bf16 or fp32");
+        half[i] = type == kernels::dtype::f16 ? kernels::f32_to_f16(t.values[i]) : kernels::f32_to_bf16(t.values[i]);
+    }
+    b.upload(buf.data(), half.data(), n * 2);
+    return buf;
+}
+
+std::string json_string(const nlohmann::json& c, const char* key, const std::string& fallback) {
+    return c.contains(key) && c.at(key).is_string() ? c.at(key).get<std::string>() : fallback;
+}
+
+}  // namespace
+
+transformer_config transformer_config_of(const model_source& source) {
+    const model_info info = describe_model(source);
+    const nlohmann::json& c = *source.config;
+    transformer_config t;
+    t.architecture = info.architecture;
+    t.n_layer = info.n_layer;
+    t.n_embd = info.n_embd;
+    t.n_head = info.n_head;
+    t.n_ffn = info.n_ffn;
+    t.n_vocab = info.n_vocab;
+    t.n_ctx = info.n_ctx;
+    if (t.n_head <= 0 || t.n_embd % t.n_head != 0)
+        throw harness::config_error(source.config_path + ": /num_attention_heads", "must divide the hidden size");
+    const std::int64_t head_dim = t.n_embd / t.n_head;
+    if (t.architecture == "gpt-neox") {
+        const double pct = c.contains("rotary_pct") && c.at("rotary_pct").is_number() ? c.at("rotary_pct").get<double>() : 0.25;
+        t.n_rot = static_cast<int>(static_cast<double>(head_dim) * pct);  // int() floors, as HF
+        t.n_rot -= t.n_rot % 2;
+        t.rotary_base = c.contains("rotary_emb_base") && c.at("rotary_emb_base").is_number() ? c.at("rotary_emb_base").get<float>() : 10000.0f;
+        t.layernorm_eps = c.contains("layer_norm_eps") && c.at("layer_norm_eps").is_number() ? c.at("layer_norm_eps").get<float>() : 1e-5f;
+        t.parallel_residual = !c.contains("use_parallel_residual") || !c.at("use_parallel_residual").is_boolean() ||
+                              c.at("use_parallel_residual").get<bool>();
+        const std::string act = json_string(c, "hidden_act", "gelu");
+        if (act != "gelu" && act != "gelu_new")
+            throw harness::unsupported_error(source.config_path + ": hidden_act '" + act + "' (gelu or gelu_new)");
+        t.gelu_tanh = act == "gelu_new";
+    } else {
+        t.layernorm_eps =
+            c.contains("layer_norm_epsilon") && c.at("layer_norm_epsilon").is_number() ? c.at("layer_norm_epsilon").get<float>() : 1e-5f;
+        const std::string act = json_string(c, "activation_function", "gelu_new");
+        if (act != "gelu_new" && act != "gelu")
+            throw harness::unsupported_error(source.config_path + ": activation_function '" + act + "' (gelu_new or gelu)");
+        t.gelu_tanh = act == "gelu_new";
+    }
+    return t;
+}
+
+std::shared_ptr<const transformer_weights> upload_transformer(const transformer_config& config,
+                                                              const transformer_tensor_source& source, kernels::backend& b,
+                                                              kernels::dtype weight_type) {
+    auto w = std::make_shared<transformer_weights>();
+    w->config = config;
+    w->weight_type = weight_type;
+    const std::int64_t h = config.n_embd, f = config.n_ffn, v = config.n_vocab;
+    auto get = [&](const std::string& role, std::vector<std::int64_t> shape) {
+        float_tensor t = source(role);
+        if (t.shape != shape) {
+            std::string want, got;
+            for (auto d : shape) want += (want.empty() ? "" : ", ") + std::to_string(d);
+            for (auto d : t.shape) got += (got.empty() ? "" : ", ") + std::to_string(d);
+            throw harness::input_error("weight '" + role + "' is [" + got + "], expected [" + want + "]");
+        }
+        w->n_params += t.values.size();
+        return t;
+    };
+    auto vec = [&](const std::string& role, std::int64_t n) { return upload(b, get(role, {n}), kernels::dtype::f32, role); };
+    auto mat = [&](const std::string& role, std::int64_t rows, std::int64_t cols) {
+        return upload(b, get(role, {rows, cols}), weight_type, role);
+    };
+    w->emb = mat("emb", v, h);
+    if (config.architecture == "gpt2") w->pos = mat("pos", config.n_ctx, h);
+    for (std::int64_t l = 0; l < config.n_layer; ++l) {
+        const std::string p = std::to_string(l) + ".";
+        transformer_weights::layer L;
+        L.ln1_w = vec(p + "ln1.w", h);
+        L.ln1_b = vec(p + "ln1.b", h);
+        L.wq = mat(p + "q.w", h, h);
+        L.wk = mat(p + "k.w", h, h);
+        L.wv = mat(p + "v.w", h, h);
+        L.bq = vec(p + "q.b", h);
+        L.bk = vec(p + "k.b", h);
+        L.bv = vec(p + "v.b", h);
+        L.wo = mat(p + "o.w", h, h);
+        L.bo = vec(p + "o.b", h);
+        L.ln2_w = vec(p + "ln2.w", h);
+        L.ln2_b = vec(p + "ln2.b", h);
+        L.w1 = mat(p + "fc1.w", f, h);
+        L.b1 = vec(p + "fc1.b", f);
+        L.w2 = mat(p + "fc2.w", h, f);
+        L.b2 = vec(p + "fc2.b", h);
+        w->layers.push_back(std::move(L));
+    }
+    w->lnf_w = vec("lnf.w", h);
+    w->lnf_b = vec("lnf.b", h);
+    // GPT-2 ties the head to the token embedding: counted once (HF's num_parameters).
+    if (config.architecture == "gpt2") {
+        w->head = upload(b, source("emb"), weight_type, "head");
+    } else {
+        w->head = mat("head", v, h);
+    }
+    return w;
+}
+
+std::shared_ptr<const transformer_weights> load_transformer(const model_source& source, kernels::backend& b,
+                                                            kernels::dtype weight_type) {
+    const transformer_config config = transformer_config_of(source);
+    const model_file& f = *source.file;
+    const std::int64_t h = config.n_embd, d = h / config.n_head;
+    auto tensor = [&](const std::string& name) { return decode_f32(f, f.at(name)); };
+    transformer_tensor_source src;
+    if (config.architecture == "gpt-neox") {
+        src = [&, h, d](const std::string& role) -> float_tensor {
+            if (role == "emb") return tensor("gpt_neox.embed_in.weight");
+            if (role == "head") return tensor("embed_out.weight");
+            if (role == "lnf.w") return tensor("gpt_neox.final_layer_norm.weight");
+            if (role == "lnf.b") return tensor("gpt_neox.final_layer_norm.bias");
+            const auto dot = role.find('.');
+            const std::string p = "gpt_neox.layers." + role.substr(0, dot) + ".", r = role.substr(dot + 1);
+            if (r == "ln1.w") return tensor(p + "input_layernorm.weight");
+            if (r == "ln1.b") return tensor(p + "input_layernorm.bias");
+            if (r == "ln2.w") return tensor(p + "post_attention_layernorm.weight");
+            if (r == "ln2.b") return tensor(p + "post_attention_layernorm.bias");
+            if (r == "o.w") return tensor(p + "attention.dense.weight");
+            if (r == "o.b") return tensor(p + "attention.dense.bias");
+            if (r == "fc1.w") return tensor(p + "mlp.dense_h_to_4h.weight");
+            if (r == "fc1.b") return tensor(p + "mlp.dense_h_to_4h.bias");
+            if (r == "fc2.w") return tensor(p + "mlp.dense_4h_to_h.weight");
+            if (r == "fc2.b") return tensor(p + "mlp.dense_4h_to_h.bias");
+            // Fused QKV rows are grouped per head: [n_head][q, k, v][head_dim].
+            const int which = r[0] == 'q' ? 0 : r[0] == 'k' ? 1 : 2;
+            const float_tensor qkv = tensor(p + "attention.query_key_value." + (r[2] == 'w' ? "weight" : "bias"));
+            if (qkv.shape.empty() || qkv.shape[0] != 3 * h)
+                throw harness::input_error(f.path() + ": " + p + "attention.query_key_value has " + std::to_string(qkv.shape.empty() ? 0 : qkv.shape[0]) +
+                                           " rows, expected 3 x " + std::to_string(h));
+            std::vector<std::int64_t> rows;
+            for (std::int64_t head = 0; head < h / d; ++head)
+                for (std::int64_t i = 0; i < d; ++i) rows.push_back(head * 3 * d + which * d + i);
+            return slice_rows(qkv, rows);
+        };
+    } else {
+        const std::string prefix = f.find("transformer.wte.weight") ? "transformer." : "";
+        src = [&, h, prefix](const std::string& role) -> float_tensor {
+            if (role == "emb") return tensor(prefix + "wte.weight");
+            if (role == "pos") return tensor(prefix + "wpe.weight");
+            if (role == "lnf.w") return tensor(prefix + "ln_f.weight");
+            if (role == "lnf.b") return tensor(prefix + "ln_f.bias");
+            const auto dot = role.find('.');
+            const std::string p = prefix + "h." + role.substr(0, dot) + ".", r = role.substr(dot + 1);
+            if (r == "ln1.w") return tensor(p + "ln_1.weight");
+            if (r == "ln1.b") return tensor(p + "ln_1.bias");
+            if (r == "ln2.w") return tensor(p + "ln_2.weight");
+            if (r == "ln2.b") return tensor(p + "ln_2.bias");
+            // Conv1D stores [in, out]: transpose to the Linear layout [out, in].
+            if (r == "o.w") return transpose(tensor(p + "attn.c_proj.weight"));
+            if (r == "o.b") return tensor(p + "attn.c_proj.bias");
+            if (r == "fc1.w") return transpose(tensor(p + "mlp.c_fc.weight"));
+            if (r == "fc1.b") return tensor(p + "mlp.c_fc.bias");
+            if (r == "fc2.w") return transpose(tensor(p + "mlp.c_proj.weight"));
+            if (r == "fc2.b") return tensor(p + "mlp.c_proj.bias");
+            // c_attn outputs are [q | k | v], each all heads: contiguous blocks.
+            const int which = r[0] == 'q' ? 0 : r[0] == 'k' ? 1 : 2;
+            std::vector<std::int64_t> rows;
+            for (std::int64_t i = 0; i < h; ++i) rows.push_back(which * h + i);
+            if (r[2] == 'w') return slice_rows(transpose(tensor(p + "attn.c_attn.weight")), rows);
+            return slice_rows(tensor(p + "attn.c_attn.bias"), rows);
+        };
+    }
+    return upload_transformer(config, src, b, weight_type);
+}
+
+}  // namespace engines
