@@ -22,6 +22,12 @@ struct avx2_vec {
     }
     static reg add(reg a, reg b) { return _mm256_add_ps(a, b); }
     static reg fma(reg a, reg b, reg c) { return _mm256_fmadd_ps(a, b, c); }
+    // 16 bf16 as 8 words; the low halves (even elements) and high halves (odd) as floats.
+    static __m256i load_words(const std::uint16_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+    static reg words_low_to_float(__m256i w) { return _mm256_castsi256_ps(_mm256_slli_epi32(w, 16)); }
+    static reg words_high_to_float(__m256i w) {
+        return _mm256_castsi256_ps(_mm256_and_si256(w, _mm256_set1_epi32(static_cast<int>(0xFFFF0000u))));
+    }
     static float reduce(reg v) {
         __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
         s = _mm_add_ps(s, _mm_movehl_ps(s, s));

@@ -26,6 +26,12 @@ struct avx512_vec {
     static reg add(reg a, reg b) { return _mm512_add_ps(a, b); }
     static reg fma(reg a, reg b, reg c) { return _mm512_fmadd_ps(a, b, c); }
     static float reduce(reg v) { return _mm512_reduce_add_ps(v); }
+    // 32 bf16 as 16 words; the low halves (even elements) and high halves (odd) as floats.
+    static __m512i load_words(const std::uint16_t* p) { return _mm512_loadu_si512(p); }
+    static reg words_low_to_float(__m512i w) { return _mm512_castsi512_ps(_mm512_slli_epi32(w, 16)); }
+    static reg words_high_to_float(__m512i w) {
+        return _mm512_castsi512_ps(_mm512_and_si512(w, _mm512_set1_epi32(static_cast<int>(0xFFFF0000u))));
+    }
 };
 
 // vdpbf16ps multiplies bf16 pairs exactly and accumulates in f32. With x
