@@ -41,6 +41,23 @@ std::uint64_t hash_name(const std::string& s, std::uint64_t seed) {
     return h;
 }
 
+// A tensor of `shape` with values uniform in [lo, hi).
+float_tensor random_tensor(splitmix& rng, std::vector<std::int64_t> shape, float lo, float hi) {
+    float_tensor t;
+    t.shape = std::move(shape);
+    std::int64_t n = 1;
+    for (auto d : t.shape) n *= d;
+    t.values.resize(static_cast<std::size_t>(n));
+    for (float& x : t.values) x = rng.uniform(lo, hi);
+    return t;
+}
+
+// A [rows, cols] matrix scaled by 1/sqrt(fan-in): activations stay of order one.
+float_tensor random_matrix(splitmix& rng, std::int64_t rows, std::int64_t cols) {
+    const float a = 1.0f / std::sqrt(static_cast<float>(cols));
+    return random_tensor(rng, {rows, cols}, -a, a);
+}
+
 bool ends_with(const std::string& s, const std::string& suffix) {
     return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
@@ -85,32 +102,20 @@ std::optional<transformer_config> transformer_preset(const std::string& model_sp
 transformer_tensor_source random_transformer_source(const transformer_config& c, std::uint64_t seed) {
     return [c, seed](const std::string& role) {
         splitmix rng{hash_name(role, seed)};
-        float_tensor t;
-        auto fill = [&](std::vector<std::int64_t> dims, float lo, float hi) {
-            t.shape = std::move(dims);
-            std::int64_t n = 1;
-            for (auto d : t.shape) n *= d;
-            t.values.resize(static_cast<std::size_t>(n));
-            for (float& x : t.values) x = rng.uniform(lo, hi);
-        };
-        auto matrix = [&](std::int64_t rows, std::int64_t cols) {
-            const float a = 1.0f / std::sqrt(static_cast<float>(cols));
-            fill({rows, cols}, -a, a);
-        };
         const std::int64_t h = c.n_embd, f = c.n_ffn;
         const std::string r = role.substr(role.find('.') == std::string::npos ? 0 : role.find('.') + 1);
-        if (role == "emb") fill({c.n_vocab, h}, -1, 1);
-        else if (role == "pos") fill({c.n_ctx, h}, -0.1f, 0.1f);
-        else if (role == "head") matrix(c.n_vocab, h);
-        else if (role == "lnf.w" || r == "ln1.w" || r == "ln2.w") fill({h}, 0.8f, 1.2f);
-        else if (role == "lnf.b" || r == "ln1.b" || r == "ln2.b" || r == "q.b" || r == "k.b" || r == "v.b" || r == "o.b" || r == "fc2.b")
-            fill({h}, -0.1f, 0.1f);
-        else if (r == "fc1.b") fill({f}, -0.1f, 0.1f);
-        else if (r == "q.w" || r == "k.w" || r == "v.w" || r == "o.w") matrix(h, h);
-        else if (r == "fc1.w") matrix(f, h);
-        else if (r == "fc2.w") matrix(h, f);
-        else throw harness::unsupported_error("random transformer: no rule for weight '" + role + "'");
-        return t;
+        if (role == "emb") return random_tensor(rng, {c.n_vocab, h}, -1, 1);
+        if (role == "pos") return random_tensor(rng, {c.n_ctx, h}, -0.1f, 0.1f);
+        if (role == "head") return random_matrix(rng, c.n_vocab, h);
+        if (role == "lnf.w" || r == "ln1.w" || r == "ln2.w") return random_tensor(rng, {h}, 0.8f, 1.2f);
+        if (role == "lnf.b" || r == "ln1.b" || r == "ln2.b" || r == "q.b" || r == "k.b" || r == "v.b" || r == "o.b" ||
+            r == "fc2.b")
+            return random_tensor(rng, {h}, -0.1f, 0.1f);
+        if (r == "fc1.b") return random_tensor(rng, {f}, -0.1f, 0.1f);
+        if (r == "q.w" || r == "k.w" || r == "v.w" || r == "o.w") return random_matrix(rng, h, h);
+        if (r == "fc1.w") return random_matrix(rng, f, h);
+        if (r == "fc2.w") return random_matrix(rng, h, f);
+        throw harness::unsupported_error("random transformer: no rule for weight '" + role + "'");
     };
 }
 
@@ -123,36 +128,24 @@ std::optional<rwkv4_shape> rwkv4_preset(const std::string& model_spec) {
 rwkv4_tensor_source random_rwkv4_source(const rwkv4_shape& shape, std::uint64_t seed) {
     return [shape, seed](const std::string& name) {
         splitmix rng{hash_name(name, seed)};
-        float_tensor t;
         const std::int64_t c = shape.n_embd, f = shape.n_ffn, v = shape.n_vocab;
-        auto fill = [&](std::vector<std::int64_t> dims, float lo, float hi) {
-            t.shape = std::move(dims);
-            std::int64_t n = 1;
-            for (auto d : t.shape) n *= d;
-            t.values.resize(static_cast<std::size_t>(n));
-            for (float& x : t.values) x = rng.uniform(lo, hi);
-        };
-        // Matrices scaled by 1/sqrt(fan-in) keep activations of order one.
-        auto matrix = [&](std::int64_t rows, std::int64_t cols) {
-            const float a = 1.0f / std::sqrt(static_cast<float>(cols));
-            fill({rows, cols}, -a, a);
-        };
-        if (name == "emb.weight") fill({v, c}, -1, 1);
-        else if (name == "head.weight") matrix(v, c);
-        else if (ends_with(name, "ffn.key.weight")) matrix(f, c);
-        else if (ends_with(name, "ffn.value.weight")) matrix(c, f);
-        else if (ends_with(name, ".weight") && name.find("ln") == std::string::npos) matrix(c, c);
-        else if (ends_with(name, "ln0.weight") || ends_with(name, "ln1.weight") || ends_with(name, "ln2.weight") ||
-                 name == "ln_out.weight")
-            fill({c}, 0.8f, 1.2f);
-        else if (ends_with(name, ".bias")) fill({c}, -0.1f, 0.1f);
-        else if (ends_with(name, "time_decay")) {
-            fill({c}, -3, 1);
+        if (name == "emb.weight") return random_tensor(rng, {v, c}, -1, 1);
+        if (name == "head.weight") return random_matrix(rng, v, c);
+        if (ends_with(name, "ffn.key.weight")) return random_matrix(rng, f, c);
+        if (ends_with(name, "ffn.value.weight")) return random_matrix(rng, c, f);
+        if (ends_with(name, ".weight") && name.find("ln") == std::string::npos) return random_matrix(rng, c, c);
+        if (ends_with(name, "ln0.weight") || ends_with(name, "ln1.weight") || ends_with(name, "ln2.weight") ||
+            name == "ln_out.weight")
+            return random_tensor(rng, {c}, 0.8f, 1.2f);
+        if (ends_with(name, ".bias")) return random_tensor(rng, {c}, -0.1f, 0.1f);
+        if (ends_with(name, "time_decay")) {
+            float_tensor t = random_tensor(rng, {c}, -3, 1);
             for (float& w : t.values) w = -std::exp(w);  // the engine layout stores -exp(w)
-        } else if (ends_with(name, "time_first")) fill({c}, -1, 1);
-        else if (name.find("time_mix") != std::string::npos) fill({c}, 0, 1);
-        else throw harness::unsupported_error("random RWKV-4: no rule for tensor '" + name + "'");
-        return t;
+            return t;
+        }
+        if (ends_with(name, "time_first")) return random_tensor(rng, {c}, -1, 1);
+        if (name.find("time_mix") != std::string::npos) return random_tensor(rng, {c}, 0, 1);
+        throw harness::unsupported_error("random RWKV-4: no rule for tensor '" + name + "'");
     };
 }
 

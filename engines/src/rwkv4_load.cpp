@@ -2,10 +2,10 @@
 #include <cmath>
 #include <cstring>
 
-#include "../../kernels/common/half_math.h"
 #include "engines/model_info.h"
 #include "engines/rwkv4_engine.h"
 #include "harness/errors.h"
+#include "weight_upload.h"
 
 namespace engines {
 namespace {
@@ -25,24 +25,6 @@ void layernorm_rows(std::vector<float>& x, std::int64_t n, const std::vector<flo
     }
 }
 
-kernels::device_buffer upload(kernels::backend& b, const float_tensor& t, kernels::dtype type, const std::string& name) {
-    const std::size_t n = t.values.size();
-    kernels::device_buffer buf(b, n * kernels::dtype_size(type));
-    if (type == kernels::dtype::f32) {
-        b.upload(buf.data(), t.values.data(), n * 4);
-        return buf;
-    }
-    std::vector<std::uint16_t> half(n);
-    for (std::size_t i = 0; i < n; ++i) {
-        const float v = t.values[i];
-        if (type == kernels::dtype::f16 && std::fabs(v) > 65504.0f)
-            throw harness::unsupported_error("tensor '" + name + "' holds " + std::to_string(v) +
-                                             ", outside the f16 range; use --dtype bf16 or fp32");
-        half[i] = type == kernels::dtype::f16 ? kernels::f32_to_f16(v) : kernels::f32_to_bf16(v);
-    }
-    b.upload(buf.data(), half.data(), n * 2);
-    return buf;
-}
 
 }  // namespace
 
@@ -65,16 +47,16 @@ std::shared_ptr<const rwkv4_weights> upload_rwkv4(const rwkv4_shape& shape, cons
         w->n_params += t.values.size();
         return t;
     };
-    auto vec = [&](const std::string& name) { return upload(b, get(name, {c}), kernels::dtype::f32, name); };
+    auto vec = [&](const std::string& name) { return upload_as(b, get(name, {c}), kernels::dtype::f32, name); };
     auto mat = [&](const std::string& name, std::int64_t rows, std::int64_t cols) {
-        return upload(b, get(name, {rows, cols}), weight_type, name);
+        return upload_as(b, get(name, {rows, cols}), weight_type, name);
     };
 
     // model.py folds ln0 into the embedding once, at load time.
     float_tensor emb = get("emb.weight", {v, c});
     const float_tensor ln0_w = get("blocks.0.ln0.weight", {c}), ln0_b = get("blocks.0.ln0.bias", {c});
     layernorm_rows(emb.values, c, ln0_w.values, ln0_b.values);
-    w->emb = upload(b, emb, weight_type, "emb.weight");
+    w->emb = upload_as(b, emb, weight_type, "emb.weight");
     for (std::int64_t l = 0; l < shape.n_layer; ++l) {
         const std::string p = "blocks." + std::to_string(l) + ".";
         rwkv4_weights::layer L;

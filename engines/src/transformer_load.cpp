@@ -1,9 +1,9 @@
 // Loading GPT-NeoX / GPT-2 weights into the transformer engine's layout.
 #include <cmath>
 
-#include "../../kernels/common/half_math.h"
 #include "engines/transformer_engine.h"
 #include "harness/errors.h"
+#include "weight_upload.h"
 
 namespace engines {
 namespace {
@@ -29,23 +29,6 @@ float_tensor transpose(const float_tensor& t) {
     return out;
 }
 
-kernels::device_buffer upload(kernels::backend& b, const float_tensor& t, kernels::dtype type, const std::string& role) {
-    const std::size_t n = t.values.size();
-    kernels::device_buffer buf(b, n * kernels::dtype_size(type));
-    if (type == kernels::dtype::f32) {
-        b.upload(buf.data(), t.values.data(), n * 4);
-        return buf;
-    }
-    std::vector<std::uint16_t> half(n);
-    for (std::size_t i = 0; i < n; ++i) {
-        if (type == kernels::dtype::f16 && std::fabs(t.values[i]) > 65504.0f)
-            throw harness::unsupported_error("weight '" + role + "' holds " + std::to_string(t.values[i]) +
-                                             ", outside the f16 range; use --dtype bf16 or fp32");
-        half[i] = type == kernels::dtype::f16 ? kernels::f32_to_f16(t.values[i]) : kernels::f32_to_bf16(t.values[i]);
-    }
-    b.upload(buf.data(), half.data(), n * 2);
-    return buf;
-}
 
 std::string json_string(const nlohmann::json& c, const char* key, const std::string& fallback) {
     return c.contains(key) && c.at(key).is_string() ? c.at(key).get<std::string>() : fallback;
@@ -108,9 +91,9 @@ std::shared_ptr<const transformer_weights> upload_transformer(const transformer_
         w->n_params += t.values.size();
         return t;
     };
-    auto vec = [&](const std::string& role, std::int64_t n) { return upload(b, get(role, {n}), kernels::dtype::f32, role); };
+    auto vec = [&](const std::string& role, std::int64_t n) { return upload_as(b, get(role, {n}), kernels::dtype::f32, role); };
     auto mat = [&](const std::string& role, std::int64_t rows, std::int64_t cols) {
-        return upload(b, get(role, {rows, cols}), weight_type, role);
+        return upload_as(b, get(role, {rows, cols}), weight_type, role);
     };
     w->emb = mat("emb", v, h);
     if (config.architecture == "gpt2") w->pos = mat("pos", config.n_ctx, h);
@@ -139,7 +122,7 @@ std::shared_ptr<const transformer_weights> upload_transformer(const transformer_
     w->lnf_b = vec("lnf.b", h);
     // GPT-2 ties the head to the token embedding: counted once (HF's num_parameters).
     if (config.architecture == "gpt2") {
-        w->head = upload(b, source("emb"), weight_type, "head");
+        w->head = upload_as(b, source("emb"), weight_type, "head");
     } else {
         w->head = mat("head", v, h);
     }

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "command.h"
+#include "token_ids.h"
 #include "engines/model_file.h"
 #include "engines/registry.h"
 #include "engines/rwkv4_weights.h"
@@ -20,27 +21,11 @@ namespace cli {
 namespace {
 
 std::vector<std::int32_t> read_ids_file(const std::string& path) {
-    std::ifstream in(path);
+    std::ifstream in(path, std::ios::binary);
     if (!in) throw harness::input_error(path + ": cannot open");
-    std::vector<std::int32_t> ids;
-    std::string word;
-    std::size_t line = 1;
-    while (in >> word) {
-        std::size_t used = 0;
-        long long v = -1;
-        try {
-            v = std::stoll(word, &used);
-        } catch (const std::exception&) {
-            used = 0;
-        }
-        if (used != word.size() || v < 0 || v > 0x7fffffff)
-            throw harness::input_error(path, "line", line, "'" + word + "' is not a token id");
-        ids.push_back(static_cast<std::int32_t>(v));
-        // Track lines for messages: count newlines skipped before the next word.
-        while (in.peek() == ' ' || in.peek() == '\t' || in.peek() == '\r' || in.peek() == '\n')
-            if (in.get() == '\n') ++line;
-    }
-    return ids;
+    std::stringstream text;
+    text << in.rdbuf();
+    return parse_token_ids(text.str(), path);
 }
 
 struct comparison {

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "command.h"
+#include "token_ids.h"
 #include "engines/tokenizer.h"
 #include "harness/errors.h"
 
@@ -42,25 +43,6 @@ std::vector<std::string> read_inputs(const po::variables_map& args, std::string*
     return lines;
 }
 
-std::vector<std::int32_t> parse_ids(const std::string& text, const std::string& source, std::size_t line) {
-    std::vector<std::int32_t> ids;
-    std::istringstream in(text);
-    std::string word;
-    while (in >> word) {
-        std::size_t used = 0;
-        long long v = 0;
-        try {
-            v = std::stoll(word, &used);
-        } catch (const std::exception&) {
-            used = 0;
-        }
-        if (used != word.size() || v < 0 || v > 0x7fffffff)
-            throw harness::input_error(source, "line", line, "'" + word + "' is not a token id");
-        ids.push_back(static_cast<std::int32_t>(v));
-    }
-    return ids;
-}
-
 class tokenize_command final : public command {
 public:
     std::string_view name() const override { return "tokenize"; }
@@ -86,7 +68,7 @@ public:
         const bool json = args.count("json") > 0;
         for (std::size_t i = 0; i < inputs.size(); ++i) {
             if (args.count("decode")) {
-                const std::string bytes = tok->decode(parse_ids(inputs[i], source, i + 1));
+                const std::string bytes = tok->decode(parse_token_ids(inputs[i], source, i + 1));
                 if (json) {
                     const bool utf8 = engines::find_invalid_utf8(bytes) == std::string::npos;
                     const nlohmann::json j = utf8 ? nlohmann::json{{"text", bytes}} : nlohmann::json{{"bytes_hex", to_hex(bytes)}};

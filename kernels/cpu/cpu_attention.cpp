@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "cpu_backend.h"
+#include "vec_math.h"
 
 #define KERNELS_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 
@@ -32,7 +33,7 @@ KERNELS_CLONES void masked_softmax_row(float* row, std::int64_t n_keys, std::int
     float max = -std::numeric_limits<float>::infinity();
     for (std::int64_t j = 0; j <= last; ++j) max = std::max(max, row[j] * scale);
     float sum = 0;
-    for (std::int64_t j = 0; j <= last; ++j) sum += (row[j] = std::exp(row[j] * scale - max));
+    for (std::int64_t j = 0; j <= last; ++j) sum += (row[j] = exp_fast(row[j] * scale - max));
     const float inv = 1.0f / sum;
     for (std::int64_t j = 0; j <= last; ++j) row[j] *= inv;
     for (std::int64_t j = last + 1; j < n_keys; ++j) row[j] = 0;
@@ -46,9 +47,9 @@ KERNELS_CLONES void online_softmax_row(float* s, std::int64_t n_keys, std::int64
     float block_max = -std::numeric_limits<float>::infinity();
     for (std::int64_t j = 0; j < n_valid; ++j) block_max = std::max(block_max, s[j] * scale);
     const float m_new = std::max(m, block_max);
-    const float correction = std::exp(m - m_new);  // 0 on the first tile (m = -inf)
+    const float correction = m == -std::numeric_limits<float>::infinity() ? 0.0f : exp_fast(m - m_new);  // 0 on the first tile
     float sum = 0;
-    for (std::int64_t j = 0; j < n_valid; ++j) sum += (s[j] = std::exp(s[j] * scale - m_new));
+    for (std::int64_t j = 0; j < n_valid; ++j) sum += (s[j] = exp_fast(s[j] * scale - m_new));
     for (std::int64_t j = n_valid; j < n_keys; ++j) s[j] = 0;
     for (std::int64_t d = 0; d < head_dim; ++d) acc[d] *= correction;
     l = l * correction + sum;

@@ -13,6 +13,7 @@
 #include "../common/rotary_math.h"
 #include "../common/wkv_math.h"
 #include "cpu_backend.h"
+#include "vec_math.h"
 #include "harness/errors.h"
 
 #define KERNELS_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
@@ -40,15 +41,17 @@ KERNELS_CLONES void softmax_row(const float* x, std::int64_t n, bool log_form, f
     float max = -std::numeric_limits<float>::infinity();
     for (std::int64_t i = 0; i < n; ++i) max = std::max(max, x[i]);
     // Sum in double: the vocabulary rows are 50k long and the log of the sum
-    // is what perplexity is made of.
+    // is what perplexity is made of. The exponentials themselves are float.
     double sum = 0;
-    for (std::int64_t i = 0; i < n; ++i) sum += std::exp(static_cast<double>(x[i] - max));
     if (log_form) {
+        for (std::int64_t i = 0; i < n; ++i) sum += exp_fast(x[i] - max);
         const float log_sum = static_cast<float>(std::log(sum));
         for (std::int64_t i = 0; i < n; ++i) out[i] = x[i] - max - log_sum;
     } else {
+        // out may alias x: keep the exponentials in out, then scale them.
+        for (std::int64_t i = 0; i < n; ++i) sum += (out[i] = exp_fast(x[i] - max));
         const float inv = static_cast<float>(1.0 / sum);
-        for (std::int64_t i = 0; i < n; ++i) out[i] = std::exp(x[i] - max) * inv;
+        for (std::int64_t i = 0; i < n; ++i) out[i] *= inv;
     }
 }
 

@@ -38,3 +38,24 @@ TEST(RotaryMath, AnglesFollowInverseFrequencies) {
 }
 
 }  // namespace
+
+#include "../../kernels/cpu/vec_math.h"
+
+namespace {
+
+// The vectorisable exp of the CPU softmax kernels: within 2 ulp of double
+// exp over the whole range softmax feeds it (x - max in [-87, 0]) and beyond.
+TEST(VecMath, ExpFastIsWithinTwoUlp) {
+    double worst = 0;
+    for (float x = -87.0f; x <= 88.0f; x += 0.0137f) {
+        const double ref = std::exp(static_cast<double>(x));
+        const double rel = std::fabs(kernels::cpu::exp_fast(x) - ref) / ref;
+        worst = std::max(worst, rel);
+    }
+    EXPECT_LE(worst, 2 * 5.96e-8) << "worst relative error " << worst;
+    EXPECT_EQ(kernels::cpu::exp_fast(0.0f), 1.0f);
+    EXPECT_GT(kernels::cpu::exp_fast(-1000.0f), 0.0f);  // clamped, never NaN
+    EXPECT_LT(kernels::cpu::exp_fast(-1000.0f), 1e-37f);
+}
+
+}  // namespace
