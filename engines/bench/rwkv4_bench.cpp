@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <map>
 
+#include "../../kernels/bench/bench_util.h"
 #include "engines/registry.h"
 #include "kernels/backend.h"
 
@@ -75,6 +76,10 @@ void bm_decode(benchmark::State& state, kernels::dtype wt) {
     }
     state.counters["tokens/s"] = benchmark::Counter(1.0, benchmark::Counter::kIsIterationInvariantRate);
     state.counters["GB/s"] = benchmark::Counter(decode_bytes(*w) * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+    // time per token / (bytes per token / read bandwidth measured right now): 1.0 = at the bound.
+    const double bound_s = decode_bytes(*w) * 1e-9 / bench::read_bandwidth_gbs(cpu());
+    state.counters["x_bound"] = benchmark::Counter(bound_s, benchmark::Counter::kIsIterationInvariantRate |
+                                                                      benchmark::Counter::kInvert);
     peak_memory(state);
 }
 

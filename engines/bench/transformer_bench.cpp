@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <map>
 
+#include "../../kernels/bench/bench_util.h"
 #include "engines/registry.h"
 #include "kernels/backend.h"
 
@@ -80,6 +81,10 @@ void bm_decode(benchmark::State& state, const std::string& model, kernels::dtype
     state.counters["GB/s"] = benchmark::Counter((weight_bytes + kv_bytes) * 1e-9 * decode_steps,
                                                 benchmark::Counter::kIsIterationInvariantRate);
     state.counters["KV_MiB"] = kv_bytes / (1 << 20);
+    // time per token / ((weight + KV bytes) / read bandwidth measured right now): 1.0 = at the bound.
+    const double bound_s = (weight_bytes + kv_bytes) * 1e-9 / bench::read_bandwidth_gbs(cpu());
+    state.counters["x_bound"] = benchmark::Counter(decode_steps * bound_s, benchmark::Counter::kIsIterationInvariantRate |
+                                                                               benchmark::Counter::kInvert);
     peak_memory(state);
 }
 

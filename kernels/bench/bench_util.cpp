@@ -1,5 +1,7 @@
 #include "bench_util.h"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -77,6 +79,51 @@ void run_timed(benchmark::State& state, kernels::backend& b, const std::function
 
 benchmark::internal::Benchmark* with_min(benchmark::internal::Benchmark* b) {
     return b->ComputeStatistics("min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); });
+}
+
+namespace {
+
+// 64 independent partial sums: never add-latency bound.
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) float sum_floats(const float* p,
+                                                                                              std::int64_t n) {
+    constexpr int lanes = 64;
+    float partial[lanes] = {};
+    std::int64_t i = 0;
+    for (; i + lanes <= n; i += lanes)
+        for (int j = 0; j < lanes; ++j) partial[j] += p[i + j];
+    float total = 0;
+    for (; i < n; ++i) total += p[i];
+    for (float v : partial) total += v;
+    return total;
+}
+
+}  // namespace
+
+float parallel_sum(const float* data, std::int64_t n) {
+    float sum = 0;
+#pragma omp parallel reduction(+ : sum)
+    {
+        const std::int64_t per = (n + omp_get_num_threads() - 1) / omp_get_num_threads();
+        const std::int64_t begin = std::min(n, per * omp_get_thread_num()), end = std::min(n, begin + per);
+        sum += sum_floats(data + begin, end - begin);
+    }
+    return sum;
+}
+
+double read_bandwidth_gbs(kernels::backend& b) {
+    constexpr std::int64_t bytes = std::int64_t{256} << 20, n = bytes / 4;
+    auto* data = static_cast<float*>(b.alloc(bytes));
+    std::fill_n(data, n, 1.0f);
+    double best = 1e30;
+    float sink = 0;
+    for (int rep = 0; rep < 7; ++rep) {
+        const auto t0 = std::chrono::steady_clock::now();
+        sink += parallel_sum(data, n);
+        best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    benchmark::DoNotOptimize(sink);
+    b.free(data);
+    return static_cast<double>(bytes) * 1e-9 / best;
 }
 
 void flush_cpu_caches() {

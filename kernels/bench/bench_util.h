@@ -46,6 +46,14 @@ void run_timed(benchmark::State& state, kernels::backend& b, const std::function
 // when bound and kernel are both taken as their best.
 benchmark::internal::Benchmark* with_min(benchmark::internal::Benchmark* b);
 
+// The plain parallel read bandwidth of this machine right now, GB/s: the
+// best of a few sums over a 256 MiB buffer allocated by `b` (the same page
+// policy as weights), with b's threads. Engine benchmarks measure it next to
+// each case, because on shared machines it drifts within minutes.
+double read_bandwidth_gbs(kernels::backend& b);
+// Sum of data[0..n) over the backend's OpenMP threads (the memory-read kernel).
+float parallel_sum(const float* data, std::int64_t n);
+
 // Evicts the caches between iterations where a benchmark asks for cold data.
 void flush_cpu_caches();
 

@@ -31,21 +31,6 @@ void bm_sgemm(benchmark::State& state, std::int64_t n_out, std::int64_t n_in, st
     state.counters["GB/s"] = benchmark::Counter(bytes * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-// Sum of p[0..n): 64 independent partial sums, so the adds are never the
-// bottleneck (a single float accumulator is latency-bound at ~10 GB/s).
-__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) float sum_floats(const float* p,
-                                                                                              std::int64_t n) {
-    constexpr int lanes = 64;
-    float partial[lanes] = {};
-    std::int64_t i = 0;
-    for (; i + lanes <= n; i += lanes)
-        for (int j = 0; j < lanes; ++j) partial[j] += p[i + j];
-    float total = 0;
-    for (; i < n; ++i) total += p[i];
-    for (float v : partial) total += v;
-    return total;
-}
-
 // Reads a buffer far larger than the caches, split across the threads.
 void bm_memory_read(benchmark::State& state, std::int64_t bytes) {
     auto b = kernels::make_cpu_backend(bench::bench_threads());
@@ -56,14 +41,7 @@ void bm_memory_read(benchmark::State& state, std::int64_t bytes) {
     std::fill_n(data, n, 1.0f);
     float total = 0;
     bench::run_timed(state, *b, [&] {
-        float sum = 0;
-#pragma omp parallel reduction(+ : sum)
-        {
-            const std::int64_t per = (n + omp_get_num_threads() - 1) / omp_get_num_threads();
-            const std::int64_t begin = std::min(n, per * omp_get_thread_num()), end = std::min(n, begin + per);
-            sum += sum_floats(data + begin, end - begin);
-        }
-        total += sum;
+        total += bench::parallel_sum(data, n);
     });
     benchmark::DoNotOptimize(total);
     b->free(data);
