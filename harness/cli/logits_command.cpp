@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "command.h"
@@ -133,10 +134,16 @@ public:
         if (args.count("state"))
             for (const auto& a : state->export_arrays()) out.push_back(engines::f32_tensor(a.name, a.shape, a.values));
         const std::string out_path = args.at("out").as<std::string>();
-        engines::write_safetensors(out_path, out,
-                                   {{"engine", info.name}, {"model", args.at("model").as<std::string>()},
-                                    {"dtype", std::string(kernels::dtype_name(info.weight_type))},
-                                    {"device", args.at("device").as<std::string>()}});
+        std::map<std::string, std::string> metadata = {{"engine", info.name},
+                                                       {"model", args.at("model").as<std::string>()},
+                                                       {"dtype", std::string(kernels::dtype_name(info.weight_type))},
+                                                       {"device", args.at("device").as<std::string>()}};
+        // Say which attention and cache mode produced a transformer result.
+        if (info.name == "transformer") {
+            metadata["attention"] = std::string(kernels::attention_variant_name(topt.attention));
+            metadata["cache"] = topt.no_cache ? "none" : "kv";
+        }
+        engines::write_safetensors(out_path, out, metadata);
         std::cerr << "wrote " << out_path << ": " << t << " tokens x " << info.n_vocab << " logits (" << info.name << ")\n";
         if (!args.count("compare")) return 0;
 

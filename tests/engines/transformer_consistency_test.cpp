@@ -94,3 +94,47 @@ TEST(TransformerRegistry, PresetsHavePublishedShapes) {
 }
 
 }  // namespace
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "engines/safetensors_writer.h"
+
+namespace {
+
+// Real Pythia checkpoints carry non-parameter buffers (causal mask, masked
+// bias, rotary inv_freq): a copy of the tiny model with them added loads,
+// counts the same parameters and gives the same logits.
+TEST(TransformerCheckpoints, PythiaBuffersAreIgnored) {
+    namespace fs = std::filesystem;
+    const fs::path src = fs::path(RWKVBENCH_TEST_DATA) / "models" / "gptneox-tiny";
+    const fs::path dst = fs::path(testing::TempDir()) / ("neox_with_buffers_" + std::to_string(::getpid()));
+    fs::create_directories(dst);
+    fs::copy_file(src / "config.json", dst / "config.json", fs::copy_options::overwrite_existing);
+    const auto original = model_file::open((src / "model.safetensors").string());
+    std::vector<output_tensor> tensors;
+    for (const auto& t : original->tensors()) tensors.push_back(f32_tensor(t.name, t.shape, decode_f32(*original, t).values));
+    for (int l = 0; l < 2; ++l) {
+        const std::string p = "gpt_neox.layers." + std::to_string(l) + ".attention.";
+        tensors.push_back(f32_tensor(p + "bias", {1, 1, 4, 4}, std::vector<float>(16, 1.0f)));
+        tensors.push_back(f32_tensor(p + "masked_bias", {}, {-1e9f}));
+        tensors.push_back(f32_tensor(p + "rotary_emb.inv_freq", {2}, {1.0f, 0.01f}));
+    }
+    write_safetensors((dst / "model.safetensors").string(), tensors);
+
+    EXPECT_EQ(describe_model(open_model(dst.string())).n_params, describe_model(open_model(src.string())).n_params);
+    auto b = kernels::make_cpu_backend(0);
+    const std::vector<std::int32_t> ids = {5, 200, 17, 3, 99};
+    std::vector<float> a, c;
+    auto e1 = make_engine("transformer", src.string(), *b);
+    auto s1 = e1->new_state();
+    e1->forward(ids, *s1, logits_mode::all, a);
+    auto e2 = make_engine("transformer", dst.string(), *b);
+    auto s2 = e2->new_state();
+    e2->forward(ids, *s2, logits_mode::all, c);
+    EXPECT_EQ(a, c);
+}
+
+}  // namespace
