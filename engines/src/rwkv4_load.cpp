@@ -34,16 +34,8 @@ std::shared_ptr<const rwkv4_weights> upload_rwkv4(const rwkv4_shape& shape, cons
     w->shape = shape;
     w->weight_type = weight_type;
     const std::int64_t c = shape.n_embd, f = shape.n_ffn, v = shape.n_vocab;
-    // Fetches a tensor and checks its (normalised) shape.
-    auto get = [&](const std::string& name, std::vector<std::int64_t> expected) {
-        float_tensor t = source(name);
-        if (t.shape != expected) {
-            std::string want = "[";
-            for (std::size_t i = 0; i < expected.size(); ++i) want += (i ? ", " : "") + std::to_string(expected[i]);
-            std::string got = "[";
-            for (std::size_t i = 0; i < t.shape.size(); ++i) got += (i ? ", " : "") + std::to_string(t.shape[i]);
-            throw harness::input_error("tensor '" + name + "' is " + got + "], expected " + want + "]");
-        }
+    auto get = [&](const std::string& name, const std::vector<std::int64_t>& expected) {
+        float_tensor t = fetch_checked(source, name, expected);
         w->n_params += t.values.size();
         return t;
     };

@@ -80,14 +80,8 @@ std::shared_ptr<const transformer_weights> upload_transformer(const transformer_
     w->config = config;
     w->weight_type = weight_type;
     const std::int64_t h = config.n_embd, f = config.n_ffn, v = config.n_vocab;
-    auto get = [&](const std::string& role, std::vector<std::int64_t> shape) {
-        float_tensor t = source(role);
-        if (t.shape != shape) {
-            std::string want, got;
-            for (auto d : shape) want += (want.empty() ? "" : ", ") + std::to_string(d);
-            for (auto d : t.shape) got += (got.empty() ? "" : ", ") + std::to_string(d);
-            throw harness::input_error("weight '" + role + "' is [" + got + "], expected [" + want + "]");
-        }
+    auto get = [&](const std::string& role, const std::vector<std::int64_t>& shape) {
+        float_tensor t = fetch_checked(source, role, shape);
         w->n_params += t.values.size();
         return t;
     };

@@ -8,6 +8,24 @@
 
 namespace engines {
 
+namespace {
+
+std::string dims(const std::vector<std::int64_t>& shape) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+    return s + "]";
+}
+
+}  // namespace
+
+float_tensor fetch_checked(const std::function<float_tensor(const std::string&)>& source, const std::string& name,
+                           const std::vector<std::int64_t>& shape) {
+    float_tensor t = source(name);
+    if (t.shape != shape)
+        throw harness::input_error("tensor '" + name + "' is " + dims(t.shape) + ", expected " + dims(shape));
+    return t;
+}
+
 kernels::device_buffer upload_as(kernels::backend& b, const float_tensor& t, kernels::dtype type, const std::string& name) {
     const std::size_t n = t.values.size();
     kernels::device_buffer buf(b, n * kernels::dtype_size(type));
