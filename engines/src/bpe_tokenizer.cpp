@@ -102,7 +102,7 @@ private:
         if (!j.is_object() || !j.contains("model") || !j.at("model").is_object()) fail("/model", "missing");
         const auto& m = j.at("model");
         if (!m.contains("type") || m.at("type") != "BPE")
-            fail("/model/type", "'" + (m.contains("type") ? m.at("type").dump() : std::string("?")) + "' is not supported (BPE only)");
+            fail("/model/type", std::string("'").append(m.contains("type") ? m.at("type").dump() : "?") + "' is not supported (BPE only)");
         if (m.contains("dropout") && !m.at("dropout").is_null()) fail("/model/dropout", "BPE dropout is not supported");
         if (!m.contains("vocab") || !m.at("vocab").is_object()) fail("/model/vocab", "expected an object token -> id");
         for (const auto& [token, id] : m.at("vocab").items()) {

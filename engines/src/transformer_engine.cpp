@@ -22,9 +22,9 @@ public:
     std::int64_t n_tokens() const override { return static_cast<std::int64_t>(history.size()); }
 
     std::vector<float> download() const override {
-        const auto keys = export_arrays();
-        std::vector<float> out = keys[0].values;
-        out.insert(out.end(), keys[1].values.begin(), keys[1].values.end());
+        const auto arrays = export_arrays();
+        std::vector<float> out = arrays[0].values;
+        out.insert(out.end(), arrays[1].values.begin(), arrays[1].values.end());
         return out;
     }
 

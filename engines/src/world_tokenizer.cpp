@@ -158,12 +158,12 @@ public:
         std::size_t i = 0;
         while (i < text.size()) {
             // Walk the trie as far as the text allows; keep the last node that is a token.
-            std::int32_t node = 0, best_id = -1;
+            std::int32_t at = 0, best_id = -1;
             std::size_t best_len = 0;
             for (std::size_t j = i; j < text.size(); ++j) {
-                node = child(node, static_cast<unsigned char>(text[j]));
-                if (node < 0) break;
-                if (nodes_[static_cast<std::size_t>(node)].id >= 0) best_id = nodes_[static_cast<std::size_t>(node)].id, best_len = j - i + 1;
+                at = child(at, static_cast<unsigned char>(text[j]));
+                if (at < 0) break;
+                if (nodes_[static_cast<std::size_t>(at)].id >= 0) best_id = nodes_[static_cast<std::size_t>(at)].id, best_len = j - i + 1;
             }
             ids.push_back(best_id);  // every single byte is a token, so best_len >= 1
             i += best_len;

@@ -116,8 +116,9 @@ TEST(BrokenSafetensors, NegativeOrFractionalDim) {
 std::string rwkv_like(const std::vector<std::string>& names) {
     std::string header = "{", data;
     for (const auto& n : names) {
-        header += (header.size() > 1 ? "," : "") + std::string("\"") + n + R"(":{"dtype":"F32","shape":[2,2],"data_offsets":[)" +
-                  std::to_string(data.size()) + "," + std::to_string(data.size() + 16) + "]}";
+        if (header.size() > 1) header += ",";
+        header.append("\"").append(n).append(R"(":{"dtype":"F32","shape":[2,2],"data_offsets":[)");
+        header.append(std::to_string(data.size())).append(",").append(std::to_string(data.size() + 16)).append("]}");
         data += std::string(16, 0);
     }
     return safetensors(header + "}", data);
@@ -202,7 +203,7 @@ std::string zip(const std::vector<zip_member>& members) {
     return out;
 }
 
-std::string unicode(const std::string& s) { return "X" + le(s.size(), 4) + s; }
+std::string unicode(const std::string& s) { return std::string("X").append(le(s.size(), 4)).append(s); }
 
 // {name: tensor of `numel` floats in storage '0', shape [numel]}, protocol 2.
 std::string state_dict_pickle(const std::string& name, int numel, const std::string& storage_class = "FloatStorage") {

@@ -80,8 +80,8 @@ TEST_P(TransformerConsistency, HalfWeightsStayClose) {
 }
 
 INSTANTIATE_TEST_SUITE_P(OddShapes, TransformerConsistency, testing::Values(odd_neox(), odd_gpt2()),
-                         [](const testing::TestParamInfo<transformer_config>& info) {
-                             return info.param.architecture == "gpt2" ? std::string("gpt2") : std::string("neox");
+                         [](const testing::TestParamInfo<transformer_config>& p) {
+                             return p.param.architecture == "gpt2" ? std::string("gpt2") : std::string("neox");
                          });
 
 TEST(TransformerRegistry, PresetsHavePublishedShapes) {

@@ -37,7 +37,9 @@ TEST(CpuFeatures, SummaryListsOnlyPresentFeatures) {
     EXPECT_GT(f.logical_cores, 0);
     EXPECT_EQ(f.summary().find("avx512f") != std::string::npos, f.avx512f);
     // AVX-512 implies AVX2 on every real CPU; a detection bug would break this.
-    if (f.avx512f) EXPECT_TRUE(f.avx2);
+    if (f.avx512f) {
+        EXPECT_TRUE(f.avx2);
+    }
 }
 
 }  // namespace
