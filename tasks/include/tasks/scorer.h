@@ -1,0 +1,57 @@
+// The request kinds every task is built from (after lm-evaluation-harness's
+// `loglikelihood` and `loglikelihood_rolling`), implemented once on top of
+// engine::forward:
+//
+//   loglikelihood(context, continuation)
+//       log P(continuation | context) summed over its tokens, and whether
+//       every continuation token is the greedy argmax. The engine is fed
+//       context + continuation[:-1] from a fresh state; the logits at the
+//       position before each continuation token score it.
+//
+//   loglikelihood_rolling(tokens)
+//       log P of every token but the first, each scored exactly once.
+//       Engines without a context limit (RWKV) carry their state over the
+//       whole stream in chunks; transformers use sliding windows
+//       (engines/sliding_window.h) at their limit with the given stride.
+//
+//       tokens     t0  t1  t2  t3 ...
+//       scored         ^   ^   ^        (t0 has no context: never scored)
+//
+// Log-probabilities are computed from the logits in double (log-softmax with
+// the maximum subtracted).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "engines/engine.h"
+
+namespace tasks {
+
+struct loglikelihood_result {
+    double logprob = 0;         // natural log
+    bool greedy = true;         // every continuation token was the argmax
+    std::int64_t n_tokens = 0;  // continuation tokens scored
+};
+
+// Throws harness::input_error for an empty continuation.
+loglikelihood_result loglikelihood(engines::engine& e, std::span<const std::int32_t> context,
+                                   std::span<const std::int32_t> continuation);
+
+struct rolling_result {
+    double logprob = 0;
+    std::int64_t n_scored = 0;
+    std::vector<double> token_logprobs;  // per scored token (tokens[1..]), for audits and bootstrap
+};
+
+// `stride`: for context-limited engines, tokens between window starts
+// (0 = half the context limit). `chunk`: tokens per forward call for
+// engines without a limit (bounds the logits buffer).
+rolling_result loglikelihood_rolling(engines::engine& e, std::span<const std::int32_t> tokens, std::int64_t stride = 0,
+                                     std::int64_t chunk = 1024);
+
+// log-softmax of one logits row at `token`, in double.
+double token_logprob(std::span<const float> row, std::int32_t token);
+
+}  // namespace tasks

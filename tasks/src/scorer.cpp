@@ -1,0 +1,88 @@
+#include "tasks/scorer.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "engines/sliding_window.h"
+#include "harness/errors.h"
+
+namespace tasks {
+
+double token_logprob(std::span<const float> row, std::int32_t token) {
+    const float max = *std::max_element(row.begin(), row.end());
+    double sum = 0;
+    for (const float x : row) sum += std::exp(static_cast<double>(x) - max);
+    return static_cast<double>(row[static_cast<std::size_t>(token)]) - max - std::log(sum);
+}
+
+namespace {
+
+bool is_argmax(std::span<const float> row, std::int32_t token) {
+    // The first index of the maximum, as torch.argmax: ties go to the lower id.
+    return std::max_element(row.begin(), row.end()) - row.begin() == token;
+}
+
+}  // namespace
+
+loglikelihood_result loglikelihood(engines::engine& e, std::span<const std::int32_t> context,
+                                   std::span<const std::int32_t> continuation) {
+    if (continuation.empty()) throw harness::input_error("loglikelihood: empty continuation");
+    if (context.empty()) throw harness::input_error("loglikelihood: empty context (nothing predicts the first token)");
+    std::vector<std::int32_t> input(context.begin(), context.end());
+    input.insert(input.end(), continuation.begin(), continuation.end() - 1);
+    auto state = e.new_state();
+    std::vector<float> logits;
+    e.forward(input, *state, engines::logits_mode::all, logits);
+    const auto v = static_cast<std::size_t>(e.info().n_vocab);
+    loglikelihood_result r;
+    for (std::size_t i = 0; i < continuation.size(); ++i) {
+        // Continuation token i is predicted by the logits after input position context.size() - 1 + i.
+        const std::size_t row = context.size() - 1 + i;
+        const std::span<const float> l(logits.data() + row * v, v);
+        r.logprob += token_logprob(l, continuation[i]);
+        r.greedy = r.greedy && is_argmax(l, continuation[i]);
+    }
+    r.n_tokens = static_cast<std::int64_t>(continuation.size());
+    return r;
+}
+
+rolling_result loglikelihood_rolling(engines::engine& e, std::span<const std::int32_t> tokens, std::int64_t stride,
+                                     std::int64_t chunk) {
+    rolling_result r;
+    if (tokens.size() < 2) return r;
+    const engines::engine_info info = e.info();
+    const auto v = static_cast<std::size_t>(info.n_vocab);
+    std::vector<float> logits;
+    auto score = [&](std::size_t row, std::int32_t token) {
+        const double lp = token_logprob(std::span<const float>(logits.data() + row * v, v), token);
+        r.logprob += lp;
+        r.token_logprobs.push_back(lp);
+    };
+    if (!info.context_limit) {
+        // One state across the stream: token t+1 is scored by the logits after token t.
+        auto state = e.new_state();
+        const auto n = static_cast<std::int64_t>(tokens.size()) - 1;  // the last token is never fed
+        for (std::int64_t at = 0; at < n; at += chunk) {
+            const std::int64_t len = std::min(chunk, n - at);
+            e.forward(tokens.subspan(static_cast<std::size_t>(at), static_cast<std::size_t>(len)), *state,
+                      engines::logits_mode::all, logits);
+            for (std::int64_t i = 0; i < len; ++i)
+                score(static_cast<std::size_t>(i), tokens[static_cast<std::size_t>(at + i + 1)]);
+        }
+    } else {
+        const std::int64_t limit = *info.context_limit;
+        for (const auto& w : engines::sliding_windows(static_cast<std::int64_t>(tokens.size()), limit,
+                                                      stride > 0 ? stride : std::max<std::int64_t>(1, limit / 2))) {
+            auto state = e.new_state();
+            // Feed the window up to the token before its last, score [first_scored, end).
+            const auto feed = tokens.subspan(static_cast<std::size_t>(w.begin), static_cast<std::size_t>(w.end - 1 - w.begin));
+            e.forward(feed, *state, engines::logits_mode::all, logits);
+            for (std::int64_t t = w.first_scored; t < w.end; ++t)
+                score(static_cast<std::size_t>(t - 1 - w.begin), tokens[static_cast<std::size_t>(t)]);
+        }
+    }
+    r.n_scored = static_cast<std::int64_t>(r.token_logprobs.size());
+    return r;
+}
+
+}  // namespace tasks
