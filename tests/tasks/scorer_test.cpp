@@ -110,3 +110,33 @@ TEST_F(Scorer, EmptyInputsAreErrors) {
 }
 
 }  // namespace
+
+#include "datasets/lambada.h"
+#include "tasks/lambada.h"
+
+namespace {
+
+TEST_F(Scorer, LambadaPadsWithTheNewlineAndScoresTheTarget) {
+    auto e = rwkv(false);
+    const auto tok = engines::make_byte_tokenizer();
+    const datasets::lambada_example ex{1, "she opened the", " door"};
+    const auto padded = tasks::score_lambada(*e, *tok, ex, true);
+    EXPECT_NEAR(padded.logprob, tasks::loglikelihood(*e, bytes_of("\nshe opened the"), bytes_of(" door")).logprob, 1e-9);
+    const auto bare = tasks::score_lambada(*e, *tok, ex, false);
+    EXPECT_NEAR(bare.logprob, tasks::loglikelihood(*e, bytes_of("she opened the"), bytes_of(" door")).logprob, 1e-9);
+    EXPECT_NE(padded.logprob, bare.logprob);
+    EXPECT_EQ(padded.n_tokens, 5);
+}
+
+TEST(LambadaMetrics, AccuracyPerplexityAndStandardErrors) {
+    std::vector<tasks::loglikelihood_result> r = {{-1.0, true, 1}, {-3.0, false, 2}, {-2.0, true, 1}, {-2.0, false, 1}};
+    const auto m = tasks::aggregate_lambada(r);
+    EXPECT_DOUBLE_EQ(m.acc.value, 0.5);
+    EXPECT_NEAR(m.acc.stderr_, std::sqrt(0.25 / 3), 1e-12);  // sample (n - 1) form, as lm-eval
+    EXPECT_NEAR(m.ppl.value, std::exp(2.0), 1e-12);          // exp(-mean(-1, -3, -2, -2))
+    // sample variance of the log-probs = 2/3; se(mean) = sqrt(2/3 / 4); delta method x ppl
+    EXPECT_NEAR(m.ppl.stderr_, std::exp(2.0) * std::sqrt(2.0 / 3.0 / 4.0), 1e-12);
+    EXPECT_EQ(m.acc.n, 4);
+}
+
+}  // namespace

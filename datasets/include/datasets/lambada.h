@@ -1,0 +1,24 @@
+// LAMBADA (OpenAI's lambada_test.jsonl): one JSON object per line with a
+// "text" field; the target is the last word (after the last space), the
+// context everything before that space. Loading validates every line.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace datasets {
+
+struct lambada_example {
+    std::int64_t line = 0;  // 1-based line in the file: the example's stable id
+    std::string context;    // text before the last space
+    std::string target;     // " " + the last word
+};
+
+// Throws harness::input_error "<path>: line <n>: <what>" for a line that is
+// not a JSON object with a string "text" containing a space and a non-empty
+// last word. `limit`: keep the first N examples.
+std::vector<lambada_example> load_lambada(const std::string& path, std::optional<std::size_t> limit = std::nullopt);
+
+}  // namespace datasets
