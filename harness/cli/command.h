@@ -5,6 +5,7 @@
 
 #include <boost/program_options.hpp>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -26,11 +27,13 @@ public:
 };
 
 // All subcommands, in the order `--help` lists them.
-std::vector<std::unique_ptr<command>> make_commands();
+std::vector<std::unique_ptr<command>> make_commands(std::vector<std::string> argv = {});
 
 std::unique_ptr<command> make_info_command();
 std::unique_ptr<command> make_selfcheck_command();
 std::unique_ptr<command> make_tokenize_command();
 std::unique_ptr<command> make_logits_command();
+std::unique_ptr<command> make_run_command(std::vector<std::string> argv);
+std::unique_ptr<command> make_list_command();
 
 }  // namespace cli

@@ -51,7 +51,7 @@ int run_command(cli::command& c, int argc, char** argv) {
 
 int main(int argc, char** argv) {
     try {
-        auto commands = cli::make_commands();
+        auto commands = cli::make_commands(std::vector<std::string>(argv, argv + argc));
         if (argc < 2) {
             print_usage(commands, std::cerr);
             return static_cast<int>(harness::exit_code::bad_input);

@@ -227,6 +227,28 @@ TEST(Cli, LogitsTransformerAgainstHuggingFace) {
     }
 }
 
+TEST(Cli, RunWritesAReportAndResumes) {
+    const std::string out = testing::TempDir() + "/cli_run_" + std::to_string(getpid());
+    const std::string base = "run --model " + std::string(RWKVBENCH_TEST_DATA) +
+                             "/models/rwkv4-tiny/rwkv4-tiny-660K-f32.pth --engine rwkv4-parallel --tokenizer bytes "
+                             "--task lambada_openai --limit 5 --progress never --out " + out;
+    const result first = run(base);
+    ASSERT_EQ(first.code, 0) << first.err;
+    EXPECT_NE(first.out.find("| lambada_openai |"), std::string::npos) << first.out;
+    std::ifstream report(out + "/report.json");
+    const auto j = nlohmann::json::parse(report);
+    EXPECT_EQ(j.at("results").size(), 2u);
+    const result resumed = run(base + " --resume");
+    EXPECT_EQ(resumed.code, 0) << resumed.err;
+    EXPECT_EQ(resumed.out, first.out);
+}
+
+TEST(Cli, RunUsageErrors) {
+    EXPECT_EQ(run("run --task lambada_openai").code, 2);  // no model
+    EXPECT_EQ(run("list nothing").code, 2);
+    EXPECT_EQ(run("list engines").code, 0);
+}
+
 TEST(Cli, TensorsWithoutModelIsUsageError) { EXPECT_EQ(run("info --tensors").code, 2); }
 
 }  // namespace

@@ -1,0 +1,178 @@
+#include "tasks/runner.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <iomanip>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "datasets/lambada.h"
+#include "engines/registry.h"
+#include "harness/atomic_file.h"
+#include "harness/build_info.h"
+#include "harness/cpu_features.h"
+#include "harness/errors.h"
+#include "harness/timing.h"
+#include "kernels/backend.h"
+#include "tasks/journal.h"
+#include "tasks/lambada.h"
+
+namespace tasks {
+namespace {
+
+constexpr int lambada_version = 1, perplexity_version = 1;
+
+// "task 120/5153 (12.3/s, ETA 6m 20s)", rewritten in place on a terminal.
+class progress_line {
+public:
+    progress_line(bool enabled, std::string what, std::size_t total) : on_(enabled), what_(std::move(what)), total_(total) {}
+    void update(std::size_t done) {
+        if (!on_) return;
+        const double secs = clock_.elapsed_seconds();
+        if (done < total_ && secs - last_ < 0.5) return;
+        last_ = secs;
+        const double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
+        const auto eta = rate > 0 ? static_cast<long>(static_cast<double>(total_ - done) / rate) : 0L;
+        std::cerr << "\r" << what_ << " " << done << "/" << total_ << " (" << std::fixed << std::setprecision(1) << rate
+                  << "/s, ETA " << eta / 60 << "m " << eta % 60 << "s)" << (done == total_ ? "\n" : "") << std::flush;
+    }
+
+private:
+    bool on_;
+    std::string what_;
+    std::size_t total_;
+    harness::stopwatch clock_;
+    double last_ = -1;
+};
+
+nlohmann::json result(const std::string& task, int version, const model_entry& m, const std::string& device,
+                      const std::string& metric, double value, double stderr_, std::int64_t n, bool higher_is_better) {
+    return {{"task", task},   {"task_version", version}, {"model", m.name},  {"engine", m.engine}, {"device", device},
+            {"dtype", m.dtype}, {"metric", metric},      {"value", value},   {"stderr", stderr_},  {"n", n},
+            {"higher_is_better", higher_is_better}};
+}
+
+std::string read_text(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw harness::input_error(path + ": cannot open");
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+void run_lambada(const run_config& c, const model_entry& m, engines::engine& e, const engines::tokenizer& tok, journal& j,
+                 nlohmann::json& results) {
+    const std::string task = c.no_pad ? "lambada_openai_nopad" : "lambada_openai";
+    const auto examples = datasets::load_lambada(c.data_dir + "/lambada_openai/lambada_test.jsonl", c.limit);
+    progress_line progress(c.progress, task + " [" + m.name + "]", examples.size());
+    std::vector<loglikelihood_result> scored;
+    for (std::size_t i = 0; i < examples.size(); ++i) {
+        const journal::key k{task, m.name, std::to_string(examples[i].line)};
+        if (const nlohmann::json* done = j.find(k)) {
+            scored.push_back({done->at("logprob").get<double>(), done->at("greedy").get<bool>(), done->at("n_tokens").get<std::int64_t>()});
+        } else {
+            const auto r = score_lambada(e, tok, examples[i], !c.no_pad);
+            j.append(k, {{"logprob", r.logprob}, {"greedy", r.greedy}, {"n_tokens", r.n_tokens}});
+            scored.push_back(r);
+        }
+        progress.update(i + 1);
+    }
+    const lambada_metrics mt = aggregate_lambada(scored);
+    results.push_back(result(task, lambada_version, m, c.device, "acc", mt.acc.value, mt.acc.stderr_, mt.acc.n, true));
+    results.push_back(result(task, lambada_version, m, c.device, "ppl", mt.ppl.value, mt.ppl.stderr_, mt.ppl.n, false));
+}
+
+void run_perplexity(const run_config& c, const model_entry& m, engines::engine& e, const engines::tokenizer& tok, journal& j,
+                    nlohmann::json& results) {
+    if (c.data_file.empty()) throw harness::usage_error("task perplexity needs --data FILE");
+    const std::string text = read_text(c.data_file);
+    const journal::key k{"perplexity", m.name, std::filesystem::path(c.data_file).filename().string()};
+    nlohmann::json rec;
+    if (const nlohmann::json* done = j.find(k)) {
+        rec = *done;
+    } else {
+        // The "\n" pad gives the first token a context, so every token of the text is scored.
+        std::vector<std::int32_t> ids = tok.encode("\n");
+        const std::size_t pad = ids.size();
+        const auto body = tok.encode(text);
+        ids.insert(ids.end(), body.begin(), body.end());
+        const rolling_result r = loglikelihood_rolling(e, ids);
+        double nll = 0;
+        for (std::size_t i = pad - 1; i < r.token_logprobs.size(); ++i) nll -= r.token_logprobs[i];
+        std::int64_t words = 0;
+        std::istringstream ws(text);
+        for (std::string w; ws >> w;) ++words;
+        rec = {{"nll", nll}, {"n_tokens", static_cast<std::int64_t>(body.size())}, {"n_bytes", static_cast<std::int64_t>(text.size())},
+               {"n_words", words}};
+        j.append(k, rec);
+    }
+    const double nll = rec.at("nll").get<double>();
+    const auto n_tok = rec.at("n_tokens").get<std::int64_t>(), n_bytes = rec.at("n_bytes").get<std::int64_t>(),
+               n_words = rec.at("n_words").get<std::int64_t>();
+    // One stream: no per-example spread, so no standard error (reported as 0).
+    results.push_back(result("perplexity", perplexity_version, m, c.device, "token_perplexity",
+                             std::exp(nll / static_cast<double>(std::max<std::int64_t>(n_tok, 1))), 0, n_tok, false));
+    results.push_back(result("perplexity", perplexity_version, m, c.device, "word_perplexity",
+                             std::exp(nll / static_cast<double>(std::max<std::int64_t>(n_words, 1))), 0, n_words, false));
+    results.push_back(result("perplexity", perplexity_version, m, c.device, "bits_per_byte",
+                             nll / std::log(2.0) / static_cast<double>(std::max<std::int64_t>(n_bytes, 1)), 0, n_bytes, false));
+}
+
+nlohmann::json provenance(const run_config& c) {
+    const auto& b = harness::get_build_info();
+    const auto& f = harness::detect_cpu_features();
+    const std::time_t now = std::time(nullptr);
+    char date[32];
+    std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+    std::string gpu;
+    for (const auto& d : kernels::cuda_devices()) gpu += (gpu.empty() ? "" : ", ") + d.name;
+    return {{"git_commit", b.git_commit}, {"build_type", b.build_type}, {"compiler", b.compiler},
+            {"cuda", b.cuda_enabled ? b.cuda_version : ""}, {"gpu", gpu}, {"cpu", f.model_name},
+            {"cpu_features", f.summary()}, {"blas", kernels::blas_description()}, {"threads", kernels::cpu_thread_count()},
+            {"date", date}, {"argv", c.argv}};
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> list_tasks() {
+    return {{"lambada_openai", "LAMBADA (OpenAI), last-word accuracy and perplexity, ChatRWKV's \"\\n\" pad (--no-pad: lm-eval's)"},
+            {"perplexity", "token/word perplexity and bits per byte of one text file (--data FILE)"}};
+}
+
+nlohmann::json run_tasks(const run_config& c) {
+    for (const auto& t : c.tasks)
+        if (t != "lambada_openai" && t != "perplexity")
+            throw harness::usage_error("unknown task '" + t + "' (rwkvbench list tasks)");
+    if (c.models.empty()) throw harness::usage_error("run: no model given");
+    std::filesystem::create_directories(c.out_dir);
+    journal j(c.out_dir + "/journal.jsonl", c.resume);
+    auto backend = kernels::make_backend(c.device, c.threads);
+    nlohmann::json results = nlohmann::json::array();
+    nlohmann::json models = nlohmann::json::array();
+    for (const auto& m : c.models) {
+        const auto wt = kernels::parse_dtype(m.dtype);
+        if (!wt) throw harness::usage_error("model '" + m.name + "': dtype must be fp32, fp16 or bf16");
+        auto e = engines::make_engine(m.engine, m.model, *backend, *wt);
+        const auto tok = engines::load_tokenizer(m.tokenizer);
+        const engines::engine_info info = e->info();
+        models.push_back({{"name", m.name}, {"model", m.model}, {"engine", m.engine}, {"tokenizer", m.tokenizer},
+                          {"dtype", m.dtype}, {"architecture", info.architecture}, {"n_params", info.n_params}});
+        for (const auto& t : c.tasks) {
+            if (t == "lambada_openai") run_lambada(c, m, *e, *tok, j, results);
+            if (t == "perplexity") run_perplexity(c, m, *e, *tok, j, results);
+        }
+    }
+    nlohmann::json report = {{"schema_version", 1}, {"context", provenance(c)}, {"models", models},
+                             {"config", {{"tasks", c.tasks}, {"limit", c.limit ? nlohmann::json(*c.limit) : nlohmann::json(nullptr)},
+                                         {"no_pad", c.no_pad}, {"device", c.device}, {"data", c.data_file}}},
+                             {"results", results}, {"journal", "journal.jsonl"}};
+    harness::write_file_atomically(c.out_dir + "/report.json", report.dump(2) + "\n");
+    return report;
+}
+
+}  // namespace tasks

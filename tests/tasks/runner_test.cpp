@@ -1,0 +1,111 @@
+// The runner end to end on the tiny models: LAMBADA from the serial and the
+// parallel engine, resume after a simulated kill, perplexity on a text file.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "engines/registry.h"
+#include "harness/errors.h"
+#include "kernels/backend.h"
+#include "tasks/runner.h"
+#include "tasks/scorer.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+const std::string data = RWKVBENCH_TEST_DATA;
+const std::string tiny = data + "/models/rwkv4-tiny/rwkv4-tiny-660K-f32.pth";
+
+tasks::run_config lambada_config(const std::string& engine, const std::string& out, std::size_t limit) {
+    tasks::run_config c;
+    c.models.push_back({"tiny", tiny, engine, "bytes", "fp32"});
+    c.tasks = {"lambada_openai"};
+    c.data_dir = std::string(RWKVBENCH_SOURCE_DIR) + "/datasets";
+    c.limit = limit;
+    c.out_dir = out;
+    return c;
+}
+
+std::string fresh_dir(const std::string& name) {
+    const std::string d = testing::TempDir() + "/runner_" + name + "_" + std::to_string(::getpid());
+    fs::remove_all(d);
+    return d;
+}
+
+double metric(const nlohmann::json& report, const std::string& name) {
+    for (const auto& r : report.at("results"))
+        if (r.at("metric").get<std::string>() == name) return r.at("value").get<double>();
+    ADD_FAILURE() << "no metric " << name;
+    return NAN;
+}
+
+TEST(Runner, LambadaSameFromSerialAndParallel) {
+    const auto serial = tasks::run_tasks(lambada_config("rwkv4-serial", fresh_dir("serial"), 20));
+    const auto parallel = tasks::run_tasks(lambada_config("rwkv4-parallel", fresh_dir("parallel"), 20));
+    EXPECT_EQ(metric(serial, "acc"), metric(parallel, "acc"));
+    EXPECT_NEAR(metric(serial, "ppl"), metric(parallel, "ppl"), 1e-5 * metric(parallel, "ppl"));
+    EXPECT_EQ(serial.at("results")[0].at("n").get<std::int64_t>(), 20);
+    EXPECT_EQ(serial.at("schema_version").get<int>(), 1);
+}
+
+TEST(Runner, ResumeAfterAKillGivesTheSameReport) {
+    const std::string dir = fresh_dir("resume");
+    const auto whole = tasks::run_tasks(lambada_config("rwkv4-parallel", dir, 30));
+    // Simulate a kill: keep 12 finished lines and half of the 13th.
+    std::ifstream in(dir + "/journal.jsonl");
+    std::vector<std::string> lines;
+    for (std::string l; std::getline(in, l);) lines.push_back(l);
+    ASSERT_EQ(lines.size(), 30u);
+    {
+        std::ofstream out(dir + "/journal.jsonl", std::ios::trunc);
+        for (int i = 0; i < 12; ++i) out << lines[static_cast<std::size_t>(i)] << "\n";
+        out << lines[12].substr(0, lines[12].size() / 2);
+    }
+    fs::remove(dir + "/report.json");
+    auto config = lambada_config("rwkv4-parallel", dir, 30);
+    config.resume = true;
+    const auto resumed = tasks::run_tasks(config);
+    EXPECT_EQ(resumed.at("results"), whole.at("results"));
+    std::ifstream again(dir + "/journal.jsonl");
+    std::vector<std::string> after;
+    for (std::string l; std::getline(again, l);) after.push_back(l);
+    ASSERT_EQ(after.size(), 30u);
+    for (int i = 0; i < 12; ++i) EXPECT_EQ(after[static_cast<std::size_t>(i)], lines[static_cast<std::size_t>(i)]);
+}
+
+TEST(Runner, PerplexityOnATextFile) {
+    const std::string dir = fresh_dir("ppl");
+    fs::create_directories(dir);
+    const std::string text_path = dir + "/text.txt";
+    const std::string text = "The quick brown fox jumps over the lazy dog. RWKV is an RNN.\n";
+    std::ofstream(text_path, std::ios::binary) << text;
+    tasks::run_config c;
+    c.models.push_back({"synth", data + "/models/rwkv4-synth/rwkv4-synth-3x64-f32.pth", "rwkv4-parallel", "bytes", "fp32"});
+    c.tasks = {"perplexity"};
+    c.data_file = text_path;
+    c.out_dir = dir;
+    const auto report = tasks::run_tasks(c);
+    // By hand: every byte scored after the "\n" pad.
+    auto b = kernels::make_cpu_backend(0);
+    auto e = engines::make_engine("rwkv4-parallel", c.models[0].model, *b);
+    std::vector<std::int32_t> ids = {10};
+    for (unsigned char ch : text) ids.push_back(ch);
+    const double nll = -tasks::loglikelihood_rolling(*e, ids).logprob;
+    EXPECT_NEAR(metric(report, "bits_per_byte"), nll / std::log(2.0) / static_cast<double>(text.size()), 1e-9);
+    EXPECT_NEAR(metric(report, "token_perplexity"), std::exp(nll / static_cast<double>(text.size())), 1e-9);
+    EXPECT_NEAR(metric(report, "word_perplexity") / std::exp(nll / 13.0), 1.0, 1e-9);  // 13 words
+    EXPECT_TRUE(fs::exists(dir + "/report.json"));
+}
+
+TEST(Runner, BadRequestsAreUsageErrors) {
+    auto c = lambada_config("rwkv4-parallel", fresh_dir("bad"), 1);
+    c.tasks = {"xnli_but_wrong"};
+    EXPECT_THROW(tasks::run_tasks(c), harness::usage_error);
+    c.tasks = {"perplexity"};  // without --data
+    EXPECT_THROW(tasks::run_tasks(c), harness::usage_error);
+}
+
+}  // namespace
