@@ -23,6 +23,7 @@
 
 #include "engines/tokenizer.h"
 #include "harness/errors.h"
+#include "harness/utf8.h"
 
 namespace engines {
 namespace {
@@ -66,7 +67,7 @@ public:
     std::int32_t vocab_size() const override { return static_cast<std::int32_t>(id_to_token_.size()); }
 
     std::vector<std::int32_t> encode(std::string_view text) const override {
-        if (const std::size_t bad = find_invalid_utf8(text); bad != std::string_view::npos)
+        if (const std::size_t bad = harness::find_invalid_utf8(text); bad != std::string_view::npos)
             throw harness::input_error("byte " + std::to_string(bad) + ": invalid UTF-8 (the tokenizer " + path_ +
                                        " reads UTF-8 text only)");
         std::vector<std::int32_t> ids;

@@ -38,7 +38,8 @@ public:
     std::string_view name() const override { return "run"; }
     std::string_view summary() const override { return "evaluate a model on tasks into a run folder (report.json, journal)"; }
     std::string_view examples() const override {
-        return "  rwkvbench run --model m.pth --engine rwkv4-parallel --tokenizer bytes --task lambada_openai --out runs/a\n"
+        return "  rwkvbench run                                # the default suite on the shipped models\n"
+               "  rwkvbench run --model m.pth --engine rwkv4-parallel --tokenizer bytes --task lambada_openai --out runs/a\n"
                "  rwkvbench run --model m.pth --engine rwkv4-serial --tokenizer bytes --task perplexity --data text.txt --out runs/b\n"
                "  rwkvbench run ... --out runs/a --resume      # continue a killed run\n";
     }
@@ -53,25 +54,40 @@ public:
             "folder holding the datasets")("no-pad", "LAMBADA without the \"\\n\" pad (lm-eval's definition)")(
             "device", po::value<std::string>()->default_value("cpu"), "cpu or cuda")(
             "threads", po::value<int>()->default_value(0), "CPU threads (0: all cores)")(
-            "limit", po::value<std::size_t>(), "first N examples of each task")(
+            "limit", po::value<std::size_t>(), "first N examples of each task (and of each language)")(
+            "langs", po::value<std::string>(), "per-language tasks: only these codes, e.g. eng_Latn,tha_Thai")(
             "out", po::value<std::string>(), "run folder (default runs/run-<timestamp>)")(
             "resume", "continue the run in --out from its journal")(
             "progress", po::value<std::string>()->default_value("auto"), "auto (on a terminal), always or never");
     }
 
     int run(const po::variables_map& args) override {
-        for (const char* required : {"model", "engine", "tokenizer", "task"})
-            if (!args.count(required))
-                throw harness::usage_error(std::string("run: --") + required +
-                                           " is required (the built-in default suite is not defined yet)");
         tasks::run_config c;
-        const std::string model = args.at("model").as<std::string>();
-        c.models.push_back({model, model, args.at("engine").as<std::string>(), args.at("tokenizer").as<std::string>(),
-                            args.at("dtype").as<std::string>()});
-        c.tasks = split_commas(args.at("task").as<std::string>());
-        if (args.count("data")) c.data_file = args.at("data").as<std::string>();
         c.data_dir = args.at("data-dir").as<std::string>();
+        const bool default_suite = !args.count("model") && !args.count("task");
+        if (default_suite) {
+            // The quick start: the shipped pair of byte-level models trained on the
+            // same UDHR bytes (datasets/models/pair-udhr), RWKV-4 in both modes
+            // against the transformer, on held-out FLORES text and a LAMBADA subset.
+            const std::string pair = c.data_dir + "/models/pair-udhr/";
+            c.models = {{"rwkv4-udhr (serial)", pair + "rwkv4-udhr-4x128-f32.pth", "rwkv4-serial", "bytes", "fp32"},
+                        {"rwkv4-udhr (parallel)", pair + "rwkv4-udhr-4x128-f32.pth", "rwkv4-parallel", "bytes", "fp32"},
+                        {"gptneox-udhr", pair + "gptneox-udhr-4x128", "transformer", "bytes", "fp32"}};
+            c.tasks = {"bpb_flores", "lambada_openai"};
+            c.limit = 200;
+        } else {
+            for (const char* required : {"model", "engine", "tokenizer", "task"})
+                if (!args.count(required))
+                    throw harness::usage_error(std::string("run: --") + required +
+                                               " is required (or give none of --model/--task for the default suite)");
+            const std::string model = args.at("model").as<std::string>();
+            c.models.push_back({model, model, args.at("engine").as<std::string>(), args.at("tokenizer").as<std::string>(),
+                                args.at("dtype").as<std::string>()});
+            c.tasks = split_commas(args.at("task").as<std::string>());
+        }
+        if (args.count("data")) c.data_file = args.at("data").as<std::string>();
         if (args.count("limit")) c.limit = args.at("limit").as<std::size_t>();
+        if (args.count("langs")) c.langs = split_commas(args.at("langs").as<std::string>());
         c.no_pad = args.count("no-pad") > 0;
         c.resume = args.count("resume") > 0;
         c.device = args.at("device").as<std::string>();
@@ -87,15 +103,16 @@ public:
             const std::time_t now = std::time(nullptr);
             char stamp[32];
             std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::gmtime(&now));
-            c.out_dir = std::string("runs/run-") + stamp;
+            c.out_dir = std::string(default_suite ? "runs/default-" : "runs/run-") + stamp;
         }
         c.argv = argv_;
         const nlohmann::json report = tasks::run_tasks(c);
-        std::cout << "| Task | Model | Metric | Value | ± | Stderr |\n|---|---|---|---:|---|---:|\n";
+        std::cout << "| Task | Language | Model | Metric | Value | ± | Stderr |\n|---|---|---|---|---:|---|---:|\n";
         for (const auto& r : report.at("results"))
-            std::cout << "| " << r.at("task").get<std::string>() << " | " << r.at("model").get<std::string>() << " | "
-                      << r.at("metric").get<std::string>() << " | " << r.at("value").get<double>() << " | ± | "
-                      << r.at("stderr").get<double>() << " |\n";
+            std::cout << "| " << r.at("task").get<std::string>() << " | "
+                      << (r.contains("language") ? r.at("language").get<std::string>() : "") << " | "
+                      << r.at("model").get<std::string>() << " | " << r.at("metric").get<std::string>() << " | "
+                      << r.at("value").get<double>() << " | ± | " << r.at("stderr").get<double>() << " |\n";
         std::cerr << "report: " << c.out_dir << "/report.json\n";
         return 0;
     }

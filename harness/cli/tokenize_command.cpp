@@ -9,6 +9,7 @@
 #include "token_ids.h"
 #include "engines/tokenizer.h"
 #include "harness/errors.h"
+#include "harness/utf8.h"
 
 namespace cli {
 namespace {
@@ -70,7 +71,7 @@ public:
             if (args.count("decode")) {
                 const std::string bytes = tok->decode(parse_token_ids(inputs[i], source, i + 1));
                 if (json) {
-                    const bool utf8 = engines::find_invalid_utf8(bytes) == std::string::npos;
+                    const bool utf8 = harness::find_invalid_utf8(bytes) == std::string::npos;
                     const nlohmann::json j = utf8 ? nlohmann::json{{"text", bytes}} : nlohmann::json{{"bytes_hex", to_hex(bytes)}};
                     std::cout << j.dump() << "\n";
                 } else {

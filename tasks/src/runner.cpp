@@ -11,6 +11,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "datasets/flores.h"
 #include "datasets/lambada.h"
 #include "engines/registry.h"
 #include "harness/atomic_file.h"
@@ -51,11 +52,36 @@ private:
 };
 
 nlohmann::json result(const std::string& task, int version, const model_entry& m, const std::string& device,
-                      const std::string& metric, double value, double stderr_, std::int64_t n, bool higher_is_better) {
-    return {{"task", task},   {"task_version", version}, {"model", m.name},  {"engine", m.engine}, {"device", device},
-            {"dtype", m.dtype}, {"metric", metric},      {"value", value},   {"stderr", stderr_},  {"n", n},
-            {"higher_is_better", higher_is_better}};
+                      const std::string& metric, double value, double stderr_, std::int64_t n, bool higher_is_better,
+                      const std::string& language = "") {
+    nlohmann::json r = {{"task", task},   {"task_version", version}, {"model", m.name},  {"engine", m.engine},
+                        {"device", device}, {"dtype", m.dtype},     {"metric", metric}, {"value", value},
+                        {"stderr", stderr_}, {"n", n},              {"higher_is_better", higher_is_better}};
+    if (!language.empty()) r["language"] = language;
+    return r;
 }
+
+constexpr int bpb_flores_version = 1;
+
+// Bits per byte = sum of NLL (bits) / sum of bytes over sentences, with the
+// delta-method standard error of a ratio estimator.
+struct ratio_sum {
+    std::vector<double> nll, bytes;
+    void add(double n, double b) { nll.push_back(n), bytes.push_back(b); }
+    std::pair<double, double> bits_per_byte() const {
+        double sn = 0, sb = 0;
+        for (std::size_t i = 0; i < nll.size(); ++i) sn += nll[i], sb += bytes[i];
+        const double r = sn / std::log(2.0) / sb;
+        const auto n = static_cast<double>(nll.size());
+        double var = 0;
+        for (std::size_t i = 0; i < nll.size(); ++i) {
+            const double d = nll[i] / std::log(2.0) - r * bytes[i];
+            var += d * d;
+        }
+        const double se = nll.size() > 1 ? std::sqrt(var / (n - 1) / n) / (sb / n) : 0.0;
+        return {r, se};
+    }
+};
 
 std::string read_text(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -123,6 +149,44 @@ void run_perplexity(const run_config& c, const model_entry& m, engines::engine& 
                              nll / std::log(2.0) / static_cast<double>(std::max<std::int64_t>(n_bytes, 1)), 0, n_bytes, false));
 }
 
+void run_bpb_flores(const run_config& c, const model_entry& m, engines::engine& e, const engines::tokenizer& tok, journal& j,
+                    nlohmann::json& results) {
+    const std::string dir = c.data_dir + "/flores200_subset";
+    const std::vector<std::string> langs = c.langs.empty() ? datasets::flores_languages(dir) : c.langs;
+    const std::vector<std::int32_t> pad = tok.encode("\n");
+    ratio_sum all;
+    for (const std::string& lang : langs) {
+        const auto sentences = datasets::load_flores(dir, lang, c.limit);
+        progress_line progress(c.progress, "bpb_flores/" + lang + " [" + m.name + "]", sentences.size());
+        ratio_sum per_lang;
+        for (std::size_t i = 0; i < sentences.size(); ++i) {
+            const journal::key k{"bpb_flores", m.name, lang + ":" + std::to_string(sentences[i].line)};
+            const nlohmann::json* done = j.find(k);
+            if (!done) {
+                // Each sentence on its own, after the "\n" pad; the pad's bytes are not counted.
+                // Rolling, so sentences longer than a transformer's context still score every token.
+                std::vector<std::int32_t> ids = pad;
+                const auto body = tok.encode(sentences[i].text);
+                ids.insert(ids.end(), body.begin(), body.end());
+                const rolling_result r = loglikelihood_rolling(e, ids);
+                double nll = 0;
+                for (std::size_t t = pad.size() - 1; t < r.token_logprobs.size(); ++t) nll -= r.token_logprobs[t];
+                j.append(k, {{"nll", nll}, {"bytes", sentences[i].text.size()}, {"language", lang}});
+                done = j.find(k);
+            }
+            per_lang.add(done->at("nll").get<double>(), static_cast<double>(done->at("bytes").get<std::int64_t>()));
+            all.add(per_lang.nll.back(), per_lang.bytes.back());
+            progress.update(i + 1);
+        }
+        const auto [bpb, se] = per_lang.bits_per_byte();
+        results.push_back(result("bpb_flores", bpb_flores_version, m, c.device, "bits_per_byte", bpb, se,
+                                 static_cast<std::int64_t>(sentences.size()), false, lang));
+    }
+    const auto [bpb, se] = all.bits_per_byte();
+    results.push_back(result("bpb_flores", bpb_flores_version, m, c.device, "bits_per_byte", bpb, se,
+                             static_cast<std::int64_t>(all.nll.size()), false, "all"));
+}
+
 nlohmann::json provenance(const run_config& c) {
     const auto& b = harness::get_build_info();
     const auto& f = harness::detect_cpu_features();
@@ -141,12 +205,13 @@ nlohmann::json provenance(const run_config& c) {
 
 std::vector<std::pair<std::string, std::string>> list_tasks() {
     return {{"lambada_openai", "LAMBADA (OpenAI), last-word accuracy and perplexity, ChatRWKV's \"\\n\" pad (--no-pad: lm-eval's)"},
-            {"perplexity", "token/word perplexity and bits per byte of one text file (--data FILE)"}};
+            {"perplexity", "token/word perplexity and bits per byte of one text file (--data FILE)"},
+            {"bpb_flores", "bits per byte by language on FLORES-200 sentences (shipped: 10 languages x 100)"}};
 }
 
 nlohmann::json run_tasks(const run_config& c) {
     for (const auto& t : c.tasks)
-        if (t != "lambada_openai" && t != "perplexity")
+        if (t != "lambada_openai" && t != "perplexity" && t != "bpb_flores")
             throw harness::usage_error("unknown task '" + t + "' (rwkvbench list tasks)");
     if (c.models.empty()) throw harness::usage_error("run: no model given");
     std::filesystem::create_directories(c.out_dir);
@@ -165,11 +230,13 @@ nlohmann::json run_tasks(const run_config& c) {
         for (const auto& t : c.tasks) {
             if (t == "lambada_openai") run_lambada(c, m, *e, *tok, j, results);
             if (t == "perplexity") run_perplexity(c, m, *e, *tok, j, results);
+            if (t == "bpb_flores") run_bpb_flores(c, m, *e, *tok, j, results);
         }
     }
     nlohmann::json report = {{"schema_version", 1}, {"context", provenance(c)}, {"models", models},
                              {"config", {{"tasks", c.tasks}, {"limit", c.limit ? nlohmann::json(*c.limit) : nlohmann::json(nullptr)},
-                                         {"no_pad", c.no_pad}, {"device", c.device}, {"data", c.data_file}}},
+                                         {"no_pad", c.no_pad}, {"device", c.device}, {"data", c.data_file},
+                                         {"langs", c.langs}}},
                              {"results", results}, {"journal", "journal.jsonl"}};
     harness::write_file_atomically(c.out_dir + "/report.json", report.dump(2) + "\n");
     return report;

@@ -28,6 +28,14 @@ loglikelihood_result loglikelihood(engines::engine& e, std::span<const std::int3
                                    std::span<const std::int32_t> continuation) {
     if (continuation.empty()) throw harness::input_error("loglikelihood: empty continuation");
     if (context.empty()) throw harness::input_error("loglikelihood: empty context (nothing predicts the first token)");
+    // A context-limited engine keeps the end of the context, as lm-eval does.
+    if (const auto limit = e.info().context_limit) {
+        const auto room = static_cast<std::int64_t>(*limit) - static_cast<std::int64_t>(continuation.size()) + 1;
+        if (room < 1)
+            throw harness::input_error("loglikelihood: a continuation of " + std::to_string(continuation.size()) +
+                                       " tokens does not fit the context limit of " + std::to_string(*limit));
+        if (static_cast<std::int64_t>(context.size()) > room) context = context.last(static_cast<std::size_t>(room));
+    }
     std::vector<std::int32_t> input(context.begin(), context.end());
     input.insert(input.end(), continuation.begin(), continuation.end() - 1);
     auto state = e.new_state();

@@ -109,3 +109,33 @@ TEST(Runner, BadRequestsAreUsageErrors) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Runner, BpbFloresSameFromSerialAndParallelAndBoundedByLanguages) {
+    const std::string pair = std::string(RWKVBENCH_SOURCE_DIR) + "/datasets/models/pair-udhr/rwkv4-udhr-4x128-f32.pth";
+    nlohmann::json reports[2];
+    for (int s = 0; s < 2; ++s) {
+        tasks::run_config c;
+        c.models.push_back({"udhr", pair, s ? "rwkv4-serial" : "rwkv4-parallel", "bytes", "fp32"});
+        c.tasks = {"bpb_flores"};
+        c.data_dir = std::string(RWKVBENCH_SOURCE_DIR) + "/datasets";
+        c.langs = {"eng_Latn", "tha_Thai"};
+        c.limit = 5;
+        c.out_dir = fresh_dir(s ? "bpb_serial" : "bpb_parallel");
+        reports[s] = tasks::run_tasks(c);
+    }
+    const auto& r = reports[0].at("results");
+    ASSERT_EQ(r.size(), 3u);  // two languages and "all"
+    EXPECT_EQ(r[2].at("language").get<std::string>(), "all");
+    for (std::size_t i = 0; i < 3; ++i)
+        EXPECT_NEAR(r[i].at("value").get<double>(), reports[1].at("results")[i].at("value").get<double>(), 1e-5);
+    // The byte-weighted mean lies between the languages.
+    const double a = r[0].at("value").get<double>(), b = r[1].at("value").get<double>(), all = r[2].at("value").get<double>();
+    EXPECT_GE(all, std::min(a, b));
+    EXPECT_LE(all, std::max(a, b));
+    // A trained model: well under 8 bits per byte on held-out text.
+    EXPECT_LT(all, 5.0);
+}
+
+}  // namespace

@@ -101,6 +101,18 @@ TEST_F(Scorer, RollingUsesSlidingWindowsAtTheTransformerLimit) {
     for (std::size_t i = 0; i < 511; ++i) ASSERT_NEAR(r.token_logprobs[i], first.token_logprobs[i], 1e-6) << i;
 }
 
+TEST_F(Scorer, LongContextsAreTruncatedFromTheLeftForTransformers) {
+    auto e = engines::make_engine("transformer", models + "gptneox-tiny", *b);
+    std::vector<std::int32_t> ctx(700);
+    for (std::size_t i = 0; i < ctx.size(); ++i) ctx[i] = static_cast<std::int32_t>((i * 13 + 5) % 256);
+    const std::vector<std::int32_t> cont = {7, 8, 9};
+    const auto r = tasks::loglikelihood(*e, ctx, cont);
+    // The same as giving only the last 510 context tokens (510 + 3 - 1 = 512 fed).
+    const auto expected = tasks::loglikelihood(*e, std::span(ctx).last(510), cont);
+    EXPECT_DOUBLE_EQ(r.logprob, expected.logprob);
+    EXPECT_THROW(tasks::loglikelihood(*e, ctx, std::vector<std::int32_t>(600, 1)), harness::input_error);
+}
+
 TEST_F(Scorer, EmptyInputsAreErrors) {
     auto e = rwkv(false);
     const auto x = bytes_of("ab");

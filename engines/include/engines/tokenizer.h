@@ -38,7 +38,4 @@ std::unique_ptr<tokenizer> make_byte_tokenizer();
 std::unique_ptr<tokenizer> load_world_tokenizer(const std::string& path);
 std::unique_ptr<tokenizer> load_bpe_tokenizer(const std::string& path);
 
-// The offset of the first byte that is not part of valid UTF-8, or npos.
-std::size_t find_invalid_utf8(std::string_view text);
-
 }  // namespace engines

@@ -1,9 +1,11 @@
 // The task runner: for every model and task, score every example, journal
 // each result as it finishes, and write report.json (atomically) from the
 // journal. Tasks so far: `lambada_openai` (ChatRWKV's "\n" pad; no_pad for
-// lm-eval's definition) and `perplexity` on one text file (--data): token
+// lm-eval's definition), `perplexity` on one text file (--data): token
 // perplexity, word perplexity and bits per UTF-8 byte, every token scored
-// once after the "\n" pad.
+// once after the "\n" pad, and `bpb_flores`: bits per byte per language,
+// each sentence scored on its own after the "\n" pad, plus the byte-weighted
+// mean over the languages ("all").
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -26,7 +28,8 @@ struct run_config {
     std::vector<std::string> tasks;
     std::string data_file;  // perplexity text
     std::string data_dir;   // where lambada_openai/ lives
-    std::optional<std::size_t> limit;
+    std::vector<std::string> langs;  // per-language tasks: these codes only (default: all shipped)
+    std::optional<std::size_t> limit;  // first N examples of each task, and of each language
     bool no_pad = false;
     bool resume = false;
     std::string device = "cpu";

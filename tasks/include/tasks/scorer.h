@@ -6,7 +6,9 @@
 //       log P(continuation | context) summed over its tokens, and whether
 //       every continuation token is the greedy argmax. The engine is fed
 //       context + continuation[:-1] from a fresh state; the logits at the
-//       position before each continuation token score it.
+//       position before each continuation token score it. Engines with a
+//       context limit see only the end of the context that fits (lm-eval's
+//       left truncation).
 //
 //   loglikelihood_rolling(tokens)
 //       log P of every token but the first, each scored exactly once.
