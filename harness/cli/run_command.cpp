@@ -68,12 +68,13 @@ public:
         if (default_suite) {
             // The quick start: the shipped pair of byte-level models trained on the
             // same UDHR bytes (datasets/models/pair-udhr), RWKV-4 in both modes
-            // against the transformer, on held-out FLORES text and a LAMBADA subset.
+            // against the transformer, on held-out FLORES text, a LAMBADA subset and
+            // the first 200 lines of WikiText-2.
             const std::string pair = c.data_dir + "/models/pair-udhr/";
             c.models = {{"rwkv4-udhr (serial)", pair + "rwkv4-udhr-4x128-f32.pth", "rwkv4-serial", "bytes", "fp32"},
                         {"rwkv4-udhr (parallel)", pair + "rwkv4-udhr-4x128-f32.pth", "rwkv4-parallel", "bytes", "fp32"},
                         {"gptneox-udhr", pair + "gptneox-udhr-4x128", "transformer", "bytes", "fp32"}};
-            c.tasks = {"bpb_flores", "lambada_openai"};
+            c.tasks = {"bpb_flores", "lambada_openai", "wikitext2"};
             c.limit = 200;
         } else {
             for (const char* required : {"model", "engine", "tokenizer", "task"})

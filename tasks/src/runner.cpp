@@ -113,11 +113,34 @@ void run_lambada(const run_config& c, const model_entry& m, engines::engine& e, 
     results.push_back(result(task, lambada_version, m, c.device, "ppl", mt.ppl.value, mt.ppl.stderr_, mt.ppl.n, false));
 }
 
-void run_perplexity(const run_config& c, const model_entry& m, engines::engine& e, const engines::tokenizer& tok, journal& j,
-                    nlohmann::json& results) {
-    if (c.data_file.empty()) throw harness::usage_error("task perplexity needs --data FILE");
-    const std::string text = read_text(c.data_file);
-    const journal::key k{"perplexity", m.name, std::filesystem::path(c.data_file).filename().string()};
+// The first `limit` lines of a text (all of it without a limit).
+std::string first_lines(const std::string& text, std::optional<std::size_t> limit) {
+    if (!limit) return text;
+    std::size_t at = 0;
+    for (std::size_t n = 0; n < *limit && at < text.size(); ++n) {
+        const std::size_t nl = text.find('\n', at);
+        at = nl == std::string::npos ? text.size() : nl + 1;
+    }
+    return text.substr(0, at);
+}
+
+// `task` over one text: perplexity (--data FILE, as is) or wikitext2 (the
+// shipped raw test file, CRLF normalised to LF). --limit keeps the first N lines.
+void run_perplexity(const run_config& c, const std::string& task, const model_entry& m, engines::engine& e,
+                    const engines::tokenizer& tok, journal& j, nlohmann::json& results) {
+    std::string path = c.data_file;
+    if (task == "wikitext2") path = c.data_dir + "/wikitext2/raw/wiki.test.raw";
+    if (path.empty()) throw harness::usage_error("task perplexity needs --data FILE");
+    std::string text = read_text(path);
+    if (task == "wikitext2") {
+        std::string lf;
+        lf.reserve(text.size());
+        for (std::size_t i = 0; i < text.size(); ++i)
+            if (!(text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n')) lf += text[i];
+        text = std::move(lf);
+    }
+    text = first_lines(text, c.limit);
+    const journal::key k{task, m.name, std::filesystem::path(path).filename().string()};
     nlohmann::json rec;
     if (const nlohmann::json* done = j.find(k)) {
         rec = *done;
@@ -141,11 +164,11 @@ void run_perplexity(const run_config& c, const model_entry& m, engines::engine& 
     const auto n_tok = rec.at("n_tokens").get<std::int64_t>(), n_bytes = rec.at("n_bytes").get<std::int64_t>(),
                n_words = rec.at("n_words").get<std::int64_t>();
     // One stream: no per-example spread, so no standard error (reported as 0).
-    results.push_back(result("perplexity", perplexity_version, m, c.device, "token_perplexity",
+    results.push_back(result(task, perplexity_version, m, c.device, "token_perplexity",
                              std::exp(nll / static_cast<double>(std::max<std::int64_t>(n_tok, 1))), 0, n_tok, false));
-    results.push_back(result("perplexity", perplexity_version, m, c.device, "word_perplexity",
+    results.push_back(result(task, perplexity_version, m, c.device, "word_perplexity",
                              std::exp(nll / static_cast<double>(std::max<std::int64_t>(n_words, 1))), 0, n_words, false));
-    results.push_back(result("perplexity", perplexity_version, m, c.device, "bits_per_byte",
+    results.push_back(result(task, perplexity_version, m, c.device, "bits_per_byte",
                              nll / std::log(2.0) / static_cast<double>(std::max<std::int64_t>(n_bytes, 1)), 0, n_bytes, false));
 }
 
@@ -206,12 +229,13 @@ nlohmann::json provenance(const run_config& c) {
 std::vector<std::pair<std::string, std::string>> list_tasks() {
     return {{"lambada_openai", "LAMBADA (OpenAI), last-word accuracy and perplexity, ChatRWKV's \"\\n\" pad (--no-pad: lm-eval's)"},
             {"perplexity", "token/word perplexity and bits per byte of one text file (--data FILE)"},
+            {"wikitext2", "perplexity on WikiText-2 raw test (shipped; CRLF fed as LF)"},
             {"bpb_flores", "bits per byte by language on FLORES-200 sentences (shipped: 10 languages x 100)"}};
 }
 
 nlohmann::json run_tasks(const run_config& c) {
     for (const auto& t : c.tasks)
-        if (t != "lambada_openai" && t != "perplexity" && t != "bpb_flores")
+        if (t != "lambada_openai" && t != "perplexity" && t != "wikitext2" && t != "bpb_flores")
             throw harness::usage_error("unknown task '" + t + "' (rwkvbench list tasks)");
     if (c.models.empty()) throw harness::usage_error("run: no model given");
     std::filesystem::create_directories(c.out_dir);
@@ -229,7 +253,7 @@ nlohmann::json run_tasks(const run_config& c) {
                           {"dtype", m.dtype}, {"architecture", info.architecture}, {"n_params", info.n_params}});
         for (const auto& t : c.tasks) {
             if (t == "lambada_openai") run_lambada(c, m, *e, *tok, j, results);
-            if (t == "perplexity") run_perplexity(c, m, *e, *tok, j, results);
+            if (t == "perplexity" || t == "wikitext2") run_perplexity(c, t, m, *e, *tok, j, results);
             if (t == "bpb_flores") run_bpb_flores(c, m, *e, *tok, j, results);
         }
     }

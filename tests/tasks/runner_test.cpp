@@ -139,3 +139,28 @@ TEST(Runner, BpbFloresSameFromSerialAndParallelAndBoundedByLanguages) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Runner, Wikitext2IsTheShippedRawTextWithLfLineEnds) {
+    tasks::run_config c;
+    c.models.push_back({"synth", data + "/models/rwkv4-synth/rwkv4-synth-3x64-f32.pth", "rwkv4-parallel", "bytes", "fp32"});
+    c.tasks = {"wikitext2"};
+    c.data_dir = std::string(RWKVBENCH_SOURCE_DIR) + "/datasets";
+    c.limit = 3;
+    c.out_dir = fresh_dir("wikitext2");
+    const auto report = tasks::run_tasks(c);
+    // The first three lines of the CRLF file, fed with LF endings.
+    std::ifstream in(c.data_dir + "/wikitext2/raw/wiki.test.raw", std::ios::binary);
+    std::int64_t bytes = 0;
+    std::string line;
+    for (int i = 0; i < 3 && std::getline(in, line); ++i) {
+        ASSERT_FALSE(line.empty());
+        ASSERT_EQ(line.back(), '\r');
+        bytes += static_cast<std::int64_t>(line.size());  // the '\r' becomes the '\n'
+    }
+    EXPECT_EQ(report.at("results")[2].at("metric").get<std::string>(), "bits_per_byte");
+    EXPECT_EQ(report.at("results")[2].at("n").get<std::int64_t>(), bytes);
+}
+
+}  // namespace
