@@ -87,7 +87,10 @@ public:
             c.tasks = split_commas(args.at("task").as<std::string>());
         }
         if (args.count("data")) c.data_file = args.at("data").as<std::string>();
-        if (args.count("limit")) c.limit = args.at("limit").as<std::size_t>();
+        if (args.count("limit")) {
+            c.limit = args.at("limit").as<std::size_t>();
+            if (*c.limit == 0) throw harness::usage_error("run: --limit must be at least 1");
+        }
         if (args.count("langs")) c.langs = split_commas(args.at("langs").as<std::string>());
         c.no_pad = args.count("no-pad") > 0;
         c.resume = args.count("resume") > 0;

@@ -245,6 +245,7 @@ TEST(Cli, RunWritesAReportAndResumes) {
 
 TEST(Cli, RunUsageErrors) {
     EXPECT_EQ(run("run --task lambada_openai").code, 2);  // no model
+    EXPECT_EQ(run("run --limit 0").code, 2);
     EXPECT_EQ(run("list nothing").code, 2);
     EXPECT_EQ(run("list engines").code, 0);
 }
