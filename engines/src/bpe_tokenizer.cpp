@@ -14,15 +14,14 @@
 #include <unicode/regex.h>
 #include <unicode/unistr.h>
 
-#include <fstream>
 #include <limits>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <unordered_map>
 
 #include "engines/tokenizer.h"
 #include "harness/errors.h"
+#include "json_file.h"
 #include "harness/utf8.h"
 
 namespace engines {
@@ -41,18 +40,7 @@ struct added_token {
 class bpe_tokenizer final : public tokenizer {
 public:
     explicit bpe_tokenizer(const std::string& path) : path_(path) {
-        nlohmann::json j;
-        {
-            std::ifstream in(path, std::ios::binary);
-            if (!in) throw harness::input_error(path + ": cannot open");
-            std::stringstream text;
-            text << in.rdbuf();
-            try {
-                j = nlohmann::json::parse(text.str());
-            } catch (const nlohmann::json::parse_error& e) {
-                throw harness::input_error(path, "byte", e.byte, std::string("malformed JSON: ") + e.what());
-            }
-        }
+        const nlohmann::json j = read_json_file(path);
         read_model(j);
         read_normalizer(j);
         read_pre_tokenizer(j);

@@ -2,28 +2,15 @@
 #include "engines/model_info.h"
 
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include "harness/errors.h"
+#include "json_file.h"
 
 namespace engines {
 namespace {
 
 namespace fs = std::filesystem;
-
-nlohmann::json read_config(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) throw harness::input_error(path + ": cannot open");
-    std::stringstream text;
-    text << in.rdbuf();
-    try {
-        return nlohmann::json::parse(text.str());
-    } catch (const nlohmann::json::parse_error& e) {
-        throw harness::input_error(path, "byte", e.byte, std::string("malformed JSON: ") + e.what());
-    }
-}
 
 bool has(const model_file& f, const std::string& name) { return f.find(name) != nullptr; }
 
@@ -58,6 +45,18 @@ std::int64_t json_int(const nlohmann::json& c, const std::string& key, const std
 std::string json_text(const nlohmann::json& c, const std::string& key, const std::string& fallback) {
     if (!c.contains(key) || c.at(key).is_null()) return fallback;
     return c.at(key).is_string() ? c.at(key).get<std::string>() : c.at(key).dump();
+}
+
+// The shape entries every architecture prints first (n_head and a context
+// limit only where the architecture has them).
+std::vector<std::pair<std::string, std::string>> shape_hyperparameters(const model_info& info) {
+    std::vector<std::pair<std::string, std::string>> hp = {{"n_layer", std::to_string(info.n_layer)},
+                                                           {"n_embd", std::to_string(info.n_embd)}};
+    if (info.n_head) hp.emplace_back("n_head", std::to_string(info.n_head));
+    hp.emplace_back("n_ffn", std::to_string(info.n_ffn));
+    hp.emplace_back("n_vocab", std::to_string(info.n_vocab));
+    hp.emplace_back("context_limit", info.n_ctx ? std::to_string(info.n_ctx) : "none");
+    return hp;
 }
 
 void count_params(const model_file& f, model_info& info, const std::vector<std::string>& ignored_suffixes,
@@ -96,11 +95,7 @@ model_info describe_rwkv4(const model_file& f) {
                 throw harness::input_error(f.path(), "byte", 8, std::string("header says ") + key + " = " + meta.at(key) +
                                                                     " but the tensors give " + std::to_string(value));
     }
-    info.hyperparameters = {{"n_layer", std::to_string(info.n_layer)},
-                            {"n_embd", std::to_string(info.n_embd)},
-                            {"n_ffn", std::to_string(info.n_ffn)},
-                            {"n_vocab", std::to_string(info.n_vocab)},
-                            {"context_limit", "none"}};
+    info.hyperparameters = shape_hyperparameters(info);
     count_params(f, info, {}, "");
     return info;
 }
@@ -114,18 +109,13 @@ model_info describe_gpt_neox(const model_file& file, const nlohmann::json& c, co
     info.n_ffn = json_int(c, "intermediate_size", config_path);
     info.n_vocab = json_int(c, "vocab_size", config_path);
     info.n_ctx = json_int(c, "max_position_embeddings", config_path);
-    info.hyperparameters = {{"n_layer", std::to_string(info.n_layer)},
-                            {"n_embd", std::to_string(info.n_embd)},
-                            {"n_head", std::to_string(info.n_head)},
-                            {"n_ffn", std::to_string(info.n_ffn)},
-                            {"n_vocab", std::to_string(info.n_vocab)},
-                            {"context_limit", std::to_string(info.n_ctx)},
-                            {"rotary_pct", json_text(c, "rotary_pct", "0.25")},
+    info.hyperparameters = shape_hyperparameters(info);
+    info.hyperparameters.insert(info.hyperparameters.end(), {{"rotary_pct", json_text(c, "rotary_pct", "0.25")},
                             {"rotary_emb_base", json_text(c, "rotary_emb_base", "10000")},
                             {"use_parallel_residual", json_text(c, "use_parallel_residual", "true")},
                             {"layer_norm_eps", json_text(c, "layer_norm_eps", "1e-05")},
                             {"hidden_act", json_text(c, "hidden_act", "gelu")},
-                            {"tie_word_embeddings", json_text(c, "tie_word_embeddings", "false")}};
+                            {"tie_word_embeddings", json_text(c, "tie_word_embeddings", "false")}});
     // Causal-mask and rotary buffers are not parameters.
     count_params(file, info, {".attention.bias", ".attention.masked_bias", ".rotary_emb.inv_freq"}, "");
     return info;
@@ -141,14 +131,9 @@ model_info describe_gpt2(const model_file& file, const nlohmann::json& c, const 
                                                                               : 4 * info.n_embd;
     info.n_vocab = json_int(c, "vocab_size", config_path);
     info.n_ctx = json_int(c, "n_positions", config_path);
-    info.hyperparameters = {{"n_layer", std::to_string(info.n_layer)},
-                            {"n_embd", std::to_string(info.n_embd)},
-                            {"n_head", std::to_string(info.n_head)},
-                            {"n_ffn", std::to_string(info.n_ffn)},
-                            {"n_vocab", std::to_string(info.n_vocab)},
-                            {"context_limit", std::to_string(info.n_ctx)},
-                            {"layer_norm_epsilon", json_text(c, "layer_norm_epsilon", "1e-05")},
-                            {"activation_function", json_text(c, "activation_function", "gelu_new")}};
+    info.hyperparameters = shape_hyperparameters(info);
+    info.hyperparameters.insert(info.hyperparameters.end(), {{"layer_norm_epsilon", json_text(c, "layer_norm_epsilon", "1e-05")},
+                            {"activation_function", json_text(c, "activation_function", "gelu_new")}});
     // GPT-2 ties the head to wte; a file that stores lm_head.weight too counts it once.
     count_params(file, info, {".attn.bias", ".attn.masked_bias"}, "lm_head.weight");
     return info;
@@ -170,7 +155,7 @@ model_source open_model(const std::string& path) {
         const fs::path config = fs::path(weights).parent_path() / "config.json";
         if (fs::exists(config, ec)) {
             s.config_path = config.string();
-            s.config = read_config(s.config_path);
+            s.config = read_json_file(s.config_path);
         }
     }
     return s;

@@ -1,4 +1,5 @@
 // `rwkvbench info`: what this build is and what it runs on.
+#include <algorithm>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -127,7 +128,7 @@ private:
         if (!source.config_path.empty()) std::cout << "config:       " << source.config_path << "\n";
         for (const auto& [k, v] : info.hyperparameters) {
             std::string key = k + ":";
-            key.resize(14, ' ');
+            key.resize(std::max<std::size_t>(key.size() + 1, 14), ' ');  // pad, never cut
             std::cout << key << v << "\n";
         }
         if (tensors)

@@ -2,11 +2,9 @@
 // logits (and the state) as safetensors, and optionally compare with a
 // reference file — the check a user runs against another implementation.
 #include <cmath>
-#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <map>
-#include <sstream>
 
 #include "command.h"
 #include "token_ids.h"
@@ -16,18 +14,11 @@
 #include "engines/safetensors_writer.h"
 #include "engines/tokenizer.h"
 #include "harness/errors.h"
+#include "harness/read_file.h"
 #include "kernels/backend.h"
 
 namespace cli {
 namespace {
-
-std::vector<std::int32_t> read_ids_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw harness::input_error(path + ": cannot open");
-    std::stringstream text;
-    text << in.rdbuf();
-    return parse_token_ids(text.str(), path);
-}
 
 struct comparison {
     double max_abs = 0, mean_kl = 0, top1 = 0;
@@ -105,7 +96,7 @@ public:
             if (!args.count("tokenizer")) throw harness::usage_error("logits: --text needs --tokenizer");
             ids = engines::load_tokenizer(args.at("tokenizer").as<std::string>())->encode(args.at("text").as<std::string>());
         } else {
-            ids = read_ids_file(args.at("ids").as<std::string>());
+            ids = parse_token_ids(harness::read_file(args.at("ids").as<std::string>()), args.at("ids").as<std::string>());
         }
         if (ids.empty()) throw harness::input_error("logits: the input has no tokens");
         const int chunk = args.at("chunk").as<int>();

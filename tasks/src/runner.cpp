@@ -7,7 +7,6 @@
 #include <ctime>
 #include <iomanip>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -18,6 +17,7 @@
 #include "harness/build_info.h"
 #include "harness/cpu_features.h"
 #include "harness/errors.h"
+#include "harness/read_file.h"
 #include "harness/timing.h"
 #include "kernels/backend.h"
 #include "tasks/journal.h"
@@ -83,14 +83,6 @@ struct ratio_sum {
     }
 };
 
-std::string read_text(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw harness::input_error(path + ": cannot open");
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 void run_lambada(const run_config& c, const model_entry& m, engines::engine& e, const engines::tokenizer& tok, journal& j,
                  nlohmann::json& results) {
     const std::string task = c.no_pad ? "lambada_openai_nopad" : "lambada_openai";
@@ -131,7 +123,7 @@ void run_perplexity(const run_config& c, const std::string& task, const model_en
     std::string path = c.data_file;
     if (task == "wikitext2") path = c.data_dir + "/wikitext2/raw/wiki.test.raw";
     if (path.empty()) throw harness::usage_error("task perplexity needs --data FILE");
-    std::string text = read_text(path);
+    std::string text = harness::read_file(path);
     if (task == "wikitext2") {
         std::string lf;
         lf.reserve(text.size());
