@@ -64,28 +64,17 @@ std::uint8_t byte_reader::u8() {
     return data_[pos_++];
 }
 
-std::uint16_t byte_reader::u16() {
-    need(2);
-    const std::uint16_t v = static_cast<std::uint16_t>(data_[pos_] | (data_[pos_ + 1] << 8));
-    pos_ += 2;
-    return v;
-}
-
-std::uint32_t byte_reader::u32() {
-    need(4);
-    std::uint32_t v = 0;
-    for (int i = 3; i >= 0; --i) v = (v << 8) | data_[pos_ + i];
-    pos_ += 4;
-    return v;
-}
-
-std::uint64_t byte_reader::u64() {
-    need(8);
+std::uint64_t byte_reader::little_endian(int n) {
+    need(static_cast<std::uint64_t>(n));
     std::uint64_t v = 0;
-    for (int i = 7; i >= 0; --i) v = (v << 8) | data_[pos_ + i];
-    pos_ += 8;
+    for (int i = n - 1; i >= 0; --i) v = (v << 8) | data_[pos_ + static_cast<std::uint64_t>(i)];
+    pos_ += static_cast<std::uint64_t>(n);
     return v;
 }
+
+std::uint16_t byte_reader::u16() { return static_cast<std::uint16_t>(little_endian(2)); }
+std::uint32_t byte_reader::u32() { return static_cast<std::uint32_t>(little_endian(4)); }
+std::uint64_t byte_reader::u64() { return little_endian(8); }
 
 double byte_reader::f64_be() {
     need(8);

@@ -59,6 +59,7 @@ public:
 
 private:
     void need(std::uint64_t n) const;
+    std::uint64_t little_endian(int n_bytes);
     std::string file_;
     const unsigned char* data_;
     std::uint64_t size_, base_, pos_ = 0;
