@@ -32,6 +32,7 @@ public:
         b.upload(buffer_.data(), init.data(), n * sizeof(float));
     }
     std::int64_t n_tokens() const override { return n_tokens_; }
+    std::uint64_t bytes() const override { return buffer_.bytes(); }
     std::vector<float> download() const override {
         std::vector<float> out(buffer_.bytes() / sizeof(float));
         backend_.download(out.data(), buffer_.data(), buffer_.bytes());

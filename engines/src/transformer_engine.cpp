@@ -20,6 +20,12 @@ public:
     transformer_state(kernels::backend& b, const transformer_config& c) : backend_(b), config_(c) {}
 
     std::int64_t n_tokens() const override { return static_cast<std::int64_t>(history.size()); }
+    std::uint64_t bytes() const override {
+        std::uint64_t n = 0;
+        for (const auto* list : {&keys, &values})
+            for (const auto& buf : *list) n += buf.bytes();
+        return n;
+    }
 
     std::vector<float> download() const override {
         const auto arrays = export_arrays();

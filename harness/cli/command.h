@@ -35,5 +35,6 @@ std::unique_ptr<command> make_tokenize_command();
 std::unique_ptr<command> make_logits_command();
 std::unique_ptr<command> make_run_command(std::vector<std::string> argv);
 std::unique_ptr<command> make_list_command();
+std::unique_ptr<command> make_validate_command();
 
 }  // namespace cli

@@ -3,11 +3,14 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 #include <iostream>
 
 #include "command.h"
 #include "harness/errors.h"
+#include "harness/timing.h"
+#include "tasks/task_definition.h"
 #include "engines/registry.h"
 #include "kernels/backend.h"
 #include "tasks/runner.h"
@@ -32,6 +35,22 @@ std::vector<std::string> split_commas(const std::string& s) {
     return out;
 }
 
+// The results as an lm-eval style table on stdout.
+void print_summary(const nlohmann::json& report) {
+    std::cout << "| Task | Version | Language | Model | Metric | Value | \u00b1 | Stderr |\n|---|---:|---|---|---|---:|---|---:|\n";
+    for (const auto& r : report.at("results")) {
+        std::string lang = r.contains("language") ? r.at("language").get<std::string>() : "";
+        if (r.contains("context")) lang = "ctx " + r.at("context").dump();
+        if (r.contains("prompt_tokens")) lang = "prompt " + r.at("prompt_tokens").dump();
+        char value[32], se[32];
+        std::snprintf(value, sizeof value, "%.4f", r.at("value").get<double>());
+        std::snprintf(se, sizeof se, "%.4f", r.at("stderr").get<double>());
+        std::cout << "| " << r.at("task").get<std::string>() << " | " << r.at("task_version").get<int>() << " | " << lang << " | "
+                  << r.at("model").get<std::string>() << " | " << r.at("metric").get<std::string>() << " | " << value
+                  << " | \u00b1 | " << se << " |\n";
+    }
+}
+
 class run_command final : public command {
 public:
     explicit run_command(std::vector<std::string> argv) : argv_(std::move(argv)) {}
@@ -41,6 +60,7 @@ public:
         return "  rwkvbench run                                # the default suite on the shipped models\n"
                "  rwkvbench run --model m.pth --engine rwkv4-parallel --tokenizer bytes --task lambada_openai --out runs/a\n"
                "  rwkvbench run --model m.pth --engine rwkv4-serial --tokenizer bytes --task perplexity --data text.txt --out runs/b\n"
+               "  rwkvbench run --config run.json --task multilingual --limit 50\n"
                "  rwkvbench run ... --out runs/a --resume      # continue a killed run\n";
     }
     void add_options(po::options_description& o) override {
@@ -48,10 +68,15 @@ public:
             "engine", po::value<std::string>(), "rwkv4-serial, rwkv4-parallel or transformer")(
             "tokenizer", po::value<std::string>(), "'bytes', a tokenizer.json or an RWKV World vocab")(
             "dtype", po::value<std::string>()->default_value("fp32"), "weight storage: fp32, fp16, bf16")(
-            "task", po::value<std::string>(), "task names, comma-separated (rwkvbench list tasks)")(
+            "task", po::value<std::string>(), "task names or groups, comma-separated, or a task .json (rwkvbench list tasks)")(
+            "config", po::value<std::string>(), "RUN.json: several models and tasks (see docs/tasks.md)")(
             "data", po::value<std::string>(), "text file for the perplexity task")(
             "data-dir", po::value<std::string>()->default_value(std::string(RWKVBENCH_SOURCE_DIR) + "/datasets"),
-            "folder holding the datasets")("no-pad", "LAMBADA without the \"\\n\" pad (lm-eval's definition)")(
+            "folder holding the datasets")("tasks-dir", po::value<std::string>(), "folder of task definitions (default: the shipped tasks/definitions)")(
+            "no-pad", "LAMBADA without the \"\\n\" pad (lm-eval's definition)")(
+            "no-cache", "transformer: replay the whole history at every call")(
+            "attention", po::value<std::string>()->default_value("naive"), "transformer attention: naive or fused")(
+            "seed", po::value<std::uint64_t>()->default_value(1234), "seed of random: models and synthetic prompts")(
             "device", po::value<std::string>()->default_value("cpu"), "cpu or cuda")(
             "threads", po::value<int>()->default_value(0), "CPU threads (0: all cores)")(
             "limit", po::value<std::size_t>(), "first N examples of each task (and of each language)")(
@@ -64,36 +89,44 @@ public:
     int run(const po::variables_map& args) override {
         tasks::run_config c;
         c.data_dir = args.at("data-dir").as<std::string>();
-        const bool default_suite = !args.count("model") && !args.count("task");
-        if (default_suite) {
-            // The quick start: the shipped pair of byte-level models trained on the
-            // same UDHR bytes (datasets/models/pair-udhr), RWKV-4 in both modes
-            // against the transformer, on held-out FLORES text, a LAMBADA subset and
-            // the first 200 lines of WikiText-2.
-            const std::string pair = c.data_dir + "/models/pair-udhr/";
-            c.models = {{"rwkv4-udhr (serial)", pair + "rwkv4-udhr-4x128-f32.pth", "rwkv4-serial", "bytes", "fp32"},
-                        {"rwkv4-udhr (parallel)", pair + "rwkv4-udhr-4x128-f32.pth", "rwkv4-parallel", "bytes", "fp32"},
-                        {"gptneox-udhr", pair + "gptneox-udhr-4x128", "transformer", "bytes", "fp32"}};
-            c.tasks = {"bpb_flores", "lambada_openai", "wikitext2"};
-            c.limit = 200;
+        const bool default_suite = !args.count("model") && !args.count("config") && !args.count("task");
+        if (default_suite || args.count("config")) {
+            // The default suite is a RUN.json too (tasks/suites/default.json): the
+            // shipped pair of byte-level models on held-out FLORES text, LAMBADA,
+            // WikiText-2 and XCOPA, and the scaling sweep of the random 169M/160M models.
+            c.config_file = default_suite ? tasks::default_suite_path() : args.at("config").as<std::string>();
+            tasks::load_run_config(c.config_file, c);
+            if (args.count("model")) throw harness::usage_error("run: give --model or --config, not both");
+            if (args.count("task")) {  // --task replaces the file's tasks
+                c.tasks.clear();
+                for (const auto& t : split_commas(args.at("task").as<std::string>())) c.tasks.push_back(tasks::task_request::named(t));
+            }
         } else {
             for (const char* required : {"model", "engine", "tokenizer", "task"})
                 if (!args.count(required))
                     throw harness::usage_error(std::string("run: --") + required +
-                                               " is required (or give none of --model/--task for the default suite)");
-            const std::string model = args.at("model").as<std::string>();
-            c.models.push_back({model, model, args.at("engine").as<std::string>(), args.at("tokenizer").as<std::string>(),
-                                args.at("dtype").as<std::string>()});
-            c.tasks = split_commas(args.at("task").as<std::string>());
+                                               " is required (or give --config RUN.json, or nothing for the default suite)");
+            tasks::model_entry m;
+            m.name = m.model = args.at("model").as<std::string>();
+            m.engine = args.at("engine").as<std::string>();
+            m.tokenizer = args.at("tokenizer").as<std::string>();
+            m.dtype = args.at("dtype").as<std::string>();
+            m.no_cache = args.count("no-cache") > 0;
+            m.attention = args.at("attention").as<std::string>();
+            c.models.push_back(m);
+            for (const auto& t : split_commas(args.at("task").as<std::string>())) c.tasks.push_back(tasks::task_request::named(t));
         }
+        if (c.tasks.empty()) throw harness::usage_error("run: --task names no task");
         if (args.count("data")) c.data_file = args.at("data").as<std::string>();
         if (args.count("limit")) {
             c.limit = args.at("limit").as<std::size_t>();
             if (*c.limit == 0) throw harness::usage_error("run: --limit must be at least 1");
         }
         if (args.count("langs")) c.langs = split_commas(args.at("langs").as<std::string>());
+        if (args.count("tasks-dir")) c.definitions_dir = args.at("tasks-dir").as<std::string>();
         c.no_pad = args.count("no-pad") > 0;
         c.resume = args.count("resume") > 0;
+        c.seed = args.at("seed").as<std::uint64_t>();
         c.device = args.at("device").as<std::string>();
         c.threads = args.at("threads").as<int>();
         const std::string progress = args.at("progress").as<std::string>();
@@ -110,14 +143,10 @@ public:
             c.out_dir = std::string(default_suite ? "runs/default-" : "runs/run-") + stamp;
         }
         c.argv = argv_;
+        harness::stopwatch wall;
         const nlohmann::json report = tasks::run_tasks(c);
-        std::cout << "| Task | Language | Model | Metric | Value | ± | Stderr |\n|---|---|---|---|---:|---|---:|\n";
-        for (const auto& r : report.at("results"))
-            std::cout << "| " << r.at("task").get<std::string>() << " | "
-                      << (r.contains("language") ? r.at("language").get<std::string>() : "") << " | "
-                      << r.at("model").get<std::string>() << " | " << r.at("metric").get<std::string>() << " | "
-                      << r.at("value").get<double>() << " | ± | " << r.at("stderr").get<double>() << " |\n";
-        std::cerr << "report: " << c.out_dir << "/report.json\n";
+        print_summary(report);
+        std::cerr << "report: " << c.out_dir << "/report.json (" << static_cast<long>(wall.elapsed_seconds()) << " s)\n";
         return 0;
     }
 

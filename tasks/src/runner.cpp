@@ -1,259 +1,226 @@
 #include "tasks/runner.h"
 
-#include <unistd.h>
-
-#include <chrono>
-#include <cmath>
 #include <ctime>
-#include <iomanip>
 #include <filesystem>
 #include <iostream>
-#include <sstream>
 
-#include "datasets/flores.h"
-#include "datasets/lambada.h"
 #include "engines/registry.h"
 #include "harness/atomic_file.h"
 #include "harness/build_info.h"
 #include "harness/cpu_features.h"
 #include "harness/errors.h"
 #include "harness/read_file.h"
-#include "harness/timing.h"
 #include "kernels/backend.h"
-#include "tasks/journal.h"
-#include "tasks/lambada.h"
+#include "task_context.h"
+#include "tasks/requests.h"
+
+#ifndef RWKVBENCH_SOURCE_DIR
+#define RWKVBENCH_SOURCE_DIR "."
+#endif
 
 namespace tasks {
 namespace {
 
-constexpr int lambada_version = 1, perplexity_version = 1;
+namespace fs = std::filesystem;
+using json = nlohmann::json;
 
-// "task 120/5153 (12.3/s, ETA 6m 20s)", rewritten in place on a terminal.
-class progress_line {
-public:
-    progress_line(bool enabled, std::string what, std::size_t total) : on_(enabled), what_(std::move(what)), total_(total) {}
-    void update(std::size_t done) {
-        if (!on_) return;
-        const double secs = clock_.elapsed_seconds();
-        if (done < total_ && secs - last_ < 0.5) return;
-        last_ = secs;
-        const double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
-        const auto eta = rate > 0 ? static_cast<long>(static_cast<double>(total_ - done) / rate) : 0L;
-        std::cerr << "\r" << what_ << " " << done << "/" << total_ << " (" << std::fixed << std::setprecision(1) << rate
-                  << "/s, ETA " << eta / 60 << "m " << eta % 60 << "s)" << (done == total_ ? "\n" : "") << std::flush;
-    }
-
-private:
-    bool on_;
-    std::string what_;
-    std::size_t total_;
-    harness::stopwatch clock_;
-    double last_ = -1;
+// A task as the run will do it: its definition (with overrides), the models
+// it runs on, its limit and languages.
+struct planned_task {
+    task_definition def;
+    std::vector<std::string> models;  // empty: every model
+    std::optional<std::size_t> limit;
+    std::vector<std::string> langs;
+    std::string request_hash;
 };
 
-nlohmann::json result(const std::string& task, int version, const model_entry& m, const std::string& device,
-                      const std::string& metric, double value, double stderr_, std::int64_t n, bool higher_is_better,
-                      const std::string& language = "") {
-    nlohmann::json r = {{"task", task},   {"task_version", version}, {"model", m.name},  {"engine", m.engine},
-                        {"device", device}, {"dtype", m.dtype},     {"metric", metric}, {"value", value},
-                        {"stderr", stderr_}, {"n", n},              {"higher_is_better", higher_is_better}};
-    if (!language.empty()) r["language"] = language;
-    return r;
-}
-
-constexpr int bpb_flores_version = 1;
-
-// Bits per byte = sum of NLL (bits) / sum of bytes over sentences, with the
-// delta-method standard error of a ratio estimator.
-struct ratio_sum {
-    std::vector<double> nll, bytes;
-    void add(double n, double b) { nll.push_back(n), bytes.push_back(b); }
-    std::pair<double, double> bits_per_byte() const {
-        double sn = 0, sb = 0;
-        for (std::size_t i = 0; i < nll.size(); ++i) sn += nll[i], sb += bytes[i];
-        const double r = sn / std::log(2.0) / sb;
-        const auto n = static_cast<double>(nll.size());
-        double var = 0;
-        for (std::size_t i = 0; i < nll.size(); ++i) {
-            const double d = nll[i] / std::log(2.0) - r * bytes[i];
-            var += d * d;
-        }
-        const double se = nll.size() > 1 ? std::sqrt(var / (n - 1) / n) / (sb / n) : 0.0;
-        return {r, se};
-    }
-};
-
-void run_lambada(const run_config& c, const model_entry& m, engines::engine& e, const engines::tokenizer& tok, journal& j,
-                 nlohmann::json& results) {
-    const std::string task = c.no_pad ? "lambada_openai_nopad" : "lambada_openai";
-    const auto examples = datasets::load_lambada(c.data_dir + "/lambada_openai/lambada_test.jsonl", c.limit);
-    progress_line progress(c.progress, task + " [" + m.name + "]", examples.size());
-    std::vector<loglikelihood_result> scored;
-    for (std::size_t i = 0; i < examples.size(); ++i) {
-        const journal::key k{task, m.name, std::to_string(examples[i].line)};
-        if (const nlohmann::json* done = j.find(k)) {
-            scored.push_back({done->at("logprob").get<double>(), done->at("greedy").get<bool>(), done->at("n_tokens").get<std::int64_t>()});
-        } else {
-            const auto r = score_lambada(e, tok, examples[i], !c.no_pad);
-            j.append(k, {{"logprob", r.logprob}, {"greedy", r.greedy}, {"n_tokens", r.n_tokens}});
-            scored.push_back(r);
-        }
-        progress.update(i + 1);
-    }
-    const lambada_metrics mt = aggregate_lambada(scored);
-    results.push_back(result(task, lambada_version, m, c.device, "acc", mt.acc.value, mt.acc.stderr_, mt.acc.n, true));
-    results.push_back(result(task, lambada_version, m, c.device, "ppl", mt.ppl.value, mt.ppl.stderr_, mt.ppl.n, false));
-}
-
-// The first `limit` lines of a text (all of it without a limit).
-std::string first_lines(const std::string& text, std::optional<std::size_t> limit) {
-    if (!limit) return text;
-    std::size_t at = 0;
-    for (std::size_t n = 0; n < *limit && at < text.size(); ++n) {
-        const std::size_t nl = text.find('\n', at);
-        at = nl == std::string::npos ? text.size() : nl + 1;
-    }
-    return text.substr(0, at);
-}
-
-// `task` over one text: perplexity (--data FILE, as is) or wikitext2 (the
-// shipped raw test file, CRLF normalised to LF). --limit keeps the first N lines.
-void run_perplexity(const run_config& c, const std::string& task, const model_entry& m, engines::engine& e,
-                    const engines::tokenizer& tok, journal& j, nlohmann::json& results) {
-    std::string path = c.data_file;
-    if (task == "wikitext2") path = c.data_dir + "/wikitext2/raw/wiki.test.raw";
-    if (path.empty()) throw harness::usage_error("task perplexity needs --data FILE");
-    std::string text = harness::read_file(path);
-    if (task == "wikitext2") {
-        std::string lf;
-        lf.reserve(text.size());
-        for (std::size_t i = 0; i < text.size(); ++i)
-            if (!(text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n')) lf += text[i];
-        text = std::move(lf);
-    }
-    text = first_lines(text, c.limit);
-    const journal::key k{task, m.name, std::filesystem::path(path).filename().string()};
-    nlohmann::json rec;
-    if (const nlohmann::json* done = j.find(k)) {
-        rec = *done;
-    } else {
-        // The "\n" pad gives the first token a context, so every token of the text is scored.
-        std::vector<std::int32_t> ids = tok.encode("\n");
-        const std::size_t pad = ids.size();
-        const auto body = tok.encode(text);
-        ids.insert(ids.end(), body.begin(), body.end());
-        const rolling_result r = loglikelihood_rolling(e, ids);
-        double nll = 0;
-        for (std::size_t i = pad - 1; i < r.token_logprobs.size(); ++i) nll -= r.token_logprobs[i];
-        std::int64_t words = 0;
-        std::istringstream ws(text);
-        for (std::string w; ws >> w;) ++words;
-        rec = {{"nll", nll}, {"n_tokens", static_cast<std::int64_t>(body.size())}, {"n_bytes", static_cast<std::int64_t>(text.size())},
-               {"n_words", words}};
-        j.append(k, rec);
-    }
-    const double nll = rec.at("nll").get<double>();
-    const auto n_tok = rec.at("n_tokens").get<std::int64_t>(), n_bytes = rec.at("n_bytes").get<std::int64_t>(),
-               n_words = rec.at("n_words").get<std::int64_t>();
-    // One stream: no per-example spread, so no standard error (reported as 0).
-    results.push_back(result(task, perplexity_version, m, c.device, "token_perplexity",
-                             std::exp(nll / static_cast<double>(std::max<std::int64_t>(n_tok, 1))), 0, n_tok, false));
-    results.push_back(result(task, perplexity_version, m, c.device, "word_perplexity",
-                             std::exp(nll / static_cast<double>(std::max<std::int64_t>(n_words, 1))), 0, n_words, false));
-    results.push_back(result(task, perplexity_version, m, c.device, "bits_per_byte",
-                             nll / std::log(2.0) / static_cast<double>(std::max<std::int64_t>(n_bytes, 1)), 0, n_bytes, false));
-}
-
-void run_bpb_flores(const run_config& c, const model_entry& m, engines::engine& e, const engines::tokenizer& tok, journal& j,
-                    nlohmann::json& results) {
-    const std::string dir = c.data_dir + "/flores200_subset";
-    const std::vector<std::string> langs = c.langs.empty() ? datasets::flores_languages(dir) : c.langs;
-    const std::vector<std::int32_t> pad = tok.encode("\n");
-    ratio_sum all;
-    for (const std::string& lang : langs) {
-        const auto sentences = datasets::load_flores(dir, lang, c.limit);
-        progress_line progress(c.progress, "bpb_flores/" + lang + " [" + m.name + "]", sentences.size());
-        ratio_sum per_lang;
-        for (std::size_t i = 0; i < sentences.size(); ++i) {
-            const journal::key k{"bpb_flores", m.name, lang + ":" + std::to_string(sentences[i].line)};
-            const nlohmann::json* done = j.find(k);
-            if (!done) {
-                // Each sentence on its own, after the "\n" pad; the pad's bytes are not counted.
-                // Rolling, so sentences longer than a transformer's context still score every token.
-                std::vector<std::int32_t> ids = pad;
-                const auto body = tok.encode(sentences[i].text);
-                ids.insert(ids.end(), body.begin(), body.end());
-                const rolling_result r = loglikelihood_rolling(e, ids);
-                double nll = 0;
-                for (std::size_t t = pad.size() - 1; t < r.token_logprobs.size(); ++t) nll -= r.token_logprobs[t];
-                j.append(k, {{"nll", nll}, {"bytes", sentences[i].text.size()}, {"language", lang}});
-                done = j.find(k);
-            }
-            per_lang.add(done->at("nll").get<double>(), static_cast<double>(done->at("bytes").get<std::int64_t>()));
-            all.add(per_lang.nll.back(), per_lang.bytes.back());
-            progress.update(i + 1);
-        }
-        const auto [bpb, se] = per_lang.bits_per_byte();
-        results.push_back(result("bpb_flores", bpb_flores_version, m, c.device, "bits_per_byte", bpb, se,
-                                 static_cast<std::int64_t>(sentences.size()), false, lang));
-    }
-    const auto [bpb, se] = all.bits_per_byte();
-    results.push_back(result("bpb_flores", bpb_flores_version, m, c.device, "bits_per_byte", bpb, se,
-                             static_cast<std::int64_t>(all.nll.size()), false, "all"));
-}
-
-nlohmann::json provenance(const run_config& c) {
+json provenance(const run_config& c) {
     const auto& b = harness::get_build_info();
     const auto& f = harness::detect_cpu_features();
     const std::time_t now = std::time(nullptr);
     char date[32];
     std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
     std::string gpu;
-    for (const auto& d : kernels::cuda_devices()) gpu += (gpu.empty() ? "" : ", ") + d.name;
-    return {{"git_commit", b.git_commit}, {"build_type", b.build_type}, {"compiler", b.compiler},
-            {"cuda", b.cuda_enabled ? b.cuda_version : ""}, {"gpu", gpu}, {"cpu", f.model_name},
-            {"cpu_features", f.summary()}, {"blas", kernels::blas_description()}, {"threads", kernels::cpu_thread_count()},
-            {"date", date}, {"argv", c.argv}};
+    if (c.device == "cuda")
+        for (const auto& d : kernels::cuda_devices()) gpu += (gpu.empty() ? "" : ", ") + d.name;
+    return {{"rwkvbench_version", b.version}, {"git_commit", b.git_commit}, {"build_type", b.build_type},
+            {"compiler", b.compiler}, {"cuda", b.cuda_enabled ? b.cuda_version : ""}, {"gpu", gpu},
+            {"cpu", f.model_name}, {"cpu_features", f.summary()}, {"blas", kernels::blas_description()},
+            {"threads", kernels::cpu_thread_count()}, {"date", date}, {"argv", c.argv}};
+}
+
+// Expands groups, applies --no-pad, finds each task's languages and pins its requests.
+std::vector<planned_task> plan(const run_config& c, task_catalog& catalog, json& skipped) {
+    std::vector<planned_task> out;
+    for (const task_request& req : c.tasks) {
+        const bool group = catalog.is_group(req.task);
+        for (std::string name : catalog.expand({req.task})) {
+            if (c.no_pad && name == "lambada_openai") name = "lambada_openai_nopad";
+            planned_task p{with_options(catalog.task(name), req.options), req.models, c.limit ? c.limit : req.limit, {}, ""};
+            if (p.def.per_language()) {
+                p.langs = task_languages(p.def, c.data_dir, c.langs);
+                if (p.langs.empty()) {
+                    const std::string why = c.langs.empty()
+                                                ? "no data under " + c.data_dir + " (expected " + p.def.data_path + ")"
+                                                : "none of the --langs codes in its data";
+                    // A group skips what is not there (XNLI is not shipped); a task named on its own must run.
+                    if (!group && c.langs.empty()) throw harness::input_error("task " + name + ": " + why);
+                    skipped.push_back({{"task", name}, {"reason", why}});
+                    std::cerr << "rwkvbench: note: skipping " << name << ": " << why << "\n";
+                    continue;
+                }
+            }
+            if (p.def.data_path == "--data" && c.data_file.empty()) throw harness::usage_error("task " + name + " needs --data FILE");
+            if (p.def.scorer != "scaling") p.request_hash = requests_hash(p.def, c.data_dir, p.langs, p.limit, c.data_file);
+            out.push_back(std::move(p));
+        }
+    }
+    return out;
+}
+
+bool runs_on(const planned_task& t, const model_entry& m) {
+    return t.models.empty() || std::find(t.models.begin(), t.models.end(), m.name) != t.models.end();
+}
+
+void score(task_context& ctx) {
+    const std::string& s = ctx.def.scorer;
+    if (s == "lambada") score_lambada(ctx);
+    else if (s == "rolling_text") score_rolling_text(ctx);
+    else if (s == "bpb_lines") score_bpb_lines(ctx);
+    else if (s == "multiple_choice") score_multiple_choice(ctx);
+    else if (s == "scaling") score_scaling(ctx);
+    else throw harness::input_error(ctx.def.file + ": scorer '" + s + "' unknown");
 }
 
 }  // namespace
 
-std::vector<std::pair<std::string, std::string>> list_tasks() {
-    return {{"lambada_openai", "LAMBADA (OpenAI), last-word accuracy and perplexity, ChatRWKV's \"\\n\" pad (--no-pad: lm-eval's)"},
-            {"perplexity", "token/word perplexity and bits per byte of one text file (--data FILE)"},
-            {"wikitext2", "perplexity on WikiText-2 raw test (shipped; CRLF fed as LF)"},
-            {"bpb_flores", "bits per byte by language on FLORES-200 sentences (shipped: 10 languages x 100)"}};
+std::string default_suite_path() { return std::string(RWKVBENCH_SOURCE_DIR) + "/tasks/suites/default.json"; }
+
+void load_run_config(const std::string& path, run_config& c) {
+    json j;
+    try {
+        j = json::parse(harness::read_file(path));
+    } catch (const json::parse_error& e) {
+        throw harness::input_error(path + ": malformed JSON: " + e.what());
+    }
+    const auto bad = [&](const std::string& key, const std::string& what) { throw harness::input_error(path + ": " + key + ": " + what); };
+    if (!j.is_object()) bad("(top level)", "expected an object with \"models\" and \"tasks\"");
+    for (const auto& [k, v] : j.items())
+        if (k != "models" && k != "tasks" && k != "limit" && k != "langs" && k != "description")
+            bad(k, "unknown key (expected models, tasks, limit, langs, description)");
+    const fs::path base = fs::path(path).parent_path();
+    const auto relative_to_file = [&](const std::string& p) {
+        if (p.starts_with("random:") || p == "bytes" || fs::path(p).is_absolute()) return p;
+        return (base / p).lexically_normal().string();
+    };
+    if (!j.contains("models") || !j.at("models").is_array() || j.at("models").empty()) bad("models", "expected a non-empty list");
+    for (std::size_t i = 0; i < j.at("models").size(); ++i) {
+        const json& m = j.at("models")[i];
+        const std::string at = "models[" + std::to_string(i) + "]";
+        if (!m.is_object()) bad(at, "expected an object");
+        for (const auto& [k, v] : m.items())
+            if (k != "name" && k != "model" && k != "engine" && k != "tokenizer" && k != "dtype" && k != "no_cache" && k != "attention")
+                bad(at + "." + k, "unknown key (expected name, model, engine, tokenizer, dtype, no_cache, attention)");
+        for (const char* k : {"model", "engine", "tokenizer"})
+            if (!m.contains(k) || !m.at(k).is_string()) bad(at + "." + k, "expected a string");
+        model_entry e;
+        e.model = relative_to_file(m.at("model").get<std::string>());
+        e.name = m.value("name", m.at("model").get<std::string>());
+        e.engine = m.at("engine").get<std::string>();
+        e.tokenizer = relative_to_file(m.at("tokenizer").get<std::string>());
+        e.dtype = m.value("dtype", std::string("fp32"));
+        e.no_cache = m.value("no_cache", false);
+        e.attention = m.value("attention", std::string("naive"));
+        for (const auto& other : c.models)
+            if (other.name == e.name) bad(at + ".name", "'" + e.name + "' names two models");
+        c.models.push_back(std::move(e));
+    }
+    std::optional<std::size_t> limit;
+    if (j.contains("limit")) {
+        if (!j.at("limit").is_number_unsigned() || j.at("limit").get<std::size_t>() == 0) bad("limit", "expected a positive integer");
+        limit = j.at("limit").get<std::size_t>();
+    }
+    if (j.contains("langs")) c.langs = j.at("langs").get<std::vector<std::string>>();
+    if (!j.contains("tasks") || !j.at("tasks").is_array() || j.at("tasks").empty()) bad("tasks", "expected a non-empty list");
+    for (std::size_t i = 0; i < j.at("tasks").size(); ++i) {
+        const json& t = j.at("tasks")[i];
+        const std::string at = "tasks[" + std::to_string(i) + "]";
+        task_request r;
+        r.limit = limit;
+        if (t.is_string()) {
+            r.task = t.get<std::string>();
+        } else if (t.is_object() && t.contains("task") && t.at("task").is_string()) {
+            for (const auto& [k, v] : t.items())
+                if (k != "task" && k != "models" && k != "limit" && k != "options") bad(at + "." + k, "unknown key (expected task, models, limit, options)");
+            r.task = t.at("task").get<std::string>();
+            if (t.contains("models")) {
+                r.models = t.at("models").get<std::vector<std::string>>();
+                for (const auto& name : r.models)
+                    if (std::none_of(c.models.begin(), c.models.end(), [&](const model_entry& m) { return m.name == name; }))
+                        bad(at + ".models", "'" + name + "' is not one of the models");
+            }
+            if (t.contains("limit")) {
+                if (!t.at("limit").is_number_unsigned() || t.at("limit").get<std::size_t>() == 0) bad(at + ".limit", "expected a positive integer");
+                r.limit = t.at("limit").get<std::size_t>();
+            }
+            if (t.contains("options")) {
+                if (!t.at("options").is_object()) bad(at + ".options", "expected an object");
+                r.options = t.at("options");
+            }
+        } else {
+            bad(at, "expected a task name or {\"task\", \"models\", \"limit\", \"options\"}");
+        }
+        c.tasks.push_back(std::move(r));
+    }
 }
 
-nlohmann::json run_tasks(const run_config& c) {
-    for (const auto& t : c.tasks)
-        if (t != "lambada_openai" && t != "perplexity" && t != "wikitext2" && t != "bpb_flores")
-            throw harness::usage_error("unknown task '" + t + "' (rwkvbench list tasks)");
+std::vector<std::pair<std::string, std::string>> list_tasks(const std::string& definitions_dir) {
+    return task_catalog(definitions_dir.empty() ? default_definitions_dir() : definitions_dir).list();
+}
+
+json run_tasks(const run_config& c) {
     if (c.models.empty()) throw harness::usage_error("run: no model given");
-    std::filesystem::create_directories(c.out_dir);
+    task_catalog catalog(c.definitions_dir.empty() ? default_definitions_dir() : c.definitions_dir);
+    json skipped = json::array();
+    const std::vector<planned_task> planned = plan(c, catalog, skipped);
+    for (const auto& m : c.models)
+        if (!kernels::parse_dtype(m.dtype)) throw harness::usage_error("model '" + m.name + "': dtype must be fp32, fp16 or bf16");
+
+    fs::create_directories(c.out_dir);
     journal j(c.out_dir + "/journal.jsonl", c.resume);
     auto backend = kernels::make_backend(c.device, c.threads);
-    nlohmann::json results = nlohmann::json::array();
-    nlohmann::json models = nlohmann::json::array();
+    json results = json::array(), series = json::array(), models = json::array();
     for (const auto& m : c.models) {
-        const auto wt = kernels::parse_dtype(m.dtype);
-        if (!wt) throw harness::usage_error("model '" + m.name + "': dtype must be fp32, fp16 or bf16");
-        auto e = engines::make_engine(m.engine, m.model, *backend, *wt);
+        if (std::none_of(planned.begin(), planned.end(), [&](const planned_task& t) { return runs_on(t, m); })) continue;
+        if (c.progress) std::cerr << "model " << m.name << ": loading " << m.model << "\n";
+        engines::transformer_options topt;
+        topt.no_cache = m.no_cache;
+        if (m.attention == "fused") topt.attention = kernels::attention_variant::fused;
+        else if (m.attention != "naive") throw harness::usage_error("model '" + m.name + "': attention must be naive or fused");
+        auto e = engines::make_engine(m.engine, m.model, *backend, *kernels::parse_dtype(m.dtype), topt, c.seed);
         const auto tok = engines::load_tokenizer(m.tokenizer);
         const engines::engine_info info = e->info();
         models.push_back({{"name", m.name}, {"model", m.model}, {"engine", m.engine}, {"tokenizer", m.tokenizer},
-                          {"dtype", m.dtype}, {"architecture", info.architecture}, {"n_params", info.n_params}});
-        for (const auto& t : c.tasks) {
-            if (t == "lambada_openai") run_lambada(c, m, *e, *tok, j, results);
-            if (t == "perplexity" || t == "wikitext2") run_perplexity(c, t, m, *e, *tok, j, results);
-            if (t == "bpb_flores") run_bpb_flores(c, m, *e, *tok, j, results);
+                          {"dtype", m.dtype}, {"no_cache", m.no_cache}, {"attention", m.attention},
+                          {"architecture", info.architecture}, {"n_params", info.n_params},
+                          {"context_limit", info.context_limit ? json(*info.context_limit) : json(nullptr)}});
+        for (const auto& t : planned) {
+            if (!runs_on(t, m)) continue;
+            task_context ctx{c, t.def, m, *e, *backend, *tok, j, t.limit, t.langs, results, series};
+            score(ctx);
         }
     }
-    nlohmann::json report = {{"schema_version", 1}, {"context", provenance(c)}, {"models", models},
-                             {"config", {{"tasks", c.tasks}, {"limit", c.limit ? nlohmann::json(*c.limit) : nlohmann::json(nullptr)},
-                                         {"no_pad", c.no_pad}, {"device", c.device}, {"data", c.data_file},
-                                         {"langs", c.langs}}},
-                             {"results", results}, {"journal", "journal.jsonl"}};
+    json tasks = json::array();
+    for (const auto& t : planned)
+        tasks.push_back({{"task", t.def.name}, {"version", t.def.version}, {"scorer", t.def.scorer},
+                         {"limit", t.limit ? json(*t.limit) : json(nullptr)}, {"languages", t.langs},
+                         {"models", t.models}, {"request_hash", t.request_hash}, {"definition", t.def.merged}});
+    json config = {{"device", c.device}, {"threads", c.threads}, {"limit", c.limit ? json(*c.limit) : json(nullptr)},
+                   {"langs", c.langs}, {"no_pad", c.no_pad}, {"seed", c.seed}, {"data_dir", c.data_dir},
+                   {"data", c.data_file}, {"config_file", c.config_file}};
+    json report = {{"schema_version", 1}, {"context", provenance(c)}, {"config", config}, {"models", models},
+                   {"tasks", tasks}, {"results", results}, {"series", series}, {"skipped", skipped},
+                   {"journal", "journal.jsonl"}};
     harness::write_file_atomically(c.out_dir + "/report.json", report.dump(2) + "\n");
     return report;
 }

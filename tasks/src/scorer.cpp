@@ -93,4 +93,21 @@ rolling_result loglikelihood_rolling(engines::engine& e, std::span<const std::in
     return r;
 }
 
+std::vector<std::int32_t> greedy_continuation(engines::engine& e, std::span<const std::int32_t> prompt, std::int64_t max_tokens) {
+    std::vector<std::int32_t> out;
+    if (prompt.empty() || max_tokens <= 0) return out;
+    const auto limit = e.info().context_limit;
+    if (limit && static_cast<std::int64_t>(prompt.size()) >= *limit) prompt = prompt.last(static_cast<std::size_t>(*limit - 1));
+    auto state = e.new_state();
+    std::vector<float> logits;
+    e.forward(prompt, *state, engines::logits_mode::last, logits);
+    for (std::int64_t i = 0; i < max_tokens; ++i) {
+        const auto next = static_cast<std::int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+        out.push_back(next);
+        if (i + 1 == max_tokens || (limit && state->n_tokens() + 1 >= *limit)) break;
+        e.forward(std::span<const std::int32_t>(&out.back(), 1), *state, engines::logits_mode::last, logits);
+    }
+    return out;
+}
+
 }  // namespace tasks

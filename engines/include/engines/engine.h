@@ -40,6 +40,9 @@ class engine_state {
 public:
     virtual ~engine_state() = default;
     virtual std::int64_t n_tokens() const = 0;  // tokens consumed so far
+    // Device bytes the state holds now: RWKV's fixed [n_layer, 5, n_embd]; the
+    // transformer's KV cache as allocated (it grows by doubling).
+    virtual std::uint64_t bytes() const = 0;
     // RWKV: [n_layer, 5, n_embd] floats (att_xx, aa, bb, pp, ffn_xx per layer);
     // transformer: the keys then the values, [2, n_layer, n_head, n_tokens, head_dim].
     virtual std::vector<float> download() const = 0;

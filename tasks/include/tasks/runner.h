@@ -1,11 +1,8 @@
 // The task runner: for every model and task, score every example, journal
 // each result as it finishes, and write report.json (atomically) from the
-// journal. Tasks so far: `lambada_openai` (ChatRWKV's "\n" pad; no_pad for
-// lm-eval's definition), `perplexity` on one text file (--data): token
-// perplexity, word perplexity and bits per UTF-8 byte, every token scored
-// once after the "\n" pad, and `bpb_flores`: bits per byte per language,
-// each sentence scored on its own after the "\n" pad, plus the byte-weighted
-// mean over the languages ("all").
+// journal. Tasks are definitions under tasks/definitions (task_definition.h);
+// the scorers are lambada, rolling_text, bpb_lines, multiple_choice and
+// scaling (tasks/src/score_*.cpp).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -21,28 +18,57 @@ struct model_entry {
     std::string engine;     // rwkv4-serial, rwkv4-parallel, transformer
     std::string tokenizer;  // bytes or a path
     std::string dtype = "fp32";
+    bool no_cache = false;          // transformer: replay the whole history at every call
+    std::string attention = "naive";  // transformer: naive or fused
+};
+
+// One task of a run; `models` (names) restricts it to some of the run's
+// models, `limit` and `options` override the run's limit and the definition's options.
+struct task_request {
+    std::string task;
+    std::vector<std::string> models;
+    std::optional<std::size_t> limit;
+    nlohmann::json options = nlohmann::json::object();
+
+    static task_request named(std::string name) {
+        task_request r;
+        r.task = std::move(name);
+        return r;
+    }
 };
 
 struct run_config {
     std::vector<model_entry> models;
-    std::vector<std::string> tasks;
-    std::string data_file;  // perplexity text
-    std::string data_dir;   // where lambada_openai/ lives
-    std::vector<std::string> langs;  // per-language tasks: these codes only (default: all shipped)
+    std::vector<task_request> tasks;
+    std::string definitions_dir;     // default: the shipped tasks/definitions
+    std::string data_file;           // perplexity text (--data)
+    std::string data_dir;            // the datasets folder
+    std::vector<std::string> langs;  // per-language tasks: these codes only (default: all the data has)
     std::optional<std::size_t> limit;  // first N examples of each task, and of each language
-    bool no_pad = false;
+    bool no_pad = false;             // lambada_openai -> lambada_openai_nopad
     bool resume = false;
+    std::uint64_t seed = 1234;       // random: models and the scaling task's prompts
     std::string device = "cpu";
     int threads = 0;
     std::string out_dir;
     bool progress = false;  // progress lines on stderr
     std::vector<std::string> argv;
+    std::string config_file;  // --config, recorded in the report
 };
+
+// Reads a RUN.json: {"models": [{"name", "model", "engine", "tokenizer",
+// "dtype", "no_cache", "attention"}], "tasks": ["name" | {"task", "models",
+// "limit", "options"}], "limit", "langs"}. Model paths are relative to the
+// file's folder. Throws input_error naming the file and key.
+void load_run_config(const std::string& path, run_config& c);
+
+// The default suite (tasks/suites/default.json).
+std::string default_suite_path();
 
 // Returns the report (also written to out_dir/report.json). Throws
 // harness::usage_error for unknown tasks, input_error for bad data.
 nlohmann::json run_tasks(const run_config& config);
 
-std::vector<std::pair<std::string, std::string>> list_tasks();  // name, description
+std::vector<std::pair<std::string, std::string>> list_tasks(const std::string& definitions_dir = "");
 
 }  // namespace tasks

@@ -53,6 +53,11 @@ struct rolling_result {
 rolling_result loglikelihood_rolling(engines::engine& e, std::span<const std::int32_t> tokens, std::int64_t stride = 0,
                                      std::int64_t chunk = 1024);
 
+// Greedy decoding: feeds `prompt` and appends the argmax token up to
+// `max_tokens` times. A context-limited engine sees the end of the prompt
+// and stops at its limit.
+std::vector<std::int32_t> greedy_continuation(engines::engine& e, std::span<const std::int32_t> prompt, std::int64_t max_tokens);
+
 // log-softmax of one logits row at `token`, in double.
 double token_logprob(std::span<const float> row, std::int32_t token);
 

@@ -1,0 +1,251 @@
+// The scaling scorer: what context costs each engine. After a prompt of
+// options.prompt_tokens synthetic tokens, it generates generate_tokens tokens
+// one at a time (greedy), timing every forward call: steady clock on CPU,
+// CUDA events on the backend's stream on GPU; the warm-up pass, the prompt,
+// tokenization and the argmax are not counted. Per token: context length,
+// latency, cumulative time, state/KV bytes and resident memory. Each pass is
+// repeated options.repeats times; the raw latencies are kept in the report's
+// series so a later comparison can test significance. Engines that prefill
+// in parallel (rwkv4-parallel, transformer with a cache) also time prefill
+// of each options.prefill_lengths prompt.
+//
+// A transformer without a cache replays its whole history each call, so its
+// sweep stops at options.max_context_no_cache tokens of context.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <random>
+
+#include "harness/timing.h"
+#include "kernels/backend.h"
+#include "kernels/cuda_timing.h"
+#include "task_context.h"
+#include "tasks/fit.h"
+
+namespace tasks {
+namespace {
+
+using json = nlohmann::json;
+
+std::uint64_t resident_bytes() {
+    std::ifstream statm("/proc/self/statm");
+    std::uint64_t size = 0, resident = 0;
+    statm >> size >> resident;
+    return resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+}
+
+std::uint64_t peak_resident_bytes() {
+    rusage u{};
+    ::getrusage(RUSAGE_SELF, &u);
+    return static_cast<std::uint64_t>(u.ru_maxrss) * 1024;
+}
+
+double median(std::vector<double> v) {
+    if (v.empty()) return std::nan("");
+    std::sort(v.begin(), v.end());
+    const std::size_t h = v.size() / 2;
+    return v.size() % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
+}
+
+struct scaling_options {
+    std::int64_t prompt = 16, generate = 256, max_context_no_cache = 128, repeats = 5, warmup = 4;
+    std::vector<std::int64_t> prefill_lengths{16, 64, 256, 1024}, report_contexts{64, 256};
+};
+
+scaling_options read_options(const json& o) {
+    scaling_options s;
+    s.prompt = o.value("prompt_tokens", s.prompt);
+    s.generate = o.value("generate_tokens", s.generate);
+    s.max_context_no_cache = o.value("max_context_no_cache", s.max_context_no_cache);
+    s.repeats = std::max<std::int64_t>(1, o.value("repeats", s.repeats));
+    s.warmup = o.value("warmup_tokens", s.warmup);
+    if (o.contains("prefill_lengths")) s.prefill_lengths = o.at("prefill_lengths").get<std::vector<std::int64_t>>();
+    if (o.contains("report_contexts")) s.report_contexts = o.at("report_contexts").get<std::vector<std::int64_t>>();
+    return s;
+}
+
+class timer {
+public:
+    explicit timer(task_context& c) : c_(c), cuda_(c.config.device == "cuda") {}
+    // Milliseconds `work` took on the device.
+    template <class F>
+    double ms(F&& work) {
+        if (cuda_) return kernels::cuda_time_ms(c_.backend, work);
+        harness::stopwatch w;
+        work();
+        return w.elapsed_seconds() * 1e3;
+    }
+
+private:
+    task_context& c_;
+    bool cuda_;
+};
+
+std::int32_t argmax(const std::vector<float>& logits) {
+    return static_cast<std::int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+}
+
+// One pass: prompt, then `n` timed single-token calls.
+json generation_pass(task_context& c, timer& t, const std::vector<std::int32_t>& prompt, std::int64_t n) {
+    auto state = c.engine.new_state();
+    std::vector<float> logits;
+    json pass = {{"latency_ms", json::array()}, {"context", json::array()}, {"state_bytes", json::array()}, {"rss_bytes", json::array()}};
+    pass["prefill_ms"] = t.ms([&] { c.engine.forward(prompt, *state, engines::logits_mode::last, logits); });
+    for (std::int64_t i = 0; i < n; ++i) {
+        const std::int32_t next = argmax(logits);
+        pass["latency_ms"].push_back(t.ms([&] { c.engine.forward(std::span(&next, 1), *state, engines::logits_mode::last, logits); }));
+        pass["context"].push_back(state->n_tokens());
+        pass["state_bytes"].push_back(state->bytes());
+        pass["rss_bytes"].push_back(resident_bytes());
+    }
+    return pass;
+}
+
+}  // namespace
+
+void score_scaling(task_context& c) {
+    const scaling_options o = read_options(c.def.options);
+    const engines::engine_info info = c.engine.info();
+    std::mt19937_64 rng(c.config.seed);
+    std::uniform_int_distribution<std::int32_t> id(0, static_cast<std::int32_t>(std::min<std::int64_t>(info.n_vocab, 50000) - 1));
+    const std::int64_t max_prefill = *std::max_element(o.prefill_lengths.begin(), o.prefill_lengths.end());
+    std::vector<std::int32_t> tokens(static_cast<std::size_t>(std::max(o.prompt, max_prefill)));
+    for (auto& x : tokens) x = id(rng);
+    const std::vector<std::int32_t> prompt(tokens.begin(), tokens.begin() + o.prompt);
+
+    std::int64_t n = o.generate;
+    if (c.model.no_cache) n = std::min(n, o.max_context_no_cache - o.prompt);
+    if (info.context_limit) n = std::min(n, *info.context_limit - o.prompt);
+    n = std::max<std::int64_t>(n, 1);
+
+    timer t(c);
+    auto progress = c.progress("generate", static_cast<std::size_t>(o.repeats));
+    bool warmed = false;
+    std::vector<json> passes;
+    for (std::int64_t r = 0; r < o.repeats; ++r) {
+        const auto k = c.key("generate:" + std::to_string(r));
+        if (!c.j.find(k)) {
+            if (!warmed) generation_pass(c, t, prompt, o.warmup), warmed = true;  // caches, page faults, clocks
+            c.j.append(k, generation_pass(c, t, prompt, n));
+        }
+        passes.push_back(*c.j.find(k));
+        progress.update(static_cast<std::size_t>(r + 1));
+    }
+
+    // Per token: the median over passes; cumulative time from the medians.
+    std::vector<double> x, med, cumulative;
+    std::vector<std::vector<double>> per_pass;
+    for (const auto& p : passes) per_pass.push_back(p.at("latency_ms").get<std::vector<double>>());
+    double sum = 0;
+    for (std::int64_t i = 0; i < n; ++i) {
+        std::vector<double> at;
+        for (const auto& p : per_pass) at.push_back(p[static_cast<std::size_t>(i)]);
+        med.push_back(median(at));
+        sum += med.back();
+        cumulative.push_back(sum);
+        x.push_back(static_cast<double>(i + 1));
+    }
+    const std::vector<double> context = passes[0].at("context").get<std::vector<double>>();
+    const poly_fit lin = fit_polynomial(x, cumulative, 1), quad = fit_polynomial(x, cumulative, 2);
+    const poly_fit lat = fit_polynomial(context, med, 1);
+    const auto fit_json = [](const poly_fit& f) { return json{{"coef", f.coef}, {"r2", f.r2}}; };
+    std::vector<double> exponents, rates;
+    for (const auto& p : per_pass) {
+        std::vector<double> cum;
+        double s = 0;
+        for (const double v : p) cum.push_back(s += v);
+        exponents.push_back(growth_exponent(x, cum));
+        rates.push_back(static_cast<double>(n) / (s / 1e3));
+    }
+    const double exponent = growth_exponent(x, cumulative);
+    json series = {{"task", c.def.name},
+                   {"task_version", c.def.version},
+                   {"model", c.model.name},
+                   {"engine", c.model.engine},
+                   {"no_cache", c.model.no_cache},
+                   {"device", c.config.device},
+                   {"dtype", c.model.dtype},
+                   {"kind", "generation"},
+                   {"prompt_tokens", o.prompt},
+                   {"tokens", x},
+                   {"context", context},
+                   {"latency_ms", per_pass},
+                   {"median_latency_ms", med},
+                   {"cumulative_ms", cumulative},
+                   {"prefill_ms", json::array()},
+                   {"state_bytes", passes[0].at("state_bytes")},
+                   {"rss_bytes", passes[0].at("rss_bytes")},
+                   {"peak_rss_bytes", peak_resident_bytes()},
+                   {"fits",
+                    {{"cumulative_linear", fit_json(lin)},
+                     {"cumulative_quadratic", fit_json(quad)},
+                     {"latency_linear", fit_json(lat)},
+                     {"growth_exponent", exponent}}}};
+    for (const auto& p : passes) series["prefill_ms"].push_back(p.at("prefill_ms"));
+    c.series.push_back(series);
+
+    const auto spread = [](const std::vector<double>& s) {
+        double m = 0, v = 0;
+        for (const double a : s) m += a;
+        m /= static_cast<double>(s.size());
+        for (const double a : s) v += (a - m) * (a - m);
+        return s.size() > 1 ? std::sqrt(v / static_cast<double>(s.size() - 1) / static_cast<double>(s.size())) : 0.0;
+    };
+    // ms per token at chosen contexts: per pass, the mean over the 8 tokens ending there.
+    for (const std::int64_t at : o.report_contexts) {
+        const auto end = std::find(context.begin(), context.end(), static_cast<double>(at));
+        if (end == context.end()) continue;
+        const auto last = static_cast<std::size_t>(end - context.begin());
+        const std::size_t first = last >= 7 ? last - 7 : 0;
+        std::vector<double> samples;
+        for (const auto& p : per_pass) {
+            double s = 0;
+            for (std::size_t i = first; i <= last; ++i) s += p[i];
+            samples.push_back(s / static_cast<double>(last - first + 1));
+        }
+        c.add("ms_per_token", median(samples), spread(samples), static_cast<std::int64_t>(samples.size()), "",
+              {{"context", at}, {"samples", samples}});
+    }
+    c.add("tokens_per_s", median(rates), spread(rates), static_cast<std::int64_t>(rates.size()), "",
+          {{"context", context.back()}, {"samples", rates}});
+    c.add("growth_exponent", exponent, spread(exponents), static_cast<std::int64_t>(exponents.size()), "",
+          {{"samples", exponents}});
+
+    // Parallel prefill: tokens/s against prompt length.
+    const bool parallel_prefill = c.model.engine == "rwkv4-parallel" || (c.model.engine == "transformer" && !c.model.no_cache);
+    if (!parallel_prefill) return;
+    json prefill = {{"task", c.def.name}, {"task_version", c.def.version}, {"model", c.model.name}, {"engine", c.model.engine},
+                    {"no_cache", c.model.no_cache}, {"device", c.config.device}, {"dtype", c.model.dtype},
+                    {"kind", "prefill"}, {"prompt_tokens", json::array()}, {"tokens_per_s", json::array()},
+                    {"median_tokens_per_s", json::array()}};
+    auto pp = c.progress("prefill", o.prefill_lengths.size());
+    for (std::size_t li = 0; li < o.prefill_lengths.size(); ++li) {
+        const std::int64_t len = o.prefill_lengths[li];
+        if (info.context_limit && len > *info.context_limit) continue;
+        const auto k = c.key("prefill:" + std::to_string(len));
+        if (!c.j.find(k)) {
+            const std::span<const std::int32_t> p(tokens.data(), static_cast<std::size_t>(len));
+            std::vector<float> logits;
+            { auto s = c.engine.new_state(); c.engine.forward(p, *s, engines::logits_mode::last, logits); }  // warm-up
+            std::vector<double> tps;
+            for (std::int64_t r = 0; r < o.repeats; ++r) {
+                auto s = c.engine.new_state();
+                tps.push_back(static_cast<double>(len) / (t.ms([&] { c.engine.forward(p, *s, engines::logits_mode::last, logits); }) / 1e3));
+            }
+            c.j.append(k, {{"tokens_per_s", tps}});
+        }
+        const auto tps = c.j.find(k)->at("tokens_per_s").get<std::vector<double>>();
+        prefill["prompt_tokens"].push_back(len);
+        prefill["tokens_per_s"].push_back(tps);
+        prefill["median_tokens_per_s"].push_back(median(tps));
+        c.add("prefill_tokens_per_s", median(tps), spread(tps), static_cast<std::int64_t>(tps.size()), "",
+              {{"prompt_tokens", len}, {"samples", tps}});
+        pp.update(li + 1);
+    }
+    c.series.push_back(prefill);
+}
+
+}  // namespace tasks

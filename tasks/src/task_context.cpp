@@ -1,0 +1,56 @@
+#include "task_context.h"
+
+#include <cmath>
+#include <iomanip>
+#include <iostream>
+
+namespace tasks {
+
+progress_line::progress_line(bool enabled, std::string what, std::size_t total)
+    : on_(enabled && total > 0), what_(std::move(what)), total_(total) {}
+
+void progress_line::update(std::size_t done) {
+    if (!on_) return;
+    const double secs = clock_.elapsed_seconds();
+    if (done < total_ && secs - last_ < 0.5) return;
+    last_ = secs;
+    const double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
+    const auto eta = rate > 0 ? static_cast<long>(static_cast<double>(total_ - done) / rate) : 0L;
+    std::cerr << "\r" << what_ << " " << done << "/" << total_ << " (" << std::fixed << std::setprecision(1) << rate
+              << "/s, ETA " << eta / 60 << "m " << eta % 60 << "s)   " << (done == total_ ? "\n" : "") << std::flush;
+}
+
+void task_context::add(const std::string& metric, double value, double stderr_, std::int64_t n, const std::string& language,
+                       const nlohmann::json& extra) const {
+    const metric_spec* spec = def.metric(metric);
+    if (!spec) return;
+    nlohmann::json r = {{"task", def.name},  {"task_version", def.version}, {"model", model.name},
+                        {"engine", model.engine}, {"device", config.device}, {"dtype", model.dtype},
+                        {"metric", metric}, {"value", value},          {"stderr", stderr_},
+                        {"n", n},               {"higher_is_better", spec->higher_is_better}};
+    if (!language.empty()) r["language"] = language;
+    for (const auto& [k, v] : extra.items()) r[k] = v;
+    results.push_back(std::move(r));
+}
+
+progress_line task_context::progress(const std::string& what, std::size_t total) const {
+    return progress_line(config.progress, def.name + (what.empty() ? "" : "/" + what) + " [" + model.name + "]", total);
+}
+
+std::vector<std::int32_t> task_context::pad_ids() const {
+    const std::string pad = def.options.value("pad", std::string("\n"));
+    return pad.empty() ? std::vector<std::int32_t>{} : tok.encode(pad);
+}
+
+std::pair<double, double> mean_and_stderr(const std::vector<double>& x) {
+    if (x.empty()) return {0, 0};
+    const auto n = static_cast<double>(x.size());
+    double sum = 0;
+    for (const double v : x) sum += v;
+    const double mean = sum / n;
+    double ss = 0;
+    for (const double v : x) ss += (v - mean) * (v - mean);
+    return {mean, x.size() > 1 ? std::sqrt(ss / (n - 1) / n) : 0.0};
+}
+
+}  // namespace tasks

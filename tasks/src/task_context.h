@@ -1,0 +1,71 @@
+// What a scorer gets for one task and one model, and the helpers every
+// scorer shares: result records, progress lines, journal lookups.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engines/engine.h"
+#include "engines/tokenizer.h"
+#include "harness/timing.h"
+#include "tasks/journal.h"
+#include "tasks/runner.h"
+#include "tasks/task_definition.h"
+
+namespace kernels {
+class backend;
+}
+
+namespace tasks {
+
+// "task 120/5153 (12.3/s, ETA 6m 20s)", rewritten in place on a terminal.
+class progress_line {
+public:
+    progress_line(bool enabled, std::string what, std::size_t total);
+    void update(std::size_t done);
+
+private:
+    bool on_;
+    std::string what_;
+    std::size_t total_;
+    harness::stopwatch clock_;
+    double last_ = -1;
+};
+
+struct task_context {
+    const run_config& config;
+    const task_definition& def;  // options already merged with the run's overrides
+    const model_entry& model;
+    engines::engine& engine;
+    kernels::backend& backend;
+    const engines::tokenizer& tok;
+    journal& j;
+    std::optional<std::size_t> limit;
+    std::vector<std::string> langs;  // per-language tasks: the languages to run
+    nlohmann::json& results;         // metric records
+    nlohmann::json& series;          // measured series (scaling)
+
+    // Appends a metric record when the definition lists the metric.
+    void add(const std::string& metric, double value, double stderr_, std::int64_t n, const std::string& language = "",
+             const nlohmann::json& extra = nlohmann::json::object()) const;
+    progress_line progress(const std::string& what, std::size_t total) const;
+    journal::key key(const std::string& example) const { return {def.name, model.name, example}; }
+    // The pad's token ids (options.pad, "\n" by default; empty for "").
+    std::vector<std::int32_t> pad_ids() const;
+};
+
+void score_lambada(task_context& c);
+void score_rolling_text(task_context& c);
+void score_bpb_lines(task_context& c);
+void score_multiple_choice(task_context& c);
+void score_scaling(task_context& c);
+
+// Greedy continuations of options.samples.prompts into DIR/samples/ (bpb tasks).
+void record_samples(task_context& c, const std::string& prompts_file, std::int64_t max_tokens);
+
+// Mean of 0/1 outcomes with its standard error sqrt(p(1-p)/(n-1)).
+std::pair<double, double> mean_and_stderr(const std::vector<double>& x);
+
+}  // namespace tasks
