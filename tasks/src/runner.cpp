@@ -10,6 +10,7 @@
 #include "harness/cpu_features.h"
 #include "harness/errors.h"
 #include "harness/read_file.h"
+#include "harness/timing.h"
 #include "kernels/backend.h"
 #include "task_context.h"
 #include "tasks/requests.h"
@@ -189,7 +190,7 @@ json run_tasks(const run_config& c) {
     fs::create_directories(c.out_dir);
     journal j(c.out_dir + "/journal.jsonl", c.resume);
     auto backend = kernels::make_backend(c.device, c.threads);
-    json results = json::array(), series = json::array(), models = json::array();
+    json results = json::array(), series = json::array(), models = json::array(), timings = json::array();
     for (const auto& m : c.models) {
         if (std::none_of(planned.begin(), planned.end(), [&](const planned_task& t) { return runs_on(t, m); })) continue;
         if (c.progress) std::cerr << "model " << m.name << ": loading " << m.model << "\n";
@@ -207,7 +208,9 @@ json run_tasks(const run_config& c) {
         for (const auto& t : planned) {
             if (!runs_on(t, m)) continue;
             task_context ctx{c, t.def, m, *e, *backend, *tok, j, t.limit, t.langs, results, series};
+            harness::stopwatch wall;
             score(ctx);
+            timings.push_back({{"task", t.def.name}, {"model", m.name}, {"seconds", wall.elapsed_seconds()}});
         }
     }
     json tasks = json::array();
@@ -220,6 +223,7 @@ json run_tasks(const run_config& c) {
                    {"data", c.data_file}, {"config_file", c.config_file}};
     json report = {{"schema_version", 1}, {"context", provenance(c)}, {"config", config}, {"models", models},
                    {"tasks", tasks}, {"results", results}, {"series", series}, {"skipped", skipped},
+                   {"timings", timings},
                    {"journal", "journal.jsonl"}};
     harness::write_file_atomically(c.out_dir + "/report.json", report.dump(2) + "\n");
     return report;

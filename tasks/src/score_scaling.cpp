@@ -148,7 +148,8 @@ void score_scaling(task_context& c) {
         cumulative.push_back(sum);
         x.push_back(static_cast<double>(i + 1));
     }
-    const std::vector<double> context = passes[0].at("context").get<std::vector<double>>();
+    const auto context_ids = passes[0].at("context").get<std::vector<std::int64_t>>();
+    const std::vector<double> context(context_ids.begin(), context_ids.end());
     const poly_fit lin = fit_polynomial(x, cumulative, 1), quad = fit_polynomial(x, cumulative, 2);
     const poly_fit lat = fit_polynomial(context, med, 1);
     const auto fit_json = [](const poly_fit& f) { return json{{"coef", f.coef}, {"r2", f.r2}}; };
@@ -171,7 +172,7 @@ void score_scaling(task_context& c) {
                    {"kind", "generation"},
                    {"prompt_tokens", o.prompt},
                    {"tokens", x},
-                   {"context", context},
+                   {"context", context_ids},
                    {"latency_ms", per_pass},
                    {"median_latency_ms", med},
                    {"cumulative_ms", cumulative},
@@ -210,7 +211,7 @@ void score_scaling(task_context& c) {
               {{"context", at}, {"samples", samples}});
     }
     c.add("tokens_per_s", median(rates), spread(rates), static_cast<std::int64_t>(rates.size()), "",
-          {{"context", context.back()}, {"samples", rates}});
+          {{"tokens", n}, {"samples", rates}});
     c.add("growth_exponent", exponent, spread(exponents), static_cast<std::int64_t>(exponents.size()), "",
           {{"samples", exponents}});
 

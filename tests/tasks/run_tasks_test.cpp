@@ -1,0 +1,246 @@
+// The runner's newer scorers end to end on the tiny test models: multiple
+// choice against the engine's own log-likelihoods, the scaling series and its
+// fits, samples, RUN.json files, and resume for a multiple-choice task.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "engines/registry.h"
+#include "harness/errors.h"
+#include "kernels/backend.h"
+#include "tasks/requests.h"
+#include "tasks/runner.h"
+#include "tasks/scorer.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+const std::string test_data = RWKVBENCH_TEST_DATA;
+const std::string source = RWKVBENCH_SOURCE_DIR;
+const std::string synth = test_data + "/models/rwkv4-synth/rwkv4-synth-3x64-f32.pth";
+const std::string neox = test_data + "/models/gptneox-tiny";
+
+std::string fresh_dir(const std::string& name) {
+    const std::string d = testing::TempDir() + "/run_tasks_" + name + "_" + std::to_string(::getpid());
+    fs::remove_all(d);
+    return d;
+}
+
+tasks::model_entry model(const std::string& name, const std::string& path, const std::string& engine) {
+    tasks::model_entry m;
+    m.name = name, m.model = path, m.engine = engine, m.tokenizer = "bytes";
+    return m;
+}
+
+std::vector<json> results_of(const json& report, const std::string& metric) {
+    std::vector<json> out;
+    for (const auto& r : report.at("results"))
+        if (r.at("metric") == metric) out.push_back(r);
+    return out;
+}
+
+TEST(RunTasks, MultipleChoiceAccuracyFromTheEnginesOwnLoglikelihoods) {
+    // A hand-made XCOPA set: the answers follow from the engine's log-likelihoods computed here.
+    const std::string data = fresh_dir("mc_data");
+    fs::create_directories(data + "/xcopa");
+    const std::vector<std::array<std::string, 4>> rows = {{"The cat sat.", "It purred", "It exploded", "effect"},
+                                                          {"I was cold.", "I wore a coat", "Zq xv", "effect"},
+                                                          {"The road was wet", "It rained", "Bananas are long", "cause"},
+                                                          {"He laughed.", "The joke was funny", "A", "cause"}};
+    {
+        std::ofstream f(data + "/xcopa/test.it.jsonl");
+        for (std::size_t i = 0; i < rows.size(); ++i)
+            f << json{{"premise", rows[i][0]}, {"choice1", rows[i][1]}, {"choice2", rows[i][2]}, {"question", rows[i][3]},
+                      {"label", static_cast<int>(i % 2)}}.dump()
+              << "\n";
+    }
+    tasks::run_config c;
+    c.models = {model("synth", synth, "rwkv4-parallel")};
+    c.tasks = {tasks::task_request::named("xcopa")};
+    c.data_dir = data;
+    c.out_dir = fresh_dir("mc");
+    const json report = tasks::run_tasks(c);
+
+    auto b = kernels::make_cpu_backend(0);
+    auto e = engines::make_engine("rwkv4-parallel", synth, *b);
+    const auto ids = [](const std::string& s) {
+        std::vector<std::int32_t> out;
+        for (const unsigned char ch : s) out.push_back(ch);
+        return out;
+    };
+    const auto d = tasks::load_task_definition(source + "/tasks/definitions/xcopa.json");
+    const auto sets = tasks::load_choice_sets(d, data, {"it"}, std::nullopt);
+    double correct = 0, correct_norm = 0;
+    for (const auto& ex : sets[0].examples) {
+        double lp[2], norm[2];
+        for (std::size_t ch = 0; ch < 2; ++ch) {
+            lp[ch] = tasks::loglikelihood(*e, ids("\n" + ex.context(ch)), ids(ex.continuation(ch))).logprob;
+            norm[ch] = lp[ch] / static_cast<double>(ex.continuation(ch).size());
+        }
+        correct += (lp[1] > lp[0] ? 1 : 0) == ex.gold;
+        correct_norm += (norm[1] > norm[0] ? 1 : 0) == ex.gold;
+    }
+    const auto acc = results_of(report, "acc"), acc_norm = results_of(report, "acc_norm");
+    ASSERT_EQ(acc.size(), 2u);  // "it" and the macro average
+    EXPECT_EQ(acc[0].at("language"), "it");
+    EXPECT_DOUBLE_EQ(acc[0].at("value").get<double>(), correct / 4);
+    EXPECT_DOUBLE_EQ(acc_norm[0].at("value").get<double>(), correct_norm / 4);
+    const double p = correct / 4;
+    EXPECT_NEAR(acc[0].at("stderr").get<double>(), std::sqrt(p * (1 - p) / 3), 1e-12);
+    EXPECT_EQ(acc[1].at("language"), "macro");
+    EXPECT_EQ(report.at("tasks")[0].at("request_hash").get<std::string>().size(), 64u);
+}
+
+TEST(RunTasks, MultipleChoiceSameFromSerialAndParallelAndResumable) {
+    const auto run = [](const std::string& engine, const std::string& out, bool resume, std::size_t limit = 3) {
+        tasks::run_config c;
+        c.models = {model("m", synth, engine)};
+        c.tasks = {tasks::task_request::named("xwinograd"), tasks::task_request::named("pawsx")};
+        c.data_dir = source + "/datasets";
+        c.langs = {"en", "jp"};  // xwinograd has both, pawsx only en
+        c.limit = limit;
+        c.out_dir = out;
+        c.resume = resume;
+        return tasks::run_tasks(c);
+    };
+    const json parallel = run("rwkv4-parallel", fresh_dir("mc_parallel"), false);
+    const json serial = run("rwkv4-serial", fresh_dir("mc_serial"), false);
+    ASSERT_EQ(parallel.at("results").size(), serial.at("results").size());
+    for (std::size_t i = 0; i < parallel.at("results").size(); ++i)
+        EXPECT_EQ(parallel.at("results")[i].at("value"), serial.at("results")[i].at("value")) << i;
+    EXPECT_EQ(results_of(parallel, "acc").size(), 3u + 2u);  // xwinograd en, jp, macro; pawsx en, macro
+    // Kill after 4 journal lines, resume: the same results.
+    const std::string dir = fresh_dir("mc_resume");
+    const json whole = run("rwkv4-parallel", dir, false, 5);
+    std::vector<std::string> lines;
+    {
+        std::ifstream in(dir + "/journal.jsonl");
+        for (std::string l; std::getline(in, l);) lines.push_back(l);
+    }
+    {
+        std::ofstream out(dir + "/journal.jsonl", std::ios::trunc);
+        for (int i = 0; i < 4; ++i) out << lines[static_cast<std::size_t>(i)] << "\n";
+    }
+    EXPECT_EQ(run("rwkv4-parallel", dir, true, 5).at("results"), whole.at("results"));
+}
+
+TEST(RunTasks, ScalingSeriesFitsAndCaps) {
+    tasks::run_config c;
+    c.models = {model("rwkv serial", synth, "rwkv4-serial"), model("rwkv parallel", synth, "rwkv4-parallel"),
+                model("neox cache", neox, "transformer"), model("neox no cache", neox, "transformer")};
+    c.models[3].no_cache = true;
+    tasks::task_request t = tasks::task_request::named("scaling");
+    t.options = {{"prompt_tokens", 4}, {"generate_tokens", 12}, {"repeats", 2}, {"warmup_tokens", 1},
+                 {"max_context_no_cache", 10}, {"prefill_lengths", {4, 8}}, {"report_contexts", {8, 16}}};
+    c.tasks = {t};
+    c.out_dir = fresh_dir("scaling");
+    const json report = tasks::run_tasks(c);
+    std::map<std::string, json> gen, prefill;
+    for (const auto& s : report.at("series")) (s.at("kind") == "generation" ? gen : prefill)[s.at("model").get<std::string>()] = s;
+    ASSERT_EQ(gen.size(), 4u);
+    EXPECT_EQ(prefill.size(), 2u);  // the parallel engines only
+    EXPECT_TRUE(prefill.count("rwkv parallel") && prefill.count("neox cache"));
+    const json& rs = gen.at("rwkv serial");
+    EXPECT_EQ(rs.at("latency_ms").size(), 2u);
+    EXPECT_EQ(rs.at("latency_ms")[0].size(), 12u);
+    EXPECT_EQ(rs.at("context")[0].get<int>(), 5);
+    EXPECT_EQ(rs.at("context")[11].get<int>(), 16);
+    EXPECT_EQ(rs.at("state_bytes")[0], rs.at("state_bytes")[11]);  // RWKV: constant state
+    EXPECT_GT(rs.at("state_bytes")[0].get<std::uint64_t>(), 0u);
+    const auto cum = rs.at("cumulative_ms").get<std::vector<double>>();
+    for (std::size_t i = 1; i < cum.size(); ++i) EXPECT_GT(cum[i], cum[i - 1]);
+    EXPECT_EQ(rs.at("fits").at("cumulative_quadratic").at("coef").size(), 3u);
+    EXPECT_EQ(gen.at("neox no cache").at("latency_ms")[0].size(), 6u);  // capped at a context of 10
+    EXPECT_GT(gen.at("neox cache").at("state_bytes")[0].get<std::uint64_t>(), 0u);
+    // The metrics: ms/token at both contexts for the full sweeps, with the raw samples.
+    int at16 = 0;
+    for (const auto& r : results_of(report, "ms_per_token")) {
+        EXPECT_EQ(r.at("samples").size(), 2u);
+        at16 += r.at("context") == 16;
+    }
+    EXPECT_EQ(at16, 3);  // not the capped no-cache sweep
+    EXPECT_EQ(results_of(report, "prefill_tokens_per_s").size(), 4u);
+    for (const auto& r : results_of(report, "growth_exponent")) EXPECT_TRUE(std::isfinite(r.at("value").get<double>()));
+}
+
+TEST(RunTasks, BpbFloresRecordsSamplesPerLanguage) {
+    tasks::run_config c;
+    c.models = {model("udhr rwkv", source + "/datasets/models/pair-udhr/rwkv4-udhr-4x128-f32.pth", "rwkv4-parallel")};
+    c.tasks = {tasks::task_request::named("bpb_flores")};
+    c.data_dir = source + "/datasets";
+    c.langs = {"deu_Latn", "zho_Hans"};
+    c.limit = 2;
+    c.out_dir = fresh_dir("samples");
+    tasks::run_tasks(c);
+    std::ifstream in(c.out_dir + "/samples/bpb_flores/udhr_rwkv.jsonl");
+    std::vector<json> lines;
+    for (std::string l; std::getline(in, l);) lines.push_back(json::parse(l));
+    ASSERT_EQ(lines.size(), 2u);
+    EXPECT_EQ(lines[0].at("language"), "deu_Latn");
+    EXPECT_TRUE(lines[0].at("prompt").get<std::string>().starts_with("„Wir haben jetzt 4 Monate alte Mäuse"));
+    EXPECT_GT(lines[0].at("n_tokens").get<int>(), 50);
+    EXPECT_FALSE(lines[1].at("continuation").get<std::string>().empty());
+}
+
+TEST(RunTasks, RunConfigFilesAndTheirMistakes) {
+    const std::string dir = fresh_dir("config");
+    fs::create_directories(dir + "/sub");
+    fs::copy_file(synth, dir + "/sub/m.pth");
+    const auto write = [&](const std::string& s) {
+        std::ofstream(dir + "/run.json") << s;
+        return dir + "/run.json";
+    };
+    tasks::run_config c;
+    tasks::load_run_config(write(R"({"models": [{"name": "a", "model": "sub/m.pth", "engine": "rwkv4-serial", "tokenizer": "bytes"},
+        {"model": "random:pythia-160m", "engine": "transformer", "tokenizer": "bytes", "no_cache": true}],
+        "tasks": ["xcopa", {"task": "scaling", "models": ["random:pythia-160m"], "limit": 3, "options": {"repeats": 2}}],
+        "limit": 7})"),
+                           c);
+    ASSERT_EQ(c.models.size(), 2u);
+    EXPECT_EQ(c.models[0].model, (fs::path(dir) / "sub/m.pth").lexically_normal().string());  // relative to the file
+    EXPECT_EQ(c.models[1].name, "random:pythia-160m");
+    EXPECT_TRUE(c.models[1].no_cache);
+    ASSERT_EQ(c.tasks.size(), 2u);
+    EXPECT_EQ(c.tasks[0].limit, 7u);
+    EXPECT_EQ(c.tasks[1].limit, 3u);
+    EXPECT_EQ(c.tasks[1].options.at("repeats").get<int>(), 2);
+    for (const auto& [bad, what] : std::vector<std::pair<std::string, std::string>>{
+             {R"({"models": [], "tasks": ["xcopa"]})", "models: expected a non-empty list"},
+             {R"({"models": [{"model": "x", "engine": "e"}], "tasks": ["xcopa"]})", "models[0].tokenizer: expected a string"},
+             {R"({"models": [{"model": "x", "engine": "e", "tokenizer": "bytes", "dtyp": "fp16"}], "tasks": ["x"]})", "models[0].dtyp: unknown key"},
+             {R"({"models": [{"model": "x", "engine": "e", "tokenizer": "bytes"}], "tasks": [{"task": "x", "models": ["y"]}]})",
+              "tasks[0].models: 'y' is not one of the models"},
+             {R"({"models": [{"model": "x", "engine": "e", "tokenizer": "bytes"}], "tasks": [3]})", "tasks[0]: expected a task name"}}) {
+        tasks::run_config bad_config;
+        try {
+            tasks::load_run_config(write(bad), bad_config);
+            ADD_FAILURE() << what;
+        } catch (const harness::input_error& e) {
+            EXPECT_NE(std::string(e.what()).find("run.json: " + what), std::string::npos) << e.what();
+        }
+    }
+}
+
+TEST(RunTasks, TheDefaultSuiteFileLoads) {
+    tasks::run_config c;
+    tasks::load_run_config(tasks::default_suite_path(), c);
+    EXPECT_EQ(c.models.size(), 7u);
+    for (const auto& m : c.models)
+        if (!m.model.starts_with("random:")) EXPECT_TRUE(fs::exists(m.model)) << m.model;
+    EXPECT_EQ(c.tasks.size(), 5u);
+}
+
+TEST(RunTasks, AGroupSkipsTasksWithoutDataButANamedTaskDoesNot) {
+    tasks::run_config c;
+    c.models = {model("m", synth, "rwkv4-parallel")};
+    c.tasks = {tasks::task_request::named("xnli")};  // not shipped
+    c.data_dir = source + "/datasets";
+    c.out_dir = fresh_dir("xnli");
+    EXPECT_THROW(tasks::run_tasks(c), harness::input_error);
+}
+
+}  // namespace
