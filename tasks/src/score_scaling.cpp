@@ -18,6 +18,7 @@
 #include <cmath>
 #include <fstream>
 #include <random>
+#include <string>
 
 #include "harness/timing.h"
 #include "kernels/backend.h"
@@ -37,7 +38,17 @@ std::uint64_t resident_bytes() {
     return resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
 }
 
+// Linux resets the peak resident size (VmHWM) on writing "5" to clear_refs,
+// so each engine's sweep gets its own peak; elsewhere it is the process's.
+bool reset_peak_resident() {
+    std::ofstream f("/proc/self/clear_refs");
+    return static_cast<bool>(f << "5" << std::flush);
+}
+
 std::uint64_t peak_resident_bytes() {
+    std::ifstream status("/proc/self/status");
+    for (std::string line; std::getline(status, line);)
+        if (line.starts_with("VmHWM:")) return std::stoull(line.substr(6)) * 1024;  // "VmHWM:   123456 kB"
     rusage u{};
     ::getrusage(RUSAGE_SELF, &u);
     return static_cast<std::uint64_t>(u.ru_maxrss) * 1024;
@@ -121,6 +132,7 @@ void score_scaling(task_context& c) {
     if (info.context_limit) n = std::min(n, *info.context_limit - o.prompt);
     n = std::max<std::int64_t>(n, 1);
 
+    const bool peak_per_engine = reset_peak_resident();
     timer t(c);
     auto progress = c.progress("generate", static_cast<std::size_t>(o.repeats));
     bool warmed = false;
@@ -180,6 +192,7 @@ void score_scaling(task_context& c) {
                    {"state_bytes", passes[0].at("state_bytes")},
                    {"rss_bytes", passes[0].at("rss_bytes")},
                    {"peak_rss_bytes", peak_resident_bytes()},
+                   {"peak_rss_scope", peak_per_engine ? "this sweep (weights included)" : "process"},
                    {"fits",
                     {{"cumulative_linear", fit_json(lin)},
                      {"cumulative_quadratic", fit_json(quad)},

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -248,6 +249,40 @@ TEST(Cli, RunUsageErrors) {
     EXPECT_EQ(run("run --limit 0").code, 2);
     EXPECT_EQ(run("list nothing").code, 2);
     EXPECT_EQ(run("list engines").code, 0);
+}
+
+TEST(Cli, ValidateAndListTasks) {
+    const std::string defs = std::string(RWKVBENCH_SOURCE_DIR) + "/tasks/definitions/";
+    const result ok = run("validate " + defs + "xcopa.json");
+    EXPECT_EQ(ok.code, 0) << ok.err;
+    EXPECT_NE(ok.out.find("languages (11)"), std::string::npos) << ok.out;
+    EXPECT_NE(ok.out.find("requests sha256 "), std::string::npos) << ok.out;
+    EXPECT_EQ(run("validate " + defs + "multilingual.json").code, 0);
+    const std::string bad = testing::TempDir() + "/bad_task_" + std::to_string(getpid()) + ".json";
+    std::ofstream(bad) << R"({"task": "x", "version": 1, "scorer": "lambada", "dataset": {"path": "a", "format": "lambada_jsonl"},
+                           "metrics": [{"metric": "bleu", "aggregation": "mean", "higher_is_better": true}]})";
+    const result r = run("validate " + bad);
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("metrics: 'bleu' is not a metric the lambada scorer computes"), std::string::npos) << r.err;
+    const result list = run("list tasks");
+    for (const char* t : {"xstorycloze", "bpb_udhr", "scaling", "multilingual", "default"})
+        EXPECT_NE(list.out.find(t), std::string::npos) << t;
+}
+
+TEST(Cli, RunConfigMistakesAreExit2) {
+    const std::string dir = testing::TempDir() + "/cli_config_" + std::to_string(getpid());
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir + "/run.json") << R"({"models": [{"model": "random:rwkv4-169m", "engine": "rwkv4-serial"}], "tasks": ["xcopa"]})";
+    const result r = run("run --config " + dir + "/run.json --out " + dir + "/out");
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("run.json: models[0].tokenizer: expected a string"), std::string::npos) << r.err;
+    EXPECT_EQ(run("run --config " + dir + "/missing.json").code, 2);
+    const std::string tiny = std::string(RWKVBENCH_TEST_DATA) + "/models/rwkv4-tiny/rwkv4-tiny-660K-f32.pth";
+    // XNLI is not shipped: naming it alone is an error, not an empty result.
+    const result xnli = run("run --model " + tiny + " --engine rwkv4-parallel --tokenizer bytes --task xnli --out " + dir + "/x");
+    EXPECT_EQ(xnli.code, 2);
+    EXPECT_NE(xnli.err.find("task xnli: no data under"), std::string::npos) << xnli.err;
+    EXPECT_EQ(run("run --task nope --model " + tiny + " --engine rwkv4-parallel --tokenizer bytes --out " + dir + "/y").code, 2);
 }
 
 TEST(Cli, TensorsWithoutModelIsUsageError) { EXPECT_EQ(run("info --tensors").code, 2); }
