@@ -36,5 +36,8 @@ std::unique_ptr<command> make_logits_command();
 std::unique_ptr<command> make_run_command(std::vector<std::string> argv);
 std::unique_ptr<command> make_list_command();
 std::unique_ptr<command> make_validate_command();
+std::unique_ptr<command> make_compare_command();
+std::unique_ptr<command> make_report_command();
+std::unique_ptr<command> make_review_command();
 
 }  // namespace cli

@@ -10,6 +10,9 @@ std::vector<std::unique_ptr<command>> make_commands(std::vector<std::string> arg
     commands.push_back(make_logits_command());
     commands.push_back(make_list_command());
     commands.push_back(make_validate_command());
+    commands.push_back(make_report_command());
+    commands.push_back(make_review_command());
+    commands.push_back(make_compare_command());
     commands.push_back(make_selfcheck_command());
     return commands;
 }

@@ -2,6 +2,7 @@
 // (journal.jsonl, report.json); --resume continues a killed run.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -13,6 +14,8 @@
 #include "tasks/task_definition.h"
 #include "engines/registry.h"
 #include "kernels/backend.h"
+#include "reports/render.h"
+#include "reports/report.h"
 #include "tasks/runner.h"
 
 #ifndef RWKVBENCH_SOURCE_DIR
@@ -146,6 +149,11 @@ public:
         harness::stopwatch wall;
         const nlohmann::json report = tasks::run_tasks(c);
         print_summary(report);
+        // The views: report.md, series/*.csv, charts (gnuplot), index.html.
+        const reports::rendered views = reports::render(reports::parse_report(report, c.out_dir + "/report.json"), c.out_dir);
+        for (const auto& n : views.notes) std::cerr << "rwkvbench: note: " << n << "\n";
+        if (std::find(views.files.begin(), views.files.end(), "index.html") != views.files.end())
+            std::cerr << "page: " << c.out_dir << "/index.html\n";
         std::cerr << "report: " << c.out_dir << "/report.json (" << static_cast<long>(wall.elapsed_seconds()) << " s)\n";
         return 0;
     }

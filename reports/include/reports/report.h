@@ -1,0 +1,77 @@
+// The report, read back: what renderers, `compare` and `review` work from.
+// report.json is the source of truth (schema: reports/report.schema.json);
+// these structs hold the parts the readers use, read with .at() so a missing
+// key is an error naming the file and the place, and unknown keys are
+// ignored (a newer writer may add fields).
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace reports {
+
+constexpr int schema_version = 1;
+
+struct metric_result {
+    std::string task;
+    int task_version = 0;
+    std::string model, engine, device, dtype, metric;
+    std::string language;                      // "" when not per language
+    std::optional<std::int64_t> context;        // scaling: ms_per_token at this context
+    std::optional<std::int64_t> prompt_tokens;  // scaling: prefill at this prompt length
+    double value = 0, stderr_ = 0;
+    std::int64_t n = 0;
+    bool higher_is_better = false;
+    std::vector<double> samples;  // repeated measurements (timings), raw
+
+    // What identifies the measurement across two reports: task, model,
+    // metric and where (language, context, prompt length).
+    std::string key() const;
+    std::string where() const;  // "eng_Latn", "ctx 128", "prompt 64" or ""
+    bool is_timing() const { return !samples.empty(); }
+};
+
+struct generation_series {
+    std::string model, engine;
+    bool no_cache = false;
+    std::vector<double> tokens, context, median_latency_ms, cumulative_ms, state_bytes, rss_bytes;
+    std::vector<std::vector<double>> latency_ms;  // per repeat
+    double peak_rss_bytes = 0;
+    double growth_exponent = 0;
+    std::vector<double> cumulative_linear, cumulative_quadratic;  // coefficients
+    double linear_r2 = 0, quadratic_r2 = 0;
+};
+
+struct prefill_series {
+    std::string model, engine;
+    std::vector<double> prompt_tokens, median_tokens_per_s;
+};
+
+struct model_record {
+    std::string name, model, engine, tokenizer, dtype, architecture;
+    bool no_cache = false;
+    std::uint64_t n_params = 0;
+};
+
+struct run_report {
+    int schema_version = 0;
+    nlohmann::json context;  // provenance: git commit, compiler, CPU, GPU, threads, date, argv
+    std::vector<model_record> models;
+    std::vector<metric_result> results;
+    std::vector<generation_series> generation;
+    std::vector<prefill_series> prefill;
+    nlohmann::json tasks = nlohmann::json::array();
+    std::string path;  // the report.json read
+    std::string dir;   // its run folder
+};
+
+// PATH is a report.json or a run folder holding one. Throws
+// harness::input_error "<file>: <where>: <what>" for unreadable, malformed
+// or incomplete reports and for a newer schema_version.
+run_report load_report(const std::string& path);
+run_report parse_report(const nlohmann::json& j, const std::string& path);
+
+}  // namespace reports

@@ -1,0 +1,92 @@
+// index.html: one static page (no scripts, no network) with the provenance,
+// the results and scaling tables, the charts, and links to every file of
+// the run folder that exists.
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <sstream>
+
+#include "harness/atomic_file.h"
+#include "reports/render.h"
+
+namespace reports {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string ctx(const nlohmann::json& c, const char* key) {
+    if (!c.contains(key)) return "";
+    return c.at(key).is_string() ? c.at(key).get<std::string>() : c.at(key).dump();
+}
+
+const char* style =
+    "body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px;color:#222}"
+    "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px}"
+    "td.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#f3f3f3}"
+    "img{max-width:100%;border:1px solid #ddd;margin:0.5em 0}figure{margin:1em 0}";
+
+}  // namespace
+
+void write_html(const run_report& r, const std::string& dir, rendered& out) {
+    std::ostringstream h;
+    h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>rwkvbench report</title><style>" << style
+      << "</style></head><body>\n<h1>rwkvbench report</h1>\n<table>";
+    for (const char* k : {"date", "git_commit", "rwkvbench_version", "cpu", "cpu_features", "threads", "blas", "gpu", "cuda", "compiler", "build_type"})
+        if (!ctx(r.context, k).empty()) h << "<tr><th>" << k << "</th><td>" << html_escape(ctx(r.context, k)) << "</td></tr>";
+    h << "</table>\n";
+
+    h << "<h2 id=\"results\">Results</h2>\n<table><tr><th>Task</th><th>Version</th><th>Language</th><th>Model</th><th>Metric</th>"
+         "<th>↑↓</th><th>Value</th><th>± Stderr</th><th>n</th></tr>\n";
+    for (const auto& m : r.results) {
+        if (m.is_timing()) continue;
+        h << "<tr><td>" << html_escape(m.task) << "</td><td class=n>" << m.task_version << "</td><td>" << html_escape(m.language) << "</td><td>"
+          << html_escape(m.model) << "</td><td>" << html_escape(m.metric) << "</td><td>" << (m.higher_is_better ? "↑" : "↓")
+          << "</td><td class=n>" << format_number(m.value) << "</td><td class=n>" << format_number(m.stderr_) << "</td><td class=n>" << m.n
+          << "</td></tr>\n";
+    }
+    h << "</table>\n";
+    bool any_timing = false;
+    for (const auto& m : r.results) any_timing = any_timing || m.is_timing();
+    if (any_timing) {
+        h << "<h2 id=\"scaling\">Scaling</h2>\n<table><tr><th>Model</th><th>Engine</th><th>Metric</th><th>Where</th><th>Median</th>"
+             "<th>± Stderr</th><th>Repeats</th></tr>\n";
+        for (const auto& m : r.results)
+            if (m.is_timing())
+                h << "<tr><td>" << html_escape(m.model) << "</td><td>" << html_escape(m.engine) << "</td><td>" << html_escape(m.metric)
+                  << "</td><td>" << html_escape(m.where()) << "</td><td class=n>" << format_number(m.value) << "</td><td class=n>"
+                  << format_number(m.stderr_) << "</td><td class=n>" << m.samples.size() << "</td></tr>\n";
+        h << "</table>\n";
+    }
+    // Charts and files: only what exists in the folder.
+    const fs::path root(dir);
+    std::vector<std::string> svgs;
+    if (fs::exists(root / "charts"))
+        for (const auto& e : fs::directory_iterator(root / "charts"))
+            if (e.path().extension() == ".svg") svgs.push_back("charts/" + e.path().filename().string());
+    std::sort(svgs.begin(), svgs.end());
+    if (!svgs.empty()) {
+        h << "<h2 id=\"charts\">Charts</h2>\n";
+        for (const auto& s : svgs) {
+            const std::string png = s.substr(0, s.size() - 4) + ".png";
+            h << "<figure><img src=\"" << html_escape(s) << "\" alt=\"" << html_escape(s) << "\"><figcaption>" << html_escape(s);
+            if (fs::exists(root / png)) h << " · <a href=\"" << html_escape(png) << "\">PNG</a>";
+            h << "</figcaption></figure>\n";
+        }
+    }
+    h << "<h2 id=\"files\">Files</h2>\n<ul>\n";
+    std::vector<std::string> files, nested;
+    for (const char* f : {"report.json", "report.md", "journal.jsonl"})
+        if (fs::exists(root / f)) files.push_back(f);
+    for (const char* sub : {"series", "samples"})
+        if (fs::exists(root / sub))
+            for (const auto& e : fs::recursive_directory_iterator(root / sub))
+                if (e.is_regular_file()) nested.push_back(fs::relative(e.path(), root).generic_string());
+    std::sort(nested.begin(), nested.end());
+    files.insert(files.end(), nested.begin(), nested.end());
+    for (const auto& f : files) h << "<li><a href=\"" << html_escape(f) << "\">" << html_escape(f) << "</a></li>\n";
+    h << "</ul>\n</body></html>\n";
+    harness::write_file_atomically(dir + "/index.html", h.str());
+    out.files.push_back("index.html");
+}
+
+}  // namespace reports
