@@ -11,6 +11,7 @@ packages=(
     nlohmann-json3-dev libboost-program-options-dev libicu-dev
     libgtest-dev libgmock-dev libbenchmark-dev
     gnuplot-nox                  # charts (reports)
+    python3-jsonschema           # tests: every report validates against reports/report.schema.json
 )
 
 missing=()

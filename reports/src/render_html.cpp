@@ -33,30 +33,6 @@ void write_html(const run_report& r, const std::string& dir, rendered& out) {
       << "</style></head><body>\n<h1>rwkvbench report</h1>\n<table>";
     for (const char* k : {"date", "git_commit", "rwkvbench_version", "cpu", "cpu_features", "threads", "blas", "gpu", "cuda", "compiler", "build_type"})
         if (!ctx(r.context, k).empty()) h << "<tr><th>" << k << "</th><td>" << html_escape(ctx(r.context, k)) << "</td></tr>";
-    h << "</table>\n";
-
-    h << "<h2 id=\"results\">Results</h2>\n<table><tr><th>Task</th><th>Version</th><th>Language</th><th>Model</th><th>Metric</th>"
-         "<th>↑↓</th><th>Value</th><th>± Stderr</th><th>n</th></tr>\n";
-    for (const auto& m : r.results) {
-        if (m.is_timing()) continue;
-        h << "<tr><td>" << html_escape(m.task) << "</td><td class=n>" << m.task_version << "</td><td>" << html_escape(m.language) << "</td><td>"
-          << html_escape(m.model) << "</td><td>" << html_escape(m.metric) << "</td><td>" << (m.higher_is_better ? "↑" : "↓")
-          << "</td><td class=n>" << format_number(m.value) << "</td><td class=n>" << format_number(m.stderr_) << "</td><td class=n>" << m.n
-          << "</td></tr>\n";
-    }
-    h << "</table>\n";
-    bool any_timing = false;
-    for (const auto& m : r.results) any_timing = any_timing || m.is_timing();
-    if (any_timing) {
-        h << "<h2 id=\"scaling\">Scaling</h2>\n<table><tr><th>Model</th><th>Engine</th><th>Metric</th><th>Where</th><th>Median</th>"
-             "<th>± Stderr</th><th>Repeats</th></tr>\n";
-        for (const auto& m : r.results)
-            if (m.is_timing())
-                h << "<tr><td>" << html_escape(m.model) << "</td><td>" << html_escape(m.engine) << "</td><td>" << html_escape(m.metric)
-                  << "</td><td>" << html_escape(m.where()) << "</td><td class=n>" << format_number(m.value) << "</td><td class=n>"
-                  << format_number(m.stderr_) << "</td><td class=n>" << m.samples.size() << "</td></tr>\n";
-        h << "</table>\n";
-    }
     // Charts and files: only what exists in the folder.
     const fs::path root(dir);
     std::vector<std::string> svgs;
@@ -64,6 +40,31 @@ void write_html(const run_report& r, const std::string& dir, rendered& out) {
         for (const auto& e : fs::directory_iterator(root / "charts"))
             if (e.path().extension() == ".svg") svgs.push_back("charts/" + e.path().filename().string());
     std::sort(svgs.begin(), svgs.end());
+    const bool any_timing = std::any_of(r.results.begin(), r.results.end(), [](const metric_result& m) { return m.is_timing(); });
+    h << "</table>\n<p>" << (svgs.empty() ? "" : "<a href=\"#charts\">Charts</a> · ") << (any_timing ? "<a href=\"#scaling\">Scaling</a> · " : "")
+      << "<a href=\"#results\">Results</a> · <a href=\"#files\">Files</a></p>\n";
+    std::ostringstream tables;  // after the charts
+
+    tables << "<h2 id=\"results\">Results</h2>\n<table><tr><th>Task</th><th>Version</th><th>Language</th><th>Model</th><th>Metric</th>"
+         "<th>↑↓</th><th>Value</th><th>± Stderr</th><th>n</th></tr>\n";
+    for (const auto& m : r.results) {
+        if (m.is_timing()) continue;
+        tables << "<tr><td>" << html_escape(m.task) << "</td><td class=n>" << m.task_version << "</td><td>" << html_escape(m.language) << "</td><td>"
+          << html_escape(m.model) << "</td><td>" << html_escape(m.metric) << "</td><td>" << (m.higher_is_better ? "↑" : "↓")
+          << "</td><td class=n>" << format_number(m.value) << "</td><td class=n>" << format_number(m.stderr_) << "</td><td class=n>" << m.n
+          << "</td></tr>\n";
+    }
+    tables << "</table>\n";
+    if (any_timing) {
+        tables << "<h2 id=\"scaling\">Scaling</h2>\n<table><tr><th>Model</th><th>Engine</th><th>Metric</th><th>Where</th><th>Median</th>"
+             "<th>± Stderr</th><th>Repeats</th></tr>\n";
+        for (const auto& m : r.results)
+            if (m.is_timing())
+                tables << "<tr><td>" << html_escape(m.model) << "</td><td>" << html_escape(m.engine) << "</td><td>" << html_escape(m.metric)
+                  << "</td><td>" << html_escape(m.where()) << "</td><td class=n>" << format_number(m.value) << "</td><td class=n>"
+                  << format_number(m.stderr_) << "</td><td class=n>" << m.samples.size() << "</td></tr>\n";
+        tables << "</table>\n";
+    }
     if (!svgs.empty()) {
         h << "<h2 id=\"charts\">Charts</h2>\n";
         for (const auto& s : svgs) {
@@ -73,7 +74,7 @@ void write_html(const run_report& r, const std::string& dir, rendered& out) {
             h << "</figcaption></figure>\n";
         }
     }
-    h << "<h2 id=\"files\">Files</h2>\n<ul>\n";
+    h << tables.str() << "<h2 id=\"files\">Files</h2>\n<ul>\n";
     std::vector<std::string> files, nested;
     for (const char* f : {"report.json", "report.md", "journal.jsonl"})
         if (fs::exists(root / f)) files.push_back(f);

@@ -124,7 +124,7 @@ void write_review(const run_report& base, const run_report& now, const std::stri
          "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 8px;vertical-align:top}"
          "td.n{text-align:right;font-variant-numeric:tabular-nums}tr.regression{background:#fdd}tr.improvement{background:#dfd}"
          "section{border-top:2px solid #999;margin-top:1.5em}.flag{color:#b00;font-weight:bold}.verdict{background:#eef;padding:.3em .6em}"
-         "td.text{white-space:pre-wrap;max-width:40em}</style></head><body>\n<h1>Multilingual review</h1>\n<p>Base: <code>"
+         "td.text{white-space:pre-wrap;overflow-wrap:anywhere;max-width:40em}</style></head><body>\n<h1>Multilingual review</h1>\n<p>Base: <code>"
       << html_escape(base.path) << "</code> (" << html_escape(base.context.value("date", "")) << ", "
       << html_escape(base.context.value("git_commit", "")) << ")<br>New: <code>" << html_escape(now.path) << "</code> ("
       << html_escape(now.context.value("date", "")) << ", " << html_escape(now.context.value("git_commit", ""))
