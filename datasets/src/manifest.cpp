@@ -6,7 +6,7 @@
 #include <set>
 
 #include "harness/errors.h"
-#include "harness/read_file.h"
+#include "harness/json_file.h"
 #include "harness/sha256.h"
 
 namespace datasets {
@@ -47,12 +47,7 @@ void check_against_manifest(const std::string& path) {
     for (int up = 0; up < 3 && !dir.empty(); ++up, dir = dir.parent_path()) {
         const fs::path manifest = dir / "MANIFEST.json";
         if (!fs::exists(manifest)) continue;
-        nlohmann::json m;
-        try {
-            m = nlohmann::json::parse(harness::read_file(manifest.string()));
-        } catch (const nlohmann::json::parse_error& e) {
-            throw harness::input_error(manifest.string() + ": malformed JSON: " + e.what());
-        }
+        const nlohmann::json m = harness::read_json_file(manifest.string());
         const std::string expected = listed_sha256(m, fs::relative(file, dir).generic_string());
         if (expected.empty()) continue;
         const std::string got = harness::sha256_file(file.string());

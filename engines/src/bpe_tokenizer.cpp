@@ -21,7 +21,7 @@
 
 #include "engines/tokenizer.h"
 #include "harness/errors.h"
-#include "json_file.h"
+#include "harness/json_file.h"
 #include "harness/utf8.h"
 
 namespace engines {
@@ -40,7 +40,7 @@ struct added_token {
 class bpe_tokenizer final : public tokenizer {
 public:
     explicit bpe_tokenizer(const std::string& path) : path_(path) {
-        const nlohmann::json j = read_json_file(path);
+        const nlohmann::json j = harness::read_json_file(path);
         read_model(j);
         read_normalizer(j);
         read_pre_tokenizer(j);

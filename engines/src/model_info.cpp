@@ -5,7 +5,7 @@
 #include <map>
 
 #include "harness/errors.h"
-#include "json_file.h"
+#include "harness/json_file.h"
 
 namespace engines {
 namespace {
@@ -155,7 +155,7 @@ model_source open_model(const std::string& path) {
         const fs::path config = fs::path(weights).parent_path() / "config.json";
         if (fs::exists(config, ec)) {
             s.config_path = config.string();
-            s.config = read_json_file(s.config_path);
+            s.config = harness::read_json_file(s.config_path);
         }
     }
     return s;

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/errors.h"
-#include "harness/read_file.h"
+#include "harness/json_file.h"
 
 #include "command.h"
 #include "tasks/requests.h"
@@ -21,19 +21,12 @@
 namespace cli {
 namespace {
 
-nlohmann::json read_json(const std::string& path) {
-    try {
-        return nlohmann::json::parse(harness::read_file(path));
-    } catch (const nlohmann::json::parse_error& e) {
-        throw harness::input_error(path + ": malformed JSON: " + e.what());
-    }
-}
 bool is_group(const std::string& path) {
-    const auto j = read_json(path);
+    const auto j = harness::read_json_file(path);
     return j.is_object() && j.contains("group");
 }
 std::string group_name(const std::string& path) {
-    const auto j = read_json(path);
+    const auto j = harness::read_json_file(path);
     if (!j.at("group").is_string()) throw harness::input_error(path + ": group: expected a name");
     return j.at("group").get<std::string>();
 }

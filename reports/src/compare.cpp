@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "harness/errors.h"
-#include "harness/read_file.h"
+#include "harness/json_file.h"
 #include "reports/mann_whitney.h"
 
 namespace reports {
@@ -72,12 +72,7 @@ double gate_config::threshold_for(const metric_result& m) const {
 }
 
 gate_config load_gate_config(const std::string& path) {
-    json j;
-    try {
-        j = json::parse(harness::read_file(path));
-    } catch (const json::parse_error& e) {
-        throw harness::input_error(path + ": malformed JSON: " + e.what());
-    }
+    const json j = harness::read_json_file(path);
     const auto bad = [&](const std::string& key, const std::string& what) { throw harness::input_error(path + ": " + key + ": " + what); };
     if (!j.is_object()) bad("(top level)", "expected an object");
     gate_config g;

@@ -4,7 +4,7 @@
 #include <filesystem>
 
 #include "harness/errors.h"
-#include "harness/read_file.h"
+#include "harness/json_file.h"
 
 namespace reports {
 namespace {
@@ -129,13 +129,7 @@ run_report parse_report(const json& j, const std::string& f) {
 run_report load_report(const std::string& path) {
     std::string file = path;
     if (std::filesystem::is_directory(path)) file = (std::filesystem::path(path) / "report.json").string();
-    json j;
-    try {
-        j = json::parse(harness::read_file(file));
-    } catch (const json::parse_error& e) {
-        throw harness::input_error(file + ": malformed JSON: " + e.what());
-    }
-    return parse_report(j, file);
+    return parse_report(harness::read_json_file(file), file);
 }
 
 }  // namespace reports

@@ -8,7 +8,7 @@
 
 #include "harness/atomic_file.h"
 #include "harness/errors.h"
-#include "harness/read_file.h"
+#include "harness/json_file.h"
 #include "reports/render.h"
 
 namespace reports {
@@ -51,12 +51,7 @@ bool review_language::flagged() const {
 }
 
 std::map<std::string, language_verdict> load_verdicts(const std::string& path) {
-    json j;
-    try {
-        j = json::parse(harness::read_file(path));
-    } catch (const json::parse_error& e) {
-        throw harness::input_error(path + ": malformed JSON: " + e.what());
-    }
+    const json j = harness::read_json_file(path);
     if (!j.is_object()) throw harness::input_error(path + ": expected {\"<lang>\": {\"verdict\", \"comment\", \"reviewer\", \"date\"}}");
     std::map<std::string, language_verdict> out;
     for (const auto& [lang, v] : j.items()) {

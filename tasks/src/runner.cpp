@@ -9,7 +9,7 @@
 #include "harness/build_info.h"
 #include "harness/cpu_features.h"
 #include "harness/errors.h"
-#include "harness/read_file.h"
+#include "harness/json_file.h"
 #include "harness/timing.h"
 #include "kernels/backend.h"
 #include "task_context.h"
@@ -98,12 +98,7 @@ void score(task_context& ctx) {
 std::string default_suite_path() { return std::string(RWKVBENCH_SOURCE_DIR) + "/tasks/suites/default.json"; }
 
 void load_run_config(const std::string& path, run_config& c) {
-    json j;
-    try {
-        j = json::parse(harness::read_file(path));
-    } catch (const json::parse_error& e) {
-        throw harness::input_error(path + ": malformed JSON: " + e.what());
-    }
+    const json j = harness::read_json_file(path);
     const auto bad = [&](const std::string& key, const std::string& what) { throw harness::input_error(path + ": " + key + ": " + what); };
     if (!j.is_object()) bad("(top level)", "expected an object with \"models\" and \"tasks\"");
     for (const auto& [k, v] : j.items())

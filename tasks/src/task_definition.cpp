@@ -5,7 +5,7 @@
 #include <set>
 
 #include "harness/errors.h"
-#include "harness/read_file.h"
+#include "harness/json_file.h"
 
 #ifndef RWKVBENCH_SOURCE_DIR
 #define RWKVBENCH_SOURCE_DIR "."
@@ -51,18 +51,10 @@ const std::map<std::string, std::vector<std::string>>& required_words() {
     return w;
 }
 
-json read_json(const std::string& path) {
-    try {
-        return json::parse(harness::read_file(path));
-    } catch (const json::parse_error& e) {
-        throw harness::input_error(path + ": malformed JSON: " + e.what());
-    }
-}
-
 // The definition with its include chain merged in (base first).
 json resolve_includes(const std::string& path, int depth = 0) {
     if (depth > 8) bad(path, "include", "includes nest more than 8 deep (a cycle?)");
-    json j = read_json(path);
+    json j = harness::read_json_file(path);
     if (!j.is_object()) bad(path, "(top level)", "expected a JSON object");
     if (!j.contains("include")) return j;
     if (!j.at("include").is_string()) bad(path, "include", "expected a file name");
@@ -190,7 +182,7 @@ task_catalog::task_catalog(std::string dir) : dir_(std::move(dir)) {
     if (ec) throw harness::input_error(dir_ + ": cannot list task definitions: " + ec.message());
     std::sort(files.begin(), files.end());
     for (const auto& p : files) {
-        const json j = read_json(p.string());
+        const json j = harness::read_json_file(p.string());
         if (j.is_object() && j.contains("group")) {
             if (!j.at("group").is_string() || !j.contains("tasks") || !j.at("tasks").is_array())
                 bad(p.string(), "group", "a group needs a name and a list of \"tasks\"");

@@ -8,15 +8,15 @@
 #include "harness/errors.h"
 #include "harness/read_file.h"
 
-namespace engines {
+namespace harness {
 
 inline nlohmann::json read_json_file(const std::string& path) {
     const std::string text = harness::read_file(path);
     try {
         return nlohmann::json::parse(text);
     } catch (const nlohmann::json::parse_error& e) {
-        throw harness::input_error(path, "byte", e.byte, std::string("malformed JSON: ") + e.what());
+        throw input_error(path, "byte", e.byte, std::string("malformed JSON: ") + e.what());
     }
 }
 
-}  // namespace engines
+}  // namespace harness
