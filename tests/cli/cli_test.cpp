@@ -285,6 +285,38 @@ TEST(Cli, RunConfigMistakesAreExit2) {
     EXPECT_EQ(run("run --task nope --model " + tiny + " --engine rwkv4-parallel --tokenizer bytes --out " + dir + "/y").code, 2);
 }
 
+TEST(Cli, CompareExitCodes) {
+    const std::string dir = testing::TempDir() + "/cli_compare_" + std::to_string(getpid());
+    std::filesystem::create_directories(dir);
+    const auto report = [&](const std::string& name, double acc, bool with_bpb) {
+        nlohmann::json results = {{{"task", "xcopa"}, {"task_version", 1}, {"model", "m"}, {"metric", "acc"}, {"language", "it"},
+                                   {"value", acc}, {"stderr", 0.02}, {"n", 500}, {"higher_is_better", true}}};
+        if (with_bpb)
+            results.push_back({{"task", "bpb_flores"}, {"task_version", 1}, {"model", "m"}, {"metric", "bits_per_byte"},
+                               {"language", "all"}, {"value", 2.5}, {"stderr", 0.03}, {"n", 1000}, {"higher_is_better", false}});
+        std::ofstream(dir + "/" + name) << nlohmann::json{{"schema_version", 1}, {"context", nlohmann::json::object()},
+                                                          {"results", results}}.dump();
+        return dir + "/" + name;
+    };
+    const std::string base = report("base.json", 0.60, true), same = report("same.json", 0.60, true),
+                      worse = report("worse.json", 0.45, true), missing = report("missing.json", 0.60, false);
+    EXPECT_EQ(run("compare " + base + " " + same).code, 0);
+    const result r = run("compare " + base + " " + worse + " --json " + dir + "/cmp.json --benchmark-json " + dir + "/bench.json");
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.out.find("| xcopa | m | acc | it | ↑ | 0.6 ± 0.02 | 0.45 ± 0.02 |"), std::string::npos) << r.out;
+    EXPECT_TRUE(nlohmann::json::parse(std::ifstream(dir + "/cmp.json")).at("regressed").get<bool>());
+    EXPECT_EQ(nlohmann::json::parse(std::ifstream(dir + "/bench.json")).size(), 1u);  // bits_per_byte only: lower is better
+    EXPECT_EQ(run("compare " + base + " " + worse + " --threshold acc=0.5").code, 0);
+    EXPECT_EQ(run("compare " + base + " " + missing).code, 1);
+    EXPECT_EQ(run("compare " + base + " " + missing + " --allow-missing").code, 0);
+    std::ofstream(dir + "/broken.json") << "{\"schema_version\": 1, \"context\": {}, \"results\": [{\"task\": 3}]}";
+    const result bad = run("compare " + base + " " + dir + "/broken.json");
+    EXPECT_EQ(bad.code, 2);
+    EXPECT_NE(bad.err.find("broken.json: results[0].task"), std::string::npos) << bad.err;
+    EXPECT_EQ(run("compare " + base + " " + dir + "/nothing.json").code, 2);
+    EXPECT_EQ(run("compare " + base + " " + same + " --threshold acc").code, 2);
+}
+
 TEST(Cli, TensorsWithoutModelIsUsageError) { EXPECT_EQ(run("info --tensors").code, 2); }
 
 }  // namespace
