@@ -64,6 +64,7 @@ public:
                 devs.push_back({{"index", d.index}, {"name", d.name}, {"memory_bytes", d.total_memory},
                                 {"compute_capability", std::to_string(d.cc_major) + "." + std::to_string(d.cc_minor)}});
             j["cuda_devices"] = devs;
+            j["cuda_driver"] = kernels::cuda_driver_version();
             if (!has_cuda) j["cuda_unavailable_reason"] = cuda_reason;
             std::cout << j.dump(2) << "\n";
             return 0;
@@ -80,6 +81,7 @@ public:
         if (devices.empty()) {
             std::cout << "CUDA:     " << cuda_reason << "\n";
         } else {
+            std::cout << "driver:   CUDA " << kernels::cuda_driver_version() << "\n";
             for (const auto& d : devices)
                 std::cout << "CUDA " << d.index << ":   " << d.name << ", " << d.total_memory / (1024 * 1024)
                           << " MiB, compute capability " << d.cc_major << "." << d.cc_minor << "\n";

@@ -12,6 +12,8 @@ bool cuda_available(std::string* reason) {
 
 std::vector<cuda_device_info> cuda_devices() { return {}; }
 
+std::string cuda_driver_version() { return ""; }
+
 std::unique_ptr<backend> make_cuda_backend(int) {
     std::string reason;
     cuda_available(&reason);

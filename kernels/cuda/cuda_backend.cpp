@@ -267,6 +267,15 @@ bool cuda_available(std::string* reason) {
     return true;
 }
 
+std::string cuda_driver_version() {
+    int v = 0;
+    if (cudaDriverGetVersion(&v) != cudaSuccess || v == 0) {
+        cudaGetLastError();
+        return "";
+    }
+    return std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 10);
+}
+
 std::vector<cuda_device_info> cuda_devices() {
     std::vector<cuda_device_info> devices;
     if (!cuda_available()) return devices;

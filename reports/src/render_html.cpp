@@ -31,7 +31,7 @@ void write_html(const run_report& r, const std::string& dir, rendered& out) {
     std::ostringstream h;
     h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>rwkvbench report</title><style>" << style
       << "</style></head><body>\n<h1>rwkvbench report</h1>\n<table>";
-    for (const char* k : {"date", "git_commit", "rwkvbench_version", "cpu", "cpu_features", "threads", "blas", "gpu", "cuda", "compiler", "build_type"})
+    for (const char* k : {"date", "git_commit", "rwkvbench_version", "cpu", "cpu_features", "threads", "blas", "gpu", "cuda", "cuda_driver", "compiler", "build_type"})
         if (!ctx(r.context, k).empty()) h << "<tr><th>" << k << "</th><td>" << html_escape(ctx(r.context, k)) << "</td></tr>";
     // Charts and files: only what exists in the folder.
     const fs::path root(dir);

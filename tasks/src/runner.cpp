@@ -45,7 +45,7 @@ json provenance(const run_config& c) {
     if (c.device == "cuda")
         for (const auto& d : kernels::cuda_devices()) gpu += (gpu.empty() ? "" : ", ") + d.name;
     return {{"rwkvbench_version", b.version}, {"git_commit", b.git_commit}, {"build_type", b.build_type},
-            {"compiler", b.compiler}, {"cuda", b.cuda_enabled ? b.cuda_version : ""}, {"gpu", gpu},
+            {"compiler", b.compiler}, {"cuda", b.cuda_enabled ? b.cuda_version : ""}, {"cuda_driver", kernels::cuda_driver_version()}, {"gpu", gpu},
             {"cpu", f.model_name}, {"cpu_features", f.summary()}, {"blas", kernels::blas_description()},
             {"threads", kernels::cpu_thread_count()}, {"date", date}, {"argv", c.argv}};
 }

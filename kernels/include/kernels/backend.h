@@ -83,6 +83,8 @@ struct cuda_device_info {
 };
 // Empty when cuda_available() is false.
 std::vector<cuda_device_info> cuda_devices();
+// The installed driver's CUDA version, e.g. "13.0"; "" without a driver or without CUDA.
+std::string cuda_driver_version();
 
 // Throws harness::unsupported_error (with the reason) when CUDA is unusable.
 std::unique_ptr<backend> make_cuda_backend(int device_index = 0);
