@@ -58,7 +58,7 @@ class run_command final : public command {
 public:
     explicit run_command(std::vector<std::string> argv) : argv_(std::move(argv)) {}
     std::string_view name() const override { return "run"; }
-    std::string_view summary() const override { return "evaluate a model on tasks into a run folder (report.json, journal)"; }
+    std::string_view summary() const override { return "evaluate models on tasks into a run folder (report, journal, tables, charts)"; }
     std::string_view examples() const override {
         return "  rwkvbench run                                # the default suite on the shipped models\n"
                "  rwkvbench run --model m.pth --engine rwkv4-parallel --tokenizer bytes --task lambada_openai --out runs/a\n"
