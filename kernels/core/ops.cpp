@@ -1,6 +1,8 @@
 // Shape and dtype rules shared by every backend and the reference.
 #include "kernels/ops.h"
 
+#include <type_traits>
+
 #include "harness/errors.h"
 
 namespace kernels {
@@ -10,23 +12,32 @@ namespace {
     throw harness::unsupported_error(std::string(op_name(kind)) + ": " + what);
 }
 
-void expect(bool ok, op_kind kind, const std::string& what) {
-    if (!ok) fail(kind, what);
+// The message is built only when the check fails: these checks run for every
+// op call, and formatting shapes into strings each time cost more than a
+// small model's whole token step.
+template <class Message>
+void expect(bool ok, op_kind kind, Message&& what) {
+    if (ok) return;
+    if constexpr (std::is_invocable_v<Message>)
+        fail(kind, what());
+    else
+        fail(kind, std::string(what));
 }
 
 // A dense tensor of the given dtype on one device with no zero-size dims.
 void expect_dense(const tensor_view& t, op_kind kind, const char* name, dtype type) {
-    expect(!t.empty(), kind, std::string(name) + " is empty");
-    expect(t.type == type, kind,
-           std::string(name) + " is " + t.describe() + ", expected dtype " + std::string(dtype_name(type)));
-    expect(t.is_contiguous(), kind, std::string(name) + " must be contiguous");
-    expect(t.numel() > 0, kind, std::string(name) + " has no elements");
+    expect(!t.empty(), kind, [&] { return std::string(name) + " is empty"; });
+    expect(t.type == type, kind, [&] {
+        return std::string(name) + " is " + t.describe() + ", expected dtype " + std::string(dtype_name(type));
+    });
+    expect(t.is_contiguous(), kind, [&] { return std::string(name) + " must be contiguous"; });
+    expect(t.numel() > 0, kind, [&] { return std::string(name) + " has no elements"; });
 }
 
 void expect_same_shape(const tensor_view& a, const tensor_view& b, op_kind kind, const char* what) {
     bool same = a.n_dims == b.n_dims;
     for (int i = 0; same && i < a.n_dims; ++i) same = a.shape[i] == b.shape[i];
-    expect(same, kind, std::string(what) + ": " + a.describe() + " vs " + b.describe());
+    expect(same, kind, [&] { return std::string(what) + ": " + a.describe() + " vs " + b.describe(); });
 }
 
 void expect_same_device(op_kind kind, std::initializer_list<const tensor_view*> ts) {
@@ -49,18 +60,18 @@ std::string_view attention_variant_name(attention_variant v) {
 void check_embedding(const tensor_view& table, const tensor_view& ids, const tensor_view& out) {
     const op_kind k = op_kind::embedding;
     expect(!table.empty() && is_weight_dtype(table.type) && table.n_dims == 2 && table.is_contiguous(), k,
-           "table must be a contiguous f32/f16/bf16 matrix [V, C], got " + table.describe());
+           [&] { return "table must be a contiguous f32/f16/bf16 matrix [V, C], got " + table.describe(); });
     expect_dense(ids, k, "ids", dtype::i32);
-    expect(ids.n_dims == 1, k, "ids must be [T], got " + ids.describe());
+    expect(ids.n_dims == 1, k, [&] { return "ids must be [T], got " + ids.describe(); });
     expect_dense(out, k, "out", dtype::f32);
-    expect(out.n_dims == 2 && out.shape[0] == ids.shape[0] && out.shape[1] == table.shape[1], k,
-           "out must be [T, C] = [" + std::to_string(ids.shape[0]) + "," + std::to_string(table.shape[1]) +
-               "], got " + out.describe());
+    expect(out.n_dims == 2 && out.shape[0] == ids.shape[0] && out.shape[1] == table.shape[1], k, [&] {
+        return "out must be [T, C] = [" + std::to_string(ids.shape[0]) + "," + std::to_string(table.shape[1]) +
+               "], got " + out.describe();
+    });
     expect_same_device(k, {&table, &ids, &out});
 }
 
-void check_layernorm(const tensor_view& x, const tensor_view& weight, const tensor_view& bias,
-                     const tensor_view& out) {
+void check_layernorm(const tensor_view& x, const tensor_view& weight, const tensor_view& bias, const tensor_view& out) {
     const op_kind k = op_kind::layernorm;
     expect_dense(x, k, "x", dtype::f32);
     expect_dense(weight, k, "weight", dtype::f32);
@@ -68,24 +79,25 @@ void check_layernorm(const tensor_view& x, const tensor_view& weight, const tens
     expect_dense(out, k, "out", dtype::f32);
     expect_same_shape(x, out, k, "x and out differ");
     const std::int64_t c = x.dim_from_end(0);
-    expect(weight.numel() == c && bias.numel() == c, k, "weight and bias must have " + std::to_string(c) + " elements");
+    expect(weight.numel() == c && bias.numel() == c, k,
+           [&] { return "weight and bias must have " + std::to_string(c) + " elements"; });
     expect_same_device(k, {&x, &weight, &bias, &out});
 }
 
-void check_matmul(const tensor_view& x, const tensor_view& w, const tensor_view& bias,
-                  const tensor_view& out) {
+void check_matmul(const tensor_view& x, const tensor_view& w, const tensor_view& bias, const tensor_view& out) {
     const op_kind k = op_kind::matmul;
     expect_dense(x, k, "x", dtype::f32);
-    expect(x.n_dims == 2, k, "x must be [T, K], got " + x.describe());
+    expect(x.n_dims == 2, k, [&] { return "x must be [T, K], got " + x.describe(); });
     expect(!w.empty() && is_weight_dtype(w.type) && w.n_dims == 2 && w.is_contiguous(), k,
-           "w must be a contiguous f32/f16/bf16 matrix [N, K], got " + w.describe());
-    expect(w.shape[1] == x.shape[1], k, "inner dims differ: x " + x.describe() + ", w " + w.describe());
+           [&] { return "w must be a contiguous f32/f16/bf16 matrix [N, K], got " + w.describe(); });
+    expect(w.shape[1] == x.shape[1], k, [&] { return "inner dims differ: x " + x.describe() + ", w " + w.describe(); });
     expect_dense(out, k, "out", dtype::f32);
     expect(out.n_dims == 2 && out.shape[0] == x.shape[0] && out.shape[1] == w.shape[0], k,
-           "out must be [T, N], got " + out.describe());
+           [&] { return "out must be [T, N], got " + out.describe(); });
     if (!bias.empty()) {
         expect_dense(bias, k, "bias", dtype::f32);
-        expect(bias.numel() == w.shape[0], k, "bias must have N = " + std::to_string(w.shape[0]) + " elements");
+        expect(bias.numel() == w.shape[0], k,
+               [&] { return "bias must have N = " + std::to_string(w.shape[0]) + " elements"; });
     }
     expect_same_device(k, {&x, &w, &bias, &out});
 }
@@ -94,7 +106,7 @@ void check_token_shift(const tensor_view& x, const tensor_view& x_prev, const te
                        const tensor_view& out) {
     const op_kind k = op_kind::token_shift;
     expect_dense(x, k, "x", dtype::f32);
-    expect(x.n_dims == 2, k, "x must be [T, C], got " + x.describe());
+    expect(x.n_dims == 2, k, [&] { return "x must be [T, C], got " + x.describe(); });
     expect_dense(x_prev, k, "x_prev", dtype::f32);
     expect_dense(mix, k, "mix", dtype::f32);
     expect_dense(out, k, "out", dtype::f32);
@@ -104,8 +116,8 @@ void check_token_shift(const tensor_view& x, const tensor_view& x_prev, const te
     expect_same_device(k, {&x, &x_prev, &mix, &out});
 }
 
-void check_wkv(const tensor_view& w, const tensor_view& u, const tensor_view& k,
-               const tensor_view& v, const tensor_view& state, const tensor_view& out) {
+void check_wkv(const tensor_view& w, const tensor_view& u, const tensor_view& k, const tensor_view& v,
+               const tensor_view& state, const tensor_view& out) {
     const op_kind kind = op_kind::wkv_sequence;
     expect_dense(k, kind, "k", dtype::f32);
     expect_dense(v, kind, "v", dtype::f32);
@@ -115,9 +127,10 @@ void check_wkv(const tensor_view& w, const tensor_view& u, const tensor_view& k,
     const std::int64_t c = k.dim_from_end(0);
     expect_dense(w, kind, "w", dtype::f32);
     expect_dense(u, kind, "u", dtype::f32);
-    expect(w.numel() == c && u.numel() == c, kind, "w and u must have C = " + std::to_string(c) + " elements");
+    expect(w.numel() == c && u.numel() == c, kind,
+           [&] { return "w and u must have C = " + std::to_string(c) + " elements"; });
     expect_dense(state, kind, "state", dtype::f32);
-    expect(state.numel() == 3 * c, kind, "state must be [3, C] (aa, bb, pp), got " + state.describe());
+    expect(state.numel() == 3 * c, kind, [&] { return "state must be [3, C] (aa, bb, pp), got " + state.describe(); });
     expect_same_device(kind, {&w, &u, &k, &v, &state, &out});
 }
 
@@ -138,7 +151,7 @@ void check_binary(op_kind kind, const tensor_view& a, const tensor_view& b, cons
     expect_dense(out, kind, "out", dtype::f32);
     expect_same_shape(a, out, kind, "a and out differ");
     expect(b.numel() == a.numel() || b.numel() == a.dim_from_end(0), kind,
-           "b must have a's shape or be one row of " + std::to_string(a.dim_from_end(0)));
+           [&] { return "b must have a's shape or be one row of " + std::to_string(a.dim_from_end(0)); });
     expect_same_device(kind, {&a, &b, &out});
 }
 
@@ -161,11 +174,11 @@ void check_argmax(const tensor_view& x, const tensor_view& out) {
 void check_rotary(const tensor_view& x, const rotary_params& p, const tensor_view& out) {
     const op_kind k = op_kind::rotary;
     expect_dense(x, k, "x", dtype::f32);
-    expect(x.n_dims == 3, k, "x must be [T, H, D], got " + x.describe());
+    expect(x.n_dims == 3, k, [&] { return "x must be [T, H, D], got " + x.describe(); });
     expect_dense(out, k, "out", dtype::f32);
     expect_same_shape(x, out, k, "x and out differ");
     expect(p.n_rot > 0 && p.n_rot % 2 == 0 && p.n_rot <= x.shape[2], k,
-           "n_rot must be even and in 2..head_dim, got " + std::to_string(p.n_rot));
+           [&] { return "n_rot must be even and in 2..head_dim, got " + std::to_string(p.n_rot); });
     expect(p.pos0 >= 0, k, "pos0 must be >= 0");
     expect_same_device(k, {&x, &out});
 }
@@ -174,7 +187,7 @@ void check_attention(const tensor_view& q, const tensor_view& k_cache, const ten
                      const attention_params& p, const tensor_view& out) {
     const op_kind k = op_kind::attention;
     expect_dense(q, k, "q", dtype::f32);
-    expect(q.n_dims == 3, k, "q must be [T, H, D], got " + q.describe());
+    expect(q.n_dims == 3, k, [&] { return "q must be [T, H, D], got " + q.describe(); });
     expect_dense(out, k, "out", dtype::f32);
     expect_same_shape(q, out, k, "q and out differ");
     expect(out.data != q.data, k, "out may not alias q");
@@ -182,10 +195,11 @@ void check_attention(const tensor_view& q, const tensor_view& k_cache, const ten
     expect_dense(v_cache, k, "v_cache", dtype::f32);
     expect_same_shape(k_cache, v_cache, k, "k_cache and v_cache differ");
     expect(k_cache.n_dims == 3 && k_cache.shape[1] == q.shape[1] && k_cache.shape[2] == q.shape[2], k,
-           "caches must be [capacity, H, D] with q's H and D, got " + k_cache.describe());
-    expect(p.n_past >= 0 && p.n_past + q.shape[0] <= k_cache.shape[0], k,
-           "n_past + T = " + std::to_string(p.n_past + q.shape[0]) + " exceeds the cache capacity " +
-               std::to_string(k_cache.shape[0]));
+           [&] { return "caches must be [capacity, H, D] with q's H and D, got " + k_cache.describe(); });
+    expect(p.n_past >= 0 && p.n_past + q.shape[0] <= k_cache.shape[0], k, [&] {
+        return "n_past + T = " + std::to_string(p.n_past + q.shape[0]) + " exceeds the cache capacity " +
+               std::to_string(k_cache.shape[0]);
+    });
     expect_same_device(k, {&q, &k_cache, &v_cache, &out});
 }
 
