@@ -186,27 +186,70 @@ json run_tasks(const run_config& c) {
     journal j(c.out_dir + "/journal.jsonl", c.resume);
     auto backend = kernels::make_backend(c.device, c.threads);
     json results = json::array(), series = json::array(), models = json::array(), timings = json::array();
-    for (const auto& m : c.models) {
-        if (std::none_of(planned.begin(), planned.end(), [&](const planned_task& t) { return runs_on(t, m); })) continue;
+    struct loaded_model {
+        std::unique_ptr<engines::engine> engine;
+        std::unique_ptr<engines::tokenizer> tok;
+    };
+    const auto load = [&](const model_entry& m) {
         if (c.progress) std::cerr << "model " << m.name << ": loading " << m.model << "\n";
         engines::transformer_options topt;
         topt.no_cache = m.no_cache;
         if (m.attention == "fused") topt.attention = kernels::attention_variant::fused;
         else if (m.attention != "naive") throw harness::usage_error("model '" + m.name + "': attention must be naive or fused");
-        auto e = engines::make_engine(m.engine, m.model, *backend, *kernels::parse_dtype(m.dtype), topt, c.seed);
-        const auto tok = engines::load_tokenizer(m.tokenizer);
-        const engines::engine_info info = e->info();
-        models.push_back({{"name", m.name}, {"model", m.model}, {"engine", m.engine}, {"tokenizer", m.tokenizer},
-                          {"dtype", m.dtype}, {"no_cache", m.no_cache}, {"attention", m.attention},
-                          {"architecture", info.architecture}, {"n_params", info.n_params},
-                          {"context_limit", info.context_limit ? json(*info.context_limit) : json(nullptr)}});
+        loaded_model l{engines::make_engine(m.engine, m.model, *backend, *kernels::parse_dtype(m.dtype), topt, c.seed),
+                       engines::load_tokenizer(m.tokenizer)};
+        const engines::engine_info info = l.engine->info();
+        if (std::none_of(models.begin(), models.end(), [&](const json& x) { return x.at("name") == m.name; }))
+            models.push_back({{"name", m.name}, {"model", m.model}, {"engine", m.engine}, {"tokenizer", m.tokenizer},
+                              {"dtype", m.dtype}, {"no_cache", m.no_cache}, {"attention", m.attention},
+                              {"architecture", info.architecture}, {"n_params", info.n_params},
+                              {"context_limit", info.context_limit ? json(*info.context_limit) : json(nullptr)}});
+        return l;
+    };
+    const auto is_scaling = [](const planned_task& t) { return t.def.scorer == "scaling"; };
+    // Quality tasks: one model at a time.
+    for (const auto& m : c.models) {
+        if (std::none_of(planned.begin(), planned.end(), [&](const planned_task& t) { return !is_scaling(t) && runs_on(t, m); })) continue;
+        const loaded_model l = load(m);
         for (const auto& t : planned) {
-            if (!runs_on(t, m)) continue;
-            task_context ctx{c, t.def, m, *e, *backend, *tok, j, t.limit, t.langs, results, series};
+            if (is_scaling(t) || !runs_on(t, m)) continue;
+            task_context ctx{c, t.def, m, *l.engine, *backend, *l.tok, j, t.limit, t.langs, results, series};
             harness::stopwatch wall;
             score(ctx);
             timings.push_back({{"task", t.def.name}, {"model", m.name}, {"seconds", wall.elapsed_seconds()}});
         }
+    }
+    // Scaling: the task's models resident together and measured in rounds
+    // (options.interleave, default on), or one at a time for models too big for that.
+    for (const auto& t : planned) {
+        if (!is_scaling(t)) continue;
+        std::vector<const model_entry*> ms;
+        for (const auto& m : c.models)
+            if (runs_on(t, m)) ms.push_back(&m);
+        if (!t.def.options.value("interleave", true)) {
+            for (const model_entry* m : ms) {
+                const loaded_model l = load(*m);
+                task_context ctx{c, t.def, *m, *l.engine, *backend, *l.tok, j, t.limit, t.langs, results, series};
+                harness::stopwatch wall;
+                score(ctx);
+                timings.push_back({{"task", t.def.name}, {"model", m->name}, {"seconds", wall.elapsed_seconds()}});
+            }
+            continue;
+        }
+        std::vector<loaded_model> ls;
+        std::vector<task_context> ctxs;
+        ctxs.reserve(ms.size());
+        for (const model_entry* m : ms) ls.push_back(load(*m));
+        for (std::size_t i = 0; i < ms.size(); ++i)
+            ctxs.push_back({c, t.def, *ms[i], *ls[i].engine, *backend, *ls[i].tok, j, t.limit, t.langs, results, series});
+        std::vector<task_context*> ptrs;
+        for (auto& x : ctxs) ptrs.push_back(&x);
+        harness::stopwatch wall;
+        measure_scaling(ptrs);
+        for (auto& x : ctxs) score(x);
+        std::string names;
+        for (const model_entry* m : ms) names += (names.empty() ? "" : ", ") + m->name;
+        timings.push_back({{"task", t.def.name}, {"model", names + " (interleaved)"}, {"seconds", wall.elapsed_seconds()}});
     }
     json tasks = json::array();
     for (const auto& t : planned)

@@ -11,12 +11,19 @@
 //
 // A transformer without a cache replays its whole history each call, so its
 // sweep stops at options.max_context_no_cache tokens of context.
+//
+// Shared machines drift: memory bandwidth here moves by a third over tens of
+// seconds. measure_scaling() therefore runs several engines in rounds (pass
+// r of every engine, then pass r+1), so the engines meet the same drift and
+// a ratio of their repeat-r times is meaningful; score_scaling() then only
+// aggregates what the journal holds.
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <string>
 
@@ -115,37 +122,104 @@ json generation_pass(task_context& c, timer& t, const std::vector<std::int32_t>&
     return pass;
 }
 
-}  // namespace
+// What one engine's sweep needs: the options, the synthetic tokens, how
+// many tokens it generates and whether it prefills in parallel.
+struct sweep {
+    scaling_options o;
+    std::vector<std::int32_t> tokens;  // the prefill prompts are prefixes of these
+    std::vector<std::int32_t> prompt;
+    std::int64_t n = 0;
+    bool parallel_prefill = false;
+    std::optional<std::int64_t> context_limit;
+};
 
-void score_scaling(task_context& c) {
-    const scaling_options o = read_options(c.def.options);
+sweep plan(const task_context& c) {
+    sweep s;
+    s.o = read_options(c.def.options);
     const engines::engine_info info = c.engine.info();
+    s.context_limit = info.context_limit;
+    // Synthetic ids below 50000 (inside every shipped vocabulary but the byte
+    // models'), so one seed gives the same prompt to RWKV-4 and Pythia.
     std::mt19937_64 rng(c.config.seed);
     std::uniform_int_distribution<std::int32_t> id(0, static_cast<std::int32_t>(std::min<std::int64_t>(info.n_vocab, 50000) - 1));
-    const std::int64_t max_prefill = *std::max_element(o.prefill_lengths.begin(), o.prefill_lengths.end());
-    std::vector<std::int32_t> tokens(static_cast<std::size_t>(std::max(o.prompt, max_prefill)));
-    for (auto& x : tokens) x = id(rng);
-    const std::vector<std::int32_t> prompt(tokens.begin(), tokens.begin() + o.prompt);
+    const std::int64_t max_prefill = *std::max_element(s.o.prefill_lengths.begin(), s.o.prefill_lengths.end());
+    s.tokens.resize(static_cast<std::size_t>(std::max(s.o.prompt, max_prefill)));
+    for (auto& x : s.tokens) x = id(rng);
+    s.prompt.assign(s.tokens.begin(), s.tokens.begin() + s.o.prompt);
+    s.n = s.o.generate;
+    if (c.model.no_cache) s.n = std::min(s.n, s.o.max_context_no_cache - s.o.prompt);
+    if (info.context_limit) s.n = std::min(s.n, *info.context_limit - s.o.prompt);
+    s.n = std::max<std::int64_t>(s.n, 1);
+    s.parallel_prefill = c.model.engine == "rwkv4-parallel" || (c.model.engine == "transformer" && !c.model.no_cache);
+    return s;
+}
 
-    std::int64_t n = o.generate;
-    if (c.model.no_cache) n = std::min(n, o.max_context_no_cache - o.prompt);
-    if (info.context_limit) n = std::min(n, *info.context_limit - o.prompt);
-    n = std::max<std::int64_t>(n, 1);
+double spread(const std::vector<double>& s) {
+    double m = 0, v = 0;
+    for (const double a : s) m += a;
+    m /= static_cast<double>(s.size());
+    for (const double a : s) v += (a - m) * (a - m);
+    return s.size() > 1 ? std::sqrt(v / static_cast<double>(s.size() - 1) / static_cast<double>(s.size())) : 0.0;
+}
 
-    const bool peak_per_engine = reset_peak_resident();
-    timer t(c);
-    auto progress = c.progress("generate", static_cast<std::size_t>(o.repeats));
-    bool warmed = false;
-    std::vector<json> passes;
-    for (std::int64_t r = 0; r < o.repeats; ++r) {
-        const auto k = c.key("generate:" + std::to_string(r));
-        if (!c.j.find(k)) {
-            if (!warmed) generation_pass(c, t, prompt, o.warmup), warmed = true;  // caches, page faults, clocks
-            c.j.append(k, generation_pass(c, t, prompt, n));
+}  // namespace
+
+void measure_scaling(const std::vector<task_context*>& contexts) {
+    if (contexts.empty()) return;
+    std::vector<sweep> sweeps;
+    std::vector<timer> timers;
+    std::vector<bool> warmed(contexts.size(), false);
+    for (task_context* c : contexts) sweeps.push_back(plan(*c)), timers.emplace_back(*c);
+    const std::int64_t repeats = sweeps[0].o.repeats;
+    const std::string who = contexts.size() == 1 ? "" : " (" + std::to_string(contexts.size()) + " engines interleaved)";
+    auto progress = contexts[0]->progress("generate" + who, static_cast<std::size_t>(repeats));
+    // Round r runs pass r of every engine, so a slow phase of the machine
+    // hits all engines alike instead of whichever ran then.
+    for (std::int64_t r = 0; r < repeats; ++r) {
+        for (std::size_t e = 0; e < contexts.size(); ++e) {
+            task_context& c = *contexts[e];
+            const auto k = c.key("generate:" + std::to_string(r));
+            if (c.j.find(k)) continue;
+            if (!warmed[e]) generation_pass(c, timers[e], sweeps[e].prompt, sweeps[e].o.warmup), warmed[e] = true;  // caches, page faults
+            reset_peak_resident();
+            json pass = generation_pass(c, timers[e], sweeps[e].prompt, sweeps[e].n);
+            pass["peak_rss_bytes"] = peak_resident_bytes();
+            c.j.append(k, pass);
         }
-        passes.push_back(*c.j.find(k));
         progress.update(static_cast<std::size_t>(r + 1));
     }
+    // Parallel prefill, interleaved the same way: length by length, repeat by repeat.
+    const auto& lengths = sweeps[0].o.prefill_lengths;
+    auto pp = contexts[0]->progress("prefill" + who, lengths.size());
+    for (std::size_t li = 0; li < lengths.size(); ++li) {
+        for (std::int64_t r = 0; r < repeats; ++r)
+            for (std::size_t e = 0; e < contexts.size(); ++e) {
+                task_context& c = *contexts[e];
+                const std::int64_t len = lengths[li];
+                if (!sweeps[e].parallel_prefill || (sweeps[e].context_limit && len > *sweeps[e].context_limit)) continue;
+                const auto k = c.key("prefill:" + std::to_string(len) + ":" + std::to_string(r));
+                if (c.j.find(k)) continue;
+                const std::span<const std::int32_t> p(sweeps[e].tokens.data(), static_cast<std::size_t>(len));
+                std::vector<float> logits;
+                if (r == 0) {  // warm-up at this length
+                    auto s = c.engine.new_state();
+                    c.engine.forward(p, *s, engines::logits_mode::last, logits);
+                }
+                auto s = c.engine.new_state();
+                const double ms = timers[e].ms([&] { c.engine.forward(p, *s, engines::logits_mode::last, logits); });
+                c.j.append(k, {{"tokens_per_s", static_cast<double>(len) / (ms / 1e3)}});
+            }
+        pp.update(li + 1);
+    }
+}
+
+void score_scaling(task_context& c) {
+    measure_scaling({&c});  // a no-op for what the journal holds (an interleaved run measured it)
+    const sweep sw = plan(c);
+    const scaling_options& o = sw.o;
+    const std::int64_t n = sw.n;
+    std::vector<json> passes;
+    for (std::int64_t r = 0; r < o.repeats; ++r) passes.push_back(*c.j.find(c.key("generate:" + std::to_string(r))));
 
     // Per token: the median over passes; cumulative time from the medians.
     std::vector<double> x, med, cumulative;
@@ -166,12 +240,14 @@ void score_scaling(task_context& c) {
     const poly_fit lat = fit_polynomial(context, med, 1);
     const auto fit_json = [](const poly_fit& f) { return json{{"coef", f.coef}, {"r2", f.r2}}; };
     std::vector<double> exponents, rates;
-    for (const auto& p : per_pass) {
+    std::uint64_t peak = 0;
+    for (std::size_t r = 0; r < per_pass.size(); ++r) {
         std::vector<double> cum;
         double s = 0;
-        for (const double v : p) cum.push_back(s += v);
+        for (const double v : per_pass[r]) cum.push_back(s += v);
         exponents.push_back(growth_exponent(x, cum));
         rates.push_back(static_cast<double>(n) / (s / 1e3));
+        peak = std::max(peak, passes[r].value("peak_rss_bytes", std::uint64_t{0}));
     }
     const double exponent = growth_exponent(x, cumulative);
     json series = {{"task", c.def.name},
@@ -191,8 +267,7 @@ void score_scaling(task_context& c) {
                    {"prefill_ms", json::array()},
                    {"state_bytes", passes[0].at("state_bytes")},
                    {"rss_bytes", passes[0].at("rss_bytes")},
-                   {"peak_rss_bytes", peak_resident_bytes()},
-                   {"peak_rss_scope", peak_per_engine ? "this sweep (weights included)" : "process"},
+                   {"peak_rss_bytes", peak},
                    {"fits",
                     {{"cumulative_linear", fit_json(lin)},
                      {"cumulative_quadratic", fit_json(quad)},
@@ -201,13 +276,6 @@ void score_scaling(task_context& c) {
     for (const auto& p : passes) series["prefill_ms"].push_back(p.at("prefill_ms"));
     c.series.push_back(series);
 
-    const auto spread = [](const std::vector<double>& s) {
-        double m = 0, v = 0;
-        for (const double a : s) m += a;
-        m /= static_cast<double>(s.size());
-        for (const double a : s) v += (a - m) * (a - m);
-        return s.size() > 1 ? std::sqrt(v / static_cast<double>(s.size() - 1) / static_cast<double>(s.size())) : 0.0;
-    };
     // ms per token at chosen contexts: per pass, the mean over the 8 tokens ending there.
     for (const std::int64_t at : o.report_contexts) {
         const auto end = std::find(context.begin(), context.end(), static_cast<double>(at));
@@ -229,35 +297,21 @@ void score_scaling(task_context& c) {
           {{"samples", exponents}});
 
     // Parallel prefill: tokens/s against prompt length.
-    const bool parallel_prefill = c.model.engine == "rwkv4-parallel" || (c.model.engine == "transformer" && !c.model.no_cache);
-    if (!parallel_prefill) return;
+    if (!sw.parallel_prefill) return;
     json prefill = {{"task", c.def.name}, {"task_version", c.def.version}, {"model", c.model.name}, {"engine", c.model.engine},
                     {"no_cache", c.model.no_cache}, {"device", c.config.device}, {"dtype", c.model.dtype},
                     {"kind", "prefill"}, {"prompt_tokens", json::array()}, {"tokens_per_s", json::array()},
                     {"median_tokens_per_s", json::array()}};
-    auto pp = c.progress("prefill", o.prefill_lengths.size());
-    for (std::size_t li = 0; li < o.prefill_lengths.size(); ++li) {
-        const std::int64_t len = o.prefill_lengths[li];
-        if (info.context_limit && len > *info.context_limit) continue;
-        const auto k = c.key("prefill:" + std::to_string(len));
-        if (!c.j.find(k)) {
-            const std::span<const std::int32_t> p(tokens.data(), static_cast<std::size_t>(len));
-            std::vector<float> logits;
-            { auto s = c.engine.new_state(); c.engine.forward(p, *s, engines::logits_mode::last, logits); }  // warm-up
-            std::vector<double> tps;
-            for (std::int64_t r = 0; r < o.repeats; ++r) {
-                auto s = c.engine.new_state();
-                tps.push_back(static_cast<double>(len) / (t.ms([&] { c.engine.forward(p, *s, engines::logits_mode::last, logits); }) / 1e3));
-            }
-            c.j.append(k, {{"tokens_per_s", tps}});
-        }
-        const auto tps = c.j.find(k)->at("tokens_per_s").get<std::vector<double>>();
+    for (const std::int64_t len : o.prefill_lengths) {
+        if (sw.context_limit && len > *sw.context_limit) continue;
+        std::vector<double> tps;
+        for (std::int64_t r = 0; r < o.repeats; ++r)
+            tps.push_back(c.j.find(c.key("prefill:" + std::to_string(len) + ":" + std::to_string(r)))->at("tokens_per_s").get<double>());
         prefill["prompt_tokens"].push_back(len);
         prefill["tokens_per_s"].push_back(tps);
         prefill["median_tokens_per_s"].push_back(median(tps));
         c.add("prefill_tokens_per_s", median(tps), spread(tps), static_cast<std::int64_t>(tps.size()), "",
               {{"prompt_tokens", len}, {"samples", tps}});
-        pp.update(li + 1);
     }
     c.series.push_back(prefill);
 }

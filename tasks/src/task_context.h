@@ -61,6 +61,9 @@ void score_rolling_text(task_context& c);
 void score_bpb_lines(task_context& c);
 void score_multiple_choice(task_context& c);
 void score_scaling(task_context& c);
+// Measures the scaling passes of several engines in rounds (their journal
+// records), so that score_scaling() of each finds them there.
+void measure_scaling(const std::vector<task_context*>& contexts);
 
 // Greedy continuations of options.samples.prompts into DIR/samples/ (bpb tasks).
 void record_samples(task_context& c, const std::string& prompts_file, std::int64_t max_tokens);

@@ -35,7 +35,7 @@ const std::map<std::string, scorer_spec>& scorers() {
         {"scaling",
          {{"synthetic_tokens"},
           {"prompt_tokens", "generate_tokens", "max_context_no_cache", "repeats", "warmup_tokens", "prefill_lengths",
-           "report_contexts"},
+           "report_contexts", "interleave"},
           {"ms_per_token", "tokens_per_s", "growth_exponent", "prefill_tokens_per_s"}}},
     };
     return s;
@@ -87,6 +87,7 @@ void validate(task_definition& d) {
             bad(f, "options.samples", "expected {\"prompts\": a JSONL file under the data folder, \"max_tokens\": N}");
     }
     if (d.options.contains("stride") && !d.options.at("stride").is_number_integer()) bad(f, "options.stride", "expected an integer");
+    if (d.options.contains("interleave") && !d.options.at("interleave").is_boolean()) bad(f, "options.interleave", "expected true or false");
     if (d.options.contains("normalize") &&
         (!d.options.at("normalize").is_string() ||
          (d.options.at("normalize") != "none" && d.options.at("normalize") != "crlf_to_lf")))
@@ -99,9 +100,11 @@ void validate(task_definition& d) {
                 if (!words.is_object() || !words.contains(key) || !words.at(key).is_string())
                     bad(f, "options.words." + lang + "." + key, "expected a string");
     }
-    for (const char* key : {"prompt_tokens", "generate_tokens", "max_context_no_cache", "repeats", "warmup_tokens"})
-        if (d.options.contains(key) && (!d.options.at(key).is_number_integer() || d.options.at(key).get<long>() < 0))
-            bad(f, std::string("options.") + key, "expected a non-negative integer");
+    for (const char* key : {"prompt_tokens", "generate_tokens", "max_context_no_cache", "repeats", "warmup_tokens"}) {
+        const long least = std::string_view(key) == "warmup_tokens" ? 0 : 1;
+        if (d.options.contains(key) && (!d.options.at(key).is_number_integer() || d.options.at(key).get<long>() < least))
+            bad(f, std::string("options.") + key, least ? "expected a positive integer" : "expected a non-negative integer");
+    }
     for (const char* key : {"prefill_lengths", "report_contexts"})
         if (d.options.contains(key)) {
             const auto& a = d.options.at(key);

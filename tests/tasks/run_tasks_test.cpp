@@ -128,16 +128,19 @@ TEST(RunTasks, MultipleChoiceSameFromSerialAndParallelAndResumable) {
     EXPECT_EQ(run("rwkv4-parallel", dir, true, 5).at("results"), whole.at("results"));
 }
 
-TEST(RunTasks, ScalingSeriesFitsAndCaps) {
+class Scaling : public testing::TestWithParam<bool> {};
+
+TEST_P(Scaling, SeriesFitsAndCaps) {
     tasks::run_config c;
     c.models = {model("rwkv serial", synth, "rwkv4-serial"), model("rwkv parallel", synth, "rwkv4-parallel"),
                 model("neox cache", neox, "transformer"), model("neox no cache", neox, "transformer")};
     c.models[3].no_cache = true;
     tasks::task_request t = tasks::task_request::named("scaling");
     t.options = {{"prompt_tokens", 4}, {"generate_tokens", 12}, {"repeats", 2}, {"warmup_tokens", 1},
-                 {"max_context_no_cache", 10}, {"prefill_lengths", {4, 8}}, {"report_contexts", {8, 16}}};
+                 {"max_context_no_cache", 10}, {"prefill_lengths", {4, 8}}, {"report_contexts", {8, 16}},
+                 {"interleave", GetParam()}};
     c.tasks = {t};
-    c.out_dir = fresh_dir("scaling");
+    c.out_dir = fresh_dir(GetParam() ? "scaling_interleaved" : "scaling_one_by_one");
     const json report = tasks::run_tasks(c);
     std::map<std::string, json> gen, prefill;
     for (const auto& s : report.at("series")) (s.at("kind") == "generation" ? gen : prefill)[s.at("model").get<std::string>()] = s;
@@ -165,7 +168,11 @@ TEST(RunTasks, ScalingSeriesFitsAndCaps) {
     EXPECT_EQ(at16, 3);  // not the capped no-cache sweep
     EXPECT_EQ(results_of(report, "prefill_tokens_per_s").size(), 4u);
     for (const auto& r : results_of(report, "growth_exponent")) EXPECT_TRUE(std::isfinite(r.at("value").get<double>()));
+    EXPECT_EQ(report.at("timings").size(), GetParam() ? 1u : 4u);  // one interleaved measurement, or one per model
 }
+
+INSTANTIATE_TEST_SUITE_P(RunTasks, Scaling, testing::Values(true, false),
+                         [](const testing::TestParamInfo<bool>& i) { return i.param ? "Interleaved" : "OneByOne"; });
 
 TEST(RunTasks, BpbFloresRecordsSamplesPerLanguage) {
     tasks::run_config c;

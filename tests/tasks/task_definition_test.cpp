@@ -94,6 +94,8 @@ TEST(TaskDefinition, OverridesAreValidatedToo) {
     const auto d = tasks::load_task_definition(defs + "/scaling.json");
     EXPECT_EQ(tasks::with_options(d, {{"repeats", 2}}).options.at("repeats").get<int>(), 2);
     EXPECT_THROW(tasks::with_options(d, {{"repeats", -1}}), harness::input_error);
+    EXPECT_THROW(tasks::with_options(d, {{"prompt_tokens", 0}}), harness::input_error);
+    EXPECT_NO_THROW(tasks::with_options(d, {{"warmup_tokens", 0}}));
     EXPECT_THROW(tasks::with_options(d, {{"prefill_lengths", nlohmann::json::array()}}), harness::input_error);
     EXPECT_THROW(tasks::with_options(d, {{"no_such_option", 1}}), harness::input_error);
 }
