@@ -22,7 +22,8 @@ std::string listed_sha256(const nlohmann::json& m, const std::string& relative) 
         for (const auto& f : files) {
             if (!f.is_object()) continue;
             for (const char* key : {"path", "file"})
-                if (f.contains(key) && f.at(key).is_string() && f.at(key).get<std::string>() == relative && f.contains("sha256"))
+                if (f.contains(key) && f.at(key).is_string() && f.at(key).get<std::string>() == relative &&
+                    f.contains("sha256"))
                     return f.at("sha256").get<std::string>();
         }
     } else if (files.is_object() && files.contains(relative)) {
@@ -52,8 +53,8 @@ void check_against_manifest(const std::string& path) {
         if (expected.empty()) continue;
         const std::string got = harness::sha256_file(file.string());
         if (got != expected)
-            throw harness::input_error(path + ": sha256 " + got + " does not match " + expected + " in " + manifest.string() +
-                                       " (the file was changed or damaged)");
+            throw harness::input_error(path + ": sha256 " + got + " does not match " + expected + " in " +
+                                       manifest.string() + " (the file was changed or damaged)");
         break;
     }
     std::lock_guard lock(mutex);

@@ -95,7 +95,8 @@ std::vector<table_row> read_tsv(const std::string& path, const table_options& o,
             return f;
         }();
         if (fields.size() != o.columns)
-            bad_line(path, l.line, std::to_string(fields.size()) + " tab-separated columns, expected " + std::to_string(o.columns));
+            bad_line(path, l.line,
+                     std::to_string(fields.size()) + " tab-separated columns, expected " + std::to_string(o.columns));
         if (!header_seen) {
             header_seen = true;
             continue;

@@ -25,9 +25,10 @@ public:
             "threshold", po::value<std::vector<std::string>>()->composing(),
             "METRIC=X: relative change that counts for METRIC (0.05 = 5%); repeatable")(
             "config", po::value<std::string>(), "GATE.json with thresholds, z, alpha, ignore, reference_model")(
-            "allow-missing", "a measurement missing from NEW is not a regression")(
-            "json", po::value<std::string>(), "write the comparison as JSON")(
-            "benchmark-json", po::value<std::string>(), "write NEW in github-action-benchmark's customSmallerIsBetter format");
+            "allow-missing", "a measurement missing from NEW is not a regression")("json", po::value<std::string>(),
+                                                                                   "write the comparison as JSON")(
+            "benchmark-json", po::value<std::string>(),
+            "write NEW in github-action-benchmark's customSmallerIsBetter format");
     }
     void add_positional(po::positional_options_description& p) override { p.add("base", 1).add("new", 1); }
     int run(const po::variables_map& args) override {
@@ -40,9 +41,11 @@ public:
         const reports::run_report base = reports::load_report(base_path), now = reports::load_report(new_path);
         const reports::comparison c = reports::compare_reports(base, now, gate);
         std::cout << reports::to_markdown(c, base.path, now.path);
-        if (args.count("json")) harness::write_file_atomically(args.at("json").as<std::string>(), reports::to_json(c).dump(2) + "\n");
+        if (args.count("json"))
+            harness::write_file_atomically(args.at("json").as<std::string>(), reports::to_json(c).dump(2) + "\n");
         if (args.count("benchmark-json"))
-            harness::write_file_atomically(args.at("benchmark-json").as<std::string>(), reports::to_benchmark_json(now).dump(2) + "\n");
+            harness::write_file_atomically(args.at("benchmark-json").as<std::string>(),
+                                           reports::to_benchmark_json(now).dump(2) + "\n");
         return c.regressed() ? 1 : 0;
     }
 };

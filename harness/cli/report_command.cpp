@@ -14,7 +14,9 @@ namespace {
 class report_command final : public command {
 public:
     std::string_view name() const override { return "report"; }
-    std::string_view summary() const override { return "render a run folder: report.md, series/*.csv, charts/, index.html"; }
+    std::string_view summary() const override {
+        return "render a run folder: report.md, series/*.csv, charts/, index.html";
+    }
     std::string_view examples() const override {
         return "  rwkvbench report runs/default-20261125-120000\n  rwkvbench report runs/a --format charts\n";
     }
@@ -35,7 +37,9 @@ public:
 class review_command final : public command {
 public:
     std::string_view name() const override { return "review"; }
-    std::string_view summary() const override { return "multilingual review page of two runs, with per-language verdicts"; }
+    std::string_view summary() const override {
+        return "multilingual review page of two runs, with per-language verdicts";
+    }
     std::string_view examples() const override {
         return "  rwkvbench review runs/main runs/pr --out review/\n"
                "  rwkvbench review runs/main runs/pr --out review/ --verdicts team/verdicts.json\n";

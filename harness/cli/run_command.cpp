@@ -9,14 +9,14 @@
 #include <iostream>
 
 #include "command.h"
+#include "engines/registry.h"
 #include "harness/errors.h"
 #include "harness/timing.h"
-#include "tasks/task_definition.h"
-#include "engines/registry.h"
 #include "kernels/backend.h"
 #include "reports/render.h"
 #include "reports/report.h"
 #include "tasks/runner.h"
+#include "tasks/task_definition.h"
 
 #ifndef RWKVBENCH_SOURCE_DIR
 #define RWKVBENCH_SOURCE_DIR "."
@@ -40,7 +40,8 @@ std::vector<std::string> split_commas(const std::string& s) {
 
 // The results as an lm-eval style table on stdout.
 void print_summary(const nlohmann::json& report) {
-    std::cout << "| Task | Version | Language | Model | Metric | Value | \u00b1 | Stderr |\n|---|---:|---|---|---|---:|---|---:|\n";
+    std::cout << "| Task | Version | Language | Model | Metric | Value | \u00b1 | Stderr "
+                 "|\n|---|---:|---|---|---|---:|---|---:|\n";
     for (const auto& r : report.at("results")) {
         std::string lang = r.contains("language") ? r.at("language").get<std::string>() : "";
         if (r.contains("context")) lang = "ctx " + r.at("context").dump();
@@ -48,9 +49,9 @@ void print_summary(const nlohmann::json& report) {
         char value[32], se[32];
         std::snprintf(value, sizeof value, "%.4f", r.at("value").get<double>());
         std::snprintf(se, sizeof se, "%.4f", r.at("stderr").get<double>());
-        std::cout << "| " << r.at("task").get<std::string>() << " | " << r.at("task_version").get<int>() << " | " << lang << " | "
-                  << r.at("model").get<std::string>() << " | " << r.at("metric").get<std::string>() << " | " << value
-                  << " | \u00b1 | " << se << " |\n";
+        std::cout << "| " << r.at("task").get<std::string>() << " | " << r.at("task_version").get<int>() << " | "
+                  << lang << " | " << r.at("model").get<std::string>() << " | " << r.at("metric").get<std::string>()
+                  << " | " << value << " | \u00b1 | " << se << " |\n";
     }
 }
 
@@ -58,11 +59,15 @@ class run_command final : public command {
 public:
     explicit run_command(std::vector<std::string> argv) : argv_(std::move(argv)) {}
     std::string_view name() const override { return "run"; }
-    std::string_view summary() const override { return "evaluate models on tasks into a run folder (report, journal, tables, charts)"; }
+    std::string_view summary() const override {
+        return "evaluate models on tasks into a run folder (report, journal, tables, charts)";
+    }
     std::string_view examples() const override {
         return "  rwkvbench run                                # the default suite on the shipped models\n"
-               "  rwkvbench run --model m.pth --engine rwkv4-parallel --tokenizer bytes --task lambada_openai --out runs/a\n"
-               "  rwkvbench run --model m.pth --engine rwkv4-serial --tokenizer bytes --task perplexity --data text.txt --out runs/b\n"
+               "  rwkvbench run --model m.pth --engine rwkv4-parallel --tokenizer bytes --task lambada_openai --out "
+               "runs/a\n"
+               "  rwkvbench run --model m.pth --engine rwkv4-serial --tokenizer bytes --task perplexity --data "
+               "text.txt --out runs/b\n"
                "  rwkvbench run --config run.json --task multilingual --limit 50\n"
                "  rwkvbench run ... --out runs/a --resume      # continue a killed run\n";
     }
@@ -71,11 +76,13 @@ public:
             "engine", po::value<std::string>(), "rwkv4-serial, rwkv4-parallel or transformer")(
             "tokenizer", po::value<std::string>(), "'bytes', a tokenizer.json or an RWKV World vocab")(
             "dtype", po::value<std::string>()->default_value("fp32"), "weight storage: fp32, fp16, bf16")(
-            "task", po::value<std::string>(), "task names or groups, comma-separated, or a task .json (rwkvbench list tasks)")(
+            "task", po::value<std::string>(),
+            "task names or groups, comma-separated, or a task .json (rwkvbench list tasks)")(
             "config", po::value<std::string>(), "RUN.json: several models and tasks (see docs/tasks.md)")(
             "data", po::value<std::string>(), "text file for the perplexity task")(
             "data-dir", po::value<std::string>()->default_value(std::string(RWKVBENCH_SOURCE_DIR) + "/datasets"),
-            "folder holding the datasets")("tasks-dir", po::value<std::string>(), "folder of task definitions (default: the shipped tasks/definitions)")(
+            "folder holding the datasets")("tasks-dir", po::value<std::string>(),
+                                           "folder of task definitions (default: the shipped tasks/definitions)")(
             "no-pad", "LAMBADA without the \"\\n\" pad (lm-eval's definition)")(
             "no-cache", "transformer: replay the whole history at every call")(
             "attention", po::value<std::string>()->default_value("naive"), "transformer attention: naive or fused")(
@@ -102,13 +109,15 @@ public:
             if (args.count("model")) throw harness::usage_error("run: give --model or --config, not both");
             if (args.count("task")) {  // --task replaces the file's tasks
                 c.tasks.clear();
-                for (const auto& t : split_commas(args.at("task").as<std::string>())) c.tasks.push_back(tasks::task_request::named(t));
+                for (const auto& t : split_commas(args.at("task").as<std::string>()))
+                    c.tasks.push_back(tasks::task_request::named(t));
             }
         } else {
             for (const char* required : {"model", "engine", "tokenizer", "task"})
                 if (!args.count(required))
-                    throw harness::usage_error(std::string("run: --") + required +
-                                               " is required (or give --config RUN.json, or nothing for the default suite)");
+                    throw harness::usage_error(
+                        std::string("run: --") + required +
+                        " is required (or give --config RUN.json, or nothing for the default suite)");
             tasks::model_entry m;
             m.name = m.model = args.at("model").as<std::string>();
             m.engine = args.at("engine").as<std::string>();
@@ -117,7 +126,8 @@ public:
             m.no_cache = args.count("no-cache") > 0;
             m.attention = args.at("attention").as<std::string>();
             c.models.push_back(m);
-            for (const auto& t : split_commas(args.at("task").as<std::string>())) c.tasks.push_back(tasks::task_request::named(t));
+            for (const auto& t : split_commas(args.at("task").as<std::string>()))
+                c.tasks.push_back(tasks::task_request::named(t));
         }
         if (c.tasks.empty()) throw harness::usage_error("run: --task names no task");
         if (args.count("data")) c.data_file = args.at("data").as<std::string>();
@@ -150,11 +160,13 @@ public:
         const nlohmann::json report = tasks::run_tasks(c);
         print_summary(report);
         // The views: report.md, series/*.csv, charts (gnuplot), index.html.
-        const reports::rendered views = reports::render(reports::parse_report(report, c.out_dir + "/report.json"), c.out_dir);
+        const reports::rendered views =
+            reports::render(reports::parse_report(report, c.out_dir + "/report.json"), c.out_dir);
         for (const auto& n : views.notes) std::cerr << "rwkvbench: note: " << n << "\n";
         if (std::find(views.files.begin(), views.files.end(), "index.html") != views.files.end())
             std::cerr << "page: " << c.out_dir << "/index.html\n";
-        std::cerr << "report: " << c.out_dir << "/report.json (" << static_cast<long>(wall.elapsed_seconds()) << " s)\n";
+        std::cerr << "report: " << c.out_dir << "/report.json (" << static_cast<long>(wall.elapsed_seconds())
+                  << " s)\n";
         return 0;
     }
 
@@ -202,7 +214,9 @@ public:
 
 }  // namespace
 
-std::unique_ptr<command> make_run_command(std::vector<std::string> argv) { return std::make_unique<run_command>(std::move(argv)); }
+std::unique_ptr<command> make_run_command(std::vector<std::string> argv) {
+    return std::make_unique<run_command>(std::move(argv));
+}
 std::unique_ptr<command> make_list_command() { return std::make_unique<list_command>(); }
 
 }  // namespace cli

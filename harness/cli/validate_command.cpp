@@ -7,10 +7,9 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "command.h"
 #include "harness/errors.h"
 #include "harness/json_file.h"
-
-#include "command.h"
 #include "tasks/requests.h"
 #include "tasks/task_definition.h"
 
@@ -36,7 +35,8 @@ public:
     std::string_view name() const override { return "validate"; }
     std::string_view summary() const override { return "check a task definition file and the data it reads"; }
     std::string_view examples() const override {
-        return "  rwkvbench validate tasks/definitions/xcopa.json\n  rwkvbench validate my_task.json --data-dir /data\n";
+        return "  rwkvbench validate tasks/definitions/xcopa.json\n  rwkvbench validate my_task.json --data-dir "
+               "/data\n";
     }
     void add_options(po::options_description& o) override {
         o.add_options()("file", po::value<std::string>()->required(), "task definition (.json)")(

@@ -31,24 +31,31 @@ std::string fmt(double x, int digits = 4) {
 
 int order(change c) {
     switch (c) {
-        case change::regression: return 0;
-        case change::missing: return 1;
-        case change::improvement: return 2;
-        case change::added: return 3;
-        case change::not_comparable: return 4;
-        case change::unchanged: return 5;
+        case change::regression:
+            return 0;
+        case change::missing:
+            return 1;
+        case change::improvement:
+            return 2;
+        case change::added:
+            return 3;
+        case change::not_comparable:
+            return 4;
+        case change::unchanged:
+            return 5;
     }
     return 6;
 }
 
 comparison_row judge(const metric_result& b, const metric_result& n, const gate_config& g) {
-    comparison_row row{b.task, b.model, b.metric, b.where(), b.is_timing() && n.is_timing(), b.higher_is_better,
+    comparison_row row{b.task,  b.model, b.metric,  b.where(), b.is_timing() && n.is_timing(), b.higher_is_better,
                        b.value, n.value, b.stderr_, n.stderr_};
     if (!std::isfinite(b.value) || !std::isfinite(n.value) || b.higher_is_better != n.higher_is_better) {
         row.status = change::not_comparable;
         return row;
     }
-    row.relative = b.value != 0 ? (n.value - b.value) / std::abs(b.value) : (n.value == 0 ? 0.0 : std::copysign(INFINITY, n.value));
+    row.relative = b.value != 0 ? (n.value - b.value) / std::abs(b.value)
+                                : (n.value == 0 ? 0.0 : std::copysign(INFINITY, n.value));
     const double worse = b.higher_is_better ? -row.relative : row.relative;  // > 0: in the bad direction
     const bool big = std::abs(row.relative) > g.threshold_for(b);
     bool real;
@@ -73,14 +80,19 @@ double gate_config::threshold_for(const metric_result& m) const {
 
 gate_config load_gate_config(const std::string& path) {
     const json j = harness::read_json_file(path);
-    const auto bad = [&](const std::string& key, const std::string& what) { throw harness::input_error(path + ": " + key + ": " + what); };
+    const auto bad = [&](const std::string& key, const std::string& what) {
+        throw harness::input_error(path + ": " + key + ": " + what);
+    };
     if (!j.is_object()) bad("(top level)", "expected an object");
     gate_config g;
     for (const auto& [k, v] : j.items()) {
         if (k == "quality_threshold" || k == "timing_threshold" || k == "z" || k == "alpha") {
             if (!v.is_number() || v.get<double>() < 0) bad(k, "expected a non-negative number");
             const double x = v.get<double>();
-            (k == "quality_threshold" ? g.quality_threshold : k == "timing_threshold" ? g.timing_threshold : k == "z" ? g.z : g.alpha) = x;
+            (k == "quality_threshold"  ? g.quality_threshold
+             : k == "timing_threshold" ? g.timing_threshold
+             : k == "z"                ? g.z
+                                       : g.alpha) = x;
         } else if (k == "thresholds") {
             if (!v.is_object()) bad(k, "expected {\"metric\": relative threshold}");
             for (const auto& [metric, x] : v.items()) {
@@ -98,7 +110,9 @@ gate_config load_gate_config(const std::string& path) {
             if (!v.is_string()) bad(k, "expected a model name");
             g.reference_model = v.get<std::string>();
         } else {
-            bad(k, "unknown key (expected quality_threshold, timing_threshold, thresholds, z, alpha, allow_missing, ignore, reference_model)");
+            bad(k,
+                "unknown key (expected quality_threshold, timing_threshold, thresholds, z, alpha, allow_missing, "
+                "ignore, reference_model)");
         }
     }
     return g;
@@ -106,37 +120,47 @@ gate_config load_gate_config(const std::string& path) {
 
 void add_threshold(gate_config& g, const std::string& option) {
     const std::size_t eq = option.find('=');
-    if (eq == std::string::npos || eq == 0) throw harness::usage_error("--threshold expects METRIC=X, got '" + option + "'");
+    if (eq == std::string::npos || eq == 0)
+        throw harness::usage_error("--threshold expects METRIC=X, got '" + option + "'");
     try {
         std::size_t used = 0;
         const double x = std::stod(option.substr(eq + 1), &used);
         if (used != option.size() - eq - 1 || x < 0) throw std::invalid_argument("x");
         g.thresholds[option.substr(0, eq)] = x;
     } catch (const std::exception&) {
-        throw harness::usage_error("--threshold " + option + ": X must be a non-negative number (a relative change, 0.05 = 5%)");
+        throw harness::usage_error("--threshold " + option +
+                                   ": X must be a non-negative number (a relative change, 0.05 = 5%)");
     }
 }
 
 std::string to_string(change c) {
     switch (c) {
-        case change::unchanged: return "unchanged";
-        case change::improvement: return "improvement";
-        case change::regression: return "REGRESSION";
-        case change::missing: return "MISSING";
-        case change::added: return "new";
-        case change::not_comparable: return "not comparable";
+        case change::unchanged:
+            return "unchanged";
+        case change::improvement:
+            return "improvement";
+        case change::regression:
+            return "REGRESSION";
+        case change::missing:
+            return "MISSING";
+        case change::added:
+            return "new";
+        case change::not_comparable:
+            return "not comparable";
     }
     return "?";
 }
 
 int comparison::count(change c) const {
-    return static_cast<int>(std::count_if(rows.begin(), rows.end(), [&](const comparison_row& r) { return r.status == c; }));
+    return static_cast<int>(
+        std::count_if(rows.begin(), rows.end(), [&](const comparison_row& r) { return r.status == c; }));
 }
 
 std::string pick_reference_model(const run_report& r, const std::string& wanted) {
     const auto has_timing = [&](const std::string& model) {
-        return std::any_of(r.results.begin(), r.results.end(),
-                           [&](const metric_result& m) { return m.model == model && m.metric == "ms_per_token" && m.is_timing(); });
+        return std::any_of(r.results.begin(), r.results.end(), [&](const metric_result& m) {
+            return m.model == model && m.metric == "ms_per_token" && m.is_timing();
+        });
     };
     if (!wanted.empty()) return has_timing(wanted) ? wanted : "";
     for (const auto& m : r.models)
@@ -150,22 +174,24 @@ std::vector<metric_result> ratio_results(const run_report& r, const std::string&
     for (const auto& m : r.results) {
         if (m.metric != "ms_per_token" || !m.context || m.model == reference || !m.is_timing()) continue;
         const auto ref = std::find_if(r.results.begin(), r.results.end(), [&](const metric_result& x) {
-            return x.metric == "ms_per_token" && x.model == reference && x.task == m.task && x.context == m.context && x.is_timing();
+            return x.metric == "ms_per_token" && x.model == reference && x.task == m.task && x.context == m.context &&
+                   x.is_timing();
         });
         if (ref == r.results.end()) continue;
         metric_result ratio = m;
         ratio.metric = "ms_per_token_ratio";
         ratio.samples.clear();
         // Repeat by repeat: the two passes ran close in time, so a slow phase of the machine cancels.
-        for (std::size_t i = 0; i < std::min(m.samples.size(), ref->samples.size()); ++i) ratio.samples.push_back(m.samples[i] / ref->samples[i]);
+        for (std::size_t i = 0; i < std::min(m.samples.size(), ref->samples.size()); ++i)
+            ratio.samples.push_back(m.samples[i] / ref->samples[i]);
         ratio.value = median(ratio.samples);
         double mean = 0, var = 0;
         for (const double x : ratio.samples) mean += x;
         mean /= static_cast<double>(ratio.samples.size());
         for (const double x : ratio.samples) var += (x - mean) * (x - mean);
-        ratio.stderr_ = ratio.samples.size() > 1
-                            ? std::sqrt(var / static_cast<double>(ratio.samples.size() - 1) / static_cast<double>(ratio.samples.size()))
-                            : 0.0;
+        ratio.stderr_ = ratio.samples.size() > 1 ? std::sqrt(var / static_cast<double>(ratio.samples.size() - 1) /
+                                                             static_cast<double>(ratio.samples.size()))
+                                                 : 0.0;
         ratio.n = static_cast<std::int64_t>(ratio.samples.size());
         out.push_back(std::move(ratio));
     }
@@ -176,7 +202,8 @@ comparison compare_reports(const run_report& base, const run_report& now, const 
     comparison c;
     c.reference_model = pick_reference_model(base, g.reference_model);
     if (!g.reference_model.empty() && c.reference_model.empty())
-        throw harness::usage_error("reference model '" + g.reference_model + "' has no ms_per_token timings in " + base.path);
+        throw harness::usage_error("reference model '" + g.reference_model + "' has no ms_per_token timings in " +
+                                   base.path);
     const auto with_ratios = [&](const run_report& r) {
         std::vector<metric_result> all = r.results;
         const auto ratios = ratio_results(r, c.reference_model);
@@ -192,7 +219,8 @@ comparison compare_reports(const run_report& base, const run_report& now, const 
         if (ignored.count(m.metric) || !seen.insert(m.key()).second) continue;
         const auto it = in_new.find(m.key());
         if (it == in_new.end()) {
-            comparison_row row{m.task, m.model, m.metric, m.where(), m.is_timing(), m.higher_is_better, m.value, std::nan(""), m.stderr_, 0};
+            comparison_row row{m.task,  m.model,      m.metric,  m.where(), m.is_timing(), m.higher_is_better,
+                               m.value, std::nan(""), m.stderr_, 0};
             row.status = g.allow_missing ? change::not_comparable : change::missing;
             c.rows.push_back(row);
             continue;
@@ -201,12 +229,15 @@ comparison compare_reports(const run_report& base, const run_report& now, const 
     }
     for (const auto& m : n)
         if (!ignored.count(m.metric) && !seen.count(m.key())) {
-            comparison_row row{m.task, m.model, m.metric, m.where(), m.is_timing(), m.higher_is_better, std::nan(""), m.value, 0, m.stderr_};
+            comparison_row row{m.task,       m.model, m.metric, m.where(), m.is_timing(), m.higher_is_better,
+                               std::nan(""), m.value, 0,        m.stderr_};
             row.status = change::added;
             c.rows.push_back(row);
             seen.insert(m.key());
         }
-    std::stable_sort(c.rows.begin(), c.rows.end(), [](const comparison_row& x, const comparison_row& y) { return order(x.status) < order(y.status); });
+    std::stable_sort(c.rows.begin(), c.rows.end(), [](const comparison_row& x, const comparison_row& y) {
+        return order(x.status) < order(y.status);
+    });
     return c;
 }
 
@@ -217,14 +248,17 @@ std::string to_markdown(const comparison& c, const std::string& base_name, const
       << c.count(change::improvement) << " improvements, " << c.count(change::unchanged) << " unchanged, "
       << c.count(change::added) << " new";
     if (!c.reference_model.empty()) s << "; ratios against `" << c.reference_model << "`";
-    s << "\n\n| Task | Model | Metric | Where | ↑↓ | Base | New | Δ% | z / p | Status |\n|---|---|---|---|---|---:|---:|---:|---:|---|\n";
+    s << "\n\n| Task | Model | Metric | Where | ↑↓ | Base | New | Δ% | z / p | Status "
+         "|\n|---|---|---|---|---|---:|---:|---:|---:|---|\n";
     for (const auto& r : c.rows) {
-        s << "| " << r.task << " | " << r.model << " | " << r.metric << " | " << r.where << " | " << (r.higher_is_better ? "↑" : "↓")
-          << " | " << fmt(r.base) << (r.base_stderr > 0 ? " ± " + fmt(r.base_stderr, 2) : "") << " | " << fmt(r.now)
+        s << "| " << r.task << " | " << r.model << " | " << r.metric << " | " << r.where << " | "
+          << (r.higher_is_better ? "↑" : "↓") << " | " << fmt(r.base)
+          << (r.base_stderr > 0 ? " ± " + fmt(r.base_stderr, 2) : "") << " | " << fmt(r.now)
           << (r.now_stderr > 0 ? " ± " + fmt(r.now_stderr, 2) : "") << " | "
           << (std::isfinite(r.base) && std::isfinite(r.now) ? fmt(100 * r.relative, 3) : "") << " | "
-          << (r.status == change::missing || r.status == change::added ? "" : (r.timing ? "p=" : "z=") + fmt(r.statistic, 3)) << " | "
-          << to_string(r.status) << " |\n";
+          << (r.status == change::missing || r.status == change::added ? ""
+                                                                       : (r.timing ? "p=" : "z=") + fmt(r.statistic, 3))
+          << " | " << to_string(r.status) << " |\n";
     }
     return s.str();
 }
@@ -233,12 +267,22 @@ json to_json(const comparison& c) {
     json rows = json::array();
     const auto num = [](double x) { return std::isfinite(x) ? json(x) : json(nullptr); };
     for (const auto& r : c.rows)
-        rows.push_back({{"task", r.task}, {"model", r.model}, {"metric", r.metric}, {"where", r.where}, {"timing", r.timing},
-                        {"higher_is_better", r.higher_is_better}, {"base", num(r.base)}, {"new", num(r.now)},
-                        {"base_stderr", num(r.base_stderr)}, {"new_stderr", num(r.now_stderr)}, {"relative", num(r.relative)},
-                        {r.timing ? "p" : "z", num(r.statistic)}, {"status", to_string(r.status)}});
-    return {{"regressed", c.regressed()}, {"regressions", c.count(change::regression)}, {"missing", c.count(change::missing)},
-            {"improvements", c.count(change::improvement)}, {"reference_model", c.reference_model}, {"rows", rows}};
+        rows.push_back({{"task", r.task},
+                        {"model", r.model},
+                        {"metric", r.metric},
+                        {"where", r.where},
+                        {"timing", r.timing},
+                        {"higher_is_better", r.higher_is_better},
+                        {"base", num(r.base)},
+                        {"new", num(r.now)},
+                        {"base_stderr", num(r.base_stderr)},
+                        {"new_stderr", num(r.now_stderr)},
+                        {"relative", num(r.relative)},
+                        {r.timing ? "p" : "z", num(r.statistic)},
+                        {"status", to_string(r.status)}});
+    return {{"regressed", c.regressed()},           {"regressions", c.count(change::regression)},
+            {"missing", c.count(change::missing)},  {"improvements", c.count(change::improvement)},
+            {"reference_model", c.reference_model}, {"rows", rows}};
 }
 
 json to_benchmark_json(const run_report& now) {

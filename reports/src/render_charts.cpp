@@ -55,21 +55,27 @@ std::string datablock(const std::string& name, const std::vector<std::pair<doubl
 
 // The script's tail: SVG then PNG of the same plot.
 std::string outputs(const std::string& base, const std::string& plot) {
-    return "set terminal svg size 900,560 dynamic noenhanced font 'sans,12' background rgb 'white'\nset output " + quoted(base + ".svg") + "\n" + plot +
-           "\nset terminal pngcairo size 900,560 noenhanced font 'sans,11'\nset output " + quoted(base + ".png") + "\nreplot\nunset output\n";
+    return "set terminal svg size 900,560 dynamic noenhanced font 'sans,12' background rgb 'white'\nset output " +
+           quoted(base + ".svg") + "\n" + plot +
+           "\nset terminal pngcairo size 900,560 noenhanced font 'sans,11'\nset output " + quoted(base + ".png") +
+           "\nreplot\nunset output\n";
 }
 
-std::string line_chart(const std::string& title, const std::string& xlabel, const std::string& ylabel, const std::vector<line>& lines,
-                       const std::string& base, const std::string& extra = "") {
+std::string line_chart(const std::string& title, const std::string& xlabel, const std::string& ylabel,
+                       const std::vector<line>& lines, const std::string& base, const std::string& extra = "") {
     std::ostringstream s;
-    s << "# rwkvbench chart: " << title << " (data from report.json)\nset termoption noenhanced\nset datafile separator ','\n";
-    for (std::size_t i = 0; i < lines.size(); ++i) s << datablock(std::string("d").append(std::to_string(i)), lines[i].points);
+    s << "# rwkvbench chart: " << title
+      << " (data from report.json)\nset termoption noenhanced\nset datafile separator ','\n";
+    for (std::size_t i = 0; i < lines.size(); ++i)
+        s << datablock(std::string("d").append(std::to_string(i)), lines[i].points);
     s << "set title " << quoted(title) << "\nset xlabel " << quoted(xlabel) << "\nset ylabel " << quoted(ylabel)
-      << "\nset grid\nset key left top\n" << extra;
+      << "\nset grid\nset key left top\n"
+      << extra;
     std::string plot = "plot ";
     for (std::size_t i = 0; i < lines.size(); ++i) {
         if (i) plot += ", ";
-        plot += "$d" + std::to_string(i) + " using 1:2 with linespoints pointinterval 16 lw 2 title " + quoted(lines[i].label);
+        plot += "$d" + std::to_string(i) + " using 1:2 with linespoints pointinterval 16 lw 2 title " +
+                quoted(lines[i].label);
     }
     s << outputs(base, plot);
     return s.str();
@@ -79,7 +85,8 @@ std::string line_chart(const std::string& title, const std::string& xlabel, cons
 std::string bar_chart(const std::string& title, const std::string& ylabel, const std::vector<std::string>& models,
                       const std::vector<std::pair<std::string, std::vector<double>>>& rows, const std::string& base) {
     std::ostringstream s;
-    s << "# rwkvbench chart: " << title << " (data from report.json)\nset termoption noenhanced\nset datafile separator ','\n$bars << EOD\n";
+    s << "# rwkvbench chart: " << title
+      << " (data from report.json)\nset termoption noenhanced\nset datafile separator ','\n$bars << EOD\n";
     for (const auto& [lang, values] : rows) {
         s << lang;
         for (const double v : values) s << "," << format_number(v, 8);
@@ -121,35 +128,44 @@ void write_charts(const run_report& r, const std::string& dir, rendered& out) {
             }
             cumulative.push_back(c), latency.push_back(l), memory.push_back(m);
         }
-        scripts.emplace_back("scaling_cumulative_time",
-                             line_chart("Cumulative time vs tokens generated (median of repeats)", "tokens generated",
-                                        "cumulative time (s)", cumulative, (charts / "scaling_cumulative_time").string()));
-        scripts.emplace_back("scaling_latency", line_chart("Per-token latency vs context", "context length (tokens)", "ms per token",
-                                                           latency, (charts / "scaling_latency").string()));
-        scripts.emplace_back("scaling_memory", line_chart("State / KV cache memory vs context", "context length (tokens)",
-                                                          "state or KV cache (MiB, allocated)", memory, (charts / "scaling_memory").string()));
+        scripts.emplace_back(
+            "scaling_cumulative_time",
+            line_chart("Cumulative time vs tokens generated (median of repeats)", "tokens generated",
+                       "cumulative time (s)", cumulative, (charts / "scaling_cumulative_time").string()));
+        scripts.emplace_back("scaling_latency",
+                             line_chart("Per-token latency vs context", "context length (tokens)", "ms per token",
+                                        latency, (charts / "scaling_latency").string()));
+        scripts.emplace_back(
+            "scaling_memory",
+            line_chart("State / KV cache memory vs context", "context length (tokens)",
+                       "state or KV cache (MiB, allocated)", memory, (charts / "scaling_memory").string()));
     }
     if (!r.prefill.empty()) {
         std::vector<line> lines;
         for (const auto& p : r.prefill) {
             line l{p.model, {}};
-            for (std::size_t i = 0; i < p.prompt_tokens.size(); ++i) l.points.emplace_back(p.prompt_tokens[i], p.median_tokens_per_s[i]);
+            for (std::size_t i = 0; i < p.prompt_tokens.size(); ++i)
+                l.points.emplace_back(p.prompt_tokens[i], p.median_tokens_per_s[i]);
             lines.push_back(l);
         }
-        scripts.emplace_back("prefill_throughput", line_chart("Parallel prefill throughput vs prompt length", "prompt length (tokens)",
-                                                              "tokens per second", lines, (charts / "prefill_throughput").string(),
-                                                              "set logscale x 2\n"));
+        scripts.emplace_back(
+            "prefill_throughput",
+            line_chart("Parallel prefill throughput vs prompt length", "prompt length (tokens)", "tokens per second",
+                       lines, (charts / "prefill_throughput").string(), "set logscale x 2\n"));
     }
     // Per-language bars: bits per byte for bpb tasks, accuracy for multiple choice.
     std::map<std::string, std::string> per_task_metric;
     for (const auto& m : r.results)
-        if (!m.language.empty() && m.language != "all" && m.language != "macro" && (m.metric == "bits_per_byte" || m.metric == "acc"))
+        if (!m.language.empty() && m.language != "all" && m.language != "macro" &&
+            (m.metric == "bits_per_byte" || m.metric == "acc"))
             per_task_metric[m.task] = m.metric;
     for (const auto& [task, metric] : per_task_metric) {
         std::vector<std::string> models;
         std::map<std::string, std::map<std::string, double>> value;  // language -> model -> value
         for (const auto& m : r.results) {
-            if (m.task != task || m.metric != metric || m.language.empty() || m.language == "all" || m.language == "macro") continue;
+            if (m.task != task || m.metric != metric || m.language.empty() || m.language == "all" ||
+                m.language == "macro")
+                continue;
             if (std::find(models.begin(), models.end(), m.model) == models.end()) models.push_back(m.model);
             value[m.language][m.model] = m.value;
         }
@@ -159,11 +175,13 @@ void write_charts(const run_report& r, const std::string& dir, rendered& out) {
             for (const auto& mod : models) v.push_back(by_model.count(mod) ? by_model.at(mod) : 0.0);
             rows.emplace_back(lang, v);
         }
-        std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.second[0] < b.second[0]; });
+        std::stable_sort(rows.begin(), rows.end(),
+                         [](const auto& a, const auto& b) { return a.second[0] < b.second[0]; });
         const bool bpb = metric == "bits_per_byte";
         const std::string name = task + (bpb ? "_by_language" : "_accuracy_by_language");
-        scripts.emplace_back(name, bar_chart(task + (bpb ? ": bits per byte by language (lower is better)" : ": accuracy by language"),
-                                             bpb ? "bits per UTF-8 byte" : "accuracy", models, rows, (charts / name).string()));
+        scripts.emplace_back(
+            name, bar_chart(task + (bpb ? ": bits per byte by language (lower is better)" : ": accuracy by language"),
+                            bpb ? "bits per UTF-8 byte" : "accuracy", models, rows, (charts / name).string()));
     }
     for (const auto& [name, script] : scripts) {
         const std::string gp = (charts / (name + ".gp")).string();

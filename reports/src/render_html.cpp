@@ -29,10 +29,12 @@ const char* style =
 
 void write_html(const run_report& r, const std::string& dir, rendered& out) {
     std::ostringstream h;
-    h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>rwkvbench report</title><style>" << style
-      << "</style></head><body>\n<h1>rwkvbench report</h1>\n<table>";
-    for (const char* k : {"date", "git_commit", "rwkvbench_version", "cpu", "cpu_features", "threads", "blas", "gpu", "cuda", "cuda_driver", "compiler", "build_type"})
-        if (!ctx(r.context, k).empty()) h << "<tr><th>" << k << "</th><td>" << html_escape(ctx(r.context, k)) << "</td></tr>";
+    h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>rwkvbench report</title><style>"
+      << style << "</style></head><body>\n<h1>rwkvbench report</h1>\n<table>";
+    for (const char* k : {"date", "git_commit", "rwkvbench_version", "cpu", "cpu_features", "threads", "blas", "gpu",
+                          "cuda", "cuda_driver", "compiler", "build_type"})
+        if (!ctx(r.context, k).empty())
+            h << "<tr><th>" << k << "</th><td>" << html_escape(ctx(r.context, k)) << "</td></tr>";
     // Charts and files: only what exists in the folder.
     const fs::path root(dir);
     std::vector<std::string> svgs;
@@ -40,36 +42,44 @@ void write_html(const run_report& r, const std::string& dir, rendered& out) {
         for (const auto& e : fs::directory_iterator(root / "charts"))
             if (e.path().extension() == ".svg") svgs.push_back("charts/" + e.path().filename().string());
     std::sort(svgs.begin(), svgs.end());
-    const bool any_timing = std::any_of(r.results.begin(), r.results.end(), [](const metric_result& m) { return m.is_timing(); });
-    h << "</table>\n<p>" << (svgs.empty() ? "" : "<a href=\"#charts\">Charts</a> · ") << (any_timing ? "<a href=\"#scaling\">Scaling</a> · " : "")
+    const bool any_timing =
+        std::any_of(r.results.begin(), r.results.end(), [](const metric_result& m) { return m.is_timing(); });
+    h << "</table>\n<p>" << (svgs.empty() ? "" : "<a href=\"#charts\">Charts</a> · ")
+      << (any_timing ? "<a href=\"#scaling\">Scaling</a> · " : "")
       << "<a href=\"#results\">Results</a> · <a href=\"#files\">Files</a></p>\n";
     std::ostringstream tables;  // after the charts
 
-    tables << "<h2 id=\"results\">Results</h2>\n<table><tr><th>Task</th><th>Version</th><th>Language</th><th>Model</th><th>Metric</th>"
-         "<th>↑↓</th><th>Value</th><th>± Stderr</th><th>n</th></tr>\n";
+    tables << "<h2 "
+              "id=\"results\">Results</h2>\n<table><tr><th>Task</th><th>Version</th><th>Language</th><th>Model</"
+              "th><th>Metric</th>"
+              "<th>↑↓</th><th>Value</th><th>± Stderr</th><th>n</th></tr>\n";
     for (const auto& m : r.results) {
         if (m.is_timing()) continue;
-        tables << "<tr><td>" << html_escape(m.task) << "</td><td class=n>" << m.task_version << "</td><td>" << html_escape(m.language) << "</td><td>"
-          << html_escape(m.model) << "</td><td>" << html_escape(m.metric) << "</td><td>" << (m.higher_is_better ? "↑" : "↓")
-          << "</td><td class=n>" << format_number(m.value) << "</td><td class=n>" << format_number(m.stderr_) << "</td><td class=n>" << m.n
-          << "</td></tr>\n";
+        tables << "<tr><td>" << html_escape(m.task) << "</td><td class=n>" << m.task_version << "</td><td>"
+               << html_escape(m.language) << "</td><td>" << html_escape(m.model) << "</td><td>" << html_escape(m.metric)
+               << "</td><td>" << (m.higher_is_better ? "↑" : "↓") << "</td><td class=n>" << format_number(m.value)
+               << "</td><td class=n>" << format_number(m.stderr_) << "</td><td class=n>" << m.n << "</td></tr>\n";
     }
     tables << "</table>\n";
     if (any_timing) {
-        tables << "<h2 id=\"scaling\">Scaling</h2>\n<table><tr><th>Model</th><th>Engine</th><th>Metric</th><th>Where</th><th>Median</th>"
-             "<th>± Stderr</th><th>Repeats</th></tr>\n";
+        tables << "<h2 "
+                  "id=\"scaling\">Scaling</h2>\n<table><tr><th>Model</th><th>Engine</th><th>Metric</th><th>Where</"
+                  "th><th>Median</th>"
+                  "<th>± Stderr</th><th>Repeats</th></tr>\n";
         for (const auto& m : r.results)
             if (m.is_timing())
-                tables << "<tr><td>" << html_escape(m.model) << "</td><td>" << html_escape(m.engine) << "</td><td>" << html_escape(m.metric)
-                  << "</td><td>" << html_escape(m.where()) << "</td><td class=n>" << format_number(m.value) << "</td><td class=n>"
-                  << format_number(m.stderr_) << "</td><td class=n>" << m.samples.size() << "</td></tr>\n";
+                tables << "<tr><td>" << html_escape(m.model) << "</td><td>" << html_escape(m.engine) << "</td><td>"
+                       << html_escape(m.metric) << "</td><td>" << html_escape(m.where()) << "</td><td class=n>"
+                       << format_number(m.value) << "</td><td class=n>" << format_number(m.stderr_)
+                       << "</td><td class=n>" << m.samples.size() << "</td></tr>\n";
         tables << "</table>\n";
     }
     if (!svgs.empty()) {
         h << "<h2 id=\"charts\">Charts</h2>\n";
         for (const auto& s : svgs) {
             const std::string png = s.substr(0, s.size() - 4) + ".png";
-            h << "<figure><img src=\"" << html_escape(s) << "\" alt=\"" << html_escape(s) << "\"><figcaption>" << html_escape(s);
+            h << "<figure><img src=\"" << html_escape(s) << "\" alt=\"" << html_escape(s) << "\"><figcaption>"
+              << html_escape(s);
             if (fs::exists(root / png)) h << " · <a href=\"" << html_escape(png) << "\">PNG</a>";
             h << "</figcaption></figure>\n";
         }

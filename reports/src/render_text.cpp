@@ -42,12 +42,23 @@ std::string html_escape(const std::string& s) {
     std::string out;
     for (const char c : s) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out += c;
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            default:
+                out += c;
         }
     }
     return out;
@@ -82,14 +93,17 @@ std::string markdown_summary(const run_report& r) {
     std::ostringstream s;
     s << "# rwkvbench report\n\n";
     s << "| date | commit | CPU | threads | BLAS | GPU | compiler |\n|---|---|---|---:|---|---|---|\n";
-    s << "| " << ctx(r.context, "date") << " | " << ctx(r.context, "git_commit") << " | " << ctx(r.context, "cpu") << " | "
-      << ctx(r.context, "threads") << " | " << ctx(r.context, "blas") << " | "
-      << (ctx(r.context, "gpu").empty() ? "none" : ctx(r.context, "gpu")) << " | " << ctx(r.context, "compiler") << " |\n\n";
-    s << "## Results\n\n| Task | Version | Language | Model | Metric | ↑↓ | Value | ± | Stderr |\n|---|---:|---|---|---|---|---:|---|---:|\n";
+    s << "| " << ctx(r.context, "date") << " | " << ctx(r.context, "git_commit") << " | " << ctx(r.context, "cpu")
+      << " | " << ctx(r.context, "threads") << " | " << ctx(r.context, "blas") << " | "
+      << (ctx(r.context, "gpu").empty() ? "none" : ctx(r.context, "gpu")) << " | " << ctx(r.context, "compiler")
+      << " |\n\n";
+    s << "## Results\n\n| Task | Version | Language | Model | Metric | ↑↓ | Value | ± | Stderr "
+         "|\n|---|---:|---|---|---|---|---:|---|---:|\n";
     for (const auto& m : r.results) {
         if (m.is_timing()) continue;
-        s << "| " << m.task << " | " << m.task_version << " | " << m.language << " | " << m.model << " | " << m.metric << " | "
-          << arrow(m.higher_is_better) << " | " << format_number(m.value) << " | ± | " << format_number(m.stderr_) << " |\n";
+        s << "| " << m.task << " | " << m.task_version << " | " << m.language << " | " << m.model << " | " << m.metric
+          << " | " << arrow(m.higher_is_better) << " | " << format_number(m.value) << " | ± | "
+          << format_number(m.stderr_) << " |\n";
     }
     if (!r.generation.empty()) {
         const auto contexts = timing_contexts(r);
@@ -99,7 +113,8 @@ std::string markdown_summary(const run_report& r) {
         for (std::size_t i = 0; i < contexts.size(); ++i) s << "---:|";
         s << "---:|---:|---:|---:|\n";
         for (const auto& g : r.generation) {
-            s << "| " << g.model << " | " << g.engine << " | " << (g.engine == "transformer" ? (g.no_cache ? "no" : "yes") : "n/a") << " |";
+            s << "| " << g.model << " | " << g.engine << " | "
+              << (g.engine == "transformer" ? (g.no_cache ? "no" : "yes") : "n/a") << " |";
             for (const auto c : contexts) {
                 const metric_result* m = find(r, g.model, "ms_per_token", c);
                 s << " " << (m ? format_number(m->value) + " ± " + format_number(m->stderr_, 2) : "–") << " |";
@@ -122,7 +137,12 @@ std::string markdown_summary(const run_report& r) {
             s << "| " << p.model << " | " << p.engine << " |";
             for (const double l : lengths) {
                 const auto it = std::find(p.prompt_tokens.begin(), p.prompt_tokens.end(), l);
-                s << " " << (it == p.prompt_tokens.end() ? "–" : format_number(p.median_tokens_per_s[static_cast<std::size_t>(it - p.prompt_tokens.begin())])) << " |";
+                s << " "
+                  << (it == p.prompt_tokens.end()
+                          ? "–"
+                          : format_number(
+                                p.median_tokens_per_s[static_cast<std::size_t>(it - p.prompt_tokens.begin())]))
+                  << " |";
             }
             s << "\n";
         }
@@ -138,17 +158,20 @@ void write_markdown(const run_report& r, const std::string& dir, rendered& out) 
 void write_csv(const run_report& r, const std::string& dir, rendered& out) {
     std::filesystem::create_directories(dir + "/series");
     std::ostringstream res;
-    res << "task,task_version,model,engine,device,dtype,metric,language,context,prompt_tokens,value,stderr,n,higher_is_better,samples\n";
+    res << "task,task_version,model,engine,device,dtype,metric,language,context,prompt_tokens,value,stderr,n,higher_is_"
+           "better,samples\n";
     for (const auto& m : r.results) {
         std::string samples;
         for (const double x : m.samples) {
             if (!samples.empty()) samples += ';';
             samples += format_number(x, 8);
         }
-        res << csv_field(m.task) << "," << m.task_version << "," << csv_field(m.model) << "," << m.engine << "," << m.device << ","
-            << m.dtype << "," << m.metric << "," << csv_field(m.language) << "," << (m.context ? std::to_string(*m.context) : "") << ","
+        res << csv_field(m.task) << "," << m.task_version << "," << csv_field(m.model) << "," << m.engine << ","
+            << m.device << "," << m.dtype << "," << m.metric << "," << csv_field(m.language) << ","
+            << (m.context ? std::to_string(*m.context) : "") << ","
             << (m.prompt_tokens ? std::to_string(*m.prompt_tokens) : "") << "," << format_number(m.value, 10) << ","
-            << format_number(m.stderr_, 6) << "," << m.n << "," << (m.higher_is_better ? "true" : "false") << "," << samples << "\n";
+            << format_number(m.stderr_, 6) << "," << m.n << "," << (m.higher_is_better ? "true" : "false") << ","
+            << samples << "\n";
     }
     harness::write_file_atomically(dir + "/series/results.csv", res.str());
     out.files.push_back("series/results.csv");
@@ -175,12 +198,15 @@ void write_csv(const run_report& r, const std::string& dir, rendered& out) {
         gen << "\n";
         for (const auto& g : r.generation)
             for (std::size_t i = 0; i < g.tokens.size(); ++i) {
-                gen << csv_field(g.model) << "," << g.engine << "," << (g.no_cache ? "true" : "false") << "," << g.tokens[i] << ","
-                    << g.context[i] << "," << format_number(g.median_latency_ms[i], 8) << "," << format_number(g.cumulative_ms[i], 10)
-                    << "," << static_cast<std::uint64_t>(g.state_bytes[i]) << ","
+                gen << csv_field(g.model) << "," << g.engine << "," << (g.no_cache ? "true" : "false") << ","
+                    << g.tokens[i] << "," << g.context[i] << "," << format_number(g.median_latency_ms[i], 8) << ","
+                    << format_number(g.cumulative_ms[i], 10) << "," << static_cast<std::uint64_t>(g.state_bytes[i])
+                    << ","
                     << (i < g.rss_bytes.size() ? std::to_string(static_cast<std::uint64_t>(g.rss_bytes[i])) : "");
                 for (std::size_t k = 0; k < repeats; ++k)
-                    gen << "," << (k < g.latency_ms.size() && i < g.latency_ms[k].size() ? format_number(g.latency_ms[k][i], 8) : "");
+                    gen << ","
+                        << (k < g.latency_ms.size() && i < g.latency_ms[k].size() ? format_number(g.latency_ms[k][i], 8)
+                                                                                  : "");
                 gen << "\n";
             }
         harness::write_file_atomically(dir + "/series/scaling_generation.csv", gen.str());
@@ -191,7 +217,8 @@ void write_csv(const run_report& r, const std::string& dir, rendered& out) {
         pre << "model,engine,prompt_tokens,median_tokens_per_s\n";
         for (const auto& p : r.prefill)
             for (std::size_t i = 0; i < p.prompt_tokens.size(); ++i)
-                pre << csv_field(p.model) << "," << p.engine << "," << p.prompt_tokens[i] << "," << format_number(p.median_tokens_per_s[i], 8) << "\n";
+                pre << csv_field(p.model) << "," << p.engine << "," << p.prompt_tokens[i] << ","
+                    << format_number(p.median_tokens_per_s[i], 8) << "\n";
         harness::write_file_atomically(dir + "/series/scaling_prefill.csv", pre.str());
         out.files.push_back("series/scaling_prefill.csv");
     }

@@ -14,7 +14,8 @@ using json = nlohmann::json;
 // Reads j.at(key) as T, or throws naming the file and the place.
 template <class T>
 T get(const json& j, const char* key, const std::string& file, const std::string& where) {
-    if (!j.is_object() || !j.contains(key)) throw harness::input_error(file + ": " + where + ": missing key '" + key + "'");
+    if (!j.is_object() || !j.contains(key))
+        throw harness::input_error(file + ": " + where + ": missing key '" + key + "'");
     try {
         return j.at(key).get<T>();
     } catch (const json::exception& e) {
@@ -45,18 +46,19 @@ run_report parse_report(const json& j, const std::string& f) {
     if (!j.is_object()) throw harness::input_error(f + ": expected a JSON object (a rwkvbench report)");
     r.schema_version = get<int>(j, "schema_version", f, "(top level)");
     if (r.schema_version > schema_version)
-        throw harness::input_error(f + ": schema_version " + std::to_string(r.schema_version) + " is newer than this rwkvbench reads (" +
-                                   std::to_string(schema_version) + ")");
+        throw harness::input_error(f + ": schema_version " + std::to_string(r.schema_version) +
+                                   " is newer than this rwkvbench reads (" + std::to_string(schema_version) + ")");
     r.context = get<json>(j, "context", f, "(top level)");
     r.tasks = get_or<json>(j, "tasks", json::array(), f, "(top level)");
     const json models = get_or<json>(j, "models", json::array(), f, "(top level)");
     for (std::size_t i = 0; i < models.size(); ++i) {
         const std::string at = "models[" + std::to_string(i) + "]";
         const json& m = models[i];
-        r.models.push_back({get<std::string>(m, "name", f, at), get<std::string>(m, "model", f, at), get<std::string>(m, "engine", f, at),
-                            get_or<std::string>(m, "tokenizer", "", f, at), get_or<std::string>(m, "dtype", "", f, at),
-                            get_or<std::string>(m, "architecture", "", f, at), get_or<bool>(m, "no_cache", false, f, at),
-                            get_or<std::uint64_t>(m, "n_params", 0, f, at)});
+        r.models.push_back({get<std::string>(m, "name", f, at), get<std::string>(m, "model", f, at),
+                            get<std::string>(m, "engine", f, at), get_or<std::string>(m, "tokenizer", "", f, at),
+                            get_or<std::string>(m, "dtype", "", f, at),
+                            get_or<std::string>(m, "architecture", "", f, at),
+                            get_or<bool>(m, "no_cache", false, f, at), get_or<std::uint64_t>(m, "n_params", 0, f, at)});
     }
     const json results = get<json>(j, "results", f, "(top level)");
     for (std::size_t i = 0; i < results.size(); ++i) {
@@ -103,14 +105,18 @@ run_report parse_report(const json& j, const std::string& f) {
                                     ? fits.at("growth_exponent").get<double>()
                                     : std::nan("");  // null: too few points to fit
             const std::string fat = at + ".fits";
-            const json lin = get<json>(fits, "cumulative_linear", f, fat), quad = get<json>(fits, "cumulative_quadratic", f, fat);
+            const json lin = get<json>(fits, "cumulative_linear", f, fat),
+                       quad = get<json>(fits, "cumulative_quadratic", f, fat);
             g.cumulative_linear = get<std::vector<double>>(lin, "coef", f, fat + ".cumulative_linear");
             g.linear_r2 = get<double>(lin, "r2", f, fat + ".cumulative_linear");
             g.cumulative_quadratic = get<std::vector<double>>(quad, "coef", f, fat + ".cumulative_quadratic");
             g.quadratic_r2 = get<double>(quad, "r2", f, fat + ".cumulative_quadratic");
             const std::size_t n = g.tokens.size();
-            if (g.context.size() != n || g.median_latency_ms.size() != n || g.cumulative_ms.size() != n || g.state_bytes.size() != n)
-                throw harness::input_error(f + ": " + at + ": tokens, context, median_latency_ms, cumulative_ms and state_bytes differ in length");
+            if (g.context.size() != n || g.median_latency_ms.size() != n || g.cumulative_ms.size() != n ||
+                g.state_bytes.size() != n)
+                throw harness::input_error(
+                    f + ": " + at +
+                    ": tokens, context, median_latency_ms, cumulative_ms and state_bytes differ in length");
             r.generation.push_back(std::move(g));
         } else if (kind == "prefill") {
             prefill_series p;

@@ -10,9 +10,8 @@ poly_fit fit_polynomial(std::span<const double> x, std::span<const double> y, in
     poly_fit f;
     const std::size_t n = std::min(x.size(), y.size()), m = static_cast<std::size_t>(degree) + 1;
     if (n <= m) return f;
-    const double scale = *std::max_element(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(n), [](double a, double b) {
-        return std::abs(a) < std::abs(b);
-    });
+    const double scale = *std::max_element(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(n),
+                                           [](double a, double b) { return std::abs(a) < std::abs(b); });
     if (scale == 0) return f;
     // Normal equations A c = b on u = x / scale, solved by Gaussian elimination with partial pivoting.
     std::vector<double> a(m * (m + 1), 0.0);

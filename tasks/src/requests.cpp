@@ -6,13 +6,13 @@
 #include <algorithm>
 #include <map>
 
-#include "datasets/language_files.h"
 #include "datasets/lambada.h"
+#include "datasets/language_files.h"
 #include "datasets/manifest.h"
-#include "harness/read_file.h"
-#include "harness/utf8.h"
 #include "harness/errors.h"
+#include "harness/read_file.h"
 #include "harness/sha256.h"
+#include "harness/utf8.h"
 
 namespace tasks {
 namespace {
@@ -27,7 +27,8 @@ using json = nlohmann::json;
 const json& words_for(const task_definition& d, const std::string& lang) {
     const json& w = d.options.at("words");
     if (!w.contains(lang))
-        throw harness::input_error(d.file + ": options.words." + lang + ": no prompt words for language '" + lang + "'");
+        throw harness::input_error(d.file + ": options.words." + lang + ": no prompt words for language '" + lang +
+                                   "'");
     return w.at(lang);
 }
 
@@ -68,11 +69,12 @@ std::vector<choice_example> xcopa(const std::string& path, const json& words, st
         if (q != "cause" && q != "effect") bad_row(path, row.line, "\"question\" must be \"cause\" or \"effect\"");
         const std::int64_t label = datasets::int_field(row, "label", path);
         if (label != 0 && label != 1) bad_row(path, row.line, "\"label\" must be 0 or 1");
-        out.push_back({std::to_string(row.line),
-                       {without_final_punctuation(datasets::string_field(row, "premise", path)) + " " + word(words, q.c_str())},
-                       {" " + lower_first(datasets::string_field(row, "choice1", path)),
-                        " " + lower_first(datasets::string_field(row, "choice2", path))},
-                       static_cast<int>(label)});
+        out.push_back(
+            {std::to_string(row.line),
+             {without_final_punctuation(datasets::string_field(row, "premise", path)) + " " + word(words, q.c_str())},
+             {" " + lower_first(datasets::string_field(row, "choice1", path)),
+              " " + lower_first(datasets::string_field(row, "choice2", path))},
+             static_cast<int>(label)});
     }
     return out;
 }
@@ -84,7 +86,8 @@ std::vector<choice_example> xstorycloze(const std::string& path, std::optional<s
         for (std::size_t i = 1; i < 7; ++i)
             if (f[i].empty()) bad_row(path, row.line, "column " + std::to_string(i + 1) + " is empty");
         if (f[7] != "1" && f[7] != "2") bad_row(path, row.line, "AnswerRightEnding must be 1 or 2, got '" + f[7] + "'");
-        out.push_back({f[0], {f[1] + " " + f[2] + " " + f[3] + " " + f[4]}, {" " + f[5], " " + f[6]}, f[7] == "1" ? 0 : 1});
+        out.push_back(
+            {f[0], {f[1] + " " + f[2] + " " + f[3] + " " + f[4]}, {" " + f[5], " " + f[6]}, f[7] == "1" ? 0 : 1});
     }
     return out;
 }
@@ -94,7 +97,8 @@ std::vector<choice_example> xstorycloze(const std::string& path, std::optional<s
 // offsets; each candidate replaces the pronoun, the context ends with the
 // candidate and the continuation is the text after the pronoun, as is
 // (partial scoring; whole-sentence scoring where the span ends the text).
-std::map<std::string, std::vector<choice_example>> xwinograd(const std::string& path, std::optional<std::size_t> limit) {
+std::map<std::string, std::vector<choice_example>> xwinograd(const std::string& path,
+                                                             std::optional<std::size_t> limit) {
     std::map<std::string, std::vector<choice_example>> out;
     for (const auto& row : datasets::read_tsv(path, {.columns = 7})) {
         const auto& f = row.fields;
@@ -125,10 +129,12 @@ std::map<std::string, std::vector<choice_example>> xwinograd(const std::string& 
                 bad_row(path, row.line, "a token range [start, end) outside the tokens");
             return {spans[r[0].get<std::size_t>()].first, spans[r[1].get<std::size_t>() - 1].second};
         };
-        if (!pronoun.is_array() || pronoun.size() != 3) bad_row(path, row.line, "column 6 must be [text, [start, end), tokens]");
+        if (!pronoun.is_array() || pronoun.size() != 3)
+            bad_row(path, row.line, "column 6 must be [text, [start, end), tokens]");
         const auto [p_begin, p_end] = range(pronoun[1]);
         choice_example ex{std::to_string(row.line), {}, {text.substr(p_end)}, -1};
-        if (!candidates.is_array() || candidates.size() < 2) bad_row(path, row.line, "column 7 must list at least 2 candidates");
+        if (!candidates.is_array() || candidates.size() < 2)
+            bad_row(path, row.line, "column 7 must list at least 2 candidates");
         for (const auto& c : candidates) {
             if (!c.is_array() || c.size() != 4 || !c[0].is_string() || !c[3].is_boolean())
                 bad_row(path, row.line, "a candidate must be [text, [start, end), tokens, is_correct]");
@@ -159,7 +165,8 @@ std::vector<choice_example> pawsx(const std::string& path, const json& words, st
         if (f[0].empty() || f[1].empty()) bad_row(path, row.line, "an empty sentence");
         if (f[2] != "0" && f[2] != "1") bad_row(path, row.line, "label must be 0 or 1, got '" + f[2] + "'");
         // Choices in label order: 0 = not a paraphrase ("No"), 1 = paraphrase ("Yes").
-        out.push_back({std::to_string(row.line), {""},
+        out.push_back({std::to_string(row.line),
+                       {""},
                        {f[0] + ", " + q + "? " + no + ", " + f[1], f[0] + ", " + q + "? " + yes + ", " + f[1]},
                        f[2] == "1" ? 1 : 0});
     }
@@ -173,9 +180,14 @@ std::vector<choice_example> xnli(const std::string& path, const json& words, std
         const auto& f = row.fields;
         if (f[0].empty() || f[1].empty()) bad_row(path, row.line, "an empty sentence");
         const auto it = std::find(labels.begin(), labels.end(), f[2]);
-        if (it == labels.end()) bad_row(path, row.line, "label must be entailment, neutral or contradiction, got '" + f[2] + "'");
-        choice_example ex{std::to_string(row.line), {f[0] + ", " + word(words, "question") + "?"}, {}, static_cast<int>(it - labels.begin())};
-        for (const auto& l : labels) ex.continuations.push_back(" " + word(words, l.c_str()) + ", " + f[1]);
+        if (it == labels.end())
+            bad_row(path, row.line, "label must be entailment, neutral or contradiction, got '" + f[2] + "'");
+        choice_example ex{std::to_string(row.line),
+                          {f[0] + ", " + word(words, "question") + "?"},
+                          {},
+                          static_cast<int>(it - labels.begin())};
+        for (const auto& l : labels)
+            ex.continuations.push_back(std::string(" ").append(word(words, l.c_str())).append(", ").append(f[1]));
         out.push_back(std::move(ex));
     }
     return out;
@@ -215,11 +227,16 @@ std::vector<choice_set> load_choice_sets(const task_definition& d, const std::st
     }
     for (const auto& l : langs) {
         const std::string path = datasets::path_for_language(data_dir, d.data_path, l);
-        if (d.format == "xcopa") out.push_back({l, xcopa(path, words_for(d, l), limit)});
-        else if (d.format == "xstorycloze") out.push_back({l, xstorycloze(path, limit)});
-        else if (d.format == "pawsx") out.push_back({l, pawsx(path, words_for(d, l), limit)});
-        else if (d.format == "xnli") out.push_back({l, xnli(path, words_for(d, l), limit)});
-        else throw harness::input_error(d.file + ": dataset.format: '" + d.format + "' is not a multiple-choice format");
+        if (d.format == "xcopa")
+            out.push_back({l, xcopa(path, words_for(d, l), limit)});
+        else if (d.format == "xstorycloze")
+            out.push_back({l, xstorycloze(path, limit)});
+        else if (d.format == "pawsx")
+            out.push_back({l, pawsx(path, words_for(d, l), limit)});
+        else if (d.format == "xnli")
+            out.push_back({l, xnli(path, words_for(d, l), limit)});
+        else
+            throw harness::input_error(d.file + ": dataset.format: '" + d.format + "' is not a multiple-choice format");
     }
     return out;
 }
@@ -288,7 +305,8 @@ std::string requests_hash(const task_definition& d, const std::string& data_dir,
         for (const auto& set : load_line_sets(d, data_dir, langs, limit))
             for (const auto& l : set.lines) field(set.language), field(l.text);
     } else if (d.scorer == "lambada") {
-        for (const auto& ex : datasets::load_lambada(data_dir + "/" + d.data_path, limit)) field(ex.context), field(ex.target);
+        for (const auto& ex : datasets::load_lambada(data_dir + "/" + d.data_path, limit))
+            field(ex.context), field(ex.target);
     } else if (d.scorer == "rolling_text") {
         field(load_rolling_text(d, d.data_path == "--data" ? data_file : data_dir + "/" + d.data_path, limit));
     }

@@ -44,10 +44,19 @@ json provenance(const run_config& c) {
     std::string gpu;
     if (c.device == "cuda")
         for (const auto& d : kernels::cuda_devices()) gpu += (gpu.empty() ? "" : ", ") + d.name;
-    return {{"rwkvbench_version", b.version}, {"git_commit", b.git_commit}, {"build_type", b.build_type},
-            {"compiler", b.compiler}, {"cuda", b.cuda_enabled ? b.cuda_version : ""}, {"cuda_driver", kernels::cuda_driver_version()}, {"gpu", gpu},
-            {"cpu", f.model_name}, {"cpu_features", f.summary()}, {"blas", kernels::blas_description()},
-            {"threads", kernels::cpu_thread_count()}, {"date", date}, {"argv", c.argv}};
+    return {{"rwkvbench_version", b.version},
+            {"git_commit", b.git_commit},
+            {"build_type", b.build_type},
+            {"compiler", b.compiler},
+            {"cuda", b.cuda_enabled ? b.cuda_version : ""},
+            {"cuda_driver", kernels::cuda_driver_version()},
+            {"gpu", gpu},
+            {"cpu", f.model_name},
+            {"cpu_features", f.summary()},
+            {"blas", kernels::blas_description()},
+            {"threads", kernels::cpu_thread_count()},
+            {"date", date},
+            {"argv", c.argv}};
 }
 
 // Expands groups, applies --no-pad, finds each task's languages and pins its requests.
@@ -57,7 +66,8 @@ std::vector<planned_task> plan(const run_config& c, task_catalog& catalog, json&
         const bool group = catalog.is_group(req.task);
         for (std::string name : catalog.expand({req.task})) {
             if (c.no_pad && name == "lambada_openai") name = "lambada_openai_nopad";
-            planned_task p{with_options(catalog.task(name), req.options), req.models, c.limit ? c.limit : req.limit, {}, ""};
+            planned_task p{
+                with_options(catalog.task(name), req.options), req.models, c.limit ? c.limit : req.limit, {}, ""};
             if (p.def.per_language()) {
                 p.langs = task_languages(p.def, c.data_dir, c.langs);
                 if (p.langs.empty()) {
@@ -71,8 +81,10 @@ std::vector<planned_task> plan(const run_config& c, task_catalog& catalog, json&
                     continue;
                 }
             }
-            if (p.def.data_path == "--data" && c.data_file.empty()) throw harness::usage_error("task " + name + " needs --data FILE");
-            if (p.def.scorer != "scaling") p.request_hash = requests_hash(p.def, c.data_dir, p.langs, p.limit, c.data_file);
+            if (p.def.data_path == "--data" && c.data_file.empty())
+                throw harness::usage_error("task " + name + " needs --data FILE");
+            if (p.def.scorer != "scaling")
+                p.request_hash = requests_hash(p.def, c.data_dir, p.langs, p.limit, c.data_file);
             out.push_back(std::move(p));
         }
     }
@@ -85,12 +97,18 @@ bool runs_on(const planned_task& t, const model_entry& m) {
 
 void score(task_context& ctx) {
     const std::string& s = ctx.def.scorer;
-    if (s == "lambada") score_lambada(ctx);
-    else if (s == "rolling_text") score_rolling_text(ctx);
-    else if (s == "bpb_lines") score_bpb_lines(ctx);
-    else if (s == "multiple_choice") score_multiple_choice(ctx);
-    else if (s == "scaling") score_scaling(ctx);
-    else throw harness::input_error(ctx.def.file + ": scorer '" + s + "' unknown");
+    if (s == "lambada")
+        score_lambada(ctx);
+    else if (s == "rolling_text")
+        score_rolling_text(ctx);
+    else if (s == "bpb_lines")
+        score_bpb_lines(ctx);
+    else if (s == "multiple_choice")
+        score_multiple_choice(ctx);
+    else if (s == "scaling")
+        score_scaling(ctx);
+    else
+        throw harness::input_error(ctx.def.file + ": scorer '" + s + "' unknown");
 }
 
 }  // namespace
@@ -99,7 +117,9 @@ std::string default_suite_path() { return std::string(RWKVBENCH_SOURCE_DIR) + "/
 
 void load_run_config(const std::string& path, run_config& c) {
     const json j = harness::read_json_file(path);
-    const auto bad = [&](const std::string& key, const std::string& what) { throw harness::input_error(path + ": " + key + ": " + what); };
+    const auto bad = [&](const std::string& key, const std::string& what) {
+        throw harness::input_error(path + ": " + key + ": " + what);
+    };
     if (!j.is_object()) bad("(top level)", "expected an object with \"models\" and \"tasks\"");
     for (const auto& [k, v] : j.items())
         if (k != "models" && k != "tasks" && k != "limit" && k != "langs" && k != "description")
@@ -109,13 +129,15 @@ void load_run_config(const std::string& path, run_config& c) {
         if (p.starts_with("random:") || p == "bytes" || fs::path(p).is_absolute()) return p;
         return (base / p).lexically_normal().string();
     };
-    if (!j.contains("models") || !j.at("models").is_array() || j.at("models").empty()) bad("models", "expected a non-empty list");
+    if (!j.contains("models") || !j.at("models").is_array() || j.at("models").empty())
+        bad("models", "expected a non-empty list");
     for (std::size_t i = 0; i < j.at("models").size(); ++i) {
         const json& m = j.at("models")[i];
         const std::string at = "models[" + std::to_string(i) + "]";
         if (!m.is_object()) bad(at, "expected an object");
         for (const auto& [k, v] : m.items())
-            if (k != "name" && k != "model" && k != "engine" && k != "tokenizer" && k != "dtype" && k != "no_cache" && k != "attention")
+            if (k != "name" && k != "model" && k != "engine" && k != "tokenizer" && k != "dtype" && k != "no_cache" &&
+                k != "attention")
                 bad(at + "." + k, "unknown key (expected name, model, engine, tokenizer, dtype, no_cache, attention)");
         for (const char* k : {"model", "engine", "tokenizer"})
             if (!m.contains(k) || !m.at(k).is_string()) bad(at + "." + k, "expected a string");
@@ -133,11 +155,13 @@ void load_run_config(const std::string& path, run_config& c) {
     }
     std::optional<std::size_t> limit;
     if (j.contains("limit")) {
-        if (!j.at("limit").is_number_unsigned() || j.at("limit").get<std::size_t>() == 0) bad("limit", "expected a positive integer");
+        if (!j.at("limit").is_number_unsigned() || j.at("limit").get<std::size_t>() == 0)
+            bad("limit", "expected a positive integer");
         limit = j.at("limit").get<std::size_t>();
     }
     if (j.contains("langs")) c.langs = j.at("langs").get<std::vector<std::string>>();
-    if (!j.contains("tasks") || !j.at("tasks").is_array() || j.at("tasks").empty()) bad("tasks", "expected a non-empty list");
+    if (!j.contains("tasks") || !j.at("tasks").is_array() || j.at("tasks").empty())
+        bad("tasks", "expected a non-empty list");
     for (std::size_t i = 0; i < j.at("tasks").size(); ++i) {
         const json& t = j.at("tasks")[i];
         const std::string at = "tasks[" + std::to_string(i) + "]";
@@ -147,16 +171,19 @@ void load_run_config(const std::string& path, run_config& c) {
             r.task = t.get<std::string>();
         } else if (t.is_object() && t.contains("task") && t.at("task").is_string()) {
             for (const auto& [k, v] : t.items())
-                if (k != "task" && k != "models" && k != "limit" && k != "options") bad(at + "." + k, "unknown key (expected task, models, limit, options)");
+                if (k != "task" && k != "models" && k != "limit" && k != "options")
+                    bad(at + "." + k, "unknown key (expected task, models, limit, options)");
             r.task = t.at("task").get<std::string>();
             if (t.contains("models")) {
                 r.models = t.at("models").get<std::vector<std::string>>();
                 for (const auto& name : r.models)
-                    if (std::none_of(c.models.begin(), c.models.end(), [&](const model_entry& m) { return m.name == name; }))
+                    if (std::none_of(c.models.begin(), c.models.end(),
+                                     [&](const model_entry& m) { return m.name == name; }))
                         bad(at + ".models", "'" + name + "' is not one of the models");
             }
             if (t.contains("limit")) {
-                if (!t.at("limit").is_number_unsigned() || t.at("limit").get<std::size_t>() == 0) bad(at + ".limit", "expected a positive integer");
+                if (!t.at("limit").is_number_unsigned() || t.at("limit").get<std::size_t>() == 0)
+                    bad(at + ".limit", "expected a positive integer");
                 r.limit = t.at("limit").get<std::size_t>();
             }
             if (t.contains("options")) {
@@ -180,7 +207,8 @@ json run_tasks(const run_config& c) {
     json skipped = json::array();
     const std::vector<planned_task> planned = plan(c, catalog, skipped);
     for (const auto& m : c.models)
-        if (!kernels::parse_dtype(m.dtype)) throw harness::usage_error("model '" + m.name + "': dtype must be fp32, fp16 or bf16");
+        if (!kernels::parse_dtype(m.dtype))
+            throw harness::usage_error("model '" + m.name + "': dtype must be fp32, fp16 or bf16");
 
     fs::create_directories(c.out_dir);
     journal j(c.out_dir + "/journal.jsonl", c.resume);
@@ -194,22 +222,32 @@ json run_tasks(const run_config& c) {
         if (c.progress) std::cerr << "model " << m.name << ": loading " << m.model << "\n";
         engines::transformer_options topt;
         topt.no_cache = m.no_cache;
-        if (m.attention == "fused") topt.attention = kernels::attention_variant::fused;
-        else if (m.attention != "naive") throw harness::usage_error("model '" + m.name + "': attention must be naive or fused");
+        if (m.attention == "fused")
+            topt.attention = kernels::attention_variant::fused;
+        else if (m.attention != "naive")
+            throw harness::usage_error("model '" + m.name + "': attention must be naive or fused");
         loaded_model l{engines::make_engine(m.engine, m.model, *backend, *kernels::parse_dtype(m.dtype), topt, c.seed),
                        engines::load_tokenizer(m.tokenizer)};
         const engines::engine_info info = l.engine->info();
         if (std::none_of(models.begin(), models.end(), [&](const json& x) { return x.at("name") == m.name; }))
-            models.push_back({{"name", m.name}, {"model", m.model}, {"engine", m.engine}, {"tokenizer", m.tokenizer},
-                              {"dtype", m.dtype}, {"no_cache", m.no_cache}, {"attention", m.attention},
-                              {"architecture", info.architecture}, {"n_params", info.n_params},
+            models.push_back({{"name", m.name},
+                              {"model", m.model},
+                              {"engine", m.engine},
+                              {"tokenizer", m.tokenizer},
+                              {"dtype", m.dtype},
+                              {"no_cache", m.no_cache},
+                              {"attention", m.attention},
+                              {"architecture", info.architecture},
+                              {"n_params", info.n_params},
                               {"context_limit", info.context_limit ? json(*info.context_limit) : json(nullptr)}});
         return l;
     };
     const auto is_scaling = [](const planned_task& t) { return t.def.scorer == "scaling"; };
     // Quality tasks: one model at a time.
     for (const auto& m : c.models) {
-        if (std::none_of(planned.begin(), planned.end(), [&](const planned_task& t) { return !is_scaling(t) && runs_on(t, m); })) continue;
+        if (std::none_of(planned.begin(), planned.end(),
+                         [&](const planned_task& t) { return !is_scaling(t) && runs_on(t, m); }))
+            continue;
         const loaded_model l = load(m);
         for (const auto& t : planned) {
             if (is_scaling(t) || !runs_on(t, m)) continue;
@@ -241,7 +279,8 @@ json run_tasks(const run_config& c) {
         ctxs.reserve(ms.size());
         for (const model_entry* m : ms) ls.push_back(load(*m));
         for (std::size_t i = 0; i < ms.size(); ++i)
-            ctxs.push_back({c, t.def, *ms[i], *ls[i].engine, *backend, *ls[i].tok, j, t.limit, t.langs, results, series});
+            ctxs.push_back(
+                {c, t.def, *ms[i], *ls[i].engine, *backend, *ls[i].tok, j, t.limit, t.langs, results, series});
         std::vector<task_context*> ptrs;
         for (auto& x : ctxs) ptrs.push_back(&x);
         harness::stopwatch wall;
@@ -249,20 +288,26 @@ json run_tasks(const run_config& c) {
         for (auto& x : ctxs) score(x);
         std::string names;
         for (const model_entry* m : ms) names += (names.empty() ? "" : ", ") + m->name;
-        timings.push_back({{"task", t.def.name}, {"model", names + " (interleaved)"}, {"seconds", wall.elapsed_seconds()}});
+        timings.push_back(
+            {{"task", t.def.name}, {"model", names + " (interleaved)"}, {"seconds", wall.elapsed_seconds()}});
     }
     json tasks = json::array();
     for (const auto& t : planned)
-        tasks.push_back({{"task", t.def.name}, {"version", t.def.version}, {"scorer", t.def.scorer},
-                         {"limit", t.limit ? json(*t.limit) : json(nullptr)}, {"languages", t.langs},
-                         {"models", t.models}, {"request_hash", t.request_hash}, {"definition", t.def.merged}});
-    json config = {{"device", c.device}, {"threads", c.threads}, {"limit", c.limit ? json(*c.limit) : json(nullptr)},
-                   {"langs", c.langs}, {"no_pad", c.no_pad}, {"seed", c.seed}, {"data_dir", c.data_dir},
-                   {"data", c.data_file}, {"config_file", c.config_file}};
-    json report = {{"schema_version", 1}, {"context", provenance(c)}, {"config", config}, {"models", models},
-                   {"tasks", tasks}, {"results", results}, {"series", series}, {"skipped", skipped},
-                   {"timings", timings},
-                   {"journal", "journal.jsonl"}};
+        tasks.push_back({{"task", t.def.name},
+                         {"version", t.def.version},
+                         {"scorer", t.def.scorer},
+                         {"limit", t.limit ? json(*t.limit) : json(nullptr)},
+                         {"languages", t.langs},
+                         {"models", t.models},
+                         {"request_hash", t.request_hash},
+                         {"definition", t.def.merged}});
+    json config = {
+        {"device", c.device},     {"threads", c.threads}, {"limit", c.limit ? json(*c.limit) : json(nullptr)},
+        {"langs", c.langs},       {"no_pad", c.no_pad},   {"seed", c.seed},
+        {"data_dir", c.data_dir}, {"data", c.data_file},  {"config_file", c.config_file}};
+    json report = {{"schema_version", 1}, {"context", provenance(c)},  {"config", config}, {"models", models},
+                   {"tasks", tasks},      {"results", results},        {"series", series}, {"skipped", skipped},
+                   {"timings", timings},  {"journal", "journal.jsonl"}};
     harness::write_file_atomically(c.out_dir + "/report.json", report.dump(2) + "\n");
     return report;
 }

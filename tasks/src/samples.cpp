@@ -18,7 +18,8 @@ namespace {
 // File-name-safe form of a model name: letters, digits, '-', '_' and '.'.
 std::string slug(const std::string& s) {
     std::string out;
-    for (const char ch : s) out += (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.') ? ch : '_';
+    for (const char ch : s)
+        out += (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.') ? ch : '_';
     return out;
 }
 
@@ -62,12 +63,19 @@ void record_samples(task_context& c, const std::string& prompts_file, std::int64
             ids.insert(ids.end(), p.begin(), p.end());
             const auto gen = greedy_continuation(c.engine, ids, max_tokens);
             const auto [text, valid] = readable(c.tok.decode(gen));
-            c.j.append(k, {{"language", lang}, {"prompt", prompt}, {"continuation", text},
-                           {"n_tokens", static_cast<std::int64_t>(gen.size())}, {"valid_utf8", valid}});
+            c.j.append(k, {{"language", lang},
+                           {"prompt", prompt},
+                           {"continuation", text},
+                           {"n_tokens", static_cast<std::int64_t>(gen.size())},
+                           {"valid_utf8", valid}});
             done = c.j.find(k);
         }
-        nlohmann::json rec = {{"language", lang}, {"prompt", done->at("prompt")}, {"continuation", done->at("continuation")},
-                              {"n_tokens", done->at("n_tokens")}, {"valid_utf8", done->at("valid_utf8")}, {"model", c.model.name}};
+        nlohmann::json rec = {{"language", lang},
+                              {"prompt", done->at("prompt")},
+                              {"continuation", done->at("continuation")},
+                              {"n_tokens", done->at("n_tokens")},
+                              {"valid_utf8", done->at("valid_utf8")},
+                              {"model", c.model.name}};
         lines += rec.dump() + "\n";
     }
     const std::string dir = c.config.out_dir + "/samples/" + c.def.name;

@@ -53,8 +53,12 @@ void score_bpb_lines(task_context& c) {
                 ids.insert(ids.end(), body.begin(), body.end());
                 const rolling_result r = loglikelihood_rolling(c.engine, ids);
                 double nll = 0;
-                for (std::size_t t = pad.empty() ? 0 : pad.size() - 1; t < r.token_logprobs.size(); ++t) nll -= r.token_logprobs[t];
-                c.j.append(k, {{"nll", nll}, {"bytes", set.lines[i].text.size()}, {"tokens", body.size()}, {"language", set.language}});
+                for (std::size_t t = pad.empty() ? 0 : pad.size() - 1; t < r.token_logprobs.size(); ++t)
+                    nll -= r.token_logprobs[t];
+                c.j.append(k, {{"nll", nll},
+                               {"bytes", set.lines[i].text.size()},
+                               {"tokens", body.size()},
+                               {"language", set.language}});
                 done = c.j.find(k);
             }
             lang.add(done->at("nll").get<double>(), static_cast<double>(done->at("bytes").get<std::int64_t>()),
@@ -73,7 +77,8 @@ void score_bpb_lines(task_context& c) {
     c.add("tokens_per_byte", all.tokens_per_byte(), 0, n, "all");
     if (c.def.options.contains("samples")) {
         const auto& s = c.def.options.at("samples");
-        record_samples(c, c.config.data_dir + "/" + s.at("prompts").get<std::string>(), s.value("max_tokens", std::int64_t{64}));
+        record_samples(c, c.config.data_dir + "/" + s.at("prompts").get<std::string>(),
+                       s.value("max_tokens", std::int64_t{64}));
     }
 }
 

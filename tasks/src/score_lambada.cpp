@@ -14,7 +14,8 @@ void score_lambada(task_context& c) {
     for (std::size_t i = 0; i < examples.size(); ++i) {
         const auto k = c.key(std::to_string(examples[i].line));
         if (const nlohmann::json* done = c.j.find(k)) {
-            scored.push_back({done->at("logprob").get<double>(), done->at("greedy").get<bool>(), done->at("n_tokens").get<std::int64_t>()});
+            scored.push_back({done->at("logprob").get<double>(), done->at("greedy").get<bool>(),
+                              done->at("n_tokens").get<std::int64_t>()});
         } else {
             const auto r = score_lambada(c.engine, c.tok, examples[i], pad);
             c.j.append(k, {{"logprob", r.logprob}, {"greedy", r.greedy}, {"n_tokens", r.n_tokens}});

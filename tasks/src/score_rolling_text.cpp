@@ -36,7 +36,9 @@ void score_rolling_text(task_context& c) {
         std::int64_t words = 0;
         std::istringstream ws(text);
         for (std::string w; ws >> w;) ++words;
-        rec = {{"nll", nll}, {"n_tokens", static_cast<std::int64_t>(body.size())}, {"n_bytes", static_cast<std::int64_t>(text.size())},
+        rec = {{"nll", nll},
+               {"n_tokens", static_cast<std::int64_t>(body.size())},
+               {"n_bytes", static_cast<std::int64_t>(text.size())},
                {"n_words", words}};
         c.j.append(k, rec);
     }

@@ -110,11 +110,15 @@ std::int32_t argmax(const std::vector<float>& logits) {
 json generation_pass(task_context& c, timer& t, const std::vector<std::int32_t>& prompt, std::int64_t n) {
     auto state = c.engine.new_state();
     std::vector<float> logits;
-    json pass = {{"latency_ms", json::array()}, {"context", json::array()}, {"state_bytes", json::array()}, {"rss_bytes", json::array()}};
+    json pass = {{"latency_ms", json::array()},
+                 {"context", json::array()},
+                 {"state_bytes", json::array()},
+                 {"rss_bytes", json::array()}};
     pass["prefill_ms"] = t.ms([&] { c.engine.forward(prompt, *state, engines::logits_mode::last, logits); });
     for (std::int64_t i = 0; i < n; ++i) {
         const std::int32_t next = argmax(logits);
-        pass["latency_ms"].push_back(t.ms([&] { c.engine.forward(std::span(&next, 1), *state, engines::logits_mode::last, logits); }));
+        pass["latency_ms"].push_back(
+            t.ms([&] { c.engine.forward(std::span(&next, 1), *state, engines::logits_mode::last, logits); }));
         pass["context"].push_back(state->n_tokens());
         pass["state_bytes"].push_back(state->bytes());
         pass["rss_bytes"].push_back(resident_bytes());
@@ -141,7 +145,8 @@ sweep plan(const task_context& c) {
     // Synthetic ids below 50000 (inside every shipped vocabulary but the byte
     // models'), so one seed gives the same prompt to RWKV-4 and Pythia.
     std::mt19937_64 rng(c.config.seed);
-    std::uniform_int_distribution<std::int32_t> id(0, static_cast<std::int32_t>(std::min<std::int64_t>(info.n_vocab, 50000) - 1));
+    std::uniform_int_distribution<std::int32_t> id(
+        0, static_cast<std::int32_t>(std::min<std::int64_t>(info.n_vocab, 50000) - 1));
     const std::int64_t max_prefill = *std::max_element(s.o.prefill_lengths.begin(), s.o.prefill_lengths.end());
     s.tokens.resize(static_cast<std::size_t>(std::max(s.o.prompt, max_prefill)));
     for (auto& x : s.tokens) x = id(rng);
@@ -171,7 +176,8 @@ void measure_scaling(const std::vector<task_context*>& contexts) {
     std::vector<bool> warmed(contexts.size(), false);
     for (task_context* c : contexts) sweeps.push_back(plan(*c)), timers.emplace_back(*c);
     const std::int64_t repeats = sweeps[0].o.repeats;
-    const std::string who = contexts.size() == 1 ? "" : " (" + std::to_string(contexts.size()) + " engines interleaved)";
+    const std::string who =
+        contexts.size() == 1 ? "" : " (" + std::to_string(contexts.size()) + " engines interleaved)";
     auto progress = contexts[0]->progress("generate" + who, static_cast<std::size_t>(repeats));
     // Round r runs pass r of every engine, so a slow phase of the machine
     // hits all engines alike instead of whichever ran then.
@@ -180,7 +186,9 @@ void measure_scaling(const std::vector<task_context*>& contexts) {
             task_context& c = *contexts[e];
             const auto k = c.key("generate:" + std::to_string(r));
             if (c.j.find(k)) continue;
-            if (!warmed[e]) generation_pass(c, timers[e], sweeps[e].prompt, sweeps[e].o.warmup), warmed[e] = true;  // caches, page faults
+            if (!warmed[e])
+                generation_pass(c, timers[e], sweeps[e].prompt, sweeps[e].o.warmup),
+                    warmed[e] = true;  // caches, page faults
             reset_peak_resident();
             json pass = generation_pass(c, timers[e], sweeps[e].prompt, sweeps[e].n);
             pass["peak_rss_bytes"] = peak_resident_bytes();
@@ -196,7 +204,8 @@ void measure_scaling(const std::vector<task_context*>& contexts) {
             for (std::size_t e = 0; e < contexts.size(); ++e) {
                 task_context& c = *contexts[e];
                 const std::int64_t len = lengths[li];
-                if (!sweeps[e].parallel_prefill || (sweeps[e].context_limit && len > *sweeps[e].context_limit)) continue;
+                if (!sweeps[e].parallel_prefill || (sweeps[e].context_limit && len > *sweeps[e].context_limit))
+                    continue;
                 const auto k = c.key("prefill:" + std::to_string(len) + ":" + std::to_string(r));
                 if (c.j.find(k)) continue;
                 const std::span<const std::int32_t> p(sweeps[e].tokens.data(), static_cast<std::size_t>(len));
@@ -298,15 +307,24 @@ void score_scaling(task_context& c) {
 
     // Parallel prefill: tokens/s against prompt length.
     if (!sw.parallel_prefill) return;
-    json prefill = {{"task", c.def.name}, {"task_version", c.def.version}, {"model", c.model.name}, {"engine", c.model.engine},
-                    {"no_cache", c.model.no_cache}, {"device", c.config.device}, {"dtype", c.model.dtype},
-                    {"kind", "prefill"}, {"prompt_tokens", json::array()}, {"tokens_per_s", json::array()},
+    json prefill = {{"task", c.def.name},
+                    {"task_version", c.def.version},
+                    {"model", c.model.name},
+                    {"engine", c.model.engine},
+                    {"no_cache", c.model.no_cache},
+                    {"device", c.config.device},
+                    {"dtype", c.model.dtype},
+                    {"kind", "prefill"},
+                    {"prompt_tokens", json::array()},
+                    {"tokens_per_s", json::array()},
                     {"median_tokens_per_s", json::array()}};
     for (const std::int64_t len : o.prefill_lengths) {
         if (sw.context_limit && len > *sw.context_limit) continue;
         std::vector<double> tps;
         for (std::int64_t r = 0; r < o.repeats; ++r)
-            tps.push_back(c.j.find(c.key("prefill:" + std::to_string(len) + ":" + std::to_string(r)))->at("tokens_per_s").get<double>());
+            tps.push_back(c.j.find(c.key("prefill:" + std::to_string(len) + ":" + std::to_string(r)))
+                              ->at("tokens_per_s")
+                              .get<double>());
         prefill["prompt_tokens"].push_back(len);
         prefill["tokens_per_s"].push_back(tps);
         prefill["median_tokens_per_s"].push_back(median(tps));

@@ -20,14 +20,21 @@ void progress_line::update(std::size_t done) {
               << "/s, ETA " << eta / 60 << "m " << eta % 60 << "s)   " << (done == total_ ? "\n" : "") << std::flush;
 }
 
-void task_context::add(const std::string& metric, double value, double stderr_, std::int64_t n, const std::string& language,
-                       const nlohmann::json& extra) const {
+void task_context::add(const std::string& metric, double value, double stderr_, std::int64_t n,
+                       const std::string& language, const nlohmann::json& extra) const {
     const metric_spec* spec = def.metric(metric);
     if (!spec) return;
-    nlohmann::json r = {{"task", def.name},  {"task_version", def.version}, {"model", model.name},
-                        {"engine", model.engine}, {"device", config.device}, {"dtype", model.dtype},
-                        {"metric", metric}, {"value", value},          {"stderr", stderr_},
-                        {"n", n},               {"higher_is_better", spec->higher_is_better}};
+    nlohmann::json r = {{"task", def.name},
+                        {"task_version", def.version},
+                        {"model", model.name},
+                        {"engine", model.engine},
+                        {"device", config.device},
+                        {"dtype", model.dtype},
+                        {"metric", metric},
+                        {"value", value},
+                        {"stderr", stderr_},
+                        {"n", n},
+                        {"higher_is_better", spec->higher_is_better}};
     if (!language.empty()) r["language"] = language;
     for (const auto& [k, v] : extra.items()) r[k] = v;
     results.push_back(std::move(r));

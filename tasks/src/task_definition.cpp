@@ -29,9 +29,11 @@ struct scorer_spec {
 const std::map<std::string, scorer_spec>& scorers() {
     static const std::map<std::string, scorer_spec> s = {
         {"lambada", {{"lambada_jsonl"}, {"pad"}, {"acc", "ppl"}}},
-        {"rolling_text", {{"text"}, {"pad", "stride", "normalize"}, {"token_perplexity", "word_perplexity", "bits_per_byte"}}},
+        {"rolling_text",
+         {{"text"}, {"pad", "stride", "normalize"}, {"token_perplexity", "word_perplexity", "bits_per_byte"}}},
         {"bpb_lines", {{"lines", "udhr"}, {"pad", "samples"}, {"bits_per_byte", "tokens_per_byte"}}},
-        {"multiple_choice", {{"xcopa", "xstorycloze", "xwinograd", "pawsx", "xnli"}, {"pad", "words"}, {"acc", "acc_norm"}}},
+        {"multiple_choice",
+         {{"xcopa", "xstorycloze", "xwinograd", "pawsx", "xnli"}, {"pad", "words"}, {"acc", "acc_norm"}}},
         {"scaling",
          {{"synthetic_tokens"},
           {"prompt_tokens", "generate_tokens", "max_context_no_cache", "repeats", "warmup_tokens", "prefill_lengths",
@@ -62,7 +64,8 @@ json resolve_includes(const std::string& path, int depth = 0) {
     json merged = resolve_includes(base_path, depth + 1);
     for (const auto& [key, value] : j.items()) {
         if (key == "include") continue;
-        if ((key == "dataset" || key == "options") && value.is_object() && merged.contains(key) && merged.at(key).is_object())
+        if ((key == "dataset" || key == "options") && value.is_object() && merged.contains(key) &&
+            merged.at(key).is_object())
             for (const auto& [k, v] : value.items()) merged[key][k] = v;
         else
             merged[key] = value;
@@ -73,9 +76,12 @@ json resolve_includes(const std::string& path, int depth = 0) {
 void validate(task_definition& d) {
     const std::string& f = d.file;
     const auto sc = scorers().find(d.scorer);
-    if (sc == scorers().end()) bad(f, "scorer", "'" + d.scorer + "' is not one of lambada, rolling_text, bpb_lines, multiple_choice, scaling");
-    if (!sc->second.formats.count(d.format)) bad(f, "dataset.format", "'" + d.format + "' is not a format the " + d.scorer + " scorer reads");
-    if (d.scorer != "scaling" && d.data_path.empty()) bad(f, "dataset.path", "expected a path relative to the data folder");
+    if (sc == scorers().end())
+        bad(f, "scorer", "'" + d.scorer + "' is not one of lambada, rolling_text, bpb_lines, multiple_choice, scaling");
+    if (!sc->second.formats.count(d.format))
+        bad(f, "dataset.format", "'" + d.format + "' is not a format the " + d.scorer + " scorer reads");
+    if (d.scorer != "scaling" && d.data_path.empty())
+        bad(f, "dataset.path", "expected a path relative to the data folder");
     if (!d.options.is_object()) bad(f, "options", "expected an object");
     for (const auto& [k, v] : d.options.items())
         if (!sc->second.options.count(k)) bad(f, "options." + k, "not an option of the " + d.scorer + " scorer");
@@ -86,8 +92,10 @@ void validate(task_definition& d) {
             (smp.contains("max_tokens") && !smp.at("max_tokens").is_number_integer()))
             bad(f, "options.samples", "expected {\"prompts\": a JSONL file under the data folder, \"max_tokens\": N}");
     }
-    if (d.options.contains("stride") && !d.options.at("stride").is_number_integer()) bad(f, "options.stride", "expected an integer");
-    if (d.options.contains("interleave") && !d.options.at("interleave").is_boolean()) bad(f, "options.interleave", "expected true or false");
+    if (d.options.contains("stride") && !d.options.at("stride").is_number_integer())
+        bad(f, "options.stride", "expected an integer");
+    if (d.options.contains("interleave") && !d.options.at("interleave").is_boolean())
+        bad(f, "options.interleave", "expected true or false");
     if (d.options.contains("normalize") &&
         (!d.options.at("normalize").is_string() ||
          (d.options.at("normalize") != "none" && d.options.at("normalize") != "crlf_to_lf")))
@@ -102,24 +110,32 @@ void validate(task_definition& d) {
     }
     for (const char* key : {"prompt_tokens", "generate_tokens", "max_context_no_cache", "repeats", "warmup_tokens"}) {
         const long least = std::string_view(key) == "warmup_tokens" ? 0 : 1;
-        if (d.options.contains(key) && (!d.options.at(key).is_number_integer() || d.options.at(key).get<long>() < least))
-            bad(f, std::string("options.") + key, least ? "expected a positive integer" : "expected a non-negative integer");
+        if (d.options.contains(key) &&
+            (!d.options.at(key).is_number_integer() || d.options.at(key).get<long>() < least))
+            bad(f, std::string("options.") + key,
+                least ? "expected a positive integer" : "expected a non-negative integer");
     }
     for (const char* key : {"prefill_lengths", "report_contexts"})
         if (d.options.contains(key)) {
             const auto& a = d.options.at(key);
-            if (!a.is_array() || a.empty() || !std::all_of(a.begin(), a.end(), [](const json& x) { return x.is_number_integer() && x.get<long>() > 0; }))
+            if (!a.is_array() || a.empty() || !std::all_of(a.begin(), a.end(), [](const json& x) {
+                    return x.is_number_integer() && x.get<long>() > 0;
+                }))
                 bad(f, std::string("options.") + key, "expected a non-empty list of positive integers");
         }
     if (d.metrics.empty()) bad(f, "metrics", "expected at least one metric");
     for (const auto& m : d.metrics)
-        if (!sc->second.metrics.count(m.name)) bad(f, "metrics", "'" + m.name + "' is not a metric the " + d.scorer + " scorer computes");
+        if (!sc->second.metrics.count(m.name))
+            bad(f, "metrics", "'" + m.name + "' is not a metric the " + d.scorer + " scorer computes");
 }
 
 task_definition from_json(const json& j, const std::string& file) {
-    static const std::set<std::string> keys = {"task", "version", "include", "description", "scorer", "dataset", "options", "metrics"};
+    static const std::set<std::string> keys = {"task",   "version", "include", "description",
+                                               "scorer", "dataset", "options", "metrics"};
     for (const auto& [k, v] : j.items())
-        if (!keys.count(k)) bad(file, k, "unknown key (expected task, version, include, description, scorer, dataset, options, metrics)");
+        if (!keys.count(k))
+            bad(file, k,
+                "unknown key (expected task, version, include, description, scorer, dataset, options, metrics)");
     task_definition d;
     d.file = file;
     d.merged = j;
@@ -133,7 +149,8 @@ task_definition from_json(const json& j, const std::string& file) {
     if (j.contains("description")) d.description = j.at("description").get<std::string>();
     if (!j.contains("scorer") || !j.at("scorer").is_string()) bad(file, "scorer", "expected a scorer name");
     d.scorer = j.at("scorer").get<std::string>();
-    if (!j.contains("dataset") || !j.at("dataset").is_object()) bad(file, "dataset", "expected an object with path and format");
+    if (!j.contains("dataset") || !j.at("dataset").is_object())
+        bad(file, "dataset", "expected an object with path and format");
     const json& ds = j.at("dataset");
     for (const auto& [k, v] : ds.items()) {
         if (k != "path" && k != "format") bad(file, "dataset." + k, "unknown key (expected path, format)");
@@ -146,9 +163,11 @@ task_definition from_json(const json& j, const std::string& file) {
     if (!j.contains("metrics") || !j.at("metrics").is_array()) bad(file, "metrics", "expected a list");
     for (const auto& m : j.at("metrics")) {
         if (!m.is_object() || !m.contains("metric") || !m.at("metric").is_string() || !m.contains("aggregation") ||
-            !m.at("aggregation").is_string() || !m.contains("higher_is_better") || !m.at("higher_is_better").is_boolean())
+            !m.at("aggregation").is_string() || !m.contains("higher_is_better") ||
+            !m.at("higher_is_better").is_boolean())
             bad(file, "metrics", "each metric needs \"metric\", \"aggregation\" and a boolean \"higher_is_better\"");
-        d.metrics.push_back({m.at("metric").get<std::string>(), m.at("aggregation").get<std::string>(), m.at("higher_is_better").get<bool>()});
+        d.metrics.push_back({m.at("metric").get<std::string>(), m.at("aggregation").get<std::string>(),
+                             m.at("higher_is_better").get<bool>()});
     }
     validate(d);
     return d;
@@ -195,13 +214,15 @@ task_catalog::task_catalog(std::string dir) : dir_(std::move(dir)) {
         } else {
             task_definition d = load_task_definition(p.string());
             const std::string name = d.name;
-            if (tasks_.count(name)) bad(p.string(), "task", "'" + name + "' is also defined in " + tasks_.at(name).file);
+            if (tasks_.count(name))
+                bad(p.string(), "task", "'" + name + "' is also defined in " + tasks_.at(name).file);
             tasks_.emplace(name, std::move(d));
         }
     }
     for (const auto& [g, entry] : groups_)
         for (const auto& t : entry.second)
-            if (!tasks_.count(t) && !groups_.count(t)) bad(dir_ + "/" + g + ".json", "tasks", "'" + t + "' is not a task");
+            if (!tasks_.count(t) && !groups_.count(t))
+                bad(dir_ + "/" + g + ".json", "tasks", "'" + t + "' is not a task");
 }
 
 const task_definition& task_catalog::task(const std::string& name) const {

@@ -39,8 +39,9 @@ TEST(Manifest, EveryShippedDataFileMatchesItsManifest) {
     int checked = 0;
     for (const auto& e : fs::recursive_directory_iterator(data)) {
         const std::string p = e.path().string();
-        if (!e.is_regular_file() || e.path().filename() == "MANIFEST.json" || p.find("/include/") != std::string::npos ||
-            p.find("/src/") != std::string::npos || e.path().filename() == "CMakeLists.txt" || e.path().extension() == ".md")
+        if (!e.is_regular_file() || e.path().filename() == "MANIFEST.json" ||
+            p.find("/include/") != std::string::npos || p.find("/src/") != std::string::npos ||
+            e.path().filename() == "CMakeLists.txt" || e.path().extension() == ".md")
             continue;
         EXPECT_NO_THROW(datasets::check_against_manifest(p)) << p;
         ++checked;
@@ -52,9 +53,12 @@ TEST(Manifest, AChangedFileIsRefusedWithBothHashes) {
     const std::string dir = temp_dir("manifest");
     write(dir + "/a.txt", "hello\n");
     write(dir + "/b.txt", "unlisted\n");
-    write(dir + "/MANIFEST.json", R"({"files": [{"path": "a.txt", "sha256": ")" + harness::sha256_hex("hello!\n") + R"("}]})");
+    write(dir + "/MANIFEST.json",
+          R"({"files": [{"path": "a.txt", "sha256": ")" + harness::sha256_hex("hello!\n") + R"("}]})");
     const std::string e = error_of([&] { datasets::read_lines(dir + "/a.txt"); });
-    EXPECT_NE(e.find("sha256 " + harness::sha256_hex("hello\n") + " does not match " + harness::sha256_hex("hello!\n")), std::string::npos) << e;
+    EXPECT_NE(e.find("sha256 " + harness::sha256_hex("hello\n") + " does not match " + harness::sha256_hex("hello!\n")),
+              std::string::npos)
+        << e;
     EXPECT_NO_THROW(datasets::read_lines(dir + "/b.txt"));  // not listed: a user's own file
     // The keyed-object form, one folder up.
     fs::create_directories(dir + "/sub");
@@ -69,11 +73,15 @@ TEST(TextTable, JsonlErrorsNameFileAndLine) {
     const auto rows = datasets::read_jsonl(dir + "/x.jsonl", 2);
     ASSERT_EQ(rows.size(), 2u);
     EXPECT_EQ(rows[1].line, 3);  // the empty line counts
-    EXPECT_NE(error_of([&] { datasets::string_field(rows[1], "a", "x.jsonl"); }).find("x.jsonl: line 3: expected a string field \"a\""),
+    EXPECT_NE(error_of([&] {
+                  datasets::string_field(rows[1], "a", "x.jsonl");
+              }).find("x.jsonl: line 3: expected a string field \"a\""),
               std::string::npos);
-    EXPECT_NE(error_of([&] { datasets::read_jsonl(dir + "/x.jsonl"); }).find("line 4: expected a JSON object"), std::string::npos);
+    EXPECT_NE(error_of([&] { datasets::read_jsonl(dir + "/x.jsonl"); }).find("line 4: expected a JSON object"),
+              std::string::npos);
     write(dir + "/y.jsonl", "{\"a\": \"\xC3(\"}\n");
-    EXPECT_NE(error_of([&] { datasets::read_jsonl(dir + "/y.jsonl"); }).find("line 1: invalid UTF-8 at byte 7"), std::string::npos);
+    EXPECT_NE(error_of([&] { datasets::read_jsonl(dir + "/y.jsonl"); }).find("line 1: invalid UTF-8 at byte 7"),
+              std::string::npos);
 }
 
 TEST(TextTable, TsvQuotingCrlfAndColumnCounts) {
@@ -84,11 +92,14 @@ TEST(TextTable, TsvQuotingCrlfAndColumnCounts) {
     EXPECT_EQ(rows[0].fields[0], "He said \"hi\"");
     EXPECT_EQ(rows[0].fields[2], "1");  // the CR is not part of the last field
     write(dir + "/bad.tsv", "h1\th2\na\tb\nonly one\n");
-    EXPECT_NE(error_of([&] { datasets::read_tsv(dir + "/bad.tsv", {.columns = 2, .header = true}); })
-                  .find("bad.tsv: line 3: 1 tab-separated columns, expected 2"),
+    EXPECT_NE(error_of([&] {
+                  datasets::read_tsv(dir + "/bad.tsv", {.columns = 2, .header = true});
+              }).find("bad.tsv: line 3: 1 tab-separated columns, expected 2"),
               std::string::npos);
     write(dir + "/open.tsv", "\"never closed\tb\n");
-    EXPECT_NE(error_of([&] { datasets::read_tsv(dir + "/open.tsv", {.columns = 2, .quoted = true}); }).find("no closing quote"),
+    EXPECT_NE(error_of([&] {
+                  datasets::read_tsv(dir + "/open.tsv", {.columns = 2, .quoted = true});
+              }).find("no closing quote"),
               std::string::npos);
 }
 

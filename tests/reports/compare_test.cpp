@@ -1,18 +1,21 @@
 // `compare` on synthetic reports: known regressions trip it, improvements
 // and pure noise do not, missing measurements count unless allowed, and the
 // Mann-Whitney test gives the textbook p-values.
+#include "reports/compare.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "harness/errors.h"
-#include "reports/compare.h"
 #include "reports/mann_whitney.h"
 #include "synthetic.h"
 
 namespace {
 
-reports::run_report make(const synthetic::knobs& k) { return reports::parse_report(synthetic::report(k), "/x/report.json"); }
+reports::run_report make(const synthetic::knobs& k) {
+    return reports::parse_report(synthetic::report(k), "/x/report.json");
+}
 
 const reports::comparison_row& row(const reports::comparison& c, const std::string& metric, const std::string& where,
                                    const std::string& model = "rwkv") {

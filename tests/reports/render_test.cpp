@@ -1,6 +1,8 @@
 // The renderers on a real (small) run of the tiny test models: Markdown, CSV,
 // gnuplot charts with the expected series, an HTML page that links only files
 // that exist; and the review page round-tripping a verdict file.
+#include "reports/render.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -12,7 +14,6 @@
 
 #include "harness/errors.h"
 #include "harness/read_file.h"
-#include "reports/render.h"
 #include "reports/report.h"
 #include "reports/review.h"
 #include "tasks/runner.h"
@@ -32,13 +33,14 @@ const std::string& small_run(const std::string& name) {
     fs::remove_all(dir);
     tasks::run_config c;
     tasks::model_entry rwkv, neox;
-    rwkv.name = "rwkv synth", rwkv.model = test_data + "/models/rwkv4-synth/rwkv4-synth-3x64-f32.pth", rwkv.engine = "rwkv4-parallel";
+    rwkv.name = "rwkv synth", rwkv.model = test_data + "/models/rwkv4-synth/rwkv4-synth-3x64-f32.pth",
+    rwkv.engine = "rwkv4-parallel";
     neox.name = "neox tiny", neox.model = test_data + "/models/gptneox-tiny", neox.engine = "transformer";
     rwkv.tokenizer = neox.tokenizer = "bytes";
     c.models = {rwkv, neox};
     tasks::task_request scaling = tasks::task_request::named("scaling");
-    scaling.options = {{"prompt_tokens", 4}, {"generate_tokens", 10}, {"repeats", 2}, {"warmup_tokens", 1},
-                       {"prefill_lengths", {4, 8}}, {"report_contexts", {8}}};
+    scaling.options = {{"prompt_tokens", 4}, {"generate_tokens", 10},     {"repeats", 2},
+                       {"warmup_tokens", 1}, {"prefill_lengths", {4, 8}}, {"report_contexts", {8}}};
     c.tasks = {tasks::task_request::named("bpb_flores"), tasks::task_request::named("xcopa"), scaling};
     c.data_dir = source + "/datasets";
     c.langs = {"deu_Latn", "tha_Thai", "it", "th"};
@@ -62,12 +64,15 @@ TEST(Render, MarkdownAndCsvFromTheReportOnly) {
     EXPECT_NE(md.find("## Scaling: parallel prefill"), std::string::npos);
     reports::rendered csv;
     reports::write_csv(r, dir, csv);
-    for (const char* f : {"series/results.csv", "series/per_language.csv", "series/scaling_generation.csv", "series/scaling_prefill.csv"})
+    for (const char* f : {"series/results.csv", "series/per_language.csv", "series/scaling_generation.csv",
+                          "series/scaling_prefill.csv"})
         EXPECT_NE(std::find(csv.files.begin(), csv.files.end(), f), csv.files.end()) << f;
     std::ifstream gen(dir + "/series/scaling_generation.csv");
     std::string header, first;
     std::getline(gen, header), std::getline(gen, first);
-    EXPECT_EQ(header, "model,engine,no_cache,token,context,median_latency_ms,cumulative_ms,state_bytes,rss_bytes,latency_ms_r0,latency_ms_r1");
+    EXPECT_EQ(header,
+              "model,engine,no_cache,token,context,median_latency_ms,cumulative_ms,state_bytes,rss_bytes,latency_ms_r0,"
+              "latency_ms_r1");
     EXPECT_TRUE(first.starts_with("rwkv synth,rwkv4-parallel,false,1,5,")) << first;
     // Same value in the CSV and the report: the renderers compute nothing.
     std::ifstream res(dir + "/series/results.csv");
@@ -107,17 +112,22 @@ TEST(Render, HtmlLinksOnlyFilesThatExist) {
     const std::string html = harness::read_file(dir + "/index.html");
     const std::regex link(R"((?:href|src)="([^"]+)\")");
     std::set<std::string> targets;
-    for (auto it = std::sregex_iterator(html.begin(), html.end(), link); it != std::sregex_iterator(); ++it) targets.insert((*it)[1]);
+    for (auto it = std::sregex_iterator(html.begin(), html.end(), link); it != std::sregex_iterator(); ++it)
+        targets.insert((*it)[1]);
     EXPECT_GT(targets.size(), 10u);
     for (const auto& t : targets) {
         EXPECT_EQ(t.find("://"), std::string::npos) << "no network: " << t;
-        if (t[0] == '#')
+        if (t[0] == '#') {
             EXPECT_NE(html.find("id=\"" + t.substr(1) + "\""), std::string::npos) << t;  // an anchor on the page
-        else
+        } else {
             EXPECT_TRUE(fs::exists(dir + "/" + t)) << t;
+        }
     }
-    EXPECT_TRUE(targets.count("report.json") && targets.count("series/results.csv") && targets.count("samples/bpb_flores/rwkv_synth.jsonl"));
-    if (have_gnuplot()) EXPECT_TRUE(targets.count("charts/scaling_cumulative_time.svg"));
+    EXPECT_TRUE(targets.count("report.json") && targets.count("series/results.csv") &&
+                targets.count("samples/bpb_flores/rwkv_synth.jsonl"));
+    if (have_gnuplot()) {
+        EXPECT_TRUE(targets.count("charts/scaling_cumulative_time.svg"));
+    }
 }
 
 TEST(Render, ChromiumLoadsEveryImageAndTable) {
@@ -132,12 +142,14 @@ TEST(Render, ChromiumLoadsEveryImageAndTable) {
     html.replace(html.rfind("</body>"), 7,
                  "<script>window.addEventListener('load',function(){var ok=0,imgs=document.images;"
                  "for(var i=0;i<imgs.length;i++)if(imgs[i].complete&&imgs[i].naturalWidth>0)ok++;"
-                 "document.title='images '+ok+'/'+imgs.length+' tables '+document.getElementsByTagName('table').length;});</script></body>");
+                 "document.title='images '+ok+'/'+imgs.length+' tables "
+                 "'+document.getElementsByTagName('table').length;});</script></body>");
     const std::string probe = dir + "/probe.html";
     std::ofstream(probe) << html;
     const std::string dom = dir + "/dom.txt";
-    const std::string cmd = "chromium --headless --no-sandbox --disable-gpu --virtual-time-budget=5000 --dump-dom 'file://" +
-                            fs::absolute(probe).string() + "' > '" + dom + "' 2>/dev/null";
+    const std::string cmd =
+        "chromium --headless --no-sandbox --disable-gpu --virtual-time-budget=5000 --dump-dom 'file://" +
+        fs::absolute(probe).string() + "' > '" + dom + "' 2>/dev/null";
     ASSERT_EQ(std::system(cmd.c_str()), 0);
     const std::string out = harness::read_file(dom);
     const std::smatch m = [&] {
@@ -170,8 +182,8 @@ TEST(Review, PerLanguageDeltasSamplesAndVerdictsRoundTrip) {
     const auto embedded = nlohmann::json::parse(html.substr(from, html.find("</script>", from) - from));
     std::map<std::string, reports::language_verdict> from_page;
     for (const auto& [k, x] : embedded.items())
-        from_page[k] = {x.at("verdict").get<std::string>(), x.at("comment").get<std::string>(), x.at("reviewer").get<std::string>(),
-                        x.at("date").get<std::string>()};
+        from_page[k] = {x.at("verdict").get<std::string>(), x.at("comment").get<std::string>(),
+                        x.at("reviewer").get<std::string>(), x.at("date").get<std::string>()};
     EXPECT_EQ(reports::load_verdicts(out + "/verdicts.json"), from_page);
     // Two runs of the same job: the same numbers, nothing flagged; both runs' continuations shown.
     const auto review = reports::build_review(b, n);
@@ -189,7 +201,8 @@ TEST(Review, PerLanguageDeltasSamplesAndVerdictsRoundTrip) {
         reports::write_review(b, n, out);
         FAIL();
     } catch (const harness::input_error& e) {
-        EXPECT_NE(std::string(e.what()).find("verdicts.json: th.verdict: expected \"better\", \"same\" or \"worse\""), std::string::npos);
+        EXPECT_NE(std::string(e.what()).find("verdicts.json: th.verdict: expected \"better\", \"same\" or \"worse\""),
+                  std::string::npos);
     }
 }
 
@@ -197,7 +210,8 @@ TEST(Review, ARegressionInOneLanguageIsFlagged) {
     const std::string base = small_run("flag");
     auto j = nlohmann::json::parse(harness::read_file(base + "/report.json"));
     for (auto& r : j.at("results"))
-        if (r.value("language", "") == "tha_Thai" && r.at("metric") == "bits_per_byte") r["value"] = r.at("value").get<double>() + 1.0;
+        if (r.value("language", "") == "tha_Thai" && r.at("metric") == "bits_per_byte")
+            r["value"] = r.at("value").get<double>() + 1.0;
     const auto b = reports::load_report(base);
     const auto n = reports::parse_report(j, base + "/report.json");
     const auto review = reports::build_review(b, n);

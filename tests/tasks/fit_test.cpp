@@ -36,7 +36,8 @@ TEST(Fit, GrowthExponentOfPowerLaws) {
 
 TEST(Fit, TooFewPointsGiveNoFit) {
     EXPECT_TRUE(tasks::fit_polynomial(std::vector<double>{1, 2}, std::vector<double>{1, 2}, 2).coef.empty());
-    EXPECT_TRUE(tasks::fit_polynomial(std::vector<double>{2, 2, 2, 2}, std::vector<double>{1, 2, 3, 4}, 1).coef.empty());
+    EXPECT_TRUE(
+        tasks::fit_polynomial(std::vector<double>{2, 2, 2, 2}, std::vector<double>{1, 2, 3, 4}, 1).coef.empty());
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // The prompts each multiple-choice format builds, checked on shipped rows
 // against the protocols (lm-evaluation-harness's prompts, the dataset
 // README's quirks), and malformed rows.
+#include "tasks/requests.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -8,7 +10,6 @@
 #include <fstream>
 
 #include "harness/errors.h"
-#include "tasks/requests.h"
 #include "tasks/task_definition.h"
 
 namespace {
@@ -36,9 +37,10 @@ TEST(Requests, XcopaDropsFinalPunctuationAddsTheConnectiveAndLowersChoices) {
 TEST(Requests, XStoryClozeJoinsFourSentences) {
     const auto ex = first("xstorycloze", "en");
     EXPECT_EQ(ex.id, "fec30953-c68e-4d9d-9698-384bfe8fe857");
-    EXPECT_EQ(ex.contexts[0],
-              "I became a Law and Order fan in 2011. I was recovering from a stroke. When I got home I tried to watch every "
-              "episode. It was hard trying to binge watch 20 Year's of a show.");
+    EXPECT_EQ(
+        ex.contexts[0],
+        "I became a Law and Order fan in 2011. I was recovering from a stroke. When I got home I tried to watch every "
+        "episode. It was hard trying to binge watch 20 Year's of a show.");
     EXPECT_EQ(ex.continuations[1], " Eventually I watched them all.");
     EXPECT_EQ(ex.gold, 1);  // AnswerRightEnding 2
 }
@@ -46,8 +48,9 @@ TEST(Requests, XStoryClozeJoinsFourSentences) {
 TEST(Requests, XWinogradReplacesThePronounByToken) {
     const auto en = first("xwinograd", "en");
     // "The city councilmen refused the demonstrators a permit because they feared violence."
-    EXPECT_EQ(en.contexts, (std::vector<std::string>{"The city councilmen refused the demonstrators a permit because The city councilmen",
-                                                     "The city councilmen refused the demonstrators a permit because the demonstrators"}));
+    EXPECT_EQ(en.contexts, (std::vector<std::string>{
+                               "The city councilmen refused the demonstrators a permit because The city councilmen",
+                               "The city councilmen refused the demonstrators a permit because the demonstrators"}));
     EXPECT_EQ(en.continuations, (std::vector<std::string>{" feared violence."}));
     EXPECT_EQ(en.gold, 0);
     // Japanese: no spaces; the tokens still give the byte offsets.
@@ -64,10 +67,11 @@ TEST(Requests, PawsxUnquotesFieldsAndOrdersChoicesByLabel) {
     EXPECT_EQ(en.continuations[1].substr(0, 40), "From the merger of the Four Rivers Counc");
     EXPECT_NE(en.continuations[1].find(" ., right? Yes, Shawnee Trails"), std::string::npos);
     EXPECT_NE(en.continuations[0].find(" ., right? No, Shawnee Trails"), std::string::npos);
-    EXPECT_EQ(en.gold, 1);  // label 1: a paraphrase, "Yes"
+    EXPECT_EQ(en.gold, 1);                      // label 1: a paraphrase, "Yes"
     const auto de = first("pawsx", "de", 114);  // line 115 has a CSV-quoted first field
     EXPECT_EQ(de.id, "115");
-    EXPECT_TRUE(de.continuations[0].starts_with("Siebenberg bezeichnete ihn als seinen Lieblingssong auf dem Album \", weil"))
+    EXPECT_TRUE(
+        de.continuations[0].starts_with("Siebenberg bezeichnete ihn als seinen Lieblingssong auf dem Album \", weil"))
         << de.continuations[0];
 }
 
@@ -81,14 +85,15 @@ TEST(Requests, XnliFromAFileInTheXtremeLayout) {
     const auto sets = tasks::load_choice_sets(d, dir, {"en"}, 1);
     const auto& ex = sets.at(0).examples.at(0);
     EXPECT_EQ(ex.contexts[0], "And he said, Mama, I'm home., right?");
-    EXPECT_EQ(ex.continuations,
-              (std::vector<std::string>{" Yes, He didn't say a word.", " Also, He didn't say a word.", " No, He didn't say a word."}));
+    EXPECT_EQ(ex.continuations, (std::vector<std::string>{" Yes, He didn't say a word.", " Also, He didn't say a word.",
+                                                          " No, He didn't say a word."}));
     EXPECT_EQ(ex.gold, 2);
     try {
         tasks::load_choice_sets(d, dir, {"en"}, std::nullopt);
         FAIL();
     } catch (const harness::input_error& e) {
-        EXPECT_NE(std::string(e.what()).find("dev-en.tsv: line 2: label must be entailment, neutral or contradiction"), std::string::npos)
+        EXPECT_NE(std::string(e.what()).find("dev-en.tsv: line 2: label must be entailment, neutral or contradiction"),
+                  std::string::npos)
             << e.what();
     }
 }
@@ -97,14 +102,17 @@ TEST(Requests, MalformedRowsNameTheLine) {
     const std::string dir = testing::TempDir() + "/mc_bad_" + std::to_string(::getpid());
     fs::create_directories(dir + "/xcopa");
     std::ofstream(dir + "/xcopa/test.it.jsonl")
-        << R"({"premise": "P.", "choice1": "A", "choice2": "B", "question": "cause", "label": 0})" << "\n"
-        << R"({"premise": "P.", "choice1": "A", "choice2": "B", "question": "why", "label": 0})" << "\n";
+        << R"({"premise": "P.", "choice1": "A", "choice2": "B", "question": "cause", "label": 0})"
+        << "\n"
+        << R"({"premise": "P.", "choice1": "A", "choice2": "B", "question": "why", "label": 0})"
+        << "\n";
     const auto d = tasks::load_task_definition(defs + "/xcopa.json");
     try {
         tasks::load_choice_sets(d, dir, {"it"}, std::nullopt);
         FAIL();
     } catch (const harness::input_error& e) {
-        EXPECT_NE(std::string(e.what()).find("test.it.jsonl: line 2: \"question\" must be \"cause\" or \"effect\""), std::string::npos)
+        EXPECT_NE(std::string(e.what()).find("test.it.jsonl: line 2: \"question\" must be \"cause\" or \"effect\""),
+                  std::string::npos)
             << e.what();
     }
 }

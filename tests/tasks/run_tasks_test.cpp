@@ -47,15 +47,20 @@ TEST(RunTasks, MultipleChoiceAccuracyFromTheEnginesOwnLoglikelihoods) {
     // A hand-made XCOPA set: the answers follow from the engine's log-likelihoods computed here.
     const std::string data = fresh_dir("mc_data");
     fs::create_directories(data + "/xcopa");
-    const std::vector<std::array<std::string, 4>> rows = {{"The cat sat.", "It purred", "It exploded", "effect"},
-                                                          {"I was cold.", "I wore a coat", "Zq xv", "effect"},
-                                                          {"The road was wet", "It rained", "Bananas are long", "cause"},
-                                                          {"He laughed.", "The joke was funny", "A", "cause"}};
+    const std::vector<std::array<std::string, 4>> rows = {
+        {"The cat sat.", "It purred", "It exploded", "effect"},
+        {"I was cold.", "I wore a coat", "Zq xv", "effect"},
+        {"The road was wet", "It rained", "Bananas are long", "cause"},
+        {"He laughed.", "The joke was funny", "A", "cause"}};
     {
         std::ofstream f(data + "/xcopa/test.it.jsonl");
         for (std::size_t i = 0; i < rows.size(); ++i)
-            f << json{{"premise", rows[i][0]}, {"choice1", rows[i][1]}, {"choice2", rows[i][2]}, {"question", rows[i][3]},
-                      {"label", static_cast<int>(i % 2)}}.dump()
+            f << json{{"premise", rows[i][0]},
+                      {"choice1", rows[i][1]},
+                      {"choice2", rows[i][2]},
+                      {"question", rows[i][3]},
+                      {"label", static_cast<int>(i % 2)}}
+                     .dump()
               << "\n";
     }
     tasks::run_config c;
@@ -136,14 +141,15 @@ TEST_P(Scaling, SeriesFitsAndCaps) {
                 model("neox cache", neox, "transformer"), model("neox no cache", neox, "transformer")};
     c.models[3].no_cache = true;
     tasks::task_request t = tasks::task_request::named("scaling");
-    t.options = {{"prompt_tokens", 4}, {"generate_tokens", 12}, {"repeats", 2}, {"warmup_tokens", 1},
-                 {"max_context_no_cache", 10}, {"prefill_lengths", {4, 8}}, {"report_contexts", {8, 16}},
-                 {"interleave", GetParam()}};
+    t.options = {{"prompt_tokens", 4},         {"generate_tokens", 12},      {"repeats", 2},
+                 {"warmup_tokens", 1},         {"max_context_no_cache", 10}, {"prefill_lengths", {4, 8}},
+                 {"report_contexts", {8, 16}}, {"interleave", GetParam()}};
     c.tasks = {t};
     c.out_dir = fresh_dir(GetParam() ? "scaling_interleaved" : "scaling_one_by_one");
     const json report = tasks::run_tasks(c);
     std::map<std::string, json> gen, prefill;
-    for (const auto& s : report.at("series")) (s.at("kind") == "generation" ? gen : prefill)[s.at("model").get<std::string>()] = s;
+    for (const auto& s : report.at("series"))
+        (s.at("kind") == "generation" ? gen : prefill)[s.at("model").get<std::string>()] = s;
     ASSERT_EQ(gen.size(), 4u);
     EXPECT_EQ(prefill.size(), 2u);  // the parallel engines only
     EXPECT_TRUE(prefill.count("rwkv parallel") && prefill.count("neox cache"));
@@ -202,11 +208,12 @@ TEST(RunTasks, RunConfigFilesAndTheirMistakes) {
         return dir + "/run.json";
     };
     tasks::run_config c;
-    tasks::load_run_config(write(R"({"models": [{"name": "a", "model": "sub/m.pth", "engine": "rwkv4-serial", "tokenizer": "bytes"},
+    tasks::load_run_config(
+        write(R"({"models": [{"name": "a", "model": "sub/m.pth", "engine": "rwkv4-serial", "tokenizer": "bytes"},
         {"model": "random:pythia-160m", "engine": "transformer", "tokenizer": "bytes", "no_cache": true}],
         "tasks": ["xcopa", {"task": "scaling", "models": ["random:pythia-160m"], "limit": 3, "options": {"repeats": 2}}],
         "limit": 7})"),
-                           c);
+        c);
     ASSERT_EQ(c.models.size(), 2u);
     EXPECT_EQ(c.models[0].model, (fs::path(dir) / "sub/m.pth").lexically_normal().string());  // relative to the file
     EXPECT_EQ(c.models[1].name, "random:pythia-160m");
@@ -215,13 +222,17 @@ TEST(RunTasks, RunConfigFilesAndTheirMistakes) {
     EXPECT_EQ(c.tasks[0].limit, 7u);
     EXPECT_EQ(c.tasks[1].limit, 3u);
     EXPECT_EQ(c.tasks[1].options.at("repeats").get<int>(), 2);
-    for (const auto& [bad, what] : std::vector<std::pair<std::string, std::string>>{
-             {R"({"models": [], "tasks": ["xcopa"]})", "models: expected a non-empty list"},
-             {R"({"models": [{"model": "x", "engine": "e"}], "tasks": ["xcopa"]})", "models[0].tokenizer: expected a string"},
-             {R"({"models": [{"model": "x", "engine": "e", "tokenizer": "bytes", "dtyp": "fp16"}], "tasks": ["x"]})", "models[0].dtyp: unknown key"},
-             {R"({"models": [{"model": "x", "engine": "e", "tokenizer": "bytes"}], "tasks": [{"task": "x", "models": ["y"]}]})",
-              "tasks[0].models: 'y' is not one of the models"},
-             {R"({"models": [{"model": "x", "engine": "e", "tokenizer": "bytes"}], "tasks": [3]})", "tasks[0]: expected a task name"}}) {
+    for (
+        const auto& [bad, what] : std::vector<std::pair<std::string, std::string>>{
+            {R"({"models": [], "tasks": ["xcopa"]})", "models: expected a non-empty list"},
+            {R"({"models": [{"model": "x", "engine": "e"}], "tasks": ["xcopa"]})",
+             "models[0].tokenizer: expected a string"},
+            {R"({"models": [{"model": "x", "engine": "e", "tokenizer": "bytes", "dtyp": "fp16"}], "tasks": ["x"]})",
+             "models[0].dtyp: unknown key"},
+            {R"({"models": [{"model": "x", "engine": "e", "tokenizer": "bytes"}], "tasks": [{"task": "x", "models": ["y"]}]})",
+             "tasks[0].models: 'y' is not one of the models"},
+            {R"({"models": [{"model": "x", "engine": "e", "tokenizer": "bytes"}], "tasks": [3]})",
+             "tasks[0]: expected a task name"}}) {
         tasks::run_config bad_config;
         try {
             tasks::load_run_config(write(bad), bad_config);
@@ -237,7 +248,9 @@ TEST(RunTasks, TheDefaultSuiteFileLoads) {
     tasks::load_run_config(tasks::default_suite_path(), c);
     EXPECT_EQ(c.models.size(), 7u);
     for (const auto& m : c.models)
-        if (!m.model.starts_with("random:")) EXPECT_TRUE(fs::exists(m.model)) << m.model;
+        if (!m.model.starts_with("random:")) {
+            EXPECT_TRUE(fs::exists(m.model)) << m.model;
+        }
     EXPECT_EQ(c.tasks.size(), 5u);
 }
 

@@ -1,5 +1,7 @@
 // Task definitions: the shipped ones load, includes merge, and every kind of
 // mistake in a definition is an input_error naming the file and the key.
+#include "tasks/task_definition.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -8,7 +10,6 @@
 
 #include "harness/errors.h"
 #include "tasks/requests.h"
-#include "tasks/task_definition.h"
 
 namespace {
 
@@ -43,22 +44,23 @@ const std::string good = R"({"task": "t", "version": 1, "scorer": "lambada",
 
 TEST(TaskDefinition, ShippedCatalogHasEveryTaskOfTheInterface) {
     tasks::task_catalog catalog(defs);
-    for (const char* t : {"lambada_openai", "perplexity", "wikitext2", "xcopa", "xstorycloze", "xwinograd", "pawsx", "xnli",
-                          "bpb_flores", "bpb_udhr", "scaling"})
+    for (const char* t : {"lambada_openai", "perplexity", "wikitext2", "xcopa", "xstorycloze", "xwinograd", "pawsx",
+                          "xnli", "bpb_flores", "bpb_udhr", "scaling"})
         EXPECT_TRUE(catalog.has_task(t)) << t;
     EXPECT_TRUE(catalog.is_group("multilingual"));
     EXPECT_TRUE(catalog.is_group("default"));
-    EXPECT_EQ(catalog.expand({"multilingual", "xcopa"}),
-              (std::vector<std::string>{"xcopa", "xstorycloze", "xwinograd", "pawsx", "xnli", "bpb_flores", "bpb_udhr"}));
+    EXPECT_EQ(
+        catalog.expand({"multilingual", "xcopa"}),
+        (std::vector<std::string>{"xcopa", "xstorycloze", "xwinograd", "pawsx", "xnli", "bpb_flores", "bpb_udhr"}));
     EXPECT_THROW(catalog.expand({"no_such_task"}), harness::usage_error);
 }
 
 TEST(TaskDefinition, IncludeOverridesKeyByKey) {
     const auto d = tasks::load_task_definition(defs + "/lambada_openai_nopad.json");
     EXPECT_EQ(d.name, "lambada_openai_nopad");
-    EXPECT_EQ(d.scorer, "lambada");                                     // from the base
-    EXPECT_EQ(d.data_path, "lambada_openai/lambada_test.jsonl");        // from the base
-    EXPECT_EQ(d.options.at("pad").get<std::string>(), "");              // overridden
+    EXPECT_EQ(d.scorer, "lambada");                               // from the base
+    EXPECT_EQ(d.data_path, "lambada_openai/lambada_test.jsonl");  // from the base
+    EXPECT_EQ(d.options.at("pad").get<std::string>(), "");        // overridden
     EXPECT_FALSE(d.merged.contains("include"));
     const auto w = tasks::load_task_definition(defs + "/wikitext2.json");
     EXPECT_EQ(w.options.at("normalize").get<std::string>(), "crlf_to_lf");
@@ -72,14 +74,21 @@ TEST(TaskDefinition, MistakesNameFileAndKey) {
         s.replace(s.find(from), from.size(), to);
         return error_of(s);
     };
-    EXPECT_NE(with("\"version\": 1", "\"version\": 0").find("t.json: version: expected an integer >= 1"), std::string::npos);
-    EXPECT_NE(with("\"scorer\": \"lambada\"", "\"scorer\": \"exec\"").find("scorer: 'exec' is not one of"), std::string::npos);
-    EXPECT_NE(with("lambada_jsonl", "csv").find("dataset.format: 'csv' is not a format the lambada scorer reads"), std::string::npos);
-    EXPECT_NE(with("\"metric\": \"acc\"", "\"metric\": \"bleu\"").find("metrics: 'bleu' is not a metric"), std::string::npos);
-    EXPECT_NE(with("\"task\": \"t\",", "\"task\": \"t\", \"doc_to_text\": \"{{x}}\",").find("doc_to_text: unknown key"), std::string::npos);
-    EXPECT_NE(with("\"metrics\"", "\"options\": {\"stride\": 2}, \"metrics\"").find("options.stride: not an option of the lambada scorer"),
+    EXPECT_NE(with("\"version\": 1", "\"version\": 0").find("t.json: version: expected an integer >= 1"),
               std::string::npos);
-    EXPECT_NE(with("\"higher_is_better\": true", "\"higher_is_better\": \"yes\"").find("boolean \"higher_is_better\""), std::string::npos);
+    EXPECT_NE(with("\"scorer\": \"lambada\"", "\"scorer\": \"exec\"").find("scorer: 'exec' is not one of"),
+              std::string::npos);
+    EXPECT_NE(with("lambada_jsonl", "csv").find("dataset.format: 'csv' is not a format the lambada scorer reads"),
+              std::string::npos);
+    EXPECT_NE(with("\"metric\": \"acc\"", "\"metric\": \"bleu\"").find("metrics: 'bleu' is not a metric"),
+              std::string::npos);
+    EXPECT_NE(with("\"task\": \"t\",", "\"task\": \"t\", \"doc_to_text\": \"{{x}}\",").find("doc_to_text: unknown key"),
+              std::string::npos);
+    EXPECT_NE(with("\"metrics\"", "\"options\": {\"stride\": 2}, \"metrics\"")
+                  .find("options.stride: not an option of the lambada scorer"),
+              std::string::npos);
+    EXPECT_NE(with("\"higher_is_better\": true", "\"higher_is_better\": \"yes\"").find("boolean \"higher_is_better\""),
+              std::string::npos);
     EXPECT_NE(error_of("{\"task\": \"t\", \"include\": \"t.json\"}").find("more than 8 deep"), std::string::npos);
     EXPECT_NE(error_of("[1, 2]").find("expected a JSON object"), std::string::npos);
     EXPECT_NE(error_of("{\"task\": ").find("malformed JSON"), std::string::npos);

@@ -44,7 +44,8 @@ std::vector<table_row> read_tsv(const std::string& path, const table_options& op
 
 // The string field `key` of a JSONL object; throws naming file, line and key
 // when it is missing, not a string or (unless allow_empty) empty.
-std::string string_field(const json_line& row, const std::string& key, const std::string& path, bool allow_empty = false);
+std::string string_field(const json_line& row, const std::string& key, const std::string& path,
+                         bool allow_empty = false);
 std::int64_t int_field(const json_line& row, const std::string& key, const std::string& path);
 
 }  // namespace datasets

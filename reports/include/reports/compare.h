@@ -27,8 +27,8 @@
 namespace reports {
 
 struct gate_config {
-    double quality_threshold = 0.01;  // relative change, quality metrics
-    double timing_threshold = 0.10;   // relative change, timings and ratios
+    double quality_threshold = 0.01;           // relative change, quality metrics
+    double timing_threshold = 0.10;            // relative change, timings and ratios
     std::map<std::string, double> thresholds;  // per metric, replaces the defaults
     double z = 2.0;
     double alpha = 0.05;

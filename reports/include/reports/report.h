@@ -19,7 +19,7 @@ struct metric_result {
     std::string task;
     int task_version = 0;
     std::string model, engine, device, dtype, metric;
-    std::string language;                      // "" when not per language
+    std::string language;                       // "" when not per language
     std::optional<std::int64_t> context;        // scaling: ms_per_token at this context
     std::optional<std::int64_t> prompt_tokens;  // scaling: prefill at this prompt length
     double value = 0, stderr_ = 0;

@@ -46,10 +46,12 @@ struct review_language {
 };
 
 // Per language, sorted with flagged languages first.
-std::vector<review_language> build_review(const run_report& base, const run_report& now, double z = 2.0, double threshold = 0.01);
+std::vector<review_language> build_review(const run_report& base, const run_report& now, double z = 2.0,
+                                          double threshold = 0.01);
 
 // Writes OUT/index.html and OUT/review.json; verdicts from `verdicts_file`
 // (default OUT/verdicts.json, when it exists).
-void write_review(const run_report& base, const run_report& now, const std::string& out_dir, const std::string& verdicts_file = "");
+void write_review(const run_report& base, const run_report& now, const std::string& out_dir,
+                  const std::string& verdicts_file = "");
 
 }  // namespace reports

@@ -30,7 +30,9 @@ struct choice_example {
 
     std::size_t n_choices() const { return std::max(contexts.size(), continuations.size()); }
     const std::string& context(std::size_t i) const { return contexts.size() == 1 ? contexts[0] : contexts[i]; }
-    const std::string& continuation(std::size_t i) const { return continuations.size() == 1 ? continuations[0] : continuations[i]; }
+    const std::string& continuation(std::size_t i) const {
+        return continuations.size() == 1 ? continuations[0] : continuations[i];
+    }
 };
 
 struct choice_set {

@@ -18,7 +18,7 @@ struct model_entry {
     std::string engine;     // rwkv4-serial, rwkv4-parallel, transformer
     std::string tokenizer;  // bytes or a path
     std::string dtype = "fp32";
-    bool no_cache = false;          // transformer: replay the whole history at every call
+    bool no_cache = false;            // transformer: replay the whole history at every call
     std::string attention = "naive";  // transformer: naive or fused
 };
 
@@ -40,14 +40,14 @@ struct task_request {
 struct run_config {
     std::vector<model_entry> models;
     std::vector<task_request> tasks;
-    std::string definitions_dir;     // default: the shipped tasks/definitions
-    std::string data_file;           // perplexity text (--data)
-    std::string data_dir;            // the datasets folder
-    std::vector<std::string> langs;  // per-language tasks: these codes only (default: all the data has)
+    std::string definitions_dir;       // default: the shipped tasks/definitions
+    std::string data_file;             // perplexity text (--data)
+    std::string data_dir;              // the datasets folder
+    std::vector<std::string> langs;    // per-language tasks: these codes only (default: all the data has)
     std::optional<std::size_t> limit;  // first N examples of each task, and of each language
-    bool no_pad = false;             // lambada_openai -> lambada_openai_nopad
+    bool no_pad = false;               // lambada_openai -> lambada_openai_nopad
     bool resume = false;
-    std::uint64_t seed = 1234;       // random: models and the scaling task's prompts
+    std::uint64_t seed = 1234;  // random: models and the scaling task's prompts
     std::string device = "cpu";
     int threads = 0;
     std::string out_dir;

@@ -31,13 +31,13 @@ struct task_definition {
     std::string name;
     int version = 0;
     std::string description;
-    std::string scorer;       // lambada, rolling_text, bpb_lines, multiple_choice, scaling
-    std::string data_path;    // relative to the data folder; "--data" = the --data FILE option
-    std::string format;       // how the scorer reads the data
-    nlohmann::json options;   // scorer options (an object)
+    std::string scorer;      // lambada, rolling_text, bpb_lines, multiple_choice, scaling
+    std::string data_path;   // relative to the data folder; "--data" = the --data FILE option
+    std::string format;      // how the scorer reads the data
+    nlohmann::json options;  // scorer options (an object)
     std::vector<metric_spec> metrics;
-    std::string file;         // where it was read from
-    nlohmann::json merged;    // the definition after includes, as recorded in reports
+    std::string file;       // where it was read from
+    nlohmann::json merged;  // the definition after includes, as recorded in reports
 
     bool per_language() const { return data_path.find("{lang}") != std::string::npos || format == "xwinograd"; }
     const metric_spec* metric(const std::string& name) const;
