@@ -159,6 +159,14 @@ sweep plan(const task_context& c) {
     return s;
 }
 
+// What names a series in the report: task, model, engine, device, kind.
+json series_header(const task_context& c, const char* kind) {
+    return {{"task", c.def.name},           {"task_version", c.def.version},
+            {"model", c.model.name},        {"engine", c.model.engine},
+            {"no_cache", c.model.no_cache}, {"device", c.config.device},
+            {"dtype", c.model.dtype},       {"kind", kind}};
+}
+
 double spread(const std::vector<double>& s) {
     double m = 0, v = 0;
     for (const double a : s) m += a;
@@ -259,15 +267,8 @@ void score_scaling(task_context& c) {
         peak = std::max(peak, passes[r].value("peak_rss_bytes", std::uint64_t{0}));
     }
     const double exponent = growth_exponent(x, cumulative);
-    json series = {{"task", c.def.name},
-                   {"task_version", c.def.version},
-                   {"model", c.model.name},
-                   {"engine", c.model.engine},
-                   {"no_cache", c.model.no_cache},
-                   {"device", c.config.device},
-                   {"dtype", c.model.dtype},
-                   {"kind", "generation"},
-                   {"prompt_tokens", o.prompt},
+    json series = series_header(c, "generation");
+    series.update({{"prompt_tokens", o.prompt},
                    {"tokens", x},
                    {"context", context_ids},
                    {"latency_ms", per_pass},
@@ -281,7 +282,7 @@ void score_scaling(task_context& c) {
                     {{"cumulative_linear", fit_json(lin)},
                      {"cumulative_quadratic", fit_json(quad)},
                      {"latency_linear", fit_json(lat)},
-                     {"growth_exponent", exponent}}}};
+                     {"growth_exponent", exponent}}}});
     for (const auto& p : passes) series["prefill_ms"].push_back(p.at("prefill_ms"));
     c.series.push_back(series);
 
@@ -307,17 +308,9 @@ void score_scaling(task_context& c) {
 
     // Parallel prefill: tokens/s against prompt length.
     if (!sw.parallel_prefill) return;
-    json prefill = {{"task", c.def.name},
-                    {"task_version", c.def.version},
-                    {"model", c.model.name},
-                    {"engine", c.model.engine},
-                    {"no_cache", c.model.no_cache},
-                    {"device", c.config.device},
-                    {"dtype", c.model.dtype},
-                    {"kind", "prefill"},
-                    {"prompt_tokens", json::array()},
-                    {"tokens_per_s", json::array()},
-                    {"median_tokens_per_s", json::array()}};
+    json prefill = series_header(c, "prefill");
+    prefill.update(
+        {{"prompt_tokens", json::array()}, {"tokens_per_s", json::array()}, {"median_tokens_per_s", json::array()}});
     for (const std::int64_t len : o.prefill_lengths) {
         if (sw.context_limit && len > *sw.context_limit) continue;
         std::vector<double> tps;

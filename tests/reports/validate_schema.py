@@ -39,8 +39,11 @@ run = {
 }
 with open(f"{out}/run.json", "w") as f:
     json.dump(run, f)
-subprocess.run([rwkvbench, "run", "--config", f"{out}/run.json", "--out", f"{out}/run", "--progress", "never"],
-               check=True, stdout=subprocess.DEVNULL)
+proc = subprocess.run([rwkvbench, "run", "--config", f"{out}/run.json", "--out", f"{out}/run", "--progress", "never"],
+                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+if proc.returncode != 0:
+    print(proc.stderr)
+    sys.exit(1)
 with open(schema_path) as f:
     schema = json.load(f)
 jsonschema.Draft7Validator.check_schema(schema)
