@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <set>
+#include <map>
 
 #include "harness/errors.h"
 #include "harness/json_file.h"
@@ -35,14 +35,15 @@ std::string listed_sha256(const nlohmann::json& m, const std::string& relative) 
 
 }  // namespace
 
-void check_against_manifest(const std::string& path) {
+bool check_against_manifest(const std::string& path) {
     static std::mutex mutex;
-    static std::set<std::string> checked;
+    static std::map<std::string, bool> checked;  // file -> listed
     const fs::path file = fs::weakly_canonical(fs::path(path));
     {
         std::lock_guard lock(mutex);
-        if (checked.count(file.string())) return;
+        if (const auto it = checked.find(file.string()); it != checked.end()) return it->second;
     }
+    bool listed = false;
     // Up to three folders up: flores200_devtest/devtest/x.devtest has its manifest one level above.
     fs::path dir = file.parent_path();
     for (int up = 0; up < 3 && !dir.empty(); ++up, dir = dir.parent_path()) {
@@ -55,10 +56,12 @@ void check_against_manifest(const std::string& path) {
         if (got != expected)
             throw harness::input_error(path + ": sha256 " + got + " does not match " + expected + " in " +
                                        manifest.string() + " (the file was changed or damaged)");
+        listed = true;
         break;
     }
     std::lock_guard lock(mutex);
-    checked.insert(file.string());
+    checked[file.string()] = listed;
+    return listed;
 }
 
 }  // namespace datasets

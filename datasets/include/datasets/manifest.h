@@ -10,9 +10,10 @@
 
 namespace datasets {
 
-// Throws harness::input_error "<file>: sha256 <got> does not match <expected>
-// in <manifest>" on a mismatch, or for a manifest that is not valid JSON.
-// Each file is hashed once per process.
-void check_against_manifest(const std::string& path);
+// Returns whether a manifest lists the file (and its hash matched). Throws
+// harness::input_error "<file>: sha256 <got> does not match <expected> in
+// <manifest>" on a mismatch, or for a manifest that is not valid JSON. Each
+// file is hashed once per process.
+bool check_against_manifest(const std::string& path);
 
 }  // namespace datasets
