@@ -145,9 +145,9 @@ std::map<std::string, std::vector<choice_example>> xwinograd(const std::string& 
             }
         }
         if (ex.gold < 0) bad_row(path, row.line, "no candidate is marked correct");
-        if (p_end >= text.size()) {
-            // The marked span ends the sentence (a few ru rows include the final "."): nothing is
-            // left to score partially, so score each whole sentence with the candidate in place.
+        if (text.find_first_not_of(" \t", p_end) == std::string::npos) {
+            // The marked span ends the sentence (10 ru rows include the final "."): nothing but
+            // blanks is left to score partially, so score each whole sentence with the candidate in place.
             ex.continuations.clear();
             for (auto& ctx : ex.contexts) ex.continuations.push_back(ctx + text.substr(p_end));
             ex.contexts = {""};
