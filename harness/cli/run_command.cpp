@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "command.h"
+#include "harness/build_info.h"
 #include "engines/registry.h"
 #include "harness/errors.h"
 #include "harness/timing.h"
@@ -18,9 +19,6 @@
 #include "tasks/runner.h"
 #include "tasks/task_definition.h"
 
-#ifndef RWKVBENCH_SOURCE_DIR
-#define RWKVBENCH_SOURCE_DIR "."
-#endif
 
 namespace cli {
 namespace {
@@ -80,7 +78,7 @@ public:
             "task names or groups, comma-separated, or a task .json (rwkvbench list tasks)")(
             "config", po::value<std::string>(), "RUN.json: several models and tasks (see docs/tasks.md)")(
             "data", po::value<std::string>(), "text file for the perplexity task")(
-            "data-dir", po::value<std::string>()->default_value(std::string(RWKVBENCH_SOURCE_DIR) + "/datasets"),
+            "data-dir", po::value<std::string>()->default_value(harness::get_build_info().source_dir + "/datasets"),
             "folder holding the datasets")("tasks-dir", po::value<std::string>(),
                                            "folder of task definitions (default: the shipped tasks/definitions)")(
             "no-pad", "LAMBADA without the \"\\n\" pad (lm-eval's definition)")(

@@ -8,14 +8,11 @@
 #include <nlohmann/json.hpp>
 
 #include "command.h"
+#include "harness/build_info.h"
 #include "harness/errors.h"
 #include "harness/json_file.h"
 #include "tasks/requests.h"
 #include "tasks/task_definition.h"
-
-#ifndef RWKVBENCH_SOURCE_DIR
-#define RWKVBENCH_SOURCE_DIR "."
-#endif
 
 namespace cli {
 namespace {
@@ -40,7 +37,7 @@ public:
     }
     void add_options(po::options_description& o) override {
         o.add_options()("file", po::value<std::string>()->required(), "task definition (.json)")(
-            "data-dir", po::value<std::string>()->default_value(std::string(RWKVBENCH_SOURCE_DIR) + "/datasets"),
+            "data-dir", po::value<std::string>()->default_value(harness::get_build_info().source_dir + "/datasets"),
             "folder holding the datasets")("data", po::value<std::string>(), "text file for --data tasks");
     }
     void add_positional(po::positional_options_description& p) override { p.add("file", 1); }

@@ -8,19 +8,13 @@
 
 #include "harness/errors.h"
 #include "harness/json_file.h"
+#include "harness/stats.h"
 #include "reports/mann_whitney.h"
 
 namespace reports {
 namespace {
 
 using json = nlohmann::json;
-
-double median(std::vector<double> v) {
-    if (v.empty()) return std::nan("");
-    std::sort(v.begin(), v.end());
-    const std::size_t h = v.size() / 2;
-    return v.size() % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
-}
 
 std::string fmt(double x, int digits = 4) {
     if (!std::isfinite(x)) return "n/a";
@@ -184,14 +178,8 @@ std::vector<metric_result> ratio_results(const run_report& r, const std::string&
         // Repeat by repeat: the two passes ran close in time, so a slow phase of the machine cancels.
         for (std::size_t i = 0; i < std::min(m.samples.size(), ref->samples.size()); ++i)
             ratio.samples.push_back(m.samples[i] / ref->samples[i]);
-        ratio.value = median(ratio.samples);
-        double mean = 0, var = 0;
-        for (const double x : ratio.samples) mean += x;
-        mean /= static_cast<double>(ratio.samples.size());
-        for (const double x : ratio.samples) var += (x - mean) * (x - mean);
-        ratio.stderr_ = ratio.samples.size() > 1 ? std::sqrt(var / static_cast<double>(ratio.samples.size() - 1) /
-                                                             static_cast<double>(ratio.samples.size()))
-                                                 : 0.0;
+        ratio.value = harness::median(ratio.samples);
+        ratio.stderr_ = harness::mean_and_stderr(ratio.samples).second;
         ratio.n = static_cast<std::int64_t>(ratio.samples.size());
         out.push_back(std::move(ratio));
     }

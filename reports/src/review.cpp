@@ -84,12 +84,15 @@ json verdicts_to_json(const std::map<std::string, language_verdict>& v) {
 }
 
 std::vector<review_language> build_review(const run_report& base, const run_report& now, double z, double threshold) {
+    std::map<std::string, const metric_result*> in_new;  // by key; the first of repeated keys, as compare
+    for (const auto& x : now.results)
+        if (per_language(x)) in_new.emplace(x.key(), &x);
     std::map<std::string, review_language> langs;
     for (const auto& b : base.results) {
         if (!per_language(b)) continue;
-        const auto n = std::find_if(now.results.begin(), now.results.end(),
-                                    [&](const metric_result& x) { return per_language(x) && x.key() == b.key(); });
-        if (n == now.results.end()) continue;
+        const auto found = in_new.find(b.key());
+        if (found == in_new.end()) continue;
+        const metric_result* n = found->second;
         review_row row{b.task, b.model, b.metric, b.higher_is_better, b.value, b.stderr_, n->value, n->stderr_,
                        0,      false,   false};
         const double se = std::sqrt(b.stderr_ * b.stderr_ + n->stderr_ * n->stderr_);

@@ -15,10 +15,6 @@
 #include "task_context.h"
 #include "tasks/requests.h"
 
-#ifndef RWKVBENCH_SOURCE_DIR
-#define RWKVBENCH_SOURCE_DIR "."
-#endif
-
 namespace tasks {
 namespace {
 
@@ -113,7 +109,7 @@ void score(task_context& ctx) {
 
 }  // namespace
 
-std::string default_suite_path() { return std::string(RWKVBENCH_SOURCE_DIR) + "/tasks/suites/default.json"; }
+std::string default_suite_path() { return harness::get_build_info().source_dir + "/tasks/suites/default.json"; }
 
 void load_run_config(const std::string& path, run_config& c) {
     const json j = harness::read_json_file(path);
@@ -243,19 +239,23 @@ json run_tasks(const run_config& c) {
         return l;
     };
     const auto is_scaling = [](const planned_task& t) { return t.def.scorer == "scaling"; };
+    const auto context_for = [&](const planned_task& t, const model_entry& m, const loaded_model& l) {
+        return task_context{c, t.def, m, *l.engine, *backend, *l.tok, j, t.limit, t.langs, results, series};
+    };
+    const auto score_timed = [&](const planned_task& t, const model_entry& m, const loaded_model& l) {
+        task_context ctx = context_for(t, m, l);
+        harness::stopwatch wall;
+        score(ctx);
+        timings.push_back({{"task", t.def.name}, {"model", m.name}, {"seconds", wall.elapsed_seconds()}});
+    };
     // Quality tasks: one model at a time.
     for (const auto& m : c.models) {
         if (std::none_of(planned.begin(), planned.end(),
                          [&](const planned_task& t) { return !is_scaling(t) && runs_on(t, m); }))
             continue;
         const loaded_model l = load(m);
-        for (const auto& t : planned) {
-            if (is_scaling(t) || !runs_on(t, m)) continue;
-            task_context ctx{c, t.def, m, *l.engine, *backend, *l.tok, j, t.limit, t.langs, results, series};
-            harness::stopwatch wall;
-            score(ctx);
-            timings.push_back({{"task", t.def.name}, {"model", m.name}, {"seconds", wall.elapsed_seconds()}});
-        }
+        for (const auto& t : planned)
+            if (!is_scaling(t) && runs_on(t, m)) score_timed(t, m, l);
     }
     // Scaling: the task's models resident together and measured in rounds
     // (options.interleave, default on), or one at a time for models too big for that.
@@ -265,22 +265,14 @@ json run_tasks(const run_config& c) {
         for (const auto& m : c.models)
             if (runs_on(t, m)) ms.push_back(&m);
         if (!t.def.options.value("interleave", true)) {
-            for (const model_entry* m : ms) {
-                const loaded_model l = load(*m);
-                task_context ctx{c, t.def, *m, *l.engine, *backend, *l.tok, j, t.limit, t.langs, results, series};
-                harness::stopwatch wall;
-                score(ctx);
-                timings.push_back({{"task", t.def.name}, {"model", m->name}, {"seconds", wall.elapsed_seconds()}});
-            }
+            for (const model_entry* m : ms) score_timed(t, *m, load(*m));
             continue;
         }
         std::vector<loaded_model> ls;
         std::vector<task_context> ctxs;
         ctxs.reserve(ms.size());
         for (const model_entry* m : ms) ls.push_back(load(*m));
-        for (std::size_t i = 0; i < ms.size(); ++i)
-            ctxs.push_back(
-                {c, t.def, *ms[i], *ls[i].engine, *backend, *ls[i].tok, j, t.limit, t.langs, results, series});
+        for (std::size_t i = 0; i < ms.size(); ++i) ctxs.push_back(context_for(t, *ms[i], ls[i]));
         std::vector<task_context*> ptrs;
         for (auto& x : ctxs) ptrs.push_back(&x);
         harness::stopwatch wall;

@@ -48,14 +48,8 @@ void score_bpb_lines(task_context& c) {
             const nlohmann::json* done = c.j.find(k);
             if (!done) {
                 // Rolling, so a line longer than a transformer's context still scores every token.
-                std::vector<std::int32_t> ids = pad;
                 const auto body = c.tok.encode(set.lines[i].text);
-                ids.insert(ids.end(), body.begin(), body.end());
-                const rolling_result r = loglikelihood_rolling(c.engine, ids);
-                double nll = 0;
-                for (std::size_t t = pad.empty() ? 0 : pad.size() - 1; t < r.token_logprobs.size(); ++t)
-                    nll -= r.token_logprobs[t];
-                c.j.append(k, {{"nll", nll},
+                c.j.append(k, {{"nll", nll_after_pad(c.engine, pad, body)},
                                {"bytes", set.lines[i].text.size()},
                                {"tokens", body.size()},
                                {"language", set.language}});

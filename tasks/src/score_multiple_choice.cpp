@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "harness/errors.h"
+#include "harness/stats.h"
 #include "task_context.h"
 #include "tasks/requests.h"
 #include "tasks/scorer.h"
@@ -51,8 +52,8 @@ void score_multiple_choice(task_context& c) {
         }
         const auto n = static_cast<std::int64_t>(correct.size());
         // Binomial standard error sqrt(p(1-p)/(n-1)) equals the sample standard error of 0/1 outcomes.
-        acc_by_lang.push_back(mean_and_stderr(correct));
-        norm_by_lang.push_back(mean_and_stderr(correct_norm));
+        acc_by_lang.push_back(harness::mean_and_stderr(correct));
+        norm_by_lang.push_back(harness::mean_and_stderr(correct_norm));
         c.add("acc", acc_by_lang.back().first, acc_by_lang.back().second, n, set.language);
         c.add("acc_norm", norm_by_lang.back().first, norm_by_lang.back().second, n, set.language);
         n_all += n;

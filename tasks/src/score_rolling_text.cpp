@@ -25,14 +25,8 @@ void score_rolling_text(task_context& c) {
     if (const nlohmann::json* done = c.j.find(k)) {
         rec = *done;
     } else {
-        std::vector<std::int32_t> ids = c.pad_ids();
-        const std::size_t pad = ids.size();
         const auto body = c.tok.encode(text);
-        ids.insert(ids.end(), body.begin(), body.end());
-        const rolling_result r = loglikelihood_rolling(c.engine, ids, c.def.options.value("stride", std::int64_t{0}));
-        // Without a pad the first token has no context and is not scored.
-        double nll = 0;
-        for (std::size_t i = pad == 0 ? 0 : pad - 1; i < r.token_logprobs.size(); ++i) nll -= r.token_logprobs[i];
+        const double nll = nll_after_pad(c.engine, c.pad_ids(), body, c.def.options.value("stride", std::int64_t{0}));
         std::int64_t words = 0;
         std::istringstream ws(text);
         for (std::string w; ws >> w;) ++words;

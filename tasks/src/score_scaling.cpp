@@ -27,6 +27,7 @@
 #include <random>
 #include <string>
 
+#include "harness/stats.h"
 #include "harness/timing.h"
 #include "kernels/backend.h"
 #include "kernels/cuda_timing.h"
@@ -59,13 +60,6 @@ std::uint64_t peak_resident_bytes() {
     rusage u{};
     ::getrusage(RUSAGE_SELF, &u);
     return static_cast<std::uint64_t>(u.ru_maxrss) * 1024;
-}
-
-double median(std::vector<double> v) {
-    if (v.empty()) return std::nan("");
-    std::sort(v.begin(), v.end());
-    const std::size_t h = v.size() / 2;
-    return v.size() % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
 }
 
 struct scaling_options {
@@ -167,13 +161,8 @@ json series_header(const task_context& c, const char* kind) {
             {"dtype", c.model.dtype},       {"kind", kind}};
 }
 
-double spread(const std::vector<double>& s) {
-    double m = 0, v = 0;
-    for (const double a : s) m += a;
-    m /= static_cast<double>(s.size());
-    for (const double a : s) v += (a - m) * (a - m);
-    return s.size() > 1 ? std::sqrt(v / static_cast<double>(s.size() - 1) / static_cast<double>(s.size())) : 0.0;
-}
+// The standard error over repeats.
+double spread(const std::vector<double>& s) { return harness::mean_and_stderr(s).second; }
 
 }  // namespace
 
@@ -246,7 +235,7 @@ void score_scaling(task_context& c) {
     for (std::int64_t i = 0; i < n; ++i) {
         std::vector<double> at;
         for (const auto& p : per_pass) at.push_back(p[static_cast<std::size_t>(i)]);
-        med.push_back(median(at));
+        med.push_back(harness::median(at));
         sum += med.back();
         cumulative.push_back(sum);
         x.push_back(static_cast<double>(i + 1));
@@ -298,10 +287,10 @@ void score_scaling(task_context& c) {
             for (std::size_t i = first; i <= last; ++i) s += p[i];
             samples.push_back(s / static_cast<double>(last - first + 1));
         }
-        c.add("ms_per_token", median(samples), spread(samples), static_cast<std::int64_t>(samples.size()), "",
+        c.add("ms_per_token", harness::median(samples), spread(samples), static_cast<std::int64_t>(samples.size()), "",
               {{"context", at}, {"samples", samples}});
     }
-    c.add("tokens_per_s", median(rates), spread(rates), static_cast<std::int64_t>(rates.size()), "",
+    c.add("tokens_per_s", harness::median(rates), spread(rates), static_cast<std::int64_t>(rates.size()), "",
           {{"tokens", n}, {"samples", rates}});
     c.add("growth_exponent", exponent, spread(exponents), static_cast<std::int64_t>(exponents.size()), "",
           {{"samples", exponents}});
@@ -320,8 +309,8 @@ void score_scaling(task_context& c) {
                               .get<double>());
         prefill["prompt_tokens"].push_back(len);
         prefill["tokens_per_s"].push_back(tps);
-        prefill["median_tokens_per_s"].push_back(median(tps));
-        c.add("prefill_tokens_per_s", median(tps), spread(tps), static_cast<std::int64_t>(tps.size()), "",
+        prefill["median_tokens_per_s"].push_back(harness::median(tps));
+        c.add("prefill_tokens_per_s", harness::median(tps), spread(tps), static_cast<std::int64_t>(tps.size()), "",
               {{"prompt_tokens", len}, {"samples", tps}});
     }
     c.series.push_back(prefill);

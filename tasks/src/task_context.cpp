@@ -4,6 +4,8 @@
 #include <iomanip>
 #include <iostream>
 
+#include "tasks/scorer.h"
+
 namespace tasks {
 
 progress_line::progress_line(bool enabled, std::string what, std::size_t total)
@@ -44,20 +46,20 @@ progress_line task_context::progress(const std::string& what, std::size_t total)
     return progress_line(config.progress, def.name + (what.empty() ? "" : "/" + what) + " [" + model.name + "]", total);
 }
 
+double nll_after_pad(engines::engine& e, std::span<const std::int32_t> pad, std::span<const std::int32_t> body,
+                     std::int64_t stride) {
+    std::vector<std::int32_t> ids(pad.begin(), pad.end());
+    ids.insert(ids.end(), body.begin(), body.end());
+    const rolling_result r = loglikelihood_rolling(e, ids, stride);
+    // token_logprobs[i] scores ids[i + 1]: the body starts at index pad.size() - 1.
+    double nll = 0;
+    for (std::size_t i = pad.empty() ? 0 : pad.size() - 1; i < r.token_logprobs.size(); ++i) nll -= r.token_logprobs[i];
+    return nll;
+}
+
 std::vector<std::int32_t> task_context::pad_ids() const {
     const std::string pad = def.options.value("pad", std::string("\n"));
     return pad.empty() ? std::vector<std::int32_t>{} : tok.encode(pad);
-}
-
-std::pair<double, double> mean_and_stderr(const std::vector<double>& x) {
-    if (x.empty()) return {0, 0};
-    const auto n = static_cast<double>(x.size());
-    double sum = 0;
-    for (const double v : x) sum += v;
-    const double mean = sum / n;
-    double ss = 0;
-    for (const double v : x) ss += (v - mean) * (v - mean);
-    return {mean, x.size() > 1 ? std::sqrt(ss / (n - 1) / n) : 0.0};
 }
 
 }  // namespace tasks

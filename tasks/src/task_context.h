@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -65,10 +66,14 @@ void score_scaling(task_context& c);
 // records), so that score_scaling() of each finds them there.
 void measure_scaling(const std::vector<task_context*>& contexts);
 
+// Negative log-likelihood (nats) of `body` fed after `pad`, every body token
+// scored once by loglikelihood_rolling (`stride` for context-limited
+// engines); without a pad the first body token has no context and is not
+// scored.
+double nll_after_pad(engines::engine& e, std::span<const std::int32_t> pad, std::span<const std::int32_t> body,
+                     std::int64_t stride = 0);
+
 // Greedy continuations of options.samples.prompts into DIR/samples/ (bpb tasks).
 void record_samples(task_context& c, const std::string& prompts_file, std::int64_t max_tokens);
-
-// Mean of 0/1 outcomes with its standard error sqrt(p(1-p)/(n-1)).
-std::pair<double, double> mean_and_stderr(const std::vector<double>& x);
 
 }  // namespace tasks

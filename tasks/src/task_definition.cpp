@@ -4,12 +4,9 @@
 #include <filesystem>
 #include <set>
 
+#include "harness/build_info.h"
 #include "harness/errors.h"
 #include "harness/json_file.h"
-
-#ifndef RWKVBENCH_SOURCE_DIR
-#define RWKVBENCH_SOURCE_DIR "."
-#endif
 
 namespace tasks {
 namespace {
@@ -259,6 +256,6 @@ std::vector<std::pair<std::string, std::string>> task_catalog::list() const {
     return out;
 }
 
-std::string default_definitions_dir() { return std::string(RWKVBENCH_SOURCE_DIR) + "/tasks/definitions"; }
+std::string default_definitions_dir() { return harness::get_build_info().source_dir + "/tasks/definitions"; }
 
 }  // namespace tasks

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "array_diff.h"
 #include "engines/registry.h"
 #include "harness/errors.h"
 #include "kernels/backend.h"
@@ -36,13 +37,6 @@ std::vector<float> run(engine& e, engine_state& st, const std::vector<std::int32
         at += n;
     }
     return all;
-}
-
-double max_diff(const std::vector<float>& a, const std::vector<float>& b) {
-    EXPECT_EQ(a.size(), b.size());
-    double m = 0;
-    for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) m = std::max(m, static_cast<double>(std::fabs(a[i] - b[i])));
-    return m;
 }
 
 TEST(Rwkv4Consistency, SerialEqualsParallelForManyLengthsAndChunkings) {

@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "array_diff.h"
 #include "engines/registry.h"
 #include "harness/errors.h"
 #include "kernels/backend.h"
@@ -40,13 +41,6 @@ std::vector<float> run(const std::shared_ptr<const transformer_weights>& w, kern
         all.insert(all.end(), part.begin(), part.end());
     }
     return all;
-}
-
-double max_diff(const std::vector<float>& a, const std::vector<float>& b) {
-    EXPECT_EQ(a.size(), b.size());
-    double m = 0;
-    for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) m = std::max(m, static_cast<double>(std::fabs(a[i] - b[i])));
-    return m;
 }
 
 class TransformerConsistency : public testing::TestWithParam<transformer_config> {};

@@ -13,6 +13,9 @@ struct build_info {
     bool cuda_enabled = false;
     std::string cuda_version;        // nvcc's version when CUDA is compiled in
     std::string cuda_architectures;  // CMAKE_CUDA_ARCHITECTURES
+    // The source tree this binary was built from: where the shipped datasets/,
+    // tasks/definitions/ and tasks/suites/ are found by default.
+    std::string source_dir;
 };
 
 const build_info& get_build_info();
