@@ -6,6 +6,10 @@
 // kernel for T <= 4, otherwise blocks of weight rows converted to f32 in a
 // scratch buffer and multiplied with cublasSgemm, so activations stay f32.
 // TF32 is off (CUBLAS_DEFAULT_MATH), so f32 results are comparable with CPU.
+//
+// Attention: naive = cuBLAS scores + masked softmax + cuBLAS; fused = the
+// tiled FlashAttention-2-style kernel for prefill chunks, the key-split
+// (flash-decoding) kernel for decode steps and heads wider than 128.
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
@@ -45,6 +49,7 @@ public:
         CUBLAS_CHECK(cublasCreate(&cublas_));
         CUBLAS_CHECK(cublasSetStream(cublas_, stream_));
         CUBLAS_CHECK(cublasSetMathMode(cublas_, CUBLAS_DEFAULT_MATH));
+        CUDA_CHECK(cudaDeviceGetAttribute(&sm_count_, cudaDevAttrMultiProcessorCount, device_));
     }
     ~cuda_backend() override {
         // Destructors must not throw: errors here are ignored on purpose.
@@ -183,10 +188,18 @@ public:
         const std::int64_t n_tokens = q.shape[0], n_heads = q.shape[1], head_dim = q.shape[2];
         const std::int64_t n_keys = p.n_past + n_tokens;
         const int ld = as_int(n_heads * head_dim);  // q, out and caches: rows of all heads
+        if (p.variant == attention_variant::fused && n_tokens >= cuda::attention_tiled_min_tokens &&
+            head_dim <= cuda::attention_tiled_max_head_dim) {
+            cuda::attention_tiled_forward(q.as<const float>(), k_cache.as<const float>(), v_cache.as<const float>(),
+                                          n_tokens, n_heads, head_dim, p.n_past, p.scale, out.as<float>(), stream_);
+            return;
+        }
         if (p.variant == attention_variant::fused) {
+            const std::int64_t splits = cuda::attention_fused_splits(n_tokens, n_heads, n_keys, sm_count_);
+            float* partials = scratch_floats(cuda::attention_fused_scratch_floats(n_tokens, n_heads, head_dim, splits));
             cuda::attention_fused_forward(q.as<const float>(), k_cache.as<const float>(), v_cache.as<const float>(),
-                                          n_tokens, n_heads, head_dim, p.n_past, p.scale, out.as<float>(),
-                                          stream_);
+                                          n_tokens, n_heads, head_dim, p.n_past, p.scale, splits, partials,
+                                          out.as<float>(), stream_);
             return;
         }
         // naive: scores[h] = Q_h K_h^T for all heads at once (T x n_keys each).
@@ -242,6 +255,7 @@ private:
     }
 
     int device_;
+    int sm_count_ = 1;  // multiprocessors: how many key splits fused attention needs to fill the GPU
     cudaStream_t stream_ = nullptr;
     cublasHandle_t cublas_ = nullptr;
     float* scratch_ = nullptr;

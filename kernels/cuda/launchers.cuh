@@ -45,11 +45,26 @@ void half_gemv_forward(const float* x, const std::uint16_t* w, bool is_bf16, std
                        std::int64_t n_in, std::int64_t n_out, float* out, cudaStream_t stream);
 inline constexpr std::int64_t half_gemv_max_tokens = 4;
 
-// attention.cu: the streaming (online softmax) variant; one warp per (t, h).
+// attention.cu: the streaming (online softmax) variant, split over keys
+// (flash-decoding): `attention_fused_splits` picks the number of key splits for
+// a GPU of `sm_count` SMs; with more than one split the kernel needs
+// `attention_fused_scratch_floats` floats of device scratch in `partials`.
 // Caches are [capacity, H, D].
+std::int64_t attention_fused_splits(std::int64_t n_tokens, std::int64_t n_heads, std::int64_t n_keys, int sm_count);
+std::size_t attention_fused_scratch_floats(std::int64_t n_tokens, std::int64_t n_heads, std::int64_t head_dim,
+                                           std::int64_t n_splits);
 void attention_fused_forward(const float* q, const float* k_cache, const float* v_cache, std::int64_t n_tokens,
                              std::int64_t n_heads, std::int64_t head_dim, std::int64_t n_past, float scale,
-                             float* out, cudaStream_t stream);
+                             std::int64_t n_splits, float* partials, float* out, cudaStream_t stream);
 inline constexpr std::int64_t attention_fused_max_head_dim = 256;
+
+// attention_tiled.cu: the fused variant for prefill (FlashAttention-2's
+// structure): 64-query x 64-key tiles in shared memory. Used for chunks of at
+// least attention_tiled_min_tokens queries; decode steps use the split kernel.
+void attention_tiled_forward(const float* q, const float* k_cache, const float* v_cache, std::int64_t n_tokens,
+                             std::int64_t n_heads, std::int64_t head_dim, std::int64_t n_past, float scale,
+                             float* out, cudaStream_t stream);
+inline constexpr std::int64_t attention_tiled_max_head_dim = 128;
+inline constexpr std::int64_t attention_tiled_min_tokens = 16;
 
 }  // namespace kernels::cuda

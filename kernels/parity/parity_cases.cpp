@@ -319,7 +319,15 @@ void add_attention(std::vector<op_case>& cases, std::uint32_t& seed) {
     const std::vector<shape> shapes = {{1, 1, 8, 0, 1},    {1, 3, 64, 40, 50},  {7, 2, 16, 0, 7},
                                        {33, 3, 80, 5, 40}, {5, 4, 64, 100, 128}, {70, 2, 32, 0, 80},
                                        // several query and key tiles of the fused CPU kernel (64 x 256)
-                                       {300, 1, 16, 0, 300}, {1, 2, 64, 600, 601}};
+                                       {300, 1, 16, 0, 300}, {1, 2, 64, 600, 601},
+                                       // long contexts: decode over >= 4k keys split across blocks (CUDA) or
+                                       // threads, split lengths not multiples of any tile; a prefill chunk
+                                       // deep into the cache; 12 heads of 64 as in the 160M/169M models
+                                       {1, 2, 64, 4500, 4501}, {1, 12, 64, 8190, 8200}, {3, 3, 80, 4097, 4100},
+                                       {65, 2, 64, 4000, 4065},
+                                       // CUDA's tiled prefill at its widest head and at its threshold (16
+                                       // queries), and a head too wide for it (the split kernel takes it)
+                                       {40, 2, 128, 3, 43}, {16, 4, 64, 100, 116}, {20, 1, 160, 0, 20}};
     for (attention_variant v : {attention_variant::naive, attention_variant::fused}) {
         for (const shape& s : shapes) {
             case_builder b(seed++);

@@ -3,13 +3,15 @@
 #include <cmath>
 #include <vector>
 
+#include "../common/rotary_math.h"
 #include "kernels/ref.h"
 
 namespace kernels::ref {
 
 // x, out: (T, H, D). For each pair (i, i + n_rot/2) of the first n_rot dims:
 // angle = (pos0 + t) / base^(2i / n_rot). The angle is formed in float as in
-// Hugging Face (inv_freq is a float32 buffer there), then rotated in acc.
+// Hugging Face (inv_freq is a float32 buffer there) by the shared
+// rotary_angle, then rotated in acc.
 template <class acc>
 void rotary(const tensor_view& x, const rotary_params& p, const tensor_view& out) {
     check_rotary(x, p, out);
@@ -23,8 +25,7 @@ void rotary(const tensor_view& x, const rotary_params& p, const tensor_view& out
             float* out_th = out.as<float>() + (t * n_heads + h) * head_dim;
             for (std::int64_t d = 0; d < head_dim; ++d) out_th[d] = head[d];
             for (int i = 0; i < half; ++i) {
-                const float inv_freq = 1.0f / std::pow(p.base, static_cast<float>(2 * i) / static_cast<float>(p.n_rot));
-                const float angle = static_cast<float>(p.pos0 + t) * inv_freq;
+                const float angle = rotary_angle(static_cast<int>(p.pos0 + t), i, p.n_rot, p.base);
                 const acc c = std::cos(acc(angle)), s = std::sin(acc(angle));
                 const acc a = head[i], b = head[i + half];
                 out_th[i] = static_cast<float>(a * c - b * s);
