@@ -6,11 +6,12 @@
 #include <nlohmann/json.hpp>
 
 #include "engines/tokenizer.h"
+#include "harness/build_info.h"
 
 namespace {
 
 std::vector<std::string> lambada_texts() {
-    std::ifstream in(std::string(RWKVBENCH_SOURCE_DIR) + "/datasets/lambada_openai/lambada_test.jsonl");
+    std::ifstream in(harness::get_build_info().source_dir + "/datasets/lambada_openai/lambada_test.jsonl");
     std::vector<std::string> texts;
     std::string line;
     while (texts.size() < 1000 && std::getline(in, line)) texts.push_back(nlohmann::json::parse(line).at("text").get<std::string>());
@@ -34,7 +35,7 @@ void bm_encode(benchmark::State& state, const std::string& spec) {
     state.counters["tokens/s"] = benchmark::Counter(static_cast<double>(tokens), benchmark::Counter::kIsIterationInvariantRate);
 }
 
-const std::string dir = std::string(RWKVBENCH_SOURCE_DIR) + "/datasets/tokenizers/";
+const std::string dir = harness::get_build_info().source_dir + "/datasets/tokenizers/";
 BENCHMARK_CAPTURE(bm_encode, neox20b, dir + "20B_tokenizer.json")->Name("tokenizer_encode/neox20b/lambada")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(bm_encode, world, dir + "rwkv_vocab_v20230424.txt")->Name("tokenizer_encode/rwkv-world/lambada")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(bm_encode, bytes, std::string("bytes"))->Name("tokenizer_encode/bytes/lambada")->Unit(benchmark::kMillisecond);

@@ -69,16 +69,55 @@ std::string dims(std::initializer_list<std::pair<const char*, std::int64_t>> kv)
 
 const std::vector<dtype> weight_types = {dtype::f32, dtype::f16, dtype::bf16};
 
+float load(const host_tensor& t, std::int64_t i) {
+    if (t.type == dtype::f32) {
+        float v;
+        std::memcpy(&v, t.bytes.data() + 4 * i, 4);
+        return v;
+    }
+    std::uint16_t h;
+    std::memcpy(&h, t.bytes.data() + 2 * i, 2);
+    return t.type == dtype::f16 ? f16_to_f32(h) : bf16_to_f32(h);
+}
+
+// Error analysis of out[t, n] = bias[n] + sum_k x[t, k] w[n, k] in float:
+// each product and each partial sum s_k is rounded once, by a relative error
+// of at most u = 2^-24; taken as independent and uniform (std u / sqrt 3),
+// the error's standard deviation is u / sqrt(3) * sqrt(sum_k p_k^2 + s_k^2).
+// Partial sums are taken in order; blocked and SIMD orders have smaller ones.
+std::vector<double> matmul_rounding_sigma(const std::vector<host_tensor>& t) {
+    const host_tensor &x = t[0], &w = t[1], &bias = t[2];
+    const std::int64_t n_tokens = x.shape[0], n_in = x.shape[1], n_out = w.shape[0];
+    const double u_over_sqrt3 = std::ldexp(1.0, -24) / std::sqrt(3.0);
+    std::vector<double> sigma(static_cast<std::size_t>(n_tokens * n_out));
+    for (std::int64_t tok = 0; tok < n_tokens; ++tok) {
+        for (std::int64_t n = 0; n < n_out; ++n) {
+            double sum = 0, squares = 0;
+            for (std::int64_t k = 0; k < n_in; ++k) {
+                const double p = static_cast<double>(load(x, tok * n_in + k)) * load(w, n * n_in + k);
+                sum += p;
+                squares += p * p + sum * sum;
+            }
+            if (bias.numel() > 0) sum += load(bias, n), squares += sum * sum;
+            sigma[static_cast<std::size_t>(tok * n_out + n)] = u_over_sqrt3 * std::sqrt(squares);
+        }
+    }
+    return sigma;
+}
+
 void add_embedding(std::vector<op_case>& cases, std::uint32_t& seed) {
     for (dtype wt : weight_types) {
         for (auto [n_tokens, n_vocab, n_embd] : {std::tuple{1, 7, 5}, {33, 256, 64}, {5, 50, 768}}) {
-            case_builder b(seed++);
+            const std::uint32_t case_seed = seed++;
             op_case c;
             c.name = "embedding[" + dims({{"T", n_tokens}, {"V", n_vocab}, {"C", n_embd}}) + ",w=" +
                      std::string(dtype_name(wt)) + "]";
             c.desc = {op_kind::embedding, wt};
-            c.tensors = {b.uniform({n_vocab, n_embd}, -1, 1, wt), case_builder::i32({n_tokens}, b.random_ids(n_tokens, n_vocab)),
-                         case_builder::poisoned({n_tokens, n_embd})};
+            c.make_tensors = [case_seed, wt, t = n_tokens, v = n_vocab, e = n_embd] {
+                case_builder b(case_seed);
+                return std::vector<host_tensor>{b.uniform({v, e}, -1, 1, wt), case_builder::i32({t}, b.random_ids(t, v)),
+                                                case_builder::poisoned({t, e})};
+            };
             c.outputs = {2};
             c.run = [](backend& be, const std::vector<tensor_view>& t) { be.embedding(t[0], t[1], t[2]); };
             cases.push_back(std::move(c));
@@ -88,13 +127,16 @@ void add_embedding(std::vector<op_case>& cases, std::uint32_t& seed) {
 
 void add_layernorm(std::vector<op_case>& cases, std::uint32_t& seed) {
     for (auto [rows, n] : {std::pair{1, 7}, {3, 64}, {33, 768}, {2, 1000}}) {
-        case_builder b(seed++);
+        const std::uint32_t case_seed = seed++;
         op_case c;
         c.name = "layernorm[" + dims({{"rows", rows}, {"C", n}}) + "]";
         c.desc = {op_kind::layernorm};
         // An offset mean, as real activations have, so a one-pass variance would show.
-        c.tensors = {b.uniform({rows, n}, 2, 4), b.uniform({n}, 0.5, 1.5), b.uniform({n}, -0.5, 0.5),
-                     case_builder::poisoned({rows, n})};
+        c.make_tensors = [case_seed, rows = rows, n = n] {
+            case_builder b(case_seed);
+            return std::vector<host_tensor>{b.uniform({rows, n}, 2, 4), b.uniform({n}, 0.5, 1.5),
+                                            b.uniform({n}, -0.5, 0.5), case_builder::poisoned({rows, n})};
+        };
         c.outputs = {3};
         c.run = [](backend& be, const std::vector<tensor_view>& t) { be.layernorm(t[0], t[1], t[2], 1e-5f, t[3]); };
         cases.push_back(std::move(c));
@@ -109,14 +151,18 @@ void add_matmul(std::vector<op_case>& cases, std::uint32_t& seed) {
         for (auto [n_tokens, n_in, n_out] : shapes) {
             for (bool with_bias : {false, true}) {
                 if (with_bias && n_tokens != 5 && n_tokens != 1) continue;  // bias is one add; two shapes suffice
-                case_builder b(seed++);
+                const std::uint32_t case_seed = seed++;
                 op_case c;
                 c.name = "matmul[" + dims({{"T", n_tokens}, {"K", n_in}, {"N", n_out}}) + ",w=" +
                          std::string(dtype_name(wt)) + (with_bias ? ",bias" : "") + "]";
                 c.desc = {op_kind::matmul, wt};
-                c.tensors = {b.uniform({n_tokens, n_in}), b.uniform({n_out, n_in}, -1, 1, wt),
-                             with_bias ? b.uniform({n_out}) : host_tensor{dtype::f32, {0}, {}},
-                             case_builder::poisoned({n_tokens, n_out})};
+                c.make_tensors = [case_seed, wt, with_bias, t = n_tokens, k = n_in, n = n_out] {
+                    case_builder b(case_seed);
+                    return std::vector<host_tensor>{b.uniform({t, k}), b.uniform({n, k}, -1, 1, wt),
+                                                    with_bias ? b.uniform({n}) : host_tensor{dtype::f32, {0}, {}},
+                                                    case_builder::poisoned({t, n})};
+                };
+                c.rounding_sigma = matmul_rounding_sigma;
                 c.outputs = {3};
                 c.run = [with_bias](backend& be, const std::vector<tensor_view>& t) {
                     be.matmul(t[0], t[1], with_bias ? t[2] : tensor_view{}, t[3]);
@@ -133,11 +179,15 @@ void add_matmul(std::vector<op_case>& cases, std::uint32_t& seed) {
 
 void add_token_shift(std::vector<op_case>& cases, std::uint32_t& seed) {
     for (auto [n_tokens, n] : {std::pair{1, 5}, {7, 64}, {33, 768}}) {
-        case_builder b(seed++);
+        const std::uint32_t case_seed = seed++;
         op_case c;
         c.name = "token_shift[" + dims({{"T", n_tokens}, {"C", n}}) + "]";
         c.desc = {op_kind::token_shift};
-        c.tensors = {b.uniform({n_tokens, n}), b.uniform({n}), b.uniform({n}, 0, 1), case_builder::poisoned({n_tokens, n})};
+        c.make_tensors = [case_seed, t = n_tokens, n = n] {
+            case_builder b(case_seed);
+            return std::vector<host_tensor>{b.uniform({t, n}), b.uniform({n}), b.uniform({n}, 0, 1),
+                                            case_builder::poisoned({t, n})};
+        };
         c.outputs = {3};
         c.run = [](backend& be, const std::vector<tensor_view>& t) { be.token_shift(t[0], t[1], t[2], t[3]); };
         // x*m + prev*(1-m) in float vs double: a few ulp of values <= 1.
@@ -172,20 +222,27 @@ void add_wkv(std::vector<op_case>& cases, std::uint32_t& seed) {
             step ? std::vector<shape>{{1, 5, true}, {1, 64, false}, {1, 768, false}}
                  : std::vector<shape>{{1, 7, true}, {2, 64, false}, {33, 64, true}, {100, 130, false}, {1000, 33, true}};
         for (const shape& s : shapes) {
-            case_builder b(seed++);
+            const std::uint32_t case_seed = seed++;
             op_case c;
             c.name = std::string(step ? "wkv_step[" : "wkv_sequence[") + dims({{"T", s.n_tokens}, {"C", s.n}}) +
                      (s.initial ? ",initial" : ",midstream") + "]";
             c.desc = {step ? op_kind::wkv_step : op_kind::wkv_sequence};
             // w = -exp(decay) for decay in [-3, 1); k spans a range where the
             // stable form matters (e^k up to e^8).
-            host_tensor w = b.uniform({s.n}, -3, 1);
-            for (std::int64_t i = 0; i < s.n; ++i) {
-                float* f = reinterpret_cast<float*>(w.bytes.data()) + i;
-                *f = -std::exp(*f);
-            }
-            c.tensors = {std::move(w), b.uniform({s.n}), b.uniform({s.n_tokens, s.n}, -8, 8), b.uniform({s.n_tokens, s.n}, -2, 2),
-                         wkv_state(b, s.n, s.initial), case_builder::poisoned({s.n_tokens, s.n})};
+            c.make_tensors = [case_seed, s] {
+                case_builder b(case_seed);
+                host_tensor w = b.uniform({s.n}, -3, 1);
+                for (std::int64_t i = 0; i < s.n; ++i) {
+                    float* f = reinterpret_cast<float*>(w.bytes.data()) + i;
+                    *f = -std::exp(*f);
+                }
+                return std::vector<host_tensor>{std::move(w),
+                                                b.uniform({s.n}),
+                                                b.uniform({s.n_tokens, s.n}, -8, 8),
+                                                b.uniform({s.n_tokens, s.n}, -2, 2),
+                                                wkv_state(b, s.n, s.initial),
+                                                case_builder::poisoned({s.n_tokens, s.n})};
+            };
             c.outputs = {4, 5};
             c.run = [step](backend& be, const std::vector<tensor_view>& t) {
                 if (step)
@@ -207,11 +264,14 @@ void add_unary(std::vector<op_case>& cases, std::uint32_t& seed) {
         for (auto [rows, n] : {std::pair{1, 1}, {3, 77}, {64, 3072}}) {
             for (bool in_place : {false, true}) {
                 if (in_place && rows != 3) continue;
-                case_builder b(seed++);
+                const std::uint32_t case_seed = seed++;
                 op_case c;
                 c.name = std::string(op_name(kind)) + "[" + dims({{"rows", rows}, {"C", n}}) + (in_place ? ",in_place" : "") + "]";
                 c.desc = {kind};
-                c.tensors = {b.uniform({rows, n}, -6, 6), case_builder::poisoned({rows, n})};
+                c.make_tensors = [case_seed, rows = rows, n = n] {
+                    case_builder b(case_seed);
+                    return std::vector<host_tensor>{b.uniform({rows, n}, -6, 6), case_builder::poisoned({rows, n})};
+                };
                 c.outputs = in_place ? std::vector<int>{0} : std::vector<int>{1};
                 c.run = [kind, in_place](backend& be, const std::vector<tensor_view>& t) {
                     be.unary(kind, t[0], in_place ? t[0] : t[1]);
@@ -229,12 +289,16 @@ void add_binary(std::vector<op_case>& cases, std::uint32_t& seed) {
     for (op_kind kind : {op_kind::add, op_kind::mul}) {
         for (bool broadcast : {false, true}) {
             for (auto [rows, n] : {std::pair{1, 3}, {33, 65}}) {
-                case_builder b(seed++);
+                const std::uint32_t case_seed = seed++;
                 op_case c;
                 c.name = std::string(op_name(kind)) + "[" + dims({{"rows", rows}, {"C", n}}) + (broadcast ? ",broadcast" : "") + "]";
                 c.desc = {kind};
-                c.tensors = {b.uniform({rows, n}), broadcast ? b.uniform({n}) : b.uniform({rows, n}),
-                             case_builder::poisoned({rows, n})};
+                c.make_tensors = [case_seed, broadcast, rows = rows, n = n] {
+                    case_builder b(case_seed);
+                    host_tensor a = b.uniform({rows, n});  // drawn first, as the table always has
+                    return std::vector<host_tensor>{std::move(a), broadcast ? b.uniform({n}) : b.uniform({rows, n}),
+                                                    case_builder::poisoned({rows, n})};
+                };
                 c.outputs = {2};
                 c.run = [kind](backend& be, const std::vector<tensor_view>& t) { be.binary(kind, t[0], t[1], t[2]); };
                 cases.push_back(std::move(c));
@@ -246,11 +310,14 @@ void add_binary(std::vector<op_case>& cases, std::uint32_t& seed) {
 void add_softmax(std::vector<op_case>& cases, std::uint32_t& seed) {
     for (op_kind kind : {op_kind::softmax, op_kind::log_softmax}) {
         for (auto [rows, n] : {std::pair{1, 1}, {3, 257}, {2, 50277}}) {
-            case_builder b(seed++);
+            const std::uint32_t case_seed = seed++;
             op_case c;
             c.name = std::string(op_name(kind)) + "[" + dims({{"rows", rows}, {"V", n}}) + "]";
             c.desc = {kind};
-            c.tensors = {b.uniform({rows, n}, -10, 10), case_builder::poisoned({rows, n})};
+            c.make_tensors = [case_seed, rows = rows, n = n] {
+                case_builder b(case_seed);
+                return std::vector<host_tensor>{b.uniform({rows, n}, -10, 10), case_builder::poisoned({rows, n})};
+            };
             c.outputs = {1};
             c.run = [kind](backend& be, const std::vector<tensor_view>& t) { be.row_softmax(kind, t[0], t[1]); };
             c.min_atol = 1e-6;
@@ -262,25 +329,32 @@ void add_softmax(std::vector<op_case>& cases, std::uint32_t& seed) {
 
 void add_argmax(std::vector<op_case>& cases, std::uint32_t& seed) {
     for (auto [rows, n] : {std::pair{1, 1}, {5, 257}, {2, 50277}}) {
-        case_builder b(seed++);
+        const std::uint32_t case_seed = seed++;
         op_case c;
         c.name = "argmax[" + dims({{"rows", rows}, {"V", n}}) + "]";
         c.desc = {op_kind::argmax};
-        c.tensors = {b.uniform({rows, n}), case_builder::i32({rows}, std::vector<std::int32_t>(rows, -1))};
+        c.make_tensors = [case_seed, rows = rows, n = n] {
+            case_builder b(case_seed);
+            return std::vector<host_tensor>{b.uniform({rows, n}),
+                                            case_builder::i32({rows}, std::vector<std::int32_t>(rows, -1))};
+        };
         c.outputs = {1};
         c.run = [](backend& be, const std::vector<tensor_view>& t) { be.argmax(t[0], t[1]); };
         cases.push_back(std::move(c));
     }
     // Ties: the first index wins (torch and numpy agree).
-    case_builder b(seed++);
+    const std::uint32_t case_seed = seed++;
     op_case c;
     c.name = "argmax[rows=2,V=300,ties]";
     c.desc = {op_kind::argmax};
-    host_tensor x = b.uniform({2, 300}, -1, 0.5f);
-    float* f = reinterpret_cast<float*>(x.bytes.data());
-    f[17] = f[200] = f[299] = 1.0f;
-    f[300 + 3] = f[300 + 4] = 1.0f;
-    c.tensors = {std::move(x), case_builder::i32({2}, {-1, -1})};
+    c.make_tensors = [case_seed] {
+        case_builder b(case_seed);
+        host_tensor x = b.uniform({2, 300}, -1, 0.5f);
+        float* f = reinterpret_cast<float*>(x.bytes.data());
+        f[17] = f[200] = f[299] = 1.0f;
+        f[300 + 3] = f[300 + 4] = 1.0f;
+        return std::vector<host_tensor>{std::move(x), case_builder::i32({2}, {-1, -1})};
+    };
     c.outputs = {1};
     c.run = [](backend& be, const std::vector<tensor_view>& t) { be.argmax(t[0], t[1]); };
     cases.push_back(std::move(c));
@@ -292,13 +366,16 @@ void add_rotary(std::vector<op_case>& cases, std::uint32_t& seed) {
     };
     for (const shape& s : {shape{1, 1, 8, 8, 0}, {3, 5, 16, 4, 7}, {33, 4, 64, 16, 0}, {2, 12, 64, 16, 2040}, {7, 3, 80, 20, 100}}) {
         for (bool in_place : {false, true}) {
-            case_builder b(seed++);
+            const std::uint32_t case_seed = seed++;
             op_case c;
             c.name = "rotary[" + dims({{"T", s.n_tokens}, {"H", s.n_heads}, {"D", s.head_dim}, {"rot", s.n_rot}, {"pos0", s.pos0}}) +
                      (in_place ? ",in_place" : "") + "]";
             c.desc = {op_kind::rotary};
-            c.tensors = {b.uniform({s.n_tokens, s.n_heads, s.head_dim}),
-                         case_builder::poisoned({s.n_tokens, s.n_heads, s.head_dim})};
+            c.make_tensors = [case_seed, s] {
+                case_builder b(case_seed);
+                return std::vector<host_tensor>{b.uniform({s.n_tokens, s.n_heads, s.head_dim}),
+                                                case_builder::poisoned({s.n_tokens, s.n_heads, s.head_dim})};
+            };
             c.outputs = in_place ? std::vector<int>{0} : std::vector<int>{1};
             const rotary_params p{s.pos0, s.n_rot, 10000.0f};
             c.run = [p, in_place](backend& be, const std::vector<tensor_view>& t) {
@@ -322,22 +399,25 @@ void add_attention(std::vector<op_case>& cases, std::uint32_t& seed) {
                                        {300, 1, 16, 0, 300}, {1, 2, 64, 600, 601},
                                        // long contexts: decode over >= 4k keys split across blocks (CUDA) or
                                        // threads, split lengths not multiples of any tile; a prefill chunk
-                                       // deep into the cache; 12 heads of 64 as in the 160M/169M models
-                                       {1, 2, 64, 4500, 4501}, {1, 12, 64, 8190, 8200}, {3, 3, 80, 4097, 4100},
-                                       {65, 2, 64, 4000, 4065},
+                                       // deep into the cache.
+                                       {1, 2, 64, 8190, 8200}, {3, 1, 80, 4097, 4100}, {65, 2, 64, 4000, 4065},
                                        // CUDA's tiled prefill at its widest head and at its threshold (16
                                        // queries), and a head too wide for it (the split kernel takes it)
                                        {40, 2, 128, 3, 43}, {16, 4, 64, 100, 116}, {20, 1, 160, 0, 20}};
     for (attention_variant v : {attention_variant::naive, attention_variant::fused}) {
         for (const shape& s : shapes) {
-            case_builder b(seed++);
+            const std::uint32_t case_seed = seed++;
             op_case c;
             c.name = "attention[" + dims({{"T", s.n_tokens}, {"H", s.n_heads}, {"D", s.head_dim}, {"past", s.n_past}, {"cap", s.capacity}}) +
                      "," + std::string(attention_variant_name(v)) + "]";
             c.desc = {op_kind::attention, dtype::f32, v};
-            c.tensors = {b.uniform({s.n_tokens, s.n_heads, s.head_dim}), b.uniform({s.capacity, s.n_heads, s.head_dim}),
-                         b.uniform({s.capacity, s.n_heads, s.head_dim}),
-                         case_builder::poisoned({s.n_tokens, s.n_heads, s.head_dim})};
+            c.make_tensors = [case_seed, s] {
+                case_builder b(case_seed);
+                host_tensor q = b.uniform({s.n_tokens, s.n_heads, s.head_dim});
+                host_tensor k = b.uniform({s.capacity, s.n_heads, s.head_dim});
+                return std::vector<host_tensor>{std::move(q), std::move(k), b.uniform({s.capacity, s.n_heads, s.head_dim}),
+                                                case_builder::poisoned({s.n_tokens, s.n_heads, s.head_dim})};
+            };
             c.outputs = {3};
             const attention_params p{s.n_past, 1.0f / std::sqrt(static_cast<float>(s.head_dim)), v};
             c.run = [p](backend& be, const std::vector<tensor_view>& t) { be.attention(t[0], t[1], t[2], p, t[3]); };

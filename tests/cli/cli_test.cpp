@@ -12,6 +12,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "test_paths.h"
+
 namespace {
 
 struct result {
@@ -19,6 +21,9 @@ struct result {
     std::string out;  // stdout and stderr, in that order of files
     std::string err;
 };
+
+// Paths go to /bin/sh quoted: the checkout may live under any path.
+std::string q(const std::string& path) { return test_paths::shell_quote(path); }
 
 result run(const std::string& args) {
     // One stderr file per test: ctest runs tests in parallel processes.
@@ -99,8 +104,8 @@ TEST(Cli, SelfcheckOnCudaWithoutDeviceIsExit2) {
 }
 
 TEST(Cli, InfoModelDescribesACheckpoint) {
-    const std::string model = std::string(RWKVBENCH_TEST_DATA) + "/models/rwkv4-synth/rwkv4-synth-3x64-bf16.pth";
-    const result r = run("info --model " + model + " --tensors");
+    const std::string model = test_paths::data() + "/models/rwkv4-synth/rwkv4-synth-3x64-bf16.pth";
+    const result r = run("info --model " + q(model) + " --tensors");
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_NE(r.out.find("architecture: rwkv4"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("parameters:   194880"), std::string::npos) << r.out;
@@ -108,7 +113,7 @@ TEST(Cli, InfoModelDescribesACheckpoint) {
 }
 
 TEST(Cli, InfoModelJson) {
-    const result r = run("info --json --tensors --model " + std::string(RWKVBENCH_TEST_DATA) + "/models/gptneox-tiny");
+    const result r = run("info --json --tensors --model " + q(test_paths::data() + "/models/gptneox-tiny"));
     ASSERT_EQ(r.code, 0) << r.err;
     const auto j = nlohmann::json::parse(r.out);
     EXPECT_EQ(j.at("architecture").get<std::string>(), "gpt-neox");
@@ -117,14 +122,14 @@ TEST(Cli, InfoModelJson) {
 }
 
 TEST(Cli, InfoModelOnABrokenFileIsOneLineAndExit2) {
-    const result r = run("info --model " + std::string(RWKVBENCH_TEST_DATA) + "/README.md");
+    const result r = run("info --model " + q(test_paths::data() + "/README.md"));
     EXPECT_EQ(r.code, 2);
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     EXPECT_NE(r.err.find("README.md: byte 0: not a checkpoint"), std::string::npos) << r.err;
 }
 
-const std::string neox = std::string(RWKVBENCH_SOURCE_DIR) + "/datasets/tokenizers/20B_tokenizer.json";
-const std::string world = std::string(RWKVBENCH_SOURCE_DIR) + "/datasets/tokenizers/rwkv_vocab_v20230424.txt";
+const std::string neox = q(test_paths::source() + "/datasets/tokenizers/20B_tokenizer.json");
+const std::string world = q(test_paths::source() + "/datasets/tokenizers/rwkv_vocab_v20230424.txt");
 
 TEST(Cli, TokenizeEncodesPlainAndJson) {
     EXPECT_EQ(run("tokenize --tokenizer " + neox + " --text 'Hello, world!'").out, "12092 13 1533 2\n");
@@ -158,8 +163,9 @@ TEST(Cli, TokenizeBadInputIsExit2) {
     EXPECT_NE(r.err.find("line 2: byte 1: invalid UTF-8"), std::string::npos) << r.err;
 }
 
-const std::string synth_model = std::string(RWKVBENCH_TEST_DATA) + "/models/rwkv4-synth/rwkv4-synth-3x64-";
-const std::string synth_golden = std::string(RWKVBENCH_TEST_DATA) + "/golden/rwkv4-synth/en128_gpt.safetensors";
+// A quoted prefix: the shell joins '.../rwkv4-synth-3x64-'FP32.bin into one word.
+const std::string synth_model = q(test_paths::data() + "/models/rwkv4-synth/rwkv4-synth-3x64-");
+const std::string synth_golden = q(test_paths::data() + "/golden/rwkv4-synth/en128_gpt.safetensors");
 
 // The ids of the en128 golden, as a whitespace-separated file.
 std::string en128_ids_file() {
@@ -207,7 +213,7 @@ TEST(Cli, LogitsBadUsageIsExit2) {
 }
 
 TEST(Cli, LogitsTransformerAgainstHuggingFace) {
-    const std::string dir = std::string(RWKVBENCH_TEST_DATA);
+    const std::string dir = test_paths::data();
     for (const std::string model : {"gptneox-tiny", "gpt2-tiny"}) {
         // The golden's 128 input ids, from its JSON sidecar.
         std::ifstream sidecar(dir + "/golden/" + model + "/golden.json");
@@ -220,8 +226,8 @@ TEST(Cli, LogitsTransformerAgainstHuggingFace) {
         const std::string out = testing::TempDir() + "/" + model + ".safetensors";
         const std::string golden = dir + "/golden/" + model + "/golden.safetensors";
         for (const std::string flags : {"", " --attention fused --chunk 5", " --no-cache --chunk 16"}) {
-            const result r = run("logits --engine transformer --model " + dir + "/models/" + model + " --ids " + ids + " --out " +
-                                 out + " --state --compare " + golden + " --ref-tensor logits_full" + flags);
+            const result r = run("logits --engine transformer --model " + q(dir + "/models/" + model) + " --ids " + ids +
+                                 " --out " + out + " --state --compare " + q(golden) + " --ref-tensor logits_full" + flags);
             EXPECT_EQ(r.code, 0) << model << flags << ": " << r.err << r.out;
             EXPECT_NE(r.out.find("top1_agreement 1"), std::string::npos) << r.out;
         }
@@ -230,8 +236,8 @@ TEST(Cli, LogitsTransformerAgainstHuggingFace) {
 
 TEST(Cli, RunWritesAReportAndResumes) {
     const std::string out = testing::TempDir() + "/cli_run_" + std::to_string(getpid());
-    const std::string base = "run --model " + std::string(RWKVBENCH_TEST_DATA) +
-                             "/models/rwkv4-tiny/rwkv4-tiny-660K-f32.pth --engine rwkv4-parallel --tokenizer bytes "
+    const std::string base = "run --model " + q(test_paths::data() + "/models/rwkv4-tiny/rwkv4-tiny-660K-f32.pth") +
+                             " --engine rwkv4-parallel --tokenizer bytes "
                              "--task lambada_openai --limit 5 --progress never --out " + out;
     const result first = run(base);
     ASSERT_EQ(first.code, 0) << first.err;
@@ -252,12 +258,12 @@ TEST(Cli, RunUsageErrors) {
 }
 
 TEST(Cli, ValidateAndListTasks) {
-    const std::string defs = std::string(RWKVBENCH_SOURCE_DIR) + "/tasks/definitions/";
-    const result ok = run("validate " + defs + "xcopa.json");
+    const std::string defs = test_paths::source() + "/tasks/definitions/";
+    const result ok = run("validate " + q(defs + "xcopa.json"));
     EXPECT_EQ(ok.code, 0) << ok.err;
     EXPECT_NE(ok.out.find("languages (11)"), std::string::npos) << ok.out;
     EXPECT_NE(ok.out.find("requests sha256 "), std::string::npos) << ok.out;
-    EXPECT_EQ(run("validate " + defs + "multilingual.json").code, 0);
+    EXPECT_EQ(run("validate " + q(defs + "multilingual.json")).code, 0);
     const std::string bad = testing::TempDir() + "/bad_task_" + std::to_string(getpid()) + ".json";
     std::ofstream(bad) << R"({"task": "x", "version": 1, "scorer": "lambada", "dataset": {"path": "a", "format": "lambada_jsonl"},
                            "metrics": [{"metric": "bleu", "aggregation": "mean", "higher_is_better": true}]})";
@@ -277,7 +283,7 @@ TEST(Cli, RunConfigMistakesAreExit2) {
     EXPECT_EQ(r.code, 2);
     EXPECT_NE(r.err.find("run.json: models[0].tokenizer: expected a string"), std::string::npos) << r.err;
     EXPECT_EQ(run("run --config " + dir + "/missing.json").code, 2);
-    const std::string tiny = std::string(RWKVBENCH_TEST_DATA) + "/models/rwkv4-tiny/rwkv4-tiny-660K-f32.pth";
+    const std::string tiny = q(test_paths::data() + "/models/rwkv4-tiny/rwkv4-tiny-660K-f32.pth");
     // XNLI is not shipped: naming it alone is an error, not an empty result.
     const result xnli = run("run --model " + tiny + " --engine rwkv4-parallel --tokenizer bytes --task xnli --out " + dir + "/x");
     EXPECT_EQ(xnli.code, 2);

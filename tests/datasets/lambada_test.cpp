@@ -5,10 +5,11 @@
 
 #include "datasets/lambada.h"
 #include "harness/errors.h"
+#include "test_paths.h"
 
 namespace {
 
-const std::string shipped = std::string(RWKVBENCH_SOURCE_DIR) + "/datasets/lambada_openai/lambada_test.jsonl";
+const std::string shipped = test_paths::source() + "/datasets/lambada_openai/lambada_test.jsonl";
 
 TEST(Lambada, ShippedFileHasAll5153Examples) {
     const auto all = datasets::load_lambada(shipped);

@@ -10,6 +10,7 @@
 #include "engines/model_file.h"
 #include "engines/model_info.h"
 #include "harness/errors.h"
+#include "test_paths.h"
 
 namespace {
 
@@ -53,7 +54,7 @@ std::string safetensors(const std::string& header, const std::string& data) {
     return le(header.size(), 8) + header + data;
 }
 
-const std::string synth_st = std::string(RWKVBENCH_TEST_DATA) + "/models/rwkv4-synth/rwkv4-synth-3x64-f32.safetensors";
+const std::string synth_st = test_paths::data() + "/models/rwkv4-synth/rwkv4-synth-3x64-f32.safetensors";
 
 TEST(BrokenSafetensors, Truncated) {
     const std::string whole = read_file(synth_st);
@@ -174,7 +175,7 @@ TEST(BrokenRwkvcppBin, UnknownVersion) {
 
 TEST(BrokenRwkvcppBin, HeaderDisagreesWithTensors) {
     // The real synth FP32 file with n_layer patched from 3 to 4.
-    std::string bytes = read_file(std::string(RWKVBENCH_TEST_DATA) + "/models/rwkv4-synth/rwkv4-synth-3x64-FP32.bin");
+    std::string bytes = read_file(test_paths::data() + "/models/rwkv4-synth/rwkv4-synth-3x64-FP32.bin");
     bytes.replace(16, 4, le(4, 4));
     expect_rejected(temp_file("nlayer.bin", bytes), "header says n_layer = 4 but the tensors give 3", true);
 }
@@ -223,7 +224,7 @@ TEST(Pth, HandMadeStateDictLoads) {
 }
 
 TEST(BrokenPth, Truncated) {
-    const std::string whole = read_file(std::string(RWKVBENCH_TEST_DATA) + "/models/rwkv4-synth/rwkv4-synth-3x64-f32.pth");
+    const std::string whole = read_file(test_paths::data() + "/models/rwkv4-synth/rwkv4-synth-3x64-f32.pth");
     expect_rejected(temp_file("trunc.pth", whole.substr(0, whole.size() / 2)), "no zip end-of-central-directory");
 }
 

@@ -9,12 +9,13 @@
 #include "engines/model_info.h"
 #include "engines/rwkv4_weights.h"
 #include "harness/errors.h"
+#include "test_paths.h"
 
 namespace {
 
 using namespace engines;
 
-std::string data(const std::string& rel) { return std::string(RWKVBENCH_TEST_DATA) + "/models/" + rel; }
+std::string data(const std::string& rel) { return test_paths::data() + "/models/" + rel; }
 const std::string synth = "rwkv4-synth/rwkv4-synth-3x64-";
 
 TEST(ModelFile, EveryRwkvFormatLoads) {

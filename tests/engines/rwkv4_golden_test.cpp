@@ -16,13 +16,14 @@
 
 #include "engines/rwkv4_engine.h"
 #include "kernels/backend.h"
+#include "test_paths.h"
 
 namespace {
 
 using namespace engines;
 
-const std::string golden_dir = std::string(RWKVBENCH_TEST_DATA) + "/golden/";
-const std::string model_dir = std::string(RWKVBENCH_TEST_DATA) + "/models/";
+const std::string golden_dir = test_paths::data() + "/golden/";
+const std::string model_dir = test_paths::data() + "/models/";
 
 struct golden {
     std::vector<std::int32_t> ids;

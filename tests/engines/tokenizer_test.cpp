@@ -9,14 +9,15 @@
 #include "engines/tokenizer.h"
 #include "harness/errors.h"
 #include "harness/timing.h"
+#include "test_paths.h"
 
 namespace {
 
 using namespace engines;
 
-const std::string data_dir = RWKVBENCH_TEST_DATA;
-const std::string world_vocab = std::string(RWKVBENCH_SOURCE_DIR) + "/datasets/tokenizers/rwkv_vocab_v20230424.txt";
-const std::string neox_json = std::string(RWKVBENCH_SOURCE_DIR) + "/datasets/tokenizers/20B_tokenizer.json";
+const std::string data_dir = test_paths::data();
+const std::string world_vocab = test_paths::source() + "/datasets/tokenizers/rwkv_vocab_v20230424.txt";
+const std::string neox_json = test_paths::source() + "/datasets/tokenizers/20B_tokenizer.json";
 
 std::vector<nlohmann::json> golden_cases() {
     std::ifstream in(data_dir + "/tokenizers/tokenizer_cases.jsonl");

@@ -95,6 +95,7 @@ TEST(TransformerRegistry, PresetsHavePublishedShapes) {
 #include <fstream>
 
 #include "engines/safetensors_writer.h"
+#include "test_paths.h"
 
 namespace {
 
@@ -103,7 +104,7 @@ namespace {
 // counts the same parameters and gives the same logits.
 TEST(TransformerCheckpoints, PythiaBuffersAreIgnored) {
     namespace fs = std::filesystem;
-    const fs::path src = fs::path(RWKVBENCH_TEST_DATA) / "models" / "gptneox-tiny";
+    const fs::path src = fs::path(test_paths::data()) / "models" / "gptneox-tiny";
     const fs::path dst = fs::path(testing::TempDir()) / ("neox_with_buffers_" + std::to_string(::getpid()));
     fs::create_directories(dst);
     fs::copy_file(src / "config.json", dst / "config.json", fs::copy_options::overwrite_existing);

@@ -11,12 +11,13 @@
 #include "engines/registry.h"
 #include "harness/errors.h"
 #include "kernels/backend.h"
+#include "test_paths.h"
 
 namespace {
 
 using namespace engines;
 
-const std::string data_dir = std::string(RWKVBENCH_TEST_DATA) + "/";
+const std::string data_dir = test_paths::data() + "/";
 
 std::vector<double> doubles(const model_file& f, const std::string& name) {
     const tensor_entry& t = f.at(name);

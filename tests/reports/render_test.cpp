@@ -17,12 +17,13 @@
 #include "reports/report.h"
 #include "reports/review.h"
 #include "tasks/runner.h"
+#include "test_paths.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-const std::string test_data = RWKVBENCH_TEST_DATA;
-const std::string source = RWKVBENCH_SOURCE_DIR;
+const std::string test_data = test_paths::data();
+const std::string source = test_paths::source();
 
 // One small run with every kind of result: per-language bits per byte with
 // samples, multiple choice, and a scaling sweep with prefill.

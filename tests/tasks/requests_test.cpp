@@ -11,12 +11,13 @@
 
 #include "harness/errors.h"
 #include "tasks/task_definition.h"
+#include "test_paths.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-const std::string defs = std::string(RWKVBENCH_SOURCE_DIR) + "/tasks/definitions";
-const std::string data = std::string(RWKVBENCH_SOURCE_DIR) + "/datasets";
+const std::string defs = test_paths::source() + "/tasks/definitions";
+const std::string data = test_paths::source() + "/datasets";
 
 tasks::choice_example first(const std::string& task, const std::string& lang, std::size_t index = 0) {
     const auto d = tasks::load_task_definition(defs + "/" + task + ".json");

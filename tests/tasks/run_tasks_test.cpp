@@ -14,13 +14,14 @@
 #include "tasks/requests.h"
 #include "tasks/runner.h"
 #include "tasks/scorer.h"
+#include "test_paths.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
-const std::string test_data = RWKVBENCH_TEST_DATA;
-const std::string source = RWKVBENCH_SOURCE_DIR;
+const std::string test_data = test_paths::data();
+const std::string source = test_paths::source();
 const std::string synth = test_data + "/models/rwkv4-synth/rwkv4-synth-3x64-f32.pth";
 const std::string neox = test_data + "/models/gptneox-tiny";
 

@@ -12,18 +12,19 @@
 #include "kernels/backend.h"
 #include "tasks/runner.h"
 #include "tasks/scorer.h"
+#include "test_paths.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-const std::string data = RWKVBENCH_TEST_DATA;
+const std::string data = test_paths::data();
 const std::string tiny = data + "/models/rwkv4-tiny/rwkv4-tiny-660K-f32.pth";
 
 tasks::run_config lambada_config(const std::string& engine, const std::string& out, std::size_t limit) {
     tasks::run_config c;
     c.models.push_back({"tiny", tiny, engine, "bytes", "fp32"});
     c.tasks = {tasks::task_request::named("lambada_openai")};
-    c.data_dir = std::string(RWKVBENCH_SOURCE_DIR) + "/datasets";
+    c.data_dir = test_paths::source() + "/datasets";
     c.limit = limit;
     c.out_dir = out;
     return c;
@@ -113,13 +114,13 @@ TEST(Runner, BadRequestsAreUsageErrors) {
 namespace {
 
 TEST(Runner, BpbFloresSameFromSerialAndParallelAndBoundedByLanguages) {
-    const std::string pair = std::string(RWKVBENCH_SOURCE_DIR) + "/datasets/models/pair-udhr/rwkv4-udhr-4x128-f32.pth";
+    const std::string pair = test_paths::source() + "/datasets/models/pair-udhr/rwkv4-udhr-4x128-f32.pth";
     nlohmann::json reports[2];
     for (int s = 0; s < 2; ++s) {
         tasks::run_config c;
         c.models.push_back({"udhr", pair, s ? "rwkv4-serial" : "rwkv4-parallel", "bytes", "fp32"});
         c.tasks = {tasks::task_request::named("bpb_flores")};
-        c.data_dir = std::string(RWKVBENCH_SOURCE_DIR) + "/datasets";
+        c.data_dir = test_paths::source() + "/datasets";
         c.langs = {"eng_Latn", "tha_Thai"};
         c.limit = 5;
         c.out_dir = fresh_dir(s ? "bpb_serial" : "bpb_parallel");
@@ -150,7 +151,7 @@ TEST(Runner, Wikitext2IsTheShippedRawTextWithLfLineEnds) {
     tasks::run_config c;
     c.models.push_back({"synth", data + "/models/rwkv4-synth/rwkv4-synth-3x64-f32.pth", "rwkv4-parallel", "bytes", "fp32"});
     c.tasks = {tasks::task_request::named("wikitext2")};
-    c.data_dir = std::string(RWKVBENCH_SOURCE_DIR) + "/datasets";
+    c.data_dir = test_paths::source() + "/datasets";
     c.limit = 3;
     c.out_dir = fresh_dir("wikitext2");
     const auto report = tasks::run_tasks(c);

@@ -10,12 +10,13 @@
 
 #include "harness/errors.h"
 #include "tasks/requests.h"
+#include "test_paths.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-const std::string defs = std::string(RWKVBENCH_SOURCE_DIR) + "/tasks/definitions";
-const std::string data = std::string(RWKVBENCH_SOURCE_DIR) + "/datasets";
+const std::string defs = test_paths::source() + "/tasks/definitions";
+const std::string data = test_paths::source() + "/datasets";
 
 std::string temp_dir() {
     const std::string d = testing::TempDir() + "/taskdefs_" + std::to_string(::getpid());

@@ -1,4 +1,5 @@
-// Facts about this build, fixed when it was compiled.
+// Facts about this build, fixed when it was compiled (but for source_dir,
+// which the environment may move).
 #pragma once
 
 #include <string>
@@ -14,7 +15,8 @@ struct build_info {
     std::string cuda_version;        // nvcc's version when CUDA is compiled in
     std::string cuda_architectures;  // CMAKE_CUDA_ARCHITECTURES
     // The source tree this binary was built from: where the shipped datasets/,
-    // tasks/definitions/ and tasks/suites/ are found by default.
+    // tasks/definitions/ and tasks/suites/ are found by default. The
+    // environment variable RWKVBENCH_SOURCE_DIR overrides it at run time.
     std::string source_dir;
 };
 
