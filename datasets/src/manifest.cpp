@@ -50,7 +50,8 @@ bool check_against_manifest(const std::string& path) {
         const fs::path manifest = dir / "MANIFEST.json";
         if (!fs::exists(manifest)) continue;
         const nlohmann::json m = harness::read_json_file(manifest.string());
-        const std::string expected = listed_sha256(m, fs::relative(file, dir).generic_string());
+        const std::string expected = harness::with_json_errors(
+            manifest.string(), [&] { return listed_sha256(m, fs::relative(file, dir).generic_string()); });
         if (expected.empty()) continue;
         const std::string got = harness::sha256_file(file.string());
         if (got != expected)

@@ -72,7 +72,7 @@ std::vector<json_line> read_jsonl(const std::string& path, std::optional<std::si
         nlohmann::json j;
         try {
             j = nlohmann::json::parse(l.text);
-        } catch (const nlohmann::json::parse_error& e) {
+        } catch (const nlohmann::json::exception& e) {
             bad_line(path, l.line, std::string("malformed JSON: ") + e.what());
         }
         if (!j.is_object()) bad_line(path, l.line, "expected a JSON object");

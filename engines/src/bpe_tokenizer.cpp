@@ -14,9 +14,12 @@
 #include <unicode/regex.h>
 #include <unicode/unistr.h>
 
+#include <functional>
 #include <limits>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <queue>
+#include <tuple>
 #include <unordered_map>
 
 #include "engines/tokenizer.h"
@@ -40,11 +43,15 @@ struct added_token {
 class bpe_tokenizer final : public tokenizer {
 public:
     explicit bpe_tokenizer(const std::string& path) : path_(path) {
-        const nlohmann::json j = harness::read_json_file(path);
-        read_model(j);
-        read_normalizer(j);
-        read_pre_tokenizer(j);
-        read_added_tokens(j);
+        const std::string text = harness::read_file(path);
+        file_size_ = static_cast<std::int64_t>(text.size());
+        const nlohmann::json j = harness::parse_json(text, path);
+        harness::with_json_errors(path, [&] {
+            read_model(j);
+            read_normalizer(j);
+            read_pre_tokenizer(j);
+            read_added_tokens(j);
+        });
         build_byte_maps();
         UErrorCode status = U_ZERO_ERROR;
         pattern_.reset(icu::RegexPattern::compile(icu::UnicodeString::fromUTF8(gpt2_pattern), 0, status));
@@ -95,10 +102,9 @@ private:
         if (m.contains("dropout") && !m.at("dropout").is_null()) fail("/model/dropout", "BPE dropout is not supported");
         if (!m.contains("vocab") || !m.at("vocab").is_object()) fail("/model/vocab", "expected an object token -> id");
         for (const auto& [token, id] : m.at("vocab").items()) {
-            if (!id.is_number_integer() || id.get<std::int64_t>() < 0 || id.get<std::int64_t>() > 10'000'000)
-                fail("/model/vocab/" + token, "id is not a non-negative integer");
-            set_token(static_cast<std::int32_t>(id.get<std::int64_t>()), token);
-            vocab_.emplace(token, static_cast<std::int32_t>(id.get<std::int64_t>()));
+            const std::int32_t checked = checked_id(id, "/model/vocab/" + token);
+            set_token(checked, token, "/model/vocab/" + token);
+            vocab_.emplace(token, checked);
         }
         if (!m.contains("merges") || !m.at("merges").is_array()) fail("/model/merges", "expected an array");
         std::int32_t rank = 0;
@@ -146,16 +152,33 @@ private:
                 fail(ptr, "expected id and content");
             for (const char* flag : {"single_word", "lstrip", "rstrip"})
                 if (t.value(flag, false)) fail(ptr + "/" + flag, "true is not supported");
-            added_token a{static_cast<std::int32_t>(t.at("id").get<std::int64_t>()), t.at("content").get<std::string>(),
+            added_token a{checked_id(t.at("id"), ptr + "/id"), t.at("content").get<std::string>(),
                           t.value("normalized", !t.value("special", false))};
             if (a.content.empty()) fail(ptr + "/content", "empty");
             added_.push_back(a);
-            set_token(a.id, a.content);
+            set_token(a.id, a.content, ptr);
             added_ids_.push_back(a.id);
         }
     }
 
-    void set_token(std::int32_t id, const std::string& token) {
+    // An id is a non-negative integer below the file's size in bytes (every
+    // token takes several bytes of JSON, so a larger id is a lie about the
+    // vocabulary's size: a 100-byte file must not make us allocate 2^31 slots).
+    std::int32_t checked_id(const nlohmann::json& id, const std::string& pointer) const {
+        const std::int64_t most = std::min<std::int64_t>(file_size_, 100'000'000);
+        if (!id.is_number_integer() || id.get<std::int64_t>() < 0 || id.get<std::int64_t>() >= most ||
+            (id.is_number_unsigned() && id.get<std::uint64_t>() >= static_cast<std::uint64_t>(most)))
+            fail(pointer, "id " + id.dump() + " is not an integer from 0 to " + std::to_string(most - 1) +
+                              " (the file's size bounds the vocabulary)");
+        return static_cast<std::int32_t>(id.get<std::int64_t>());
+    }
+
+    // Two tokens under one id would decode that id to the wrong one; the same
+    // token listed twice (a special token in both vocab and added_tokens) is fine.
+    void set_token(std::int32_t id, const std::string& token, const std::string& pointer) {
+        if (static_cast<std::size_t>(id) < known_.size() && known_[static_cast<std::size_t>(id)] &&
+            id_to_token_[static_cast<std::size_t>(id)] != token)
+            fail(pointer, "id " + std::to_string(id) + " is also given to '" + id_to_token_[static_cast<std::size_t>(id)] + "'");
         if (static_cast<std::size_t>(id) >= id_to_token_.size()) {
             id_to_token_.resize(static_cast<std::size_t>(id) + 1);
             known_.resize(static_cast<std::size_t>(id) + 1, false);
@@ -265,33 +288,53 @@ private:
                 return;
             }
         }
-        std::vector<std::string> symbols;
+        // Symbols in a linked list and candidate merges in a min-heap by
+        // (rank, position): the lowest-ranked pair merges first, leftmost
+        // first among equals, as Hugging Face's BPE does. O(n log n), so a
+        // 300k-byte word without spaces (CJK text, base64) is not quadratic.
+        struct symbol {
+            std::string text;
+            std::ptrdiff_t prev, next;  // -1: none
+        };
+        std::vector<symbol> symbols;
         symbols.reserve(word.size());
-        for (const char c : word) symbols.push_back(byte_char_[static_cast<unsigned char>(c)]);
-        while (symbols.size() > 1) {
-            // The adjacent pair with the lowest rank; merge all its occurrences left to right.
-            std::int32_t best_rank = std::numeric_limits<std::int32_t>::max();
-            std::size_t best_at = 0;
-            for (std::size_t i = 0; i + 1 < symbols.size(); ++i) {
-                const auto it = merge_rank_.find(symbols[i] + " " + symbols[i + 1]);
-                if (it != merge_rank_.end() && it->second < best_rank) best_rank = it->second, best_at = i;
-            }
-            if (best_rank == std::numeric_limits<std::int32_t>::max()) break;
-            const std::string left = symbols[best_at], right = symbols[best_at + 1];
-            std::vector<std::string> merged;
-            merged.reserve(symbols.size());
-            for (std::size_t i = 0; i < symbols.size(); ++i) {
-                if (i + 1 < symbols.size() && symbols[i] == left && symbols[i + 1] == right) {
-                    merged.push_back(left + right);
-                    ++i;
-                } else {
-                    merged.push_back(std::move(symbols[i]));
-                }
-            }
-            symbols = std::move(merged);
+        for (std::size_t i = 0; i < word.size(); ++i)
+            symbols.push_back({byte_char_[static_cast<unsigned char>(word[i])], static_cast<std::ptrdiff_t>(i) - 1,
+                               i + 1 < word.size() ? static_cast<std::ptrdiff_t>(i) + 1 : -1});
+        using candidate = std::tuple<std::int32_t, std::ptrdiff_t, std::ptrdiff_t>;  // rank, left, right
+        std::priority_queue<candidate, std::vector<candidate>, std::greater<>> heap;
+        const auto rank_of = [&](std::ptrdiff_t left, std::ptrdiff_t right) {
+            const auto it = merge_rank_.find(symbols[static_cast<std::size_t>(left)].text + " " +
+                                             symbols[static_cast<std::size_t>(right)].text);
+            return it == merge_rank_.end() ? -1 : it->second;
+        };
+        const auto consider = [&](std::ptrdiff_t left, std::ptrdiff_t right) {
+            if (left < 0 || right < 0) return;
+            if (const std::int32_t r = rank_of(left, right); r >= 0) heap.emplace(r, left, right);
+        };
+        for (std::ptrdiff_t i = 0; i + 1 < static_cast<std::ptrdiff_t>(symbols.size()); ++i) consider(i, i + 1);
+        std::vector<bool> gone(symbols.size(), false);
+        while (!heap.empty()) {
+            const auto [rank, left, right] = heap.top();
+            heap.pop();
+            // Stale when either side merged away or changed since it was pushed.
+            if (gone[static_cast<std::size_t>(left)] || gone[static_cast<std::size_t>(right)] ||
+                symbols[static_cast<std::size_t>(left)].next != right || rank_of(left, right) != rank)
+                continue;
+            symbol& l = symbols[static_cast<std::size_t>(left)];
+            symbol& r = symbols[static_cast<std::size_t>(right)];
+            l.text += r.text;
+            l.next = r.next;
+            if (r.next >= 0) symbols[static_cast<std::size_t>(r.next)].prev = left;
+            gone[static_cast<std::size_t>(right)] = true;
+            consider(l.prev, left);
+            consider(left, l.next);
         }
+        std::vector<std::string> pieces;
+        for (std::ptrdiff_t i = symbols.empty() ? -1 : 0; i >= 0; i = symbols[static_cast<std::size_t>(i)].next)
+            pieces.push_back(std::move(symbols[static_cast<std::size_t>(i)].text));
         std::vector<std::int32_t> word_ids;
-        for (const auto& s : symbols) {
+        for (const auto& s : pieces) {
             const auto it = vocab_.find(s);
             if (it == vocab_.end()) throw harness::input_error(path_ + ": BPE produced '" + s + "', which is not in the vocab");
             word_ids.push_back(it->second);
@@ -303,6 +346,7 @@ private:
     }
 
     std::string path_;
+    std::int64_t file_size_ = 0;
     std::unordered_map<std::string, std::int32_t> vocab_;
     std::unordered_map<std::string, std::int32_t> merge_rank_;  // "a b" -> rank
     std::vector<std::string> id_to_token_;

@@ -1,10 +1,12 @@
 // Architecture detection and hyper-parameters (see model_info.h).
 #include "engines/model_info.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 
 #include "harness/errors.h"
+#include "config_values.h"
 #include "harness/json_file.h"
 
 namespace engines {
@@ -37,9 +39,26 @@ std::int64_t dim(const model_file& f, const std::string& name, std::size_t d) {
 }
 
 std::int64_t json_int(const nlohmann::json& c, const std::string& key, const std::string& path) {
-    if (!c.contains(key) || !c.at(key).is_number_integer())
-        throw harness::config_error(path + ": /" + key, "missing or not an integer");
-    return c.at(key).get<std::int64_t>();
+    return config_values::size(c, key, path);
+}
+
+// The transformer layers a checkpoint holds tensors for ("<prefix>N." names):
+// config.json must describe all of them, no more and no fewer.
+void check_layer_count(const model_file& f, const std::string& prefix, std::int64_t n_layer,
+                       const std::string& config_path, const std::string& layer_key) {
+    std::int64_t highest = -1;
+    for (const auto& t : f.tensors()) {
+        if (t.name.rfind(prefix, 0) != 0) continue;
+        const std::string rest = t.name.substr(prefix.size());
+        const std::size_t dot = rest.find('.');
+        if (dot == 0 || dot == std::string::npos || rest.find_first_not_of("0123456789") != dot) continue;
+        highest = std::max<std::int64_t>(highest, std::stoll(rest.substr(0, std::min<std::size_t>(dot, 12))));
+    }
+    if (highest + 1 != n_layer)
+        throw harness::config_error(config_path + ": /" + layer_key,
+                                    "says " + std::to_string(n_layer) + " layers, but " + f.path() + " holds " +
+                                        std::to_string(highest + 1) + " (" + prefix + "0 .. " + prefix +
+                                        std::to_string(highest) + ")");
 }
 
 std::string json_text(const nlohmann::json& c, const std::string& key, const std::string& fallback) {
@@ -109,6 +128,7 @@ model_info describe_gpt_neox(const model_file& file, const nlohmann::json& c, co
     info.n_ffn = json_int(c, "intermediate_size", config_path);
     info.n_vocab = json_int(c, "vocab_size", config_path);
     info.n_ctx = json_int(c, "max_position_embeddings", config_path);
+    check_layer_count(file, "gpt_neox.layers.", info.n_layer, config_path, "num_hidden_layers");
     info.hyperparameters = shape_hyperparameters(info);
     info.hyperparameters.insert(info.hyperparameters.end(), {{"rotary_pct", json_text(c, "rotary_pct", "0.25")},
                             {"rotary_emb_base", json_text(c, "rotary_emb_base", "10000")},
@@ -127,10 +147,11 @@ model_info describe_gpt2(const model_file& file, const nlohmann::json& c, const 
     info.n_layer = json_int(c, "n_layer", config_path);
     info.n_embd = json_int(c, "n_embd", config_path);
     info.n_head = json_int(c, "n_head", config_path);
-    info.n_ffn = c.contains("n_inner") && c.at("n_inner").is_number_integer() ? c.at("n_inner").get<std::int64_t>()
-                                                                              : 4 * info.n_embd;
+    info.n_ffn = config_values::size_or(c, "n_inner", 4 * info.n_embd, config_path);
     info.n_vocab = json_int(c, "vocab_size", config_path);
     info.n_ctx = json_int(c, "n_positions", config_path);
+    check_layer_count(file, file.find("transformer.h.0.ln_1.weight") ? "transformer.h." : "h.", info.n_layer,
+                      config_path, "n_layer");
     info.hyperparameters = shape_hyperparameters(info);
     info.hyperparameters.insert(info.hyperparameters.end(), {{"layer_norm_epsilon", json_text(c, "layer_norm_epsilon", "1e-05")},
                             {"activation_function", json_text(c, "activation_function", "gelu_new")}});

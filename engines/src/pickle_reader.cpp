@@ -5,6 +5,28 @@
 #include <map>
 
 namespace engines {
+
+pickle_value::~pickle_value() {
+    std::vector<pickle_ptr> pending;
+    const auto take_children = [&](pickle_value& v) {
+        for (auto& item : v.items) pending.push_back(std::move(item));
+        for (auto& [key, value] : v.entries) {
+            pending.push_back(std::move(key));
+            pending.push_back(std::move(value));
+        }
+        if (v.storage) pending.push_back(std::move(v.storage));
+        v.items.clear();
+        v.entries.clear();
+    };
+    take_children(*this);
+    while (!pending.empty()) {
+        pickle_ptr p = std::move(pending.back());
+        pending.pop_back();
+        // The last owner empties the value before it dies, so no destructor recurses.
+        if (p && p.use_count() == 1) take_children(*p);
+    }
+}
+
 namespace {
 
 using kind = pickle_value::kind;

@@ -35,6 +35,13 @@ struct pickle_value {
     pickle_ptr storage;
     std::int64_t storage_offset = 0;
     std::vector<std::int64_t> shape, stride;
+
+    pickle_value() = default;
+    pickle_value(const pickle_value&) = delete;
+    pickle_value& operator=(const pickle_value&) = delete;
+    // Frees nested values iteratively: a hostile pickle may nest 200k lists,
+    // and a recursive destructor would overflow the stack.
+    ~pickle_value();
 };
 
 // Runs the pickle in [data, data + size); `base` is its offset in `file`

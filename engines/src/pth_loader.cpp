@@ -101,7 +101,10 @@ void load_pth(model_file& file) {
             if (value->shape[d] != 1 && value->stride[d] != expected_stride)
                 throw harness::input_error(file.path(), "byte", value->offset,
                                            "tensor '" + name + "' is not contiguous (a strided view); save .contiguous() tensors");
-            expected_stride *= value->shape[d];
+            // Shapes come from the file: a product that overflows is a bad file, not undefined behaviour.
+            if (value->shape[d] < 0 || __builtin_mul_overflow(expected_stride, value->shape[d], &expected_stride))
+                throw harness::input_error(file.path(), "byte", value->offset,
+                                           "tensor '" + name + "' has an impossible shape (negative or overflowing)");
         }
         tensor_entry e;
         e.name = name;

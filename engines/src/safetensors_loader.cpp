@@ -59,6 +59,8 @@ void load_safetensors(model_file& file) {
         header = nlohmann::json::parse(text, note_keys);
     } catch (const nlohmann::json::parse_error& e) {
         r.fail_at(8 + (e.byte > 0 ? e.byte - 1 : 0), std::string("malformed JSON header: ") + e.what());
+    } catch (const nlohmann::json::exception& e) {  // a number out of range, say
+        r.fail_at(8, std::string("malformed JSON header: ") + e.what());
     }
     if (!header.is_object()) r.fail_at(8, "the JSON header is not an object");
     if (!duplicate.empty()) r.fail_at(8, "duplicate tensor name '" + duplicate + "' in the header");

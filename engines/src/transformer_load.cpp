@@ -3,12 +3,26 @@
 
 #include "engines/transformer_engine.h"
 #include "harness/errors.h"
+#include "config_values.h"
 #include "weight_upload.h"
 
 namespace engines {
 namespace {
 
-float_tensor slice_rows(const float_tensor& t, const std::vector<std::int64_t>& rows) {
+std::string shape_text(const std::vector<std::int64_t>& shape) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+    return s + "]";
+}
+
+// Rows `rows` of a vector or matrix with exactly `expected_rows` rows; `what`
+// (file: tensor) names it in errors. Checked before anything is read: a
+// fused QKV tensor of the wrong size must not be read out of bounds.
+float_tensor slice_rows(const float_tensor& t, const std::vector<std::int64_t>& rows, std::int64_t expected_rows,
+                        const std::string& what) {
+    if (t.shape.empty() || t.shape.size() > 2 || t.shape[0] != expected_rows)
+        throw harness::input_error(what + " is " + shape_text(t.shape) + ", expected " +
+                                   std::to_string(expected_rows) + " rows");
     const std::int64_t cols = t.shape.size() == 2 ? t.shape[1] : 1;
     float_tensor out;
     out.shape = t.shape.size() == 2 ? std::vector<std::int64_t>{static_cast<std::int64_t>(rows.size()), cols}
@@ -19,7 +33,9 @@ float_tensor slice_rows(const float_tensor& t, const std::vector<std::int64_t>& 
     return out;
 }
 
-float_tensor transpose(const float_tensor& t) {
+// A Conv1D weight [in, out] as a Linear one [out, in].
+float_tensor transpose(const float_tensor& t, const std::string& what) {
+    if (t.shape.size() != 2) throw harness::input_error(what + " is " + shape_text(t.shape) + ", expected a matrix");
     float_tensor out;
     out.shape = {t.shape[1], t.shape[0]};
     out.values.resize(t.values.size());
@@ -30,9 +46,6 @@ float_tensor transpose(const float_tensor& t) {
 }
 
 
-std::string json_string(const nlohmann::json& c, const char* key, const std::string& fallback) {
-    return c.contains(key) && c.at(key).is_string() ? c.at(key).get<std::string>() : fallback;
-}
 
 }  // namespace
 
@@ -51,21 +64,21 @@ transformer_config transformer_config_of(const model_source& source) {
         throw harness::config_error(source.config_path + ": /num_attention_heads", "must divide the hidden size");
     const std::int64_t head_dim = t.n_embd / t.n_head;
     if (t.architecture == "gpt-neox") {
-        const double pct = c.contains("rotary_pct") && c.at("rotary_pct").is_number() ? c.at("rotary_pct").get<double>() : 0.25;
+        const std::string& path = source.config_path;
+        const double pct = config_values::number_or(c, "rotary_pct", 0.25, path, 0, 1);
         t.n_rot = static_cast<int>(static_cast<double>(head_dim) * pct);  // int() floors, as HF
         t.n_rot -= t.n_rot % 2;
-        t.rotary_base = c.contains("rotary_emb_base") && c.at("rotary_emb_base").is_number() ? c.at("rotary_emb_base").get<float>() : 10000.0f;
-        t.layernorm_eps = c.contains("layer_norm_eps") && c.at("layer_norm_eps").is_number() ? c.at("layer_norm_eps").get<float>() : 1e-5f;
-        t.parallel_residual = !c.contains("use_parallel_residual") || !c.at("use_parallel_residual").is_boolean() ||
-                              c.at("use_parallel_residual").get<bool>();
-        const std::string act = json_string(c, "hidden_act", "gelu");
+        t.rotary_base = static_cast<float>(config_values::number_or(c, "rotary_emb_base", 10000, path, 1e-3, 1e12));
+        t.layernorm_eps = static_cast<float>(config_values::number_or(c, "layer_norm_eps", 1e-5, path, 0, 1));
+        t.parallel_residual = config_values::bool_or(c, "use_parallel_residual", true, path);
+        const std::string act = config_values::string_or(c, "hidden_act", "gelu", path);
         if (act != "gelu" && act != "gelu_new")
             throw harness::unsupported_error(source.config_path + ": hidden_act '" + act + "' (gelu or gelu_new)");
         t.gelu_tanh = act == "gelu_new";
     } else {
         t.layernorm_eps =
-            c.contains("layer_norm_epsilon") && c.at("layer_norm_epsilon").is_number() ? c.at("layer_norm_epsilon").get<float>() : 1e-5f;
-        const std::string act = json_string(c, "activation_function", "gelu_new");
+            static_cast<float>(config_values::number_or(c, "layer_norm_epsilon", 1e-5, source.config_path, 0, 1));
+        const std::string act = config_values::string_or(c, "activation_function", "gelu_new", source.config_path);
         if (act != "gelu_new" && act != "gelu")
             throw harness::unsupported_error(source.config_path + ": activation_function '" + act + "' (gelu_new or gelu)");
         t.gelu_tanh = act == "gelu_new";
@@ -150,14 +163,11 @@ std::shared_ptr<const transformer_weights> load_transformer(const model_source& 
             if (r == "fc2.b") return tensor(p + "mlp.dense_4h_to_h.bias");
             // Fused QKV rows are grouped per head: [n_head][q, k, v][head_dim].
             const int which = r[0] == 'q' ? 0 : r[0] == 'k' ? 1 : 2;
-            const float_tensor qkv = tensor(p + "attention.query_key_value." + (r[2] == 'w' ? "weight" : "bias"));
-            if (qkv.shape.empty() || qkv.shape[0] != 3 * h)
-                throw harness::input_error(f.path() + ": " + p + "attention.query_key_value has " + std::to_string(qkv.shape.empty() ? 0 : qkv.shape[0]) +
-                                           " rows, expected 3 x " + std::to_string(h));
+            const std::string name = p + "attention.query_key_value." + (r[2] == 'w' ? "weight" : "bias");
             std::vector<std::int64_t> rows;
             for (std::int64_t head = 0; head < h / d; ++head)
                 for (std::int64_t i = 0; i < d; ++i) rows.push_back(head * 3 * d + which * d + i);
-            return slice_rows(qkv, rows);
+            return slice_rows(tensor(name), rows, 3 * h, f.path() + ": " + name);
         };
     } else {
         const std::string prefix = f.find("transformer.wte.weight") ? "transformer." : "";
@@ -173,18 +183,19 @@ std::shared_ptr<const transformer_weights> load_transformer(const model_source& 
             if (r == "ln2.w") return tensor(p + "ln_2.weight");
             if (r == "ln2.b") return tensor(p + "ln_2.bias");
             // Conv1D stores [in, out]: transpose to the Linear layout [out, in].
-            if (r == "o.w") return transpose(tensor(p + "attn.c_proj.weight"));
+            const auto conv1d = [&](const std::string& name) { return transpose(tensor(name), f.path() + ": " + name); };
+            if (r == "o.w") return conv1d(p + "attn.c_proj.weight");
             if (r == "o.b") return tensor(p + "attn.c_proj.bias");
-            if (r == "fc1.w") return transpose(tensor(p + "mlp.c_fc.weight"));
+            if (r == "fc1.w") return conv1d(p + "mlp.c_fc.weight");
             if (r == "fc1.b") return tensor(p + "mlp.c_fc.bias");
-            if (r == "fc2.w") return transpose(tensor(p + "mlp.c_proj.weight"));
+            if (r == "fc2.w") return conv1d(p + "mlp.c_proj.weight");
             if (r == "fc2.b") return tensor(p + "mlp.c_proj.bias");
             // c_attn outputs are [q | k | v], each all heads: contiguous blocks.
             const int which = r[0] == 'q' ? 0 : r[0] == 'k' ? 1 : 2;
             std::vector<std::int64_t> rows;
             for (std::int64_t i = 0; i < h; ++i) rows.push_back(which * h + i);
-            if (r[2] == 'w') return slice_rows(transpose(tensor(p + "attn.c_attn.weight")), rows);
-            return slice_rows(tensor(p + "attn.c_attn.bias"), rows);
+            const std::string name = p + "attn.c_attn." + (r[2] == 'w' ? "weight" : "bias");
+            return slice_rows(r[2] == 'w' ? conv1d(name) : tensor(name), rows, 3 * h, f.path() + ": " + name);
         };
     }
     return upload_transformer(config, src, b, weight_type);

@@ -8,6 +8,7 @@
 
 #include "engines/tokenizer.h"
 #include "harness/errors.h"
+#include "harness/utf8.h"
 
 namespace engines {
 namespace {
@@ -99,6 +100,11 @@ std::string parse_python_literal(const std::string& s, std::size_t& pos, const s
                 }
         }
     }
+    // Python reads the vocab as UTF-8 text and encodes str tokens to UTF-8:
+    // raw bytes that are not UTF-8 (or a lone surrogate escape) are no token.
+    if (!is_bytes)
+        if (const std::size_t bad = harness::find_invalid_utf8(out); bad != std::string::npos)
+            fail("invalid UTF-8 at byte " + std::to_string(bad) + " of a str literal (use b'...' for raw bytes)");
     return out;
 }
 

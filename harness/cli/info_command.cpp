@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command.h"
+#include "option_values.h"
 #include "engines/model_info.h"
 #include "harness/build_info.h"
 #include "harness/cpu_features.h"
@@ -38,7 +39,7 @@ public:
                                                        args.count("json") > 0);
         if (args.count("tensors")) throw harness::usage_error("info: --tensors needs --model");
         // Creating the CPU backend applies the thread count to OpenMP and BLAS.
-        auto cpu = kernels::make_cpu_backend(args.at("threads").as<int>());
+        auto cpu = kernels::make_cpu_backend(threads_option(args, "info"));
         const auto& b = harness::get_build_info();
         const auto& f = harness::detect_cpu_features();
         std::string cuda_reason;

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "command.h"
+#include "option_values.h"
 #include "token_ids.h"
 #include "engines/model_file.h"
 #include "engines/registry.h"
@@ -100,9 +101,10 @@ public:
         }
         if (ids.empty()) throw harness::input_error("logits: the input has no tokens");
         const int chunk = args.at("chunk").as<int>();
+        const double tol = non_negative_option(args, "tolerance", "logits");  // checked before any work
         if (chunk < 0) throw harness::usage_error("logits: --chunk must be >= 0");
 
-        auto backend = kernels::make_backend(args.at("device").as<std::string>(), args.at("threads").as<int>());
+        auto backend = kernels::make_backend(args.at("device").as<std::string>(), threads_option(args, "logits"));
         engines::transformer_options topt;
         if (args.count("attention")) {
             const std::string a = args.at("attention").as<std::string>();
@@ -147,7 +149,6 @@ public:
             throw harness::input_error(ref_path + ": tensor '" + ref_name + "' is " + ref_entry.shape_string() + ", expected [" +
                                        std::to_string(t) + ", " + std::to_string(info.n_vocab) + "]");
         const comparison c = compare_logits(logits, ref.values, info.n_vocab);
-        const double tol = args.at("tolerance").as<double>();
         std::cout << std::setprecision(3) << "max_abs_diff " << c.max_abs << "\nmean_kl " << c.mean_kl << "\ntop1_agreement "
                   << c.top1 << "\n" << (c.max_abs <= tol ? "PASS" : "FAIL") << " (tolerance " << tol << ")\n";
         return c.max_abs <= tol ? 0 : 1;

@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "command.h"
+#include "option_values.h"
 #include "harness/build_info.h"
 #include "engines/registry.h"
 #include "harness/errors.h"
@@ -87,7 +88,7 @@ public:
             "seed", po::value<std::uint64_t>()->default_value(1234), "seed of random: models and synthetic prompts")(
             "device", po::value<std::string>()->default_value("cpu"), "cpu or cuda")(
             "threads", po::value<int>()->default_value(0), "CPU threads (0: all cores)")(
-            "limit", po::value<std::size_t>(), "first N examples of each task (and of each language)")(
+            "limit", po::value<long long>(), "first N examples of each task (and of each language)")(
             "langs", po::value<std::string>(), "per-language tasks: only these codes, e.g. eng_Latn,tha_Thai")(
             "out", po::value<std::string>(), "run folder (default runs/run-<timestamp>)")(
             "resume", "continue the run in --out from its journal")(
@@ -130,8 +131,9 @@ public:
         if (c.tasks.empty()) throw harness::usage_error("run: --task names no task");
         if (args.count("data")) c.data_file = args.at("data").as<std::string>();
         if (args.count("limit")) {
-            c.limit = args.at("limit").as<std::size_t>();
-            if (*c.limit == 0) throw harness::usage_error("run: --limit must be at least 1");
+            const long long limit = args.at("limit").as<long long>();
+            if (limit < 1) throw harness::usage_error("run: --limit must be at least 1, got " + std::to_string(limit));
+            c.limit = static_cast<std::size_t>(limit);
         }
         if (args.count("langs")) c.langs = split_commas(args.at("langs").as<std::string>());
         if (args.count("tasks-dir")) c.definitions_dir = args.at("tasks-dir").as<std::string>();
@@ -139,7 +141,7 @@ public:
         c.resume = args.count("resume") > 0;
         c.seed = args.at("seed").as<std::uint64_t>();
         c.device = args.at("device").as<std::string>();
-        c.threads = args.at("threads").as<int>();
+        c.threads = threads_option(args, "run");
         const std::string progress = args.at("progress").as<std::string>();
         if (progress != "auto" && progress != "always" && progress != "never")
             throw harness::usage_error("run: --progress must be auto, always or never");

@@ -73,43 +73,45 @@ double gate_config::threshold_for(const metric_result& m) const {
 }
 
 gate_config load_gate_config(const std::string& path) {
-    const json j = harness::read_json_file(path);
-    const auto bad = [&](const std::string& key, const std::string& what) {
-        throw harness::input_error(path + ": " + key + ": " + what);
-    };
-    if (!j.is_object()) bad("(top level)", "expected an object");
-    gate_config g;
-    for (const auto& [k, v] : j.items()) {
-        if (k == "quality_threshold" || k == "timing_threshold" || k == "z" || k == "alpha") {
-            if (!v.is_number() || v.get<double>() < 0) bad(k, "expected a non-negative number");
-            const double x = v.get<double>();
-            (k == "quality_threshold"  ? g.quality_threshold
-             : k == "timing_threshold" ? g.timing_threshold
-             : k == "z"                ? g.z
-                                       : g.alpha) = x;
-        } else if (k == "thresholds") {
-            if (!v.is_object()) bad(k, "expected {\"metric\": relative threshold}");
-            for (const auto& [metric, x] : v.items()) {
-                if (!x.is_number() || x.get<double>() < 0) bad(k + "." + metric, "expected a non-negative number");
-                g.thresholds[metric] = x.get<double>();
+    return harness::with_json_errors(path, [&] {
+        const json j = harness::read_json_file(path);
+        const auto bad = [&](const std::string& key, const std::string& what) {
+            throw harness::input_error(path + ": " + key + ": " + what);
+        };
+        if (!j.is_object()) bad("(top level)", "expected an object");
+        gate_config g;
+        for (const auto& [k, v] : j.items()) {
+            if (k == "quality_threshold" || k == "timing_threshold" || k == "z" || k == "alpha") {
+                if (!v.is_number() || v.get<double>() < 0) bad(k, "expected a non-negative number");
+                const double x = v.get<double>();
+                (k == "quality_threshold"  ? g.quality_threshold
+                 : k == "timing_threshold" ? g.timing_threshold
+                 : k == "z"                ? g.z
+                                           : g.alpha) = x;
+            } else if (k == "thresholds") {
+                if (!v.is_object()) bad(k, "expected {\"metric\": relative threshold}");
+                for (const auto& [metric, x] : v.items()) {
+                    if (!x.is_number() || x.get<double>() < 0) bad(k + "." + metric, "expected a non-negative number");
+                    g.thresholds[metric] = x.get<double>();
+                }
+            } else if (k == "allow_missing") {
+                if (!v.is_boolean()) bad(k, "expected true or false");
+                g.allow_missing = v.get<bool>();
+            } else if (k == "ignore") {
+                if (!v.is_array() || !std::all_of(v.begin(), v.end(), [](const json& x) { return x.is_string(); }))
+                    bad(k, "expected a list of metric names");
+                g.ignore = v.get<std::vector<std::string>>();
+            } else if (k == "reference_model") {
+                if (!v.is_string()) bad(k, "expected a model name");
+                g.reference_model = v.get<std::string>();
+            } else {
+                bad(k,
+                    "unknown key (expected quality_threshold, timing_threshold, thresholds, z, alpha, allow_missing, "
+                    "ignore, reference_model)");
             }
-        } else if (k == "allow_missing") {
-            if (!v.is_boolean()) bad(k, "expected true or false");
-            g.allow_missing = v.get<bool>();
-        } else if (k == "ignore") {
-            if (!v.is_array() || !std::all_of(v.begin(), v.end(), [](const json& x) { return x.is_string(); }))
-                bad(k, "expected a list of metric names");
-            g.ignore = v.get<std::vector<std::string>>();
-        } else if (k == "reference_model") {
-            if (!v.is_string()) bad(k, "expected a model name");
-            g.reference_model = v.get<std::string>();
-        } else {
-            bad(k,
-                "unknown key (expected quality_threshold, timing_threshold, thresholds, z, alpha, allow_missing, "
-                "ignore, reference_model)");
         }
-    }
-    return g;
+        return g;
+    });
 }
 
 void add_threshold(gate_config& g, const std::string& option) {
@@ -119,11 +121,12 @@ void add_threshold(gate_config& g, const std::string& option) {
     try {
         std::size_t used = 0;
         const double x = std::stod(option.substr(eq + 1), &used);
-        if (used != option.size() - eq - 1 || x < 0) throw std::invalid_argument("x");
+        // !(x >= 0) also refuses nan, which compares false with everything and would hide any regression.
+        if (used != option.size() - eq - 1 || !(x >= 0) || !std::isfinite(x)) throw std::invalid_argument("x");
         g.thresholds[option.substr(0, eq)] = x;
     } catch (const std::exception&) {
         throw harness::usage_error("--threshold " + option +
-                                   ": X must be a non-negative number (a relative change, 0.05 = 5%)");
+                                   ": X must be a finite non-negative number (a relative change, 0.05 = 5%)");
     }
 }
 

@@ -135,7 +135,8 @@ run_report parse_report(const json& j, const std::string& f) {
 run_report load_report(const std::string& path) {
     std::string file = path;
     if (std::filesystem::is_directory(path)) file = (std::filesystem::path(path) / "report.json").string();
-    return parse_report(harness::read_json_file(file), file);
+    const nlohmann::json j = harness::read_json_file(file);
+    return harness::with_json_errors(file, [&] { return parse_report(j, file); });
 }
 
 }  // namespace reports

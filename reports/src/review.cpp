@@ -53,27 +53,29 @@ bool review_language::flagged() const {
 }
 
 std::map<std::string, language_verdict> load_verdicts(const std::string& path) {
-    const json j = harness::read_json_file(path);
-    if (!j.is_object())
-        throw harness::input_error(path +
-                                   ": expected {\"<lang>\": {\"verdict\", \"comment\", \"reviewer\", \"date\"}}");
-    std::map<std::string, language_verdict> out;
-    for (const auto& [lang, v] : j.items()) {
-        if (!v.is_object()) throw harness::input_error(path + ": " + lang + ": expected an object");
-        for (const auto& [k, x] : v.items()) {
-            if (k != "verdict" && k != "comment" && k != "reviewer" && k != "date")
-                throw harness::input_error(path + ": " + lang + "." + k +
-                                           ": unknown key (expected verdict, comment, reviewer, date)");
-            if (!x.is_string()) throw harness::input_error(path + ": " + lang + "." + k + ": expected a string");
+    return harness::with_json_errors(path, [&] {
+        const json j = harness::read_json_file(path);
+        if (!j.is_object())
+            throw harness::input_error(path +
+                                       ": expected {\"<lang>\": {\"verdict\", \"comment\", \"reviewer\", \"date\"}}");
+        std::map<std::string, language_verdict> out;
+        for (const auto& [lang, v] : j.items()) {
+            if (!v.is_object()) throw harness::input_error(path + ": " + lang + ": expected an object");
+            for (const auto& [k, x] : v.items()) {
+                if (k != "verdict" && k != "comment" && k != "reviewer" && k != "date")
+                    throw harness::input_error(path + ": " + lang + "." + k +
+                                               ": unknown key (expected verdict, comment, reviewer, date)");
+                if (!x.is_string()) throw harness::input_error(path + ": " + lang + "." + k + ": expected a string");
+            }
+            language_verdict d{v.value("verdict", ""), v.value("comment", ""), v.value("reviewer", ""),
+                               v.value("date", "")};
+            if (d.verdict != "better" && d.verdict != "same" && d.verdict != "worse")
+                throw harness::input_error(
+                    path + ": " + lang + ".verdict: expected \"better\", \"same\" or \"worse\", got \"" + d.verdict + "\"");
+            out[lang] = d;
         }
-        language_verdict d{v.value("verdict", ""), v.value("comment", ""), v.value("reviewer", ""),
-                           v.value("date", "")};
-        if (d.verdict != "better" && d.verdict != "same" && d.verdict != "worse")
-            throw harness::input_error(
-                path + ": " + lang + ".verdict: expected \"better\", \"same\" or \"worse\", got \"" + d.verdict + "\"");
-        out[lang] = d;
-    }
-    return out;
+        return out;
+    });
 }
 
 json verdicts_to_json(const std::map<std::string, language_verdict>& v) {

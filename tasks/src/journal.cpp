@@ -7,6 +7,7 @@
 
 #include "harness/atomic_file.h"
 #include "harness/errors.h"
+#include "harness/json_file.h"
 
 namespace tasks {
 
@@ -24,13 +25,16 @@ journal::journal(const std::string& path, bool resume) : path_(path) {
             nlohmann::json j;
             try {
                 j = nlohmann::json::parse(l);
-            } catch (const nlohmann::json::parse_error&) {
+            } catch (const nlohmann::json::exception&) {
                 if (n == lines.size()) break;  // cut short by a kill: redo that example
                 throw harness::input_error(path, "line", n, "malformed journal line");
             }
             if (!j.is_object() || !j.contains("task") || !j.contains("model") || !j.contains("example"))
                 throw harness::input_error(path, "line", n, "journal line without task, model and example");
-            records_[{j.at("task").get<std::string>(), j.at("model").get<std::string>(), j.at("example").get<std::string>()}] = j;
+            harness::with_json_errors(path + ": line " + std::to_string(n), [&] {
+                records_[{j.at("task").get<std::string>(), j.at("model").get<std::string>(),
+                          j.at("example").get<std::string>()}] = j;
+            });
             keep += l + "\n";
         }
     }

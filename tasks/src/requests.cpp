@@ -107,7 +107,7 @@ std::map<std::string, std::vector<choice_example>> xwinograd(const std::string& 
         json tokens, pronoun, candidates;
         try {
             tokens = json::parse(f[4]), pronoun = json::parse(f[5]), candidates = json::parse(f[6]);
-        } catch (const json::parse_error& e) {
+        } catch (const json::exception& e) {
             bad_row(path, row.line, std::string("malformed JSON in columns 5-7: ") + e.what());
         }
         const std::string& text = f[3];

@@ -112,85 +112,87 @@ void score(task_context& ctx) {
 std::string default_suite_path() { return harness::get_build_info().source_dir + "/tasks/suites/default.json"; }
 
 void load_run_config(const std::string& path, run_config& c) {
-    const json j = harness::read_json_file(path);
-    const auto bad = [&](const std::string& key, const std::string& what) {
-        throw harness::input_error(path + ": " + key + ": " + what);
-    };
-    if (!j.is_object()) bad("(top level)", "expected an object with \"models\" and \"tasks\"");
-    for (const auto& [k, v] : j.items())
-        if (k != "models" && k != "tasks" && k != "limit" && k != "langs" && k != "description")
-            bad(k, "unknown key (expected models, tasks, limit, langs, description)");
-    const fs::path base = fs::path(path).parent_path();
-    const auto relative_to_file = [&](const std::string& p) {
-        if (p.starts_with("random:") || p == "bytes" || fs::path(p).is_absolute()) return p;
-        return (base / p).lexically_normal().string();
-    };
-    if (!j.contains("models") || !j.at("models").is_array() || j.at("models").empty())
-        bad("models", "expected a non-empty list");
-    for (std::size_t i = 0; i < j.at("models").size(); ++i) {
-        const json& m = j.at("models")[i];
-        const std::string at = "models[" + std::to_string(i) + "]";
-        if (!m.is_object()) bad(at, "expected an object");
-        for (const auto& [k, v] : m.items())
-            if (k != "name" && k != "model" && k != "engine" && k != "tokenizer" && k != "dtype" && k != "no_cache" &&
-                k != "attention")
-                bad(at + "." + k, "unknown key (expected name, model, engine, tokenizer, dtype, no_cache, attention)");
-        for (const char* k : {"model", "engine", "tokenizer"})
-            if (!m.contains(k) || !m.at(k).is_string()) bad(at + "." + k, "expected a string");
-        model_entry e;
-        e.model = relative_to_file(m.at("model").get<std::string>());
-        e.name = m.value("name", m.at("model").get<std::string>());
-        e.engine = m.at("engine").get<std::string>();
-        e.tokenizer = relative_to_file(m.at("tokenizer").get<std::string>());
-        e.dtype = m.value("dtype", std::string("fp32"));
-        e.no_cache = m.value("no_cache", false);
-        e.attention = m.value("attention", std::string("naive"));
-        for (const auto& other : c.models)
-            if (other.name == e.name) bad(at + ".name", "'" + e.name + "' names two models");
-        c.models.push_back(std::move(e));
-    }
-    std::optional<std::size_t> limit;
-    if (j.contains("limit")) {
-        if (!j.at("limit").is_number_unsigned() || j.at("limit").get<std::size_t>() == 0)
-            bad("limit", "expected a positive integer");
-        limit = j.at("limit").get<std::size_t>();
-    }
-    if (j.contains("langs")) c.langs = j.at("langs").get<std::vector<std::string>>();
-    if (!j.contains("tasks") || !j.at("tasks").is_array() || j.at("tasks").empty())
-        bad("tasks", "expected a non-empty list");
-    for (std::size_t i = 0; i < j.at("tasks").size(); ++i) {
-        const json& t = j.at("tasks")[i];
-        const std::string at = "tasks[" + std::to_string(i) + "]";
-        task_request r;
-        r.limit = limit;
-        if (t.is_string()) {
-            r.task = t.get<std::string>();
-        } else if (t.is_object() && t.contains("task") && t.at("task").is_string()) {
-            for (const auto& [k, v] : t.items())
-                if (k != "task" && k != "models" && k != "limit" && k != "options")
-                    bad(at + "." + k, "unknown key (expected task, models, limit, options)");
-            r.task = t.at("task").get<std::string>();
-            if (t.contains("models")) {
-                r.models = t.at("models").get<std::vector<std::string>>();
-                for (const auto& name : r.models)
-                    if (std::none_of(c.models.begin(), c.models.end(),
-                                     [&](const model_entry& m) { return m.name == name; }))
-                        bad(at + ".models", "'" + name + "' is not one of the models");
-            }
-            if (t.contains("limit")) {
-                if (!t.at("limit").is_number_unsigned() || t.at("limit").get<std::size_t>() == 0)
-                    bad(at + ".limit", "expected a positive integer");
-                r.limit = t.at("limit").get<std::size_t>();
-            }
-            if (t.contains("options")) {
-                if (!t.at("options").is_object()) bad(at + ".options", "expected an object");
-                r.options = t.at("options");
-            }
-        } else {
-            bad(at, "expected a task name or {\"task\", \"models\", \"limit\", \"options\"}");
+    harness::with_json_errors(path, [&] {
+        const json j = harness::read_json_file(path);
+        const auto bad = [&](const std::string& key, const std::string& what) {
+            throw harness::input_error(path + ": " + key + ": " + what);
+        };
+        if (!j.is_object()) bad("(top level)", "expected an object with \"models\" and \"tasks\"");
+        for (const auto& [k, v] : j.items())
+            if (k != "models" && k != "tasks" && k != "limit" && k != "langs" && k != "description")
+                bad(k, "unknown key (expected models, tasks, limit, langs, description)");
+        const fs::path base = fs::path(path).parent_path();
+        const auto relative_to_file = [&](const std::string& p) {
+            if (p.starts_with("random:") || p == "bytes" || fs::path(p).is_absolute()) return p;
+            return (base / p).lexically_normal().string();
+        };
+        if (!j.contains("models") || !j.at("models").is_array() || j.at("models").empty())
+            bad("models", "expected a non-empty list");
+        for (std::size_t i = 0; i < j.at("models").size(); ++i) {
+            const json& m = j.at("models")[i];
+            const std::string at = "models[" + std::to_string(i) + "]";
+            if (!m.is_object()) bad(at, "expected an object");
+            for (const auto& [k, v] : m.items())
+                if (k != "name" && k != "model" && k != "engine" && k != "tokenizer" && k != "dtype" && k != "no_cache" &&
+                    k != "attention")
+                    bad(at + "." + k, "unknown key (expected name, model, engine, tokenizer, dtype, no_cache, attention)");
+            for (const char* k : {"model", "engine", "tokenizer"})
+                if (!m.contains(k) || !m.at(k).is_string()) bad(at + "." + k, "expected a string");
+            model_entry e;
+            e.model = relative_to_file(m.at("model").get<std::string>());
+            e.name = m.value("name", m.at("model").get<std::string>());
+            e.engine = m.at("engine").get<std::string>();
+            e.tokenizer = relative_to_file(m.at("tokenizer").get<std::string>());
+            e.dtype = m.value("dtype", std::string("fp32"));
+            e.no_cache = m.value("no_cache", false);
+            e.attention = m.value("attention", std::string("naive"));
+            for (const auto& other : c.models)
+                if (other.name == e.name) bad(at + ".name", "'" + e.name + "' names two models");
+            c.models.push_back(std::move(e));
         }
-        c.tasks.push_back(std::move(r));
-    }
+        std::optional<std::size_t> limit;
+        if (j.contains("limit")) {
+            if (!j.at("limit").is_number_unsigned() || j.at("limit").get<std::size_t>() == 0)
+                bad("limit", "expected a positive integer");
+            limit = j.at("limit").get<std::size_t>();
+        }
+        if (j.contains("langs")) c.langs = j.at("langs").get<std::vector<std::string>>();
+        if (!j.contains("tasks") || !j.at("tasks").is_array() || j.at("tasks").empty())
+            bad("tasks", "expected a non-empty list");
+        for (std::size_t i = 0; i < j.at("tasks").size(); ++i) {
+            const json& t = j.at("tasks")[i];
+            const std::string at = "tasks[" + std::to_string(i) + "]";
+            task_request r;
+            r.limit = limit;
+            if (t.is_string()) {
+                r.task = t.get<std::string>();
+            } else if (t.is_object() && t.contains("task") && t.at("task").is_string()) {
+                for (const auto& [k, v] : t.items())
+                    if (k != "task" && k != "models" && k != "limit" && k != "options")
+                        bad(at + "." + k, "unknown key (expected task, models, limit, options)");
+                r.task = t.at("task").get<std::string>();
+                if (t.contains("models")) {
+                    r.models = t.at("models").get<std::vector<std::string>>();
+                    for (const auto& name : r.models)
+                        if (std::none_of(c.models.begin(), c.models.end(),
+                                         [&](const model_entry& m) { return m.name == name; }))
+                            bad(at + ".models", "'" + name + "' is not one of the models");
+                }
+                if (t.contains("limit")) {
+                    if (!t.at("limit").is_number_unsigned() || t.at("limit").get<std::size_t>() == 0)
+                        bad(at + ".limit", "expected a positive integer");
+                    r.limit = t.at("limit").get<std::size_t>();
+                }
+                if (t.contains("options")) {
+                    if (!t.at("options").is_object()) bad(at + ".options", "expected an object");
+                    r.options = t.at("options");
+                }
+            } else {
+                bad(at, "expected a task name or {\"task\", \"models\", \"limit\", \"options\"}");
+            }
+            c.tasks.push_back(std::move(r));
+        }
+    });
 }
 
 std::vector<std::pair<std::string, std::string>> list_tasks(const std::string& definitions_dir) {

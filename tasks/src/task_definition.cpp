@@ -188,9 +188,11 @@ task_definition with_options(const task_definition& d, const nlohmann::json& ove
 }
 
 task_definition load_task_definition(const std::string& path) {
-    const json j = resolve_includes(path);
-    if (j.contains("group")) bad(path, "group", "this is a group of tasks, not a task definition");
-    return from_json(j, path);
+    return harness::with_json_errors(path, [&] {
+        const json j = resolve_includes(path);
+        if (j.contains("group")) bad(path, "group", "this is a group of tasks, not a task definition");
+        return from_json(j, path);
+    });
 }
 
 task_catalog::task_catalog(std::string dir) : dir_(std::move(dir)) {
@@ -205,9 +207,11 @@ task_catalog::task_catalog(std::string dir) : dir_(std::move(dir)) {
         if (j.is_object() && j.contains("group")) {
             if (!j.at("group").is_string() || !j.contains("tasks") || !j.at("tasks").is_array())
                 bad(p.string(), "group", "a group needs a name and a list of \"tasks\"");
-            std::vector<std::string> names;
-            for (const auto& t : j.at("tasks")) names.push_back(t.get<std::string>());
-            groups_[j.at("group").get<std::string>()] = {j.value("description", std::string()), names};
+            harness::with_json_errors(p.string(), [&] {
+                std::vector<std::string> names;
+                for (const auto& t : j.at("tasks")) names.push_back(t.get<std::string>());
+                groups_[j.at("group").get<std::string>()] = {j.value("description", std::string()), names};
+            });
         } else {
             task_definition d = load_task_definition(p.string());
             const std::string name = d.name;

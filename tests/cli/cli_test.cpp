@@ -323,6 +323,20 @@ TEST(Cli, CompareExitCodes) {
     EXPECT_EQ(run("compare " + base + " " + same + " --threshold acc").code, 2);
 }
 
+TEST(Cli, OutOfRangeNumbersAreUsageErrorsNotWrapped) {
+    EXPECT_EQ(run("info --threads -1").code, 2);
+    EXPECT_EQ(run("info --threads 100000").code, 2);
+    const std::string tiny = q(test_paths::data() + "/models/rwkv4-tiny/rwkv4-tiny-660K-f32.pth");
+    const result limit = run("run --model " + tiny + " --engine rwkv4-parallel --tokenizer bytes --task lambada_openai --limit -5");
+    EXPECT_EQ(limit.code, 2);  // once wrapped to 2^64 - 5: "everything"
+    EXPECT_NE(limit.err.find("--limit must be at least 1, got -5"), std::string::npos) << limit.err;
+    EXPECT_EQ(run("logits --model " + tiny + " --engine rwkv4-parallel --tokenizer bytes --text hi --out x --tolerance nan").code, 2);
+    const result nan = run("compare a.json b.json --threshold acc=nan");  // nan hid any regression
+    EXPECT_EQ(nan.code, 2);
+    EXPECT_NE(nan.err.find("finite non-negative"), std::string::npos) << nan.err;
+    EXPECT_EQ(run("compare a.json b.json --threshold acc=inf").code, 2);
+}
+
 TEST(Cli, TensorsWithoutModelIsUsageError) { EXPECT_EQ(run("info --tensors").code, 2); }
 
 }  // namespace

@@ -258,6 +258,24 @@ TEST(BrokenPth, PickleWithoutStop) {
                     "unexpected end of data");
 }
 
+TEST(BrokenPth, DeepNestingNeitherOverflowsTheStackNorLeaks) {
+    // 200k nested lists: [[[[...]]]]; a recursive free of them overflowed the stack.
+    constexpr int depth = 200'000;
+    const std::string p = std::string("\x80\x02", 2) + std::string(depth, ']') + std::string(depth - 1, 'a') + ".";
+    expect_rejected(temp_file("deep.pth", zip({{"m/data.pkl", p}})), "not a dict of tensors");
+}
+
+TEST(BrokenPth, OverflowingShapeIsAnError) {
+    // {"w": tensor with shape (2^62, 4)}: the shape's product overflows int64.
+    const std::string huge = std::string("\x8a\x08", 2) + le(std::uint64_t{1} << 62, 8);
+    std::string p = state_dict_pickle("w", 4);
+    const std::string shape_one = std::string("K\x04\x85", 3);  // (4,)
+    p.replace(p.find(shape_one), shape_one.size(), huge + "K\x04\x86");
+    p.replace(p.find(std::string("K\x01\x85", 3)), 3, std::string("K\x04K\x01\x86", 5));  // stride (4, 1)
+    expect_rejected(temp_file("overflow.pth", zip({{"m/data.pkl", p}, {"m/data/0", std::string(16, 0)}})),
+                    "impossible shape");
+}
+
 TEST(BrokenPth, NoDataPkl) {
     expect_rejected(temp_file("nopkl.pth", zip({{"m/other", "x"}})), "without data.pkl");
 }

@@ -1,0 +1,18 @@
+// Checked values of options several subcommands share: a value out of range
+// is a usage error (exit 2) naming the option, never clamped or wrapped
+// (`--threads -1`, `--threads 100000`, `--limit -5` were once accepted).
+#pragma once
+
+#include <string_view>
+
+#include "command.h"
+
+namespace cli {
+
+// --threads: 0 (all cores) up to 1024.
+int threads_option(const po::variables_map& args, std::string_view command);
+
+// A finite number >= 0 (tolerances, thresholds).
+double non_negative_option(const po::variables_map& args, const char* name, std::string_view command);
+
+}  // namespace cli
