@@ -54,6 +54,12 @@ const nlohmann::json* journal::find(const key& k) const {
 }
 
 void journal::append(const key& k, const nlohmann::json& record) {
+    // A NaN would be written as null and make the journal unreadable on
+    // resume: a model that produces one is stopped here, by name.
+    if (const std::string at = harness::find_non_finite(record); !at.empty())
+        throw harness::input_error("model '" + std::get<1>(k) + "' produced a non-finite " + at + " (NaN or inf) on task " +
+                                   std::get<0>(k) + ", example " + std::get<2>(k) +
+                                   ": its weights or its numerics are broken");
     nlohmann::json j = record;
     j["task"] = std::get<0>(k);
     j["model"] = std::get<1>(k);

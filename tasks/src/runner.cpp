@@ -1,5 +1,8 @@
 #include "tasks/runner.h"
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
@@ -10,10 +13,12 @@
 #include "harness/cpu_features.h"
 #include "harness/errors.h"
 #include "harness/json_file.h"
+#include "harness/run_lock.h"
 #include "harness/timing.h"
 #include "kernels/backend.h"
 #include "task_context.h"
 #include "tasks/requests.h"
+#include "tasks/run_manifest.h"
 
 namespace tasks {
 namespace {
@@ -85,6 +90,23 @@ std::vector<planned_task> plan(const run_config& c, task_catalog& catalog, json&
         }
     }
     return out;
+}
+
+// An unusable --out (a file, a path under /proc, no permission) is bad input
+// before any work, naming the path and the system's reason.
+void prepare_out_dir(const std::string& dir) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) throw harness::input_error(dir + ": cannot create the run folder: " + ec.message());
+    if (!fs::is_directory(dir)) throw harness::input_error(dir + ": not a folder (--out names a run folder)");
+    const std::string probe = dir + "/.rwkvbench-write-test";
+    if (FILE* f = std::fopen(probe.c_str(), "wb")) {
+        const bool ok = std::fputs("ok\n", f) >= 0;
+        std::fclose(f);
+        std::remove(probe.c_str());
+        if (ok) return;
+    }
+    throw harness::input_error(dir + ": cannot write in the run folder: " + std::strerror(errno));
 }
 
 bool runs_on(const planned_task& t, const model_entry& m) {
@@ -208,7 +230,30 @@ json run_tasks(const run_config& c) {
         if (!kernels::parse_dtype(m.dtype))
             throw harness::usage_error("model '" + m.name + "': dtype must be fp32, fp16 or bf16");
 
-    fs::create_directories(c.out_dir);
+    json tasks = json::array();
+    for (const auto& t : planned)
+        tasks.push_back({{"task", t.def.name},
+                         {"version", t.def.version},
+                         {"scorer", t.def.scorer},
+                         {"limit", t.limit ? json(*t.limit) : json(nullptr)},
+                         {"languages", t.langs},
+                         {"models", t.models},
+                         {"request_hash", t.request_hash},
+                         {"definition", t.def.merged}});
+
+    // The folder is checked, locked and described before any work.
+    prepare_out_dir(c.out_dir);
+    std::string note;
+    const harness::run_lock lock(c.out_dir, &note);
+    if (!note.empty()) std::cerr << "rwkvbench: note: " << c.out_dir << ": " << note << "\n";
+    const json fingerprint = run_fingerprint(c, tasks);
+    if (c.resume) {
+        note.clear();
+        check_manifest(c.out_dir, fingerprint, &note);
+        if (!note.empty()) std::cerr << "rwkvbench: note: " << note << "\n";
+    } else {
+        write_manifest(c.out_dir, fingerprint);
+    }
     journal j(c.out_dir + "/journal.jsonl", c.resume);
     auto backend = kernels::make_backend(c.device, c.threads);
     json results = json::array(), series = json::array(), models = json::array(), timings = json::array();
@@ -285,16 +330,6 @@ json run_tasks(const run_config& c) {
         timings.push_back(
             {{"task", t.def.name}, {"model", names + " (interleaved)"}, {"seconds", wall.elapsed_seconds()}});
     }
-    json tasks = json::array();
-    for (const auto& t : planned)
-        tasks.push_back({{"task", t.def.name},
-                         {"version", t.def.version},
-                         {"scorer", t.def.scorer},
-                         {"limit", t.limit ? json(*t.limit) : json(nullptr)},
-                         {"languages", t.langs},
-                         {"models", t.models},
-                         {"request_hash", t.request_hash},
-                         {"definition", t.def.merged}});
     json config = {
         {"device", c.device},     {"threads", c.threads}, {"limit", c.limit ? json(*c.limit) : json(nullptr)},
         {"langs", c.langs},       {"no_pad", c.no_pad},   {"seed", c.seed},

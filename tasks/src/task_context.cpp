@@ -4,6 +4,7 @@
 #include <iomanip>
 #include <iostream>
 
+#include "harness/json_file.h"
 #include "tasks/scorer.h"
 
 namespace tasks {
@@ -39,6 +40,13 @@ void task_context::add(const std::string& metric, double value, double stderr_, 
                         {"higher_is_better", spec->higher_is_better}};
     if (!language.empty()) r["language"] = language;
     for (const auto& [k, v] : extra.items()) r[k] = v;
+    // Not computable (a fit through too few points): said, not written as a
+    // null that the report's own readers would reject.
+    if (const std::string at = harness::find_non_finite(r); !at.empty()) {
+        std::cerr << "rwkvbench: note: " << def.name << " [" << model.name << "]: " << metric
+                  << (language.empty() ? "" : " (" + language + ")") << " not reported: " << at << " is not finite\n";
+        return;
+    }
     results.push_back(std::move(r));
 }
 

@@ -6,6 +6,7 @@
 // file is bad input, never an internal error.
 #pragma once
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -38,6 +39,20 @@ decltype(auto) with_json_errors(const std::string& where, Read&& read) {
     } catch (const nlohmann::json::exception& e) {
         throw input_error(where + ": " + e.what());
     }
+}
+
+// The path ("a.b[3]") of the first number in `j` that is NaN or infinite, or
+// "" when there is none. JSON cannot hold them (nlohmann writes null), so a
+// writer checks before it writes what its own readers must read back.
+inline std::string find_non_finite(const nlohmann::json& j, const std::string& at = "") {
+    if (j.is_number_float()) return std::isfinite(j.get<double>()) ? "" : (at.empty() ? "(value)" : at);
+    if (j.is_object())
+        for (const auto& [k, v] : j.items())
+            if (auto p = find_non_finite(v, at.empty() ? k : at + "." + k); !p.empty()) return p;
+    if (j.is_array())
+        for (std::size_t i = 0; i < j.size(); ++i)
+            if (auto p = find_non_finite(j[i], at + "[" + std::to_string(i) + "]"); !p.empty()) return p;
+    return "";
 }
 
 }  // namespace harness
