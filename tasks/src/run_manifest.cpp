@@ -95,7 +95,10 @@ void write_manifest(const std::string& out_dir, const json& fingerprint) {
 void check_manifest(const std::string& out_dir, const json& fingerprint, std::string* note) {
     const std::string path = out_dir + "/manifest.json";
     if (!fs::exists(path)) {
-        if (note) *note = path + " is missing (a run from before manifests): resuming without checking what it was";
+        // Killed before it was written, or a run from before manifests: what
+        // is there cannot be checked, but from now on it can.
+        if (note) *note = path + " is missing: resuming without checking what the run was, and writing it now";
+        write_manifest(out_dir, fingerprint);
         return;
     }
     const json manifest = harness::read_json_file(path);

@@ -126,6 +126,7 @@ TEST(RunFolder, AFolderWithoutManifestResumesWithANote) {
     EXPECT_NO_THROW(tasks::run_tasks(again));
     const std::string err = testing::internal::GetCapturedStderr();
     EXPECT_NE(err.find("manifest.json is missing"), std::string::npos) << err;
+    EXPECT_TRUE(fs::exists(dir + "/manifest.json"));  // checked from now on
 }
 
 TEST(RunFolder, ANonFiniteResultStopsTheModelAndTheJournalStaysReadable) {

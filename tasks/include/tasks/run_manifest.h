@@ -34,8 +34,8 @@ std::vector<std::string> fingerprint_differences(const nlohmann::json& was, cons
 void write_manifest(const std::string& out_dir, const nlohmann::json& fingerprint);
 
 // A resumed run: throws input_error (exit 2) when out_dir/manifest.json
-// describes another run; a folder without a manifest (made before manifests
-// existed) resumes with a note in `note`.
+// describes another run; a folder without one (killed before it was written,
+// or made before manifests existed) gets it now, with a note in `note`.
 void check_manifest(const std::string& out_dir, const nlohmann::json& fingerprint, std::string* note);
 
 }  // namespace tasks
