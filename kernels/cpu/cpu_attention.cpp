@@ -7,6 +7,11 @@
 //        keeping a running maximum, normaliser and output per query (online
 //        softmax, as FlashAttention); both tile products are sgemm calls.
 //        Same quadratic compute; memory is one tile per thread.
+//        Decode steps (at most 4 queries) instead split the keys into chunks
+//        across threads (flash-decoding): a 12-head decode over a long cache
+//        would otherwise leave threads idle or pay two tiny sgemm calls per
+//        256 keys; each chunk is scored, exponentiated and summed in plain
+//        vectorised loops, then the chunks' softmaxes are merged.
 // Heads (and query blocks) run in parallel; BLAS calls inside our parallel
 // region run on the calling thread.
 #include <cblas.h>
@@ -27,6 +32,44 @@ namespace {
 // Fused tiles: 64 queries x 256 keys of scores (64 KiB) live at a time.
 constexpr std::int64_t query_block = 64;
 constexpr std::int64_t key_block = 256;
+// Decode: chunks of at least this many keys, enough of them to keep every thread busy.
+constexpr std::int64_t decode_max_tokens = 4;
+constexpr std::int64_t decode_min_chunk = 256;
+
+// One chunk of a decode step: keys [begin, end) of one (query, head). Leaves
+// the chunk's max m, normaliser l = sum exp(s - m) and unnormalised output
+// acc = sum exp(s - m) v in `partial` = [m, l, acc[head_dim]].
+KERNELS_CLONES void decode_chunk(const float* q, const float* k, const float* v, std::int64_t key_stride,
+                                 std::int64_t head_dim, std::int64_t begin, std::int64_t end, float scale,
+                                 float* scores, float* partial) {
+    float m = -std::numeric_limits<float>::infinity();
+    // Dot products in 16 independent lanes (one AVX-512 or two AVX2
+    // vectors): a single running sum would wait on each FMA's latency.
+    constexpr int lanes = 16;
+    const std::int64_t vec_dims = head_dim - head_dim % lanes;
+    for (std::int64_t j = begin; j < end; ++j) {
+        const float* k_j = k + j * key_stride;
+        float part[lanes] = {};
+        for (std::int64_t e = 0; e < vec_dims; e += lanes)
+            for (int i = 0; i < lanes; ++i) part[i] += q[e + i] * k_j[e + i];
+        float s = 0;
+        for (int i = 0; i < lanes; ++i) s += part[i];
+        for (std::int64_t e = vec_dims; e < head_dim; ++e) s += q[e] * k_j[e];
+        scores[j - begin] = s * scale;
+        m = std::max(m, s * scale);
+    }
+    float l = 0;
+    for (std::int64_t j = 0; j < end - begin; ++j) l += (scores[j] = exp_fast(scores[j] - m));
+    float* acc = partial + 2;
+    std::fill_n(acc, head_dim, 0.0f);
+    for (std::int64_t j = begin; j < end; ++j) {
+        const float* v_j = v + j * key_stride;
+        const float w = scores[j - begin];
+        for (std::int64_t e = 0; e < head_dim; ++e) acc[e] += w * v_j[e];
+    }
+    partial[0] = m;
+    partial[1] = l;
+}
 
 // Scaled, masked softmax of one score row in place: keys after `last` get 0.
 KERNELS_CLONES void masked_softmax_row(float* row, std::int64_t n_keys, std::int64_t last, float scale) {
@@ -94,9 +137,65 @@ void cpu_backend::attention_naive(const tensor_view& q, const tensor_view& k_cac
     }
 }
 
+void cpu_backend::attention_decode(const tensor_view& q, const tensor_view& k_cache, const tensor_view& v_cache,
+                                   const attention_params& p, const tensor_view& out) {
+    const std::int64_t n_tokens = q.shape[0], n_heads = q.shape[1], head_dim = q.shape[2];
+    const std::int64_t key_stride = n_heads * head_dim, n_keys = p.n_past + n_tokens;
+    // Chunks so that (query, head, chunk) items are at least 4 per thread.
+    const std::int64_t pairs = n_tokens * n_heads;
+    const std::int64_t wanted = (4 * n_threads_ + pairs - 1) / pairs;
+    const std::int64_t n_chunks = std::max<std::int64_t>(1, std::min(wanted, n_keys / decode_min_chunk));
+    const std::int64_t chunk = (n_keys + n_chunks - 1) / n_chunks;
+    const std::int64_t stride = head_dim + 2;
+    std::vector<float> partials(static_cast<std::size_t>(pairs * n_chunks * stride));
+#pragma omp parallel num_threads(n_threads_)
+    {
+        std::vector<float> scores(static_cast<std::size_t>(chunk));
+#pragma omp for schedule(static)
+        for (std::int64_t item = 0; item < pairs * n_chunks; ++item) {
+            const std::int64_t pair = item / n_chunks, c = item % n_chunks;
+            const std::int64_t t = pair / n_heads, h = pair % n_heads;
+            const std::int64_t visible = p.n_past + t + 1;  // causal: keys 0 .. n_past + t
+            const std::int64_t begin = std::min(c * chunk, visible), end = std::min(begin + chunk, visible);
+            float* part = partials.data() + item * stride;
+            if (begin == end) {  // nothing visible in this chunk: weight 0 in the merge
+                part[0] = -std::numeric_limits<float>::infinity();
+                part[1] = 0;
+                std::fill_n(part + 2, head_dim, 0.0f);
+                continue;
+            }
+            decode_chunk(q.as<const float>() + pair * head_dim, k_cache.as<const float>() + h * head_dim,
+                         v_cache.as<const float>() + h * head_dim, key_stride, head_dim, begin, end, p.scale,
+                         scores.data(), part);
+        }
+    }
+    // Merge: out = sum_c e^(m_c - M) acc_c / sum_c e^(m_c - M) l_c.
+    for (std::int64_t pair = 0; pair < pairs; ++pair) {
+        const float* part = partials.data() + pair * n_chunks * stride;
+        float m = -std::numeric_limits<float>::infinity();
+        for (std::int64_t c = 0; c < n_chunks; ++c) m = std::max(m, part[c * stride]);
+        float* out_p = out.as<float>() + pair * head_dim;
+        std::fill_n(out_p, head_dim, 0.0f);
+        float l = 0;
+        for (std::int64_t c = 0; c < n_chunks; ++c) {
+            const float* pc = part + c * stride;
+            if (pc[1] == 0) continue;
+            const float w = exp_fast(pc[0] - m);
+            l += w * pc[1];
+            for (std::int64_t e = 0; e < head_dim; ++e) out_p[e] += w * pc[2 + e];
+        }
+        const float inv = 1.0f / l;
+        for (std::int64_t e = 0; e < head_dim; ++e) out_p[e] *= inv;
+    }
+}
+
 void cpu_backend::attention_fused(const tensor_view& q, const tensor_view& k_cache, const tensor_view& v_cache,
                                   const attention_params& p, const tensor_view& out) {
     const std::int64_t n_tokens = q.shape[0], n_heads = q.shape[1], head_dim = q.shape[2];
+    if (n_tokens <= decode_max_tokens) {
+        attention_decode(q, k_cache, v_cache, p, out);
+        return;
+    }
     const std::int64_t n_qblocks = (n_tokens + query_block - 1) / query_block;
     // q and the caches have rows of all heads: one leading dimension.
     const int ld = static_cast<int>(n_heads * head_dim), d = static_cast<int>(head_dim);

@@ -104,10 +104,19 @@ void* cpu_backend::alloc(std::size_t bytes) {
 }
 
 void cpu_backend::free(void* p) { std::free(p); }
-void cpu_backend::upload(void* dst, const void* src, std::size_t bytes) { std::memcpy(dst, src, bytes); }
-void cpu_backend::download(void* dst, const void* src, std::size_t bytes) { std::memcpy(dst, src, bytes); }
-void cpu_backend::copy(void* dst, const void* src, std::size_t bytes) { std::memcpy(dst, src, bytes); }
-void cpu_backend::fill_bytes(void* dst, unsigned char value, std::size_t bytes) { std::memset(dst, value, bytes); }
+// An empty tensor may come with a null pointer, which memcpy must never see (UBSan).
+void cpu_backend::upload(void* dst, const void* src, std::size_t bytes) {
+    if (bytes) std::memcpy(dst, src, bytes);
+}
+void cpu_backend::download(void* dst, const void* src, std::size_t bytes) {
+    if (bytes) std::memcpy(dst, src, bytes);
+}
+void cpu_backend::copy(void* dst, const void* src, std::size_t bytes) {
+    if (bytes) std::memcpy(dst, src, bytes);
+}
+void cpu_backend::fill_bytes(void* dst, unsigned char value, std::size_t bytes) {
+    if (bytes) std::memset(dst, value, bytes);
+}
 
 void cpu_backend::check_on_cpu(const tensor_view& t) const {
     if (!t.empty() && t.device != device_kind::cpu)

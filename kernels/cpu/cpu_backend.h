@@ -78,6 +78,8 @@ private:
     void half_matmul(const tensor_view& x, const tensor_view& w, const tensor_view& out);
     void attention_naive(const tensor_view& q, const tensor_view& k_cache, const tensor_view& v_cache,
                          const attention_params& p, const tensor_view& out);
+    void attention_decode(const tensor_view& q, const tensor_view& k_cache, const tensor_view& v_cache,
+                          const attention_params& p, const tensor_view& out);
     void attention_fused(const tensor_view& q, const tensor_view& k_cache, const tensor_view& v_cache,
                          const attention_params& p, const tensor_view& out);
 

@@ -22,10 +22,19 @@ public:
         return p;
     }
     void free(void* p) override { std::free(p); }
-    void upload(void* dst, const void* src, std::size_t bytes) override { std::memcpy(dst, src, bytes); }
-    void download(void* dst, const void* src, std::size_t bytes) override { std::memcpy(dst, src, bytes); }
-    void fill_bytes(void* dst, unsigned char value, std::size_t bytes) override { std::memset(dst, value, bytes); }
-    void copy(void* dst, const void* src, std::size_t bytes) override { std::memcpy(dst, src, bytes); }
+    // An empty tensor may come with a null pointer, which memcpy must never see (UBSan).
+    void upload(void* dst, const void* src, std::size_t bytes) override {
+        if (bytes) std::memcpy(dst, src, bytes);
+    }
+    void download(void* dst, const void* src, std::size_t bytes) override {
+        if (bytes) std::memcpy(dst, src, bytes);
+    }
+    void fill_bytes(void* dst, unsigned char value, std::size_t bytes) override {
+        if (bytes) std::memset(dst, value, bytes);
+    }
+    void copy(void* dst, const void* src, std::size_t bytes) override {
+        if (bytes) std::memcpy(dst, src, bytes);
+    }
     void synchronize() override {}
 
     void embedding(const tensor_view& table, const tensor_view& ids, const tensor_view& out) override {

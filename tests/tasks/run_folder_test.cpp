@@ -12,6 +12,7 @@
 #include "tasks/journal.h"
 #include "tasks/run_manifest.h"
 #include "tasks/runner.h"
+#include "lambada_run.h"
 #include "test_paths.h"
 
 namespace {
@@ -21,20 +22,10 @@ const std::string tiny = test_paths::data() + "/models/rwkv4-tiny/rwkv4-tiny-660
 const std::string synth = test_paths::data() + "/models/rwkv4-synth/rwkv4-synth-3x64-f32.pth";
 
 tasks::run_config config(const std::string& out, const std::string& model = tiny, std::size_t limit = 4) {
-    tasks::run_config c;
-    c.models.push_back({"m", model, "rwkv4-parallel", "bytes", "fp32"});
-    c.tasks = {tasks::task_request::named("lambada_openai")};
-    c.data_dir = test_paths::source() + "/datasets";
-    c.limit = limit;
-    c.out_dir = out;
-    return c;
+    return lambada_run("m", model, "rwkv4-parallel", out, limit);
 }
 
-std::string fresh_dir(const std::string& name) {
-    const std::string d = testing::TempDir() + "/run_folder_" + name + "_" + std::to_string(::getpid());
-    fs::remove_all(d);
-    return d;
-}
+std::string fresh_dir(const std::string& name) { return test_paths::fresh_dir("run_folder", name); }
 
 std::string error_of(const tasks::run_config& c) {
     try {

@@ -25,11 +25,7 @@ const std::string source = test_paths::source();
 const std::string synth = test_data + "/models/rwkv4-synth/rwkv4-synth-3x64-f32.pth";
 const std::string neox = test_data + "/models/gptneox-tiny";
 
-std::string fresh_dir(const std::string& name) {
-    const std::string d = testing::TempDir() + "/run_tasks_" + name + "_" + std::to_string(::getpid());
-    fs::remove_all(d);
-    return d;
-}
+std::string fresh_dir(const std::string& name) { return test_paths::fresh_dir("run_tasks", name); }
 
 tasks::model_entry model(const std::string& name, const std::string& path, const std::string& engine) {
     tasks::model_entry m;

@@ -12,6 +12,7 @@
 #include "kernels/backend.h"
 #include "tasks/runner.h"
 #include "tasks/scorer.h"
+#include "lambada_run.h"
 #include "test_paths.h"
 
 namespace {
@@ -21,20 +22,10 @@ const std::string data = test_paths::data();
 const std::string tiny = data + "/models/rwkv4-tiny/rwkv4-tiny-660K-f32.pth";
 
 tasks::run_config lambada_config(const std::string& engine, const std::string& out, std::size_t limit) {
-    tasks::run_config c;
-    c.models.push_back({"tiny", tiny, engine, "bytes", "fp32"});
-    c.tasks = {tasks::task_request::named("lambada_openai")};
-    c.data_dir = test_paths::source() + "/datasets";
-    c.limit = limit;
-    c.out_dir = out;
-    return c;
+    return lambada_run("tiny", tiny, engine, out, limit);
 }
 
-std::string fresh_dir(const std::string& name) {
-    const std::string d = testing::TempDir() + "/runner_" + name + "_" + std::to_string(::getpid());
-    fs::remove_all(d);
-    return d;
-}
+std::string fresh_dir(const std::string& name) { return test_paths::fresh_dir("runner", name); }
 
 double metric(const nlohmann::json& report, const std::string& name) {
     for (const auto& r : report.at("results"))
