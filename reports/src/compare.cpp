@@ -121,8 +121,8 @@ void add_threshold(gate_config& g, const std::string& option) {
     try {
         std::size_t used = 0;
         const double x = std::stod(option.substr(eq + 1), &used);
-        // !(x >= 0) also refuses nan, which compares false with everything and would hide any regression.
-        if (used != option.size() - eq - 1 || !(x >= 0) || !std::isfinite(x)) throw std::invalid_argument("x");
+        // isfinite also refuses nan, which compares false with everything and would hide any regression.
+        if (used != option.size() - eq - 1 || x < 0 || !std::isfinite(x)) throw std::invalid_argument("x");
         g.thresholds[option.substr(0, eq)] = x;
     } catch (const std::exception&) {
         throw harness::usage_error("--threshold " + option +

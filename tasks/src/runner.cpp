@@ -1,8 +1,5 @@
 #include "tasks/runner.h"
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
@@ -92,21 +89,15 @@ std::vector<planned_task> plan(const run_config& c, task_catalog& catalog, json&
     return out;
 }
 
-// An unusable --out (a file, a path under /proc, no permission) is bad input
-// before any work, naming the path and the system's reason.
+// An unusable --out (a file, a path under /proc) is bad input before any
+// work, naming the path and the system's reason; a folder we may not write in
+// fails the same way when run_lock creates run.lock in it.
 void prepare_out_dir(const std::string& dir) {
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) throw harness::input_error(dir + ": cannot create the run folder: " + ec.message());
     if (!fs::is_directory(dir)) throw harness::input_error(dir + ": not a folder (--out names a run folder)");
-    const std::string probe = dir + "/.rwkvbench-write-test";
-    if (FILE* f = std::fopen(probe.c_str(), "wb")) {
-        const bool ok = std::fputs("ok\n", f) >= 0;
-        std::fclose(f);
-        std::remove(probe.c_str());
-        if (ok) return;
-    }
-    throw harness::input_error(dir + ": cannot write in the run folder: " + std::strerror(errno));
+    // Writability is proven by taking the run lock next (it creates run.lock).
 }
 
 bool runs_on(const planned_task& t, const model_entry& m) {
