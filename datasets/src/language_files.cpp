@@ -23,10 +23,4 @@ std::vector<std::string> languages_of_pattern(const std::string& data_dir, const
     return langs;
 }
 
-std::string path_for_language(const std::string& data_dir, const std::string& pattern, const std::string& lang) {
-    std::string p = pattern;
-    if (const std::size_t at = p.find("{lang}"); at != std::string::npos) p.replace(at, 6, lang);
-    return data_dir + "/" + p;
-}
-
 }  // namespace datasets

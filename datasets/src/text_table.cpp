@@ -1,9 +1,12 @@
 #include "datasets/text_table.h"
 
 #include <fstream>
+#include <map>
+#include <mutex>
 
 #include "datasets/manifest.h"
 #include "harness/errors.h"
+#include "harness/read_file.h"
 #include "harness/utf8.h"
 
 namespace datasets {
@@ -47,10 +50,34 @@ std::vector<std::string> split_quoted(const std::string& s, const std::string& p
     return out;
 }
 
+std::mutex reads_mutex;
+std::map<std::string, std::size_t> reads;
+
+void count_read(const std::string& path) {
+    const std::lock_guard lock(reads_mutex);
+    ++reads[path];
+}
+
 }  // namespace
+
+std::size_t times_read(const std::string& path) {
+    const std::lock_guard lock(reads_mutex);
+    const auto it = reads.find(path);
+    return it == reads.end() ? 0 : it->second;
+}
+
+std::string read_text(const std::string& path) {
+    check_against_manifest(path);
+    count_read(path);
+    std::string text = harness::read_file(path);
+    if (const std::size_t bad = harness::find_invalid_utf8(text); bad != std::string::npos)
+        throw harness::input_error(path, "byte", bad, "invalid UTF-8");
+    return text;
+}
 
 std::vector<text_line> read_lines(const std::string& path) {
     check_against_manifest(path);
+    count_read(path);
     std::ifstream in(path, std::ios::binary);
     if (!in) throw harness::input_error(path + ": cannot open");
     std::vector<text_line> out;
@@ -64,10 +91,9 @@ std::vector<text_line> read_lines(const std::string& path) {
     return out;
 }
 
-std::vector<json_line> read_jsonl(const std::string& path, std::optional<std::size_t> limit) {
+std::vector<json_line> read_jsonl(const std::string& path) {
     std::vector<json_line> out;
     for (auto& l : read_lines(path)) {
-        if (limit && out.size() >= *limit) break;
         if (l.text.empty()) continue;
         nlohmann::json j;
         try {
@@ -81,7 +107,7 @@ std::vector<json_line> read_jsonl(const std::string& path, std::optional<std::si
     return out;
 }
 
-std::vector<table_row> read_tsv(const std::string& path, const table_options& o, std::optional<std::size_t> limit) {
+std::vector<table_row> read_tsv(const std::string& path, const table_options& o) {
     std::vector<table_row> out;
     bool header_seen = !o.header;
     for (auto& l : read_lines(path)) {
@@ -101,7 +127,6 @@ std::vector<table_row> read_tsv(const std::string& path, const table_options& o,
             header_seen = true;
             continue;
         }
-        if (limit && out.size() >= *limit) break;
         out.push_back({l.line, std::move(fields)});
     }
     return out;

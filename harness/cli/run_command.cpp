@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "command.h"
+#include "datasets/data_folders.h"
 #include "option_values.h"
 #include "harness/build_info.h"
 #include "engines/registry.h"
@@ -79,8 +80,8 @@ public:
             "task names or groups, comma-separated, or a task .json (rwkvbench list tasks)")(
             "config", po::value<std::string>(), "RUN.json: several models and tasks (see docs/tasks.md)")(
             "data", po::value<std::string>(), "text file for the perplexity task")(
-            "data-dir", po::value<std::string>()->default_value(harness::get_build_info().source_dir + "/datasets"),
-            "folder holding the datasets")("tasks-dir", po::value<std::string>(),
+            "data-dir", po::value<std::string>()->default_value(datasets::shipped_data_dir()),
+            "folder holding the datasets (files it lacks are read from the shipped ones)")("tasks-dir", po::value<std::string>(),
                                            "folder of task definitions (default: the shipped tasks/definitions)")(
             "no-pad", "LAMBADA without the \"\\n\" pad (lm-eval's definition)")(
             "no-cache", "transformer: replay the whole history at every call")(
@@ -98,7 +99,19 @@ public:
     int run(const po::variables_map& args) override {
         tasks::run_config c;
         c.data_dir = args.at("data-dir").as<std::string>();
-        const bool default_suite = !args.count("model") && !args.count("config") && !args.count("task");
+        // "default" names the default suite: on its own, the whole suite; with models, its tasks.
+        const auto add_tasks = [&](const std::string& list) {
+            for (const auto& t : split_commas(list)) {
+                if (t == "default") {
+                    const auto suite = tasks::default_suite_tasks();
+                    c.tasks.insert(c.tasks.end(), suite.begin(), suite.end());
+                } else {
+                    c.tasks.push_back(tasks::task_request::named(t));
+                }
+            }
+        };
+        const bool default_suite = !args.count("model") && !args.count("config") &&
+                                   (!args.count("task") || args.at("task").as<std::string>() == "default");
         if (default_suite || args.count("config")) {
             // The default suite is a RUN.json too (tasks/suites/default.json): the
             // shipped pair of byte-level models on held-out FLORES text, LAMBADA,
@@ -106,10 +119,9 @@ public:
             c.config_file = default_suite ? tasks::default_suite_path() : args.at("config").as<std::string>();
             tasks::load_run_config(c.config_file, c);
             if (args.count("model")) throw harness::usage_error("run: give --model or --config, not both");
-            if (args.count("task")) {  // --task replaces the file's tasks
+            if (args.count("task") && !default_suite) {  // --task replaces the file's tasks
                 c.tasks.clear();
-                for (const auto& t : split_commas(args.at("task").as<std::string>()))
-                    c.tasks.push_back(tasks::task_request::named(t));
+                add_tasks(args.at("task").as<std::string>());
             }
         } else {
             for (const char* required : {"model", "engine", "tokenizer", "task"})
@@ -125,8 +137,7 @@ public:
             m.no_cache = args.count("no-cache") > 0;
             m.attention = args.at("attention").as<std::string>();
             c.models.push_back(m);
-            for (const auto& t : split_commas(args.at("task").as<std::string>()))
-                c.tasks.push_back(tasks::task_request::named(t));
+            add_tasks(args.at("task").as<std::string>());
         }
         if (c.tasks.empty()) throw harness::usage_error("run: --task names no task");
         if (args.count("data")) c.data_file = args.at("data").as<std::string>();

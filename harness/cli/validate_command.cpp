@@ -8,10 +8,11 @@
 #include <nlohmann/json.hpp>
 
 #include "command.h"
-#include "harness/build_info.h"
 #include "harness/errors.h"
 #include "harness/json_file.h"
-#include "tasks/requests.h"
+#include "datasets/data_folders.h"
+#include "tasks/request.h"
+#include "tasks/scorer_registry.h"
 #include "tasks/task_definition.h"
 
 namespace cli {
@@ -37,8 +38,8 @@ public:
     }
     void add_options(po::options_description& o) override {
         o.add_options()("file", po::value<std::string>()->required(), "task definition (.json)")(
-            "data-dir", po::value<std::string>()->default_value(harness::get_build_info().source_dir + "/datasets"),
-            "folder holding the datasets")("data", po::value<std::string>(), "text file for --data tasks");
+            "data-dir", po::value<std::string>()->default_value(datasets::shipped_data_dir()),
+            "folder holding the datasets (files it lacks are read from the shipped ones)")("data", po::value<std::string>(), "text file for --data tasks");
     }
     void add_positional(po::positional_options_description& p) override { p.add("file", 1); }
     int run(const po::variables_map& args) override {
@@ -57,23 +58,25 @@ public:
         std::cout << d.name << " v" << d.version << ": scorer " << d.scorer << ", format " << d.format << ", metrics";
         for (const auto& m : d.metrics) std::cout << " " << m.name << (m.higher_is_better ? "↑" : "↓");
         std::cout << "\n";
-        if (d.scorer == "scaling") return 0;
-        const auto langs = tasks::task_languages(d, data_dir, {});
-        if (d.per_language()) {
-            if (langs.empty()) {
-                std::cout << "data: none under " << data_dir << " (" << d.data_path << "); definition valid\n";
-                return 0;
-            }
-            std::cout << "languages (" << langs.size() << "):";
-            for (const auto& l : langs) std::cout << " " << l;
-            std::cout << "\n";
-        }
+        if (!tasks::find_scorer(d.scorer)->has_examples) return 0;
         const std::string data_file = args.count("data") ? args.at("data").as<std::string>() : "";
         if (d.data_path == "--data" && data_file.empty()) {
             std::cout << "data: given at run time (--data FILE); definition valid\n";
             return 0;
         }
-        std::cout << "requests sha256 " << tasks::requests_hash(d, data_dir, langs, std::nullopt, data_file) << "\n";
+        const datasets::data_folders folders(args.at("data-dir").as<std::string>(), datasets::shipped_data_dir());
+        const tasks::task_requests built = tasks::build_requests(d, {folders, data_file, {}, std::nullopt});
+        if (d.per_language()) {
+            if (built.languages.empty()) {
+                std::cout << "data: none under " << folders.describe() << " (" << d.data_path << "); definition valid\n";
+                return 0;
+            }
+            std::cout << "languages (" << built.languages.size() << "):";
+            for (const auto& l : built.languages) std::cout << " " << l;
+            std::cout << "\n";
+        }
+        std::cout << "requests sha256 " << tasks::requests_hash(d, built.requests) << " (" << built.requests.size()
+                  << " requests)\n";
         return 0;
     }
 };

@@ -6,12 +6,12 @@
 
 namespace tasks {
 
-loglikelihood_result score_lambada(engines::engine& e, const engines::tokenizer& tok, const datasets::lambada_example& ex,
-                                   bool pad) {
+loglikelihood_result score_lambada(engines::engine& e, const engines::tokenizer& tok, const std::string& context_text,
+                                   const std::string& target, bool pad) {
     std::vector<std::int32_t> context = pad ? tok.encode("\n") : std::vector<std::int32_t>{};
-    const std::vector<std::int32_t> encoded = tok.encode(ex.context);
+    const std::vector<std::int32_t> encoded = tok.encode(context_text);
     context.insert(context.end(), encoded.begin(), encoded.end());
-    return loglikelihood(e, context, tok.encode(ex.target));
+    return loglikelihood(e, context, tok.encode(target));
 }
 
 lambada_metrics aggregate_lambada(const std::vector<loglikelihood_result>& results) {

@@ -14,7 +14,9 @@
 #include "harness/timing.h"
 #include "kernels/backend.h"
 #include "task_context.h"
-#include "tasks/requests.h"
+#include "datasets/data_folders.h"
+#include "tasks/request.h"
+#include "tasks/scorer_registry.h"
 #include "tasks/run_manifest.h"
 
 namespace tasks {
@@ -23,15 +25,22 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-// A task as the run will do it: its definition (with overrides), the models
-// it runs on, its limit and languages.
+// A task as the run will do it: its definition (with overrides), its
+// scorer, the models it runs on, its limit, and its requests, built once.
 struct planned_task {
     task_definition def;
+    const scorer_entry* scorer = nullptr;
     std::vector<std::string> models;  // empty: every model
     std::optional<std::size_t> limit;
-    std::vector<std::string> langs;
+    task_requests built;
     std::string request_hash;
 };
+
+std::string joined(const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+    return out;
+}
 
 json provenance(const run_config& c) {
     const auto& b = harness::get_build_info();
@@ -57,35 +66,49 @@ json provenance(const run_config& c) {
             {"argv", c.argv}};
 }
 
-// Expands groups, applies --no-pad, finds each task's languages and pins its requests.
+// Expands groups, applies --no-pad, builds each task's requests (reading
+// its data once) and pins them. A per-language task without any of the
+// wanted languages is an error when named on its own and skipped with a
+// note within a group; wanted codes a task's data lacks are named.
 std::vector<planned_task> plan(const run_config& c, task_catalog& catalog, json& skipped) {
     std::vector<planned_task> out;
+    const datasets::data_folders folders(c.data_dir, datasets::shipped_data_dir());
     for (const task_request& req : c.tasks) {
         const bool group = catalog.is_group(req.task);
         for (std::string name : catalog.expand({req.task})) {
             if (c.no_pad && name == "lambada_openai") name = "lambada_openai_nopad";
-            planned_task p{
-                with_options(catalog.task(name), req.options), req.models, c.limit ? c.limit : req.limit, {}, ""};
+            planned_task p{with_options(catalog.task(name), req.options), nullptr, req.models, std::nullopt, {}, ""};
+            p.scorer = find_scorer(p.def.scorer);
+            if (p.scorer->has_examples) {
+                p.limit = effective_limit(c, req);
+            } else if (req.limit) {
+                throw harness::input_error((req.where.empty() ? "task " + name : req.where) + ": limit: " + name +
+                                           " has no examples to limit (a " + p.def.scorer + " task)");
+            }
+            p.built = build_requests(p.def, {folders, c.data_file, c.langs, p.limit});
             if (p.def.per_language()) {
-                p.langs = task_languages(p.def, c.data_dir, c.langs);
-                if (p.langs.empty()) {
-                    const std::string why = c.langs.empty()
-                                                ? "no data under " + c.data_dir + " (expected " + p.def.data_path + ")"
-                                                : "none of the --langs codes in its data";
+                if (p.built.languages.empty()) {
+                    const std::string why =
+                        c.langs.empty() ? "no data under " + folders.describe() + " (expected " + p.def.data_path + ")"
+                                        : "none of the --langs codes (" + joined(c.langs) + ") in its data (it has " +
+                                              (p.built.available.empty() ? "none" : joined(p.built.available)) + ")";
                     // A group skips what is not there (XNLI is not shipped); a task named on its own must run.
-                    if (!group && c.langs.empty()) throw harness::input_error("task " + name + ": " + why);
+                    if (!group) throw harness::input_error("task " + name + ": " + why);
                     skipped.push_back({{"task", name}, {"reason", why}});
                     std::cerr << "rwkvbench: note: skipping " << name << ": " << why << "\n";
                     continue;
                 }
+                if (!p.built.missing.empty())
+                    std::cerr << "rwkvbench: warning: " << name << " has no data for --langs " << joined(p.built.missing)
+                              << " (running " << joined(p.built.languages) << ")\n";
             }
-            if (p.def.data_path == "--data" && c.data_file.empty())
-                throw harness::usage_error("task " + name + " needs --data FILE");
-            if (p.def.scorer != "scaling")
-                p.request_hash = requests_hash(p.def, c.data_dir, p.langs, p.limit, c.data_file);
+            if (p.scorer->has_examples) p.request_hash = requests_hash(p.def, p.built.requests);
             out.push_back(std::move(p));
         }
     }
+    if (out.empty())
+        throw harness::input_error("nothing to run: no task has data" +
+                                   (c.langs.empty() ? std::string() : " for --langs " + joined(c.langs)));
     return out;
 }
 
@@ -104,23 +127,13 @@ bool runs_on(const planned_task& t, const model_entry& m) {
     return t.models.empty() || std::find(t.models.begin(), t.models.end(), m.name) != t.models.end();
 }
 
-void score(task_context& ctx) {
-    const std::string& s = ctx.def.scorer;
-    if (s == "lambada")
-        score_lambada(ctx);
-    else if (s == "rolling_text")
-        score_rolling_text(ctx);
-    else if (s == "bpb_lines")
-        score_bpb_lines(ctx);
-    else if (s == "multiple_choice")
-        score_multiple_choice(ctx);
-    else if (s == "scaling")
-        score_scaling(ctx);
-    else
-        throw harness::input_error(ctx.def.file + ": scorer '" + s + "' unknown");
-}
-
 }  // namespace
+
+std::optional<std::size_t> effective_limit(const run_config& c, const task_request& r) {
+    if (c.limit) return c.limit;
+    if (r.limit) return r.limit;
+    return c.file_limit;
+}
 
 std::string default_suite_path() { return harness::get_build_info().source_dir + "/tasks/suites/default.json"; }
 
@@ -163,11 +176,10 @@ void load_run_config(const std::string& path, run_config& c) {
                 if (other.name == e.name) bad(at + ".name", "'" + e.name + "' names two models");
             c.models.push_back(std::move(e));
         }
-        std::optional<std::size_t> limit;
         if (j.contains("limit")) {
             if (!j.at("limit").is_number_unsigned() || j.at("limit").get<std::size_t>() == 0)
                 bad("limit", "expected a positive integer");
-            limit = j.at("limit").get<std::size_t>();
+            c.file_limit = j.at("limit").get<std::size_t>();
         }
         if (j.contains("langs")) c.langs = j.at("langs").get<std::vector<std::string>>();
         if (!j.contains("tasks") || !j.at("tasks").is_array() || j.at("tasks").empty())
@@ -176,7 +188,7 @@ void load_run_config(const std::string& path, run_config& c) {
             const json& t = j.at("tasks")[i];
             const std::string at = "tasks[" + std::to_string(i) + "]";
             task_request r;
-            r.limit = limit;
+            r.where = path + ": " + at;
             if (t.is_string()) {
                 r.task = t.get<std::string>();
             } else if (t.is_object() && t.contains("task") && t.at("task").is_string()) {
@@ -208,8 +220,22 @@ void load_run_config(const std::string& path, run_config& c) {
     });
 }
 
+std::vector<task_request> default_suite_tasks() {
+    run_config suite;
+    load_run_config(default_suite_path(), suite);
+    for (auto& t : suite.tasks) {
+        t.models.clear();  // the suite's model names are its own
+        if (!t.limit) t.limit = suite.file_limit;
+    }
+    return suite.tasks;
+}
+
 std::vector<std::pair<std::string, std::string>> list_tasks(const std::string& definitions_dir) {
-    return task_catalog(definitions_dir.empty() ? default_definitions_dir() : definitions_dir).list();
+    auto out = task_catalog(definitions_dir.empty() ? default_definitions_dir() : definitions_dir).list();
+    std::string names;
+    for (const auto& t : default_suite_tasks()) names += (names.empty() ? "" : ", ") + t.task;
+    out.emplace_back("default", "suite: rwkvbench run with no arguments; --task default: its tasks (" + names + ")");
+    return out;
 }
 
 json run_tasks(const run_config& c) {
@@ -227,7 +253,7 @@ json run_tasks(const run_config& c) {
                          {"version", t.def.version},
                          {"scorer", t.def.scorer},
                          {"limit", t.limit ? json(*t.limit) : json(nullptr)},
-                         {"languages", t.langs},
+                         {"languages", t.built.languages},
                          {"models", t.models},
                          {"request_hash", t.request_hash},
                          {"definition", t.def.merged}});
@@ -276,14 +302,14 @@ json run_tasks(const run_config& c) {
                               {"context_limit", info.context_limit ? json(*info.context_limit) : json(nullptr)}});
         return l;
     };
-    const auto is_scaling = [](const planned_task& t) { return t.def.scorer == "scaling"; };
+    const auto is_scaling = [](const planned_task& t) { return !t.scorer->has_examples; };
     const auto context_for = [&](const planned_task& t, const model_entry& m, const loaded_model& l) {
-        return task_context{c, t.def, m, *l.engine, *backend, *l.tok, j, t.limit, t.langs, results, series};
+        return task_context{c, t.def, m, *l.engine, *backend, *l.tok, j, results, series};
     };
     const auto score_timed = [&](const planned_task& t, const model_entry& m, const loaded_model& l) {
         task_context ctx = context_for(t, m, l);
         harness::stopwatch wall;
-        score(ctx);
+        t.scorer->score(ctx, t.built.requests);
         timings.push_back({{"task", t.def.name}, {"model", m.name}, {"seconds", wall.elapsed_seconds()}});
     };
     // Quality tasks: one model at a time.
@@ -314,8 +340,8 @@ json run_tasks(const run_config& c) {
         std::vector<task_context*> ptrs;
         for (auto& x : ctxs) ptrs.push_back(&x);
         harness::stopwatch wall;
-        measure_scaling(ptrs);
-        for (auto& x : ctxs) score(x);
+        t.scorer->measure_rounds(ptrs);
+        for (auto& x : ctxs) t.scorer->score(x, t.built.requests);
         std::string names;
         for (const model_entry* m : ms) names += (names.empty() ? "" : ", ") + m->name;
         timings.push_back(

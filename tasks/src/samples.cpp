@@ -6,7 +6,6 @@
 #include <cctype>
 #include <filesystem>
 
-#include "datasets/text_table.h"
 #include "harness/atomic_file.h"
 #include "harness/utf8.h"
 #include "task_context.h"
@@ -48,29 +47,24 @@ std::pair<std::string, bool> readable(std::string bytes) {
 
 }  // namespace
 
-void record_samples(task_context& c, const std::string& prompts_file, std::int64_t max_tokens) {
+void record_samples(task_context& c, const std::vector<const request*>& prompts, std::int64_t max_tokens) {
     std::string lines;
     const std::vector<std::int32_t> pad = c.pad_ids();
-    for (const auto& row : datasets::read_jsonl(prompts_file)) {
-        const std::string lang = datasets::string_field(row, "language", prompts_file);
-        if (std::find(c.langs.begin(), c.langs.end(), lang) == c.langs.end()) continue;
-        const std::string prompt = datasets::string_field(row, "prompt", prompts_file);
-        const auto k = c.key("sample:" + lang);
-        const nlohmann::json* done = c.j.find(k);
+    for (const request* r : prompts) {
+        const std::string& prompt = r->contexts.at(0);
+        const nlohmann::json* done = c.done(*r);
         if (!done) {
             std::vector<std::int32_t> ids = pad;
             const auto p = c.tok.encode(prompt);
             ids.insert(ids.end(), p.begin(), p.end());
             const auto gen = greedy_continuation(c.engine, ids, max_tokens);
             const auto [text, valid] = readable(c.tok.decode(gen));
-            c.j.append(k, {{"language", lang},
-                           {"prompt", prompt},
-                           {"continuation", text},
-                           {"n_tokens", static_cast<std::int64_t>(gen.size())},
-                           {"valid_utf8", valid}});
-            done = c.j.find(k);
+            done = &c.record(*r, {{"prompt", prompt},
+                                  {"continuation", text},
+                                  {"n_tokens", static_cast<std::int64_t>(gen.size())},
+                                  {"valid_utf8", valid}});
         }
-        nlohmann::json rec = {{"language", lang},
+        nlohmann::json rec = {{"language", r->language},
                               {"prompt", done->at("prompt")},
                               {"continuation", done->at("continuation")},
                               {"n_tokens", done->at("n_tokens")},

@@ -2,11 +2,13 @@
 // pad, whose bytes are not counted; bits per byte = total NLL in bits / total
 // UTF-8 bytes, per language and byte-weighted over all ("all"), with the
 // delta-method standard error of a ratio estimator; tokens per byte shows
-// the tokenizer's fertility.
+// the tokenizer's fertility. options.samples adds one greedy continuation per
+// language for the review page.
 #include <cmath>
 
+#include "datasets/text_table.h"
+#include "harness/errors.h"
 #include "task_context.h"
-#include "tasks/requests.h"
 #include "tasks/scorer.h"
 
 namespace tasks {
@@ -35,45 +37,111 @@ struct ratio_sum {
     }
 };
 
+std::string strip_blanks(const std::string& s) {
+    const std::size_t b = s.find_first_not_of(" \t");
+    if (b == std::string::npos) return "";
+    return s.substr(b, s.find_last_not_of(" \t") - b + 1);
+}
+
+// The lines of one language's file: format "lines" takes every line (none
+// may be empty); "udhr" skips the 6-line header (title, copyright, two credit
+// lines, "---", blank), strips spaces and tabs at both ends and drops empty lines.
+std::vector<request> line_requests(const task_definition& d, const std::string& path, const std::string& lang) {
+    std::vector<request> out;
+    for (auto& line : datasets::read_lines(path)) {
+        if (d.format == "udhr") {
+            if (line.line <= 6) continue;
+            line.text = strip_blanks(line.text);
+            if (line.text.empty()) continue;
+        } else if (line.text.empty()) {
+            throw harness::input_error(path, "line", static_cast<std::uint64_t>(line.line), "empty sentence");
+        }
+        nlohmann::json doc = {{"language", lang}, {"line", line.line}, {"text", line.text}};
+        out.push_back(make_request(request_kind::rolling, lang + ":" + std::to_string(line.line), lang, {},
+                                   {std::move(line.text)}, -1, std::move(doc)));
+    }
+    if (out.empty()) throw harness::input_error(path + ": no text to score");
+    return out;
+}
+
+// options.samples.prompts: a JSONL file of {"language", "prompt"}; one greedy
+// request per language the task runs.
+std::vector<request> sample_requests(const task_definition& d, const task_input& in,
+                                     const std::vector<std::string>& langs) {
+    std::vector<request> out;
+    if (!d.options.contains("samples")) return out;
+    const std::string path = in.folders.path(d.options.at("samples").at("prompts").get<std::string>());
+    for (auto& row : datasets::read_jsonl(path)) {
+        const std::string lang = datasets::string_field(row, "language", path);
+        if (std::find(langs.begin(), langs.end(), lang) == langs.end()) continue;
+        const std::string prompt = datasets::string_field(row, "prompt", path);
+        out.push_back(make_request(request_kind::greedy, "sample:" + lang, lang, {prompt}, {}, -1, std::move(row.value)));
+    }
+    return out;
+}
+
 }  // namespace
 
-void score_bpb_lines(task_context& c) {
+task_requests bpb_lines_requests(const task_definition& d, const task_input& in) {
+    task_requests out;
+    out.available = in.folders.languages(d.data_path);
+    out.languages = wanted_languages(out.available, in.langs);
+    for (const auto& lang : out.languages) {
+        auto lines = line_requests(d, in.folders.path(d.data_path, lang), lang);
+        out.requests.insert(out.requests.end(), std::make_move_iterator(lines.begin()),
+                            std::make_move_iterator(lines.end()));
+    }
+    if (out.languages.empty()) return out;
+    auto samples = sample_requests(d, in, out.languages);
+    out.requests.insert(out.requests.end(), std::make_move_iterator(samples.begin()),
+                        std::make_move_iterator(samples.end()));
+    return out;
+}
+
+void score_bpb_lines(task_context& c, const std::vector<request>& requests) {
     const std::vector<std::int32_t> pad = c.pad_ids();
     ratio_sum all;
-    for (const line_set& set : load_line_sets(c.def, c.config.data_dir, c.langs, c.limit)) {
-        auto progress = c.progress(set.language, set.lines.size());
-        ratio_sum lang;
-        for (std::size_t i = 0; i < set.lines.size(); ++i) {
-            const auto k = c.key(set.language + ":" + std::to_string(set.lines[i].line));
-            const nlohmann::json* done = c.j.find(k);
+    std::vector<const request*> samples;
+    for (std::size_t begin = 0; begin < requests.size();) {
+        if (requests[begin].kind == request_kind::greedy) {
+            samples.push_back(&requests[begin++]);
+            continue;
+        }
+        const std::string& lang = requests[begin].language;
+        std::size_t end = begin;
+        while (end < requests.size() && requests[end].kind != request_kind::greedy && requests[end].language == lang)
+            ++end;
+        auto progress = c.progress(lang, end - begin);
+        ratio_sum set;
+        for (std::size_t i = begin; i < end; ++i) {
+            const request& r = requests[i];
+            const std::string& text = r.continuations.at(0);
+            const nlohmann::json* done = c.done(r);
             if (!done) {
                 // Rolling, so a line longer than a transformer's context still scores every token.
-                const auto body = c.tok.encode(set.lines[i].text);
-                c.j.append(k, {{"nll", nll_after_pad(c.engine, pad, body)},
-                               {"bytes", set.lines[i].text.size()},
-                               {"tokens", body.size()},
-                               {"language", set.language}});
-                done = c.j.find(k);
+                const auto body = c.tok.encode(text);
+                done = &c.record(r, {{"nll", nll_after_pad(c.engine, pad, body)},
+                                     {"bytes", text.size()},
+                                     {"tokens", body.size()}});
             }
-            lang.add(done->at("nll").get<double>(), static_cast<double>(done->at("bytes").get<std::int64_t>()),
-                     static_cast<double>(done->at("tokens").get<std::int64_t>()));
-            all.add(lang.nll.back(), lang.bytes.back(), lang.tokens.back());
-            progress.update(i + 1);
+            set.add(done->at("nll").get<double>(), static_cast<double>(done->at("bytes").get<std::int64_t>()),
+                    static_cast<double>(done->at("tokens").get<std::int64_t>()));
+            all.add(set.nll.back(), set.bytes.back(), set.tokens.back());
+            progress.update(i - begin + 1);
         }
-        const auto [bpb, se] = lang.bits_per_byte();
-        const auto n = static_cast<std::int64_t>(set.lines.size());
-        c.add("bits_per_byte", bpb, se, n, set.language);
-        c.add("tokens_per_byte", lang.tokens_per_byte(), 0, n, set.language);
+        const auto [bpb, se] = set.bits_per_byte();
+        const auto n = static_cast<std::int64_t>(end - begin);
+        c.add("bits_per_byte", bpb, se, n, lang);
+        c.add("tokens_per_byte", set.tokens_per_byte(), 0, n, lang);
+        begin = end;
     }
+    if (all.nll.empty()) return;
     const auto [bpb, se] = all.bits_per_byte();
     const auto n = static_cast<std::int64_t>(all.nll.size());
     c.add("bits_per_byte", bpb, se, n, "all");
     c.add("tokens_per_byte", all.tokens_per_byte(), 0, n, "all");
-    if (c.def.options.contains("samples")) {
-        const auto& s = c.def.options.at("samples");
-        record_samples(c, c.config.data_dir + "/" + s.at("prompts").get<std::string>(),
-                       s.value("max_tokens", std::int64_t{64}));
-    }
+    if (c.def.options.contains("samples"))
+        record_samples(c, samples, c.def.options.at("samples").value("max_tokens", std::int64_t{64}));
 }
 
 }  // namespace tasks

@@ -1,26 +1,33 @@
 // The lambada scorer: ChatRWKV's protocol (tasks/lambada.h), the pad from
-// options.pad ("" = lm-eval's definition).
+// options.pad ("" = lm-eval's definition). One loglikelihood request per
+// passage: the context before the last space, the target " <last word>".
 #include "datasets/lambada.h"
 #include "task_context.h"
 #include "tasks/lambada.h"
 
 namespace tasks {
 
-void score_lambada(task_context& c) {
-    const auto examples = datasets::load_lambada(c.config.data_dir + "/" + c.def.data_path, c.limit);
+task_requests lambada_requests(const task_definition& d, const task_input& in) {
+    task_requests out;
+    for (auto& ex : datasets::load_lambada(in.folders.path(d.data_path)))
+        out.requests.push_back(make_request(request_kind::loglikelihood, std::to_string(ex.line), "", {ex.context},
+                                            {ex.target}, -1, std::move(ex.doc)));
+    return out;
+}
+
+void score_lambada(task_context& c, const std::vector<request>& requests) {
     const bool pad = !c.def.options.value("pad", std::string("\n")).empty();
-    auto progress = c.progress("", examples.size());
+    auto progress = c.progress("", requests.size());
     std::vector<loglikelihood_result> scored;
-    for (std::size_t i = 0; i < examples.size(); ++i) {
-        const auto k = c.key(std::to_string(examples[i].line));
-        if (const nlohmann::json* done = c.j.find(k)) {
-            scored.push_back({done->at("logprob").get<double>(), done->at("greedy").get<bool>(),
-                              done->at("n_tokens").get<std::int64_t>()});
-        } else {
-            const auto r = score_lambada(c.engine, c.tok, examples[i], pad);
-            c.j.append(k, {{"logprob", r.logprob}, {"greedy", r.greedy}, {"n_tokens", r.n_tokens}});
-            scored.push_back(r);
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        const request& r = requests[i];
+        const nlohmann::json* done = c.done(r);
+        if (!done) {
+            const auto ll = score_lambada(c.engine, c.tok, r.contexts.at(0), r.continuations.at(0), pad);
+            done = &c.record(r, {{"logprob", ll.logprob}, {"greedy", ll.greedy}, {"n_tokens", ll.n_tokens}});
         }
+        scored.push_back({done->at("logprob").get<double>(), done->at("greedy").get<bool>(),
+                          done->at("n_tokens").get<std::int64_t>()});
         progress.update(i + 1);
     }
     const lambada_metrics m = aggregate_lambada(scored);

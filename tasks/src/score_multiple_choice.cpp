@@ -3,39 +3,86 @@
 // sum, acc_norm the highest sum per UTF-8 byte of the continuation (byte-
 // normalised, so choices of different lengths and tokenizers compare).
 // Accuracy per language and the macro average over languages ("macro").
+// The formats and their prompts are choice_formats.h's table.
 #include <cmath>
 
+#include "choice_formats.h"
 #include "harness/errors.h"
 #include "harness/stats.h"
 #include "task_context.h"
-#include "tasks/requests.h"
 #include "tasks/scorer.h"
 
 namespace tasks {
+namespace {
 
-void score_multiple_choice(task_context& c) {
+// The prompt words of `lang` from options.words (each listed language's words are validated at load).
+const nlohmann::json& words_for(const task_definition& d, const choice_format& f, const std::string& lang) {
+    static const nlohmann::json none;
+    if (f.words.empty()) return none;
+    const nlohmann::json& w = d.options.at("words");
+    if (!w.contains(lang))
+        throw harness::input_error(d.file + ": options.words." + lang + ": no prompt words for language '" + lang +
+                                   "'");
+    return w.at(lang);
+}
+
+void add_items(task_requests& out, std::vector<choice_item> items, const std::string& lang) {
+    for (auto& it : items)
+        out.requests.push_back(make_request(request_kind::multiple_choice, lang.empty() ? it.id : lang + ":" + it.id, lang,
+                                            std::move(it.contexts), std::move(it.continuations), it.gold,
+                                            std::move(it.doc)));
+}
+
+}  // namespace
+
+task_requests multiple_choice_requests(const task_definition& d, const task_input& in) {
+    const choice_format* f = find_choice_format(d.format);
+    if (!f) throw harness::input_error(d.file + ": dataset.format: '" + d.format + "' is not a multiple-choice format");
+    task_requests out;
+    if (f->languages_in_file) {
+        // One file, every language in its rows: read once, grouped by language (in the wanted order).
+        std::map<std::string, std::vector<choice_item>> by_lang;
+        for (auto& it : f->read(in.folders.path(d.data_path), nlohmann::json())) by_lang[it.language].push_back(std::move(it));
+        for (const auto& [lang, items] : by_lang) out.available.push_back(lang);
+        out.languages = wanted_languages(out.available, in.langs);
+        for (const auto& lang : out.languages) add_items(out, std::move(by_lang.at(lang)), lang);
+        return out;
+    }
+    if (!d.per_language()) {
+        add_items(out, f->read(in.folders.path(d.data_path), words_for(d, *f, "")), "");
+        return out;
+    }
+    out.available = in.folders.languages(d.data_path);
+    out.languages = wanted_languages(out.available, in.langs);
+    for (const auto& lang : out.languages)
+        add_items(out, f->read(in.folders.path(d.data_path, lang), words_for(d, *f, lang)), lang);
+    return out;
+}
+
+void score_multiple_choice(task_context& c, const std::vector<request>& requests) {
     const std::vector<std::int32_t> pad = c.pad_ids();
     std::vector<std::pair<double, double>> acc_by_lang, norm_by_lang;
     std::int64_t n_all = 0;
-    for (const choice_set& set : load_choice_sets(c.def, c.config.data_dir, c.langs, c.limit)) {
-        auto progress = c.progress(set.language, set.examples.size());
+    for (std::size_t begin = 0; begin < requests.size();) {
+        const std::string& lang = requests[begin].language;
+        std::size_t end = begin;
+        while (end < requests.size() && requests[end].language == lang) ++end;
+        auto progress = c.progress(lang, end - begin);
         std::vector<double> correct, correct_norm;
-        for (std::size_t i = 0; i < set.examples.size(); ++i) {
-            const choice_example& ex = set.examples[i];
-            const auto k = c.key(set.language + ":" + ex.id);
-            const nlohmann::json* done = c.j.find(k);
+        for (std::size_t i = begin; i < end; ++i) {
+            const request& r = requests[i];
+            const nlohmann::json* done = c.done(r);
             if (!done) {
                 std::vector<double> lp, bytes;
-                for (std::size_t ch = 0; ch < ex.n_choices(); ++ch) {
+                for (std::size_t ch = 0; ch < r.n_choices(); ++ch) {
                     std::vector<std::int32_t> context = pad;
-                    const auto encoded = c.tok.encode(ex.context(ch));
+                    const auto encoded = c.tok.encode(r.context(ch));
                     context.insert(context.end(), encoded.begin(), encoded.end());
-                    const std::string& cont = ex.continuation(ch);
+                    const std::string& cont = r.continuation(ch);
                     lp.push_back(loglikelihood(c.engine, context, c.tok.encode(cont)).logprob);
                     bytes.push_back(static_cast<double>(cont.size()));
                 }
-                c.j.append(k, {{"logprobs", lp}, {"bytes", bytes}, {"gold", ex.gold}, {"language", set.language}});
-                done = c.j.find(k);
+                done = &c.record(r, {{"logprobs", lp}, {"bytes", bytes}, {"gold", r.gold}});
             }
             const auto lp = done->at("logprobs").get<std::vector<double>>();
             const auto bytes = done->at("bytes").get<std::vector<double>>();
@@ -48,17 +95,18 @@ void score_multiple_choice(task_context& c) {
             const auto gold = static_cast<std::size_t>(done->at("gold").get<int>());
             correct.push_back(best == gold ? 1.0 : 0.0);
             correct_norm.push_back(best_norm == gold ? 1.0 : 0.0);
-            progress.update(i + 1);
+            progress.update(i - begin + 1);
         }
         const auto n = static_cast<std::int64_t>(correct.size());
         // Binomial standard error sqrt(p(1-p)/(n-1)) equals the sample standard error of 0/1 outcomes.
         acc_by_lang.push_back(harness::mean_and_stderr(correct));
         norm_by_lang.push_back(harness::mean_and_stderr(correct_norm));
-        c.add("acc", acc_by_lang.back().first, acc_by_lang.back().second, n, set.language);
-        c.add("acc_norm", norm_by_lang.back().first, norm_by_lang.back().second, n, set.language);
+        c.add("acc", acc_by_lang.back().first, acc_by_lang.back().second, n, lang);
+        c.add("acc_norm", norm_by_lang.back().first, norm_by_lang.back().second, n, lang);
         n_all += n;
+        begin = end;
     }
-    if (acc_by_lang.empty()) return;
+    if (acc_by_lang.empty() || requests.front().language.empty()) return;  // macro: over languages
     const auto macro = [](const std::vector<std::pair<double, double>>& v) {
         double m = 0, var = 0;
         for (const auto& [mean, se] : v) m += mean, var += se * se;

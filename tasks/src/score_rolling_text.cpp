@@ -6,39 +6,76 @@
 #include <filesystem>
 #include <sstream>
 
+#include "datasets/text_table.h"
 #include "harness/errors.h"
+#include "harness/sha256.h"
 #include "task_context.h"
-#include "tasks/requests.h"
 #include "tasks/scorer.h"
 
 namespace tasks {
+namespace {
 
-void score_rolling_text(task_context& c) {
-    std::string path = c.config.data_dir + "/" + c.def.data_path;
-    if (c.def.data_path == "--data") {
-        if (c.config.data_file.empty()) throw harness::usage_error("task " + c.def.name + " needs --data FILE");
-        path = c.config.data_file;
+// options.normalize "crlf_to_lf": CRLF line endings fed as LF.
+std::string crlf_to_lf(const std::string& text) {
+    std::string lf;
+    lf.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i)
+        if (!(text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n')) lf += text[i];
+    return lf;
+}
+
+// The first `lines` lines, each with its line ending.
+std::string first_lines(const std::string& text, std::size_t lines) {
+    std::size_t at = 0;
+    for (std::size_t n = 0; n < lines && at < text.size(); ++n) {
+        const std::size_t nl = text.find('\n', at);
+        at = nl == std::string::npos ? text.size() : nl + 1;
     }
-    const std::string text = load_rolling_text(c.def, path, c.limit);
-    const auto k = c.key(std::filesystem::path(path).filename().string());
-    nlohmann::json rec;
-    if (const nlohmann::json* done = c.j.find(k)) {
-        rec = *done;
+    return text.substr(0, at);
+}
+
+}  // namespace
+
+// One rolling request: the text (normalised; `limit` = its first N lines).
+// Its id is the file's name; its doc {"file", "sha256"} (the text itself is
+// the continuation).
+task_requests rolling_text_requests(const task_definition& d, const task_input& in) {
+    std::string path;
+    if (d.data_path == "--data") {
+        if (in.data_file.empty()) throw harness::usage_error("task " + d.name + " needs --data FILE");
+        path = in.data_file;
     } else {
+        path = in.folders.path(d.data_path);
+    }
+    std::string text = datasets::read_text(path);
+    if (d.options.value("normalize", std::string("none")) == "crlf_to_lf") text = crlf_to_lf(text);
+    if (in.limit) text = first_lines(text, *in.limit);
+    if (text.empty()) throw harness::input_error(path + ": no text to score");
+    const std::string name = std::filesystem::path(path).filename().string();
+    task_requests out;
+    out.requests.push_back(make_request(request_kind::rolling, name, "", {}, {text}, -1,
+                                        {{"file", name}, {"sha256", harness::sha256_hex(text)}}));
+    return out;
+}
+
+void score_rolling_text(task_context& c, const std::vector<request>& requests) {
+    const request& r = requests.at(0);
+    const std::string& text = r.continuations.at(0);
+    const nlohmann::json* done = c.done(r);
+    if (!done) {
         const auto body = c.tok.encode(text);
         const double nll = nll_after_pad(c.engine, c.pad_ids(), body, c.def.options.value("stride", std::int64_t{0}));
         std::int64_t words = 0;
         std::istringstream ws(text);
         for (std::string w; ws >> w;) ++words;
-        rec = {{"nll", nll},
-               {"n_tokens", static_cast<std::int64_t>(body.size())},
-               {"n_bytes", static_cast<std::int64_t>(text.size())},
-               {"n_words", words}};
-        c.j.append(k, rec);
+        done = &c.record(r, {{"nll", nll},
+                             {"n_tokens", static_cast<std::int64_t>(body.size())},
+                             {"n_bytes", static_cast<std::int64_t>(text.size())},
+                             {"n_words", words}});
     }
-    const double nll = rec.at("nll").get<double>();
-    const auto n_tok = rec.at("n_tokens").get<std::int64_t>(), n_bytes = rec.at("n_bytes").get<std::int64_t>(),
-               n_words = rec.at("n_words").get<std::int64_t>();
+    const double nll = done->at("nll").get<double>();
+    const auto n_tok = done->at("n_tokens").get<std::int64_t>(), n_bytes = done->at("n_bytes").get<std::int64_t>(),
+               n_words = done->at("n_words").get<std::int64_t>();
     const auto per = [](double x, std::int64_t n) { return x / static_cast<double>(std::max<std::int64_t>(n, 1)); };
     // One stream: no per-example spread, so no standard error (reported as 0).
     c.add("token_perplexity", std::exp(per(nll, n_tok)), 0, n_tok);

@@ -219,7 +219,9 @@ void measure_scaling(const std::vector<task_context*>& contexts) {
     }
 }
 
-void score_scaling(task_context& c) {
+task_requests scaling_requests(const task_definition&, const task_input&) { return {}; }
+
+void score_scaling(task_context& c, const std::vector<request>&) {
     measure_scaling({&c});  // a no-op for what the journal holds (an interleaved run measured it)
     const sweep sw = plan(c);
     const scaling_options& o = sw.o;

@@ -50,6 +50,16 @@ void task_context::add(const std::string& metric, double value, double stderr_, 
     results.push_back(std::move(r));
 }
 
+const nlohmann::json& task_context::record(const request& r, nlohmann::json result) const {
+    if (!r.language.empty()) result["language"] = r.language;
+    result["doc_hash"] = r.doc_hash;
+    result["prompt_hash"] = r.prompt_hash;
+    result["target_hash"] = r.target_hash;
+    const auto k = key(r.id);
+    j.append(k, result);
+    return *j.find(k);
+}
+
 progress_line task_context::progress(const std::string& what, std::size_t total) const {
     return progress_line(config.progress, def.name + (what.empty() ? "" : "/" + what) + " [" + model.name + "]", total);
 }

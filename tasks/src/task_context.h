@@ -12,6 +12,7 @@
 #include "engines/tokenizer.h"
 #include "harness/timing.h"
 #include "tasks/journal.h"
+#include "tasks/request.h"
 #include "tasks/runner.h"
 #include "tasks/task_definition.h"
 
@@ -43,8 +44,6 @@ struct task_context {
     kernels::backend& backend;
     const engines::tokenizer& tok;
     journal& j;
-    std::optional<std::size_t> limit;
-    std::vector<std::string> langs;  // per-language tasks: the languages to run
     nlohmann::json& results;         // metric records
     nlohmann::json& series;          // measured series (scaling)
 
@@ -53,15 +52,25 @@ struct task_context {
              const nlohmann::json& extra = nlohmann::json::object()) const;
     progress_line progress(const std::string& what, std::size_t total) const;
     journal::key key(const std::string& example) const { return {def.name, model.name, example}; }
+    // The journal's record of a request for this model, or nullptr.
+    const nlohmann::json* done(const request& r) const { return j.find(key(r.id)); }
+    // Journals the result of a request with its language and hashes; returns the stored record.
+    const nlohmann::json& record(const request& r, nlohmann::json result) const;
     // The pad's token ids (options.pad, "\n" by default; empty for "").
     std::vector<std::int32_t> pad_ids() const;
 };
 
-void score_lambada(task_context& c);
-void score_rolling_text(task_context& c);
-void score_bpb_lines(task_context& c);
-void score_multiple_choice(task_context& c);
-void score_scaling(task_context& c);
+// Each scorer's registry functions (scorer_registry.h).
+task_requests lambada_requests(const task_definition& d, const task_input& in);
+task_requests rolling_text_requests(const task_definition& d, const task_input& in);
+task_requests bpb_lines_requests(const task_definition& d, const task_input& in);
+task_requests multiple_choice_requests(const task_definition& d, const task_input& in);
+task_requests scaling_requests(const task_definition& d, const task_input& in);
+void score_lambada(task_context& c, const std::vector<request>& requests);
+void score_rolling_text(task_context& c, const std::vector<request>& requests);
+void score_bpb_lines(task_context& c, const std::vector<request>& requests);
+void score_multiple_choice(task_context& c, const std::vector<request>& requests);
+void score_scaling(task_context& c, const std::vector<request>& requests);
 // Measures the scaling passes of several engines in rounds (their journal
 // records), so that score_scaling() of each finds them there.
 void measure_scaling(const std::vector<task_context*>& contexts);
@@ -73,7 +82,8 @@ void measure_scaling(const std::vector<task_context*>& contexts);
 double nll_after_pad(engines::engine& e, std::span<const std::int32_t> pad, std::span<const std::int32_t> body,
                      std::int64_t stride = 0);
 
-// Greedy continuations of options.samples.prompts into DIR/samples/ (bpb tasks).
-void record_samples(task_context& c, const std::string& prompts_file, std::int64_t max_tokens);
+// Greedy continuations of the sample prompts (greedy requests) into
+// DIR/samples/<task>/<model>.jsonl (bpb tasks).
+void record_samples(task_context& c, const std::vector<const request*>& prompts, std::int64_t max_tokens);
 
 }  // namespace tasks

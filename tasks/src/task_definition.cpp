@@ -7,6 +7,8 @@
 #include "harness/build_info.h"
 #include "harness/errors.h"
 #include "harness/json_file.h"
+#include "tasks/scorer_registry.h"
+#include "choice_formats.h"
 
 namespace tasks {
 namespace {
@@ -16,38 +18,6 @@ using json = nlohmann::json;
 
 [[noreturn]] void bad(const std::string& file, const std::string& key, const std::string& what) {
     throw harness::input_error(file + ": " + key + ": " + what);
-}
-
-// What each scorer accepts: data formats, option keys, metrics.
-struct scorer_spec {
-    std::set<std::string> formats, options, metrics;
-};
-
-const std::map<std::string, scorer_spec>& scorers() {
-    static const std::map<std::string, scorer_spec> s = {
-        {"lambada", {{"lambada_jsonl"}, {"pad"}, {"acc", "ppl"}}},
-        {"rolling_text",
-         {{"text"}, {"pad", "stride", "normalize"}, {"token_perplexity", "word_perplexity", "bits_per_byte"}}},
-        {"bpb_lines", {{"lines", "udhr"}, {"pad", "samples"}, {"bits_per_byte", "tokens_per_byte"}}},
-        {"multiple_choice",
-         {{"xcopa", "xstorycloze", "xwinograd", "pawsx", "xnli"}, {"pad", "words"}, {"acc", "acc_norm"}}},
-        {"scaling",
-         {{"synthetic_tokens"},
-          {"prompt_tokens", "generate_tokens", "max_context_no_cache", "repeats", "warmup_tokens", "prefill_lengths",
-           "report_contexts", "interleave"},
-          {"ms_per_token", "tokens_per_s", "growth_exponent", "prefill_tokens_per_s"}}},
-    };
-    return s;
-}
-
-// The words each language needs in "options.words" for formats that build prompts from them.
-const std::map<std::string, std::vector<std::string>>& required_words() {
-    static const std::map<std::string, std::vector<std::string>> w = {
-        {"xcopa", {"cause", "effect"}},
-        {"pawsx", {"question", "yes", "no"}},
-        {"xnli", {"question", "entailment", "neutral", "contradiction"}},
-    };
-    return w;
 }
 
 // The definition with its include chain merged in (base first).
@@ -72,16 +42,14 @@ json resolve_includes(const std::string& path, int depth = 0) {
 
 void validate(task_definition& d) {
     const std::string& f = d.file;
-    const auto sc = scorers().find(d.scorer);
-    if (sc == scorers().end())
-        bad(f, "scorer", "'" + d.scorer + "' is not one of lambada, rolling_text, bpb_lines, multiple_choice, scaling");
-    if (!sc->second.formats.count(d.format))
+    const scorer_entry* sc = find_scorer(d.scorer);
+    if (!sc) bad(f, "scorer", "'" + d.scorer + "' is not one of " + scorer_names());
+    if (!sc->formats.count(d.format))
         bad(f, "dataset.format", "'" + d.format + "' is not a format the " + d.scorer + " scorer reads");
-    if (d.scorer != "scaling" && d.data_path.empty())
-        bad(f, "dataset.path", "expected a path relative to the data folder");
+    if (sc->has_examples && d.data_path.empty()) bad(f, "dataset.path", "expected a path relative to the data folder");
     if (!d.options.is_object()) bad(f, "options", "expected an object");
     for (const auto& [k, v] : d.options.items())
-        if (!sc->second.options.count(k)) bad(f, "options." + k, "not an option of the " + d.scorer + " scorer");
+        if (!sc->options.count(k)) bad(f, "options." + k, "not an option of the " + d.scorer + " scorer");
     if (d.options.contains("pad") && !d.options.at("pad").is_string()) bad(f, "options.pad", "expected a string");
     if (d.options.contains("samples")) {
         const auto& smp = d.options.at("samples");
@@ -97,11 +65,11 @@ void validate(task_definition& d) {
         (!d.options.at("normalize").is_string() ||
          (d.options.at("normalize") != "none" && d.options.at("normalize") != "crlf_to_lf")))
         bad(f, "options.normalize", "expected \"none\" or \"crlf_to_lf\"");
-    if (const auto w = required_words().find(d.format); w != required_words().end()) {
+    if (const choice_format* cf = find_choice_format(d.format); cf && !cf->words.empty()) {
         if (!d.options.contains("words") || !d.options.at("words").is_object() || d.options.at("words").empty())
             bad(f, "options.words", "the " + d.format + " format needs the prompt words of each language");
         for (const auto& [lang, words] : d.options.at("words").items())
-            for (const auto& key : w->second)
+            for (const auto& key : cf->words)
                 if (!words.is_object() || !words.contains(key) || !words.at(key).is_string())
                     bad(f, "options.words." + lang + "." + key, "expected a string");
     }
@@ -122,7 +90,7 @@ void validate(task_definition& d) {
         }
     if (d.metrics.empty()) bad(f, "metrics", "expected at least one metric");
     for (const auto& m : d.metrics)
-        if (!sc->second.metrics.count(m.name))
+        if (!sc->metrics.count(m.name))
             bad(f, "metrics", "'" + m.name + "' is not a metric the " + d.scorer + " scorer computes");
 }
 

@@ -291,6 +291,30 @@ TEST(Cli, RunConfigMistakesAreExit2) {
     EXPECT_EQ(run("run --task nope --model " + tiny + " --engine rwkv4-parallel --tokenizer bytes --out " + dir + "/y").code, 2);
 }
 
+TEST(Cli, LangsCodesTheDataLacksAreNamed) {
+    const std::string dir = testing::TempDir() + "/cli_langs_" + std::to_string(getpid());
+    const std::string base = "run --model " + q(test_paths::data() + "/models/rwkv4-tiny/rwkv4-tiny-660K-f32.pth") +
+                             " --engine rwkv4-parallel --tokenizer bytes --limit 2 --progress never";
+    // One task, none of the codes: exit 2 naming them and what the data has.
+    const result none = run(base + " --task xcopa --langs fr,de --out " + q(dir + "/none"));
+    EXPECT_EQ(none.code, 2);
+    EXPECT_NE(none.err.find("task xcopa: none of the --langs codes (fr, de) in its data (it has et, ht, id, it,"),
+              std::string::npos)
+        << none.err;
+    // Some of them: a warning naming the missing ones, the others run.
+    const result some = run(base + " --task xcopa --langs it,fr --out " + q(dir + "/some"));
+    EXPECT_EQ(some.code, 0) << some.err;
+    EXPECT_NE(some.err.find("warning: xcopa has no data for --langs fr (running it)"), std::string::npos) << some.err;
+    // In a group, a task without any of them is skipped with a note; a run where no task has any is exit 2.
+    const result group = run(base + " --task multilingual --langs th --out " + q(dir + "/group"));
+    EXPECT_EQ(group.code, 0) << group.err;
+    EXPECT_NE(group.err.find("note: skipping xstorycloze: none of the --langs codes (th)"), std::string::npos)
+        << group.err;
+    const result nothing = run(base + " --task multilingual --langs qq --out " + q(dir + "/nothing"));
+    EXPECT_EQ(nothing.code, 2);
+    EXPECT_NE(nothing.err.find("nothing to run: no task has data for --langs qq"), std::string::npos) << nothing.err;
+}
+
 TEST(Cli, CompareExitCodes) {
     const std::string dir = testing::TempDir() + "/cli_compare_" + std::to_string(getpid());
     std::filesystem::create_directories(dir);

@@ -21,10 +21,10 @@ TEST(Lambada, ShippedFileHasAll5153Examples) {
     EXPECT_EQ(all.front().line, 1);
 }
 
-TEST(Lambada, LimitKeepsTheFirstExamples) {
-    const auto few = datasets::load_lambada(shipped, 3);
-    ASSERT_EQ(few.size(), 3u);
-    EXPECT_EQ(few[2].line, 3);
+TEST(Lambada, EachExampleKeepsItsLineAndSourceRecord) {
+    const auto all = datasets::load_lambada(shipped);
+    EXPECT_EQ(all[2].line, 3);
+    EXPECT_EQ(all[2].doc.at("text").get<std::string>(), all[2].context + all[2].target);
 }
 
 std::string temp_with(const std::string& content) {

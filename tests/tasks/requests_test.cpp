@@ -1,7 +1,8 @@
-// The prompts each multiple-choice format builds, checked on shipped rows
-// against the protocols (lm-evaluation-harness's prompts, the dataset
-// README's quirks), and malformed rows.
-#include "tasks/requests.h"
+// The requests each task builds: the prompts of each multiple-choice format,
+// checked on shipped rows against the protocols (lm-evaluation-harness's
+// prompts, the dataset README's quirks); malformed rows; the hashes, the
+// limit and the languages applied once; --data-dir layered over the shipped data.
+#include "tasks/request.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -9,7 +10,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "datasets/text_table.h"
 #include "harness/errors.h"
+#include "harness/sha256.h"
 #include "tasks/task_definition.h"
 #include "test_paths.h"
 
@@ -19,10 +22,14 @@ namespace fs = std::filesystem;
 const std::string defs = test_paths::source() + "/tasks/definitions";
 const std::string data = test_paths::source() + "/datasets";
 
-tasks::choice_example first(const std::string& task, const std::string& lang, std::size_t index = 0) {
+tasks::task_requests build(const tasks::task_definition& d, const std::string& dir, std::vector<std::string> langs = {},
+                           std::optional<std::size_t> limit = std::nullopt) {
+    return tasks::build_requests(d, {datasets::data_folders(dir, data), "", std::move(langs), limit});
+}
+
+tasks::request first(const std::string& task, const std::string& lang, std::size_t index = 0) {
     const auto d = tasks::load_task_definition(defs + "/" + task + ".json");
-    const auto sets = tasks::load_choice_sets(d, data, {lang}, index + 1);
-    return sets.at(0).examples.at(index);
+    return build(d, data, {lang}, index + 1).requests.at(index);
 }
 
 TEST(Requests, XcopaDropsFinalPunctuationAddsTheConnectiveAndLowersChoices) {
@@ -37,7 +44,7 @@ TEST(Requests, XcopaDropsFinalPunctuationAddsTheConnectiveAndLowersChoices) {
 
 TEST(Requests, XStoryClozeJoinsFourSentences) {
     const auto ex = first("xstorycloze", "en");
-    EXPECT_EQ(ex.id, "fec30953-c68e-4d9d-9698-384bfe8fe857");
+    EXPECT_EQ(ex.id, "en:fec30953-c68e-4d9d-9698-384bfe8fe857");
     EXPECT_EQ(
         ex.contexts[0],
         "I became a Law and Order fan in 2011. I was recovering from a stroke. When I got home I tried to watch every "
@@ -70,7 +77,7 @@ TEST(Requests, PawsxUnquotesFieldsAndOrdersChoicesByLabel) {
     EXPECT_NE(en.continuations[0].find(" ., right? No, Shawnee Trails"), std::string::npos);
     EXPECT_EQ(en.gold, 1);                      // label 1: a paraphrase, "Yes"
     const auto de = first("pawsx", "de", 114);  // line 115 has a CSV-quoted first field
-    EXPECT_EQ(de.id, "115");
+    EXPECT_EQ(de.id, "de:115");
     EXPECT_TRUE(
         de.continuations[0].starts_with("Siebenberg bezeichnete ihn als seinen Lieblingssong auf dem Album \", weil"))
         << de.continuations[0];
@@ -80,17 +87,17 @@ TEST(Requests, XnliFromAFileInTheXtremeLayout) {
     const std::string dir = testing::TempDir() + "/xnli_" + std::to_string(::getpid());
     fs::create_directories(dir + "/xnli");
     std::ofstream(dir + "/xnli/dev-en.tsv", std::ios::binary)
-        << "And he said, Mama, I'm home.\tHe didn't say a word.\tcontradiction\r\nA\tB\tmaybe\r\n";
+        << "And he said, Mama, I'm home.\tHe didn't say a word.\tcontradiction\r\n";
     const auto d = tasks::load_task_definition(defs + "/xnli.json");
-    EXPECT_EQ(tasks::task_languages(d, dir, {}), (std::vector<std::string>{"en"}));
-    const auto sets = tasks::load_choice_sets(d, dir, {"en"}, 1);
-    const auto& ex = sets.at(0).examples.at(0);
+    EXPECT_EQ(build(d, dir, {}, 1).languages, (std::vector<std::string>{"en"}));  // XNLI is not shipped
+    const auto ex = build(d, dir, {}, 1).requests.at(0);
     EXPECT_EQ(ex.contexts[0], "And he said, Mama, I'm home., right?");
     EXPECT_EQ(ex.continuations, (std::vector<std::string>{" Yes, He didn't say a word.", " Also, He didn't say a word.",
                                                           " No, He didn't say a word."}));
     EXPECT_EQ(ex.gold, 2);
+    std::ofstream(dir + "/xnli/dev-en.tsv", std::ios::binary | std::ios::app) << "A\tB\tmaybe\r\n";
     try {
-        tasks::load_choice_sets(d, dir, {"en"}, std::nullopt);
+        build(d, dir, {}, 1);  // the limit does not hide a bad row
         FAIL();
     } catch (const harness::input_error& e) {
         EXPECT_NE(std::string(e.what()).find("dev-en.tsv: line 2: label must be entailment, neutral or contradiction"),
@@ -109,7 +116,7 @@ TEST(Requests, MalformedRowsNameTheLine) {
         << "\n";
     const auto d = tasks::load_task_definition(defs + "/xcopa.json");
     try {
-        tasks::load_choice_sets(d, dir, {"it"}, std::nullopt);
+        build(d, dir, {"it"}, 1);  // the limit does not hide a bad row: every row is read and checked
         FAIL();
     } catch (const harness::input_error& e) {
         EXPECT_NE(std::string(e.what()).find("test.it.jsonl: line 2: \"question\" must be \"cause\" or \"effect\""),
@@ -120,11 +127,113 @@ TEST(Requests, MalformedRowsNameTheLine) {
 
 TEST(Requests, UdhrLinesSkipTheHeaderAndBlanks) {
     const auto d = tasks::load_task_definition(defs + "/bpb_udhr.json");
-    const auto sets = tasks::load_line_sets(d, data, {"deu_1996"}, 2);
-    ASSERT_EQ(sets.at(0).lines.size(), 2u);
-    EXPECT_EQ(sets[0].lines[0].text, "Die Allgemeine Erklärung der Menschenrechte");
-    EXPECT_EQ(sets[0].lines[0].line, 7);
-    EXPECT_EQ(sets[0].lines[1].text, "Resolution 217 A (III) vom 10.12.1948");  // indentation stripped
+    const auto lines = build(d, data, {"deu_1996"}, 2).requests;
+    ASSERT_EQ(lines.size(), 2u);
+    EXPECT_EQ(lines[0].continuations[0], "Die Allgemeine Erklärung der Menschenrechte");
+    EXPECT_EQ(lines[0].id, "deu_1996:7");
+    EXPECT_EQ(lines[0].kind, tasks::request_kind::rolling);
+    EXPECT_EQ(lines[1].continuations[0], "Resolution 217 A (III) vom 10.12.1948");  // indentation stripped
+}
+
+TEST(Requests, HashesAreOfTheSourceRecordAndTheExactStrings) {
+    const auto r = first("xcopa", "it");
+    EXPECT_EQ(r.kind, tasks::request_kind::multiple_choice);
+    EXPECT_EQ(r.doc.at("premise").get<std::string>(), "L'oggetto era incartato nella plastica bollata.");
+    // Canonical: sorted keys, no spaces, UTF-8 as is.
+    EXPECT_TRUE(r.doc.dump().starts_with("{\"changed\":false,\"choice1\":")) << r.doc.dump();
+    EXPECT_EQ(r.doc_hash, harness::sha256_hex(r.doc.dump()));
+    EXPECT_EQ(r.prompt_hash, harness::sha256_hex(r.contexts[0]));
+    EXPECT_EQ(r.target_hash, harness::sha256_hex(r.continuations[0] + "\x1E" + r.continuations[1] + "\x1E" + "0"));
+    // A table row's record is keyed by its columns.
+    const auto x = first("xstorycloze", "en");
+    EXPECT_EQ(x.doc.at("AnswerRightEnding").get<std::string>(), "2");
+    // Different rows, different doc hashes; the same row in two builds, the same.
+    EXPECT_NE(first("xcopa", "it", 1).doc_hash, r.doc_hash);
+    EXPECT_EQ(first("xcopa", "it").doc_hash, r.doc_hash);
+}
+
+TEST(Requests, LimitAndLanguagesAreAppliedPerLanguageInOnePlace) {
+    const auto d = tasks::load_task_definition(defs + "/xcopa.json");
+    const auto two = build(d, data, {"th", "it", "xx", "yy"}, 3);
+    EXPECT_EQ(two.languages, (std::vector<std::string>{"th", "it"}));  // in the order asked
+    EXPECT_EQ(two.missing, (std::vector<std::string>{"xx", "yy"}));
+    ASSERT_EQ(two.requests.size(), 6u);
+    EXPECT_EQ(two.requests[0].id, "th:1");
+    EXPECT_EQ(two.requests[3].id, "it:1");
+    EXPECT_EQ(build(d, data).requests.size(), 11u * 500u);
+    EXPECT_EQ(build(d, data).available.size(), 11u);
+    // XWinograd's languages are in its rows: the same rules.
+    const auto w = build(tasks::load_task_definition(defs + "/xwinograd.json"), data, {"jp", "zz"}, 2);
+    EXPECT_EQ(w.languages, (std::vector<std::string>{"jp"}));
+    EXPECT_EQ(w.missing, (std::vector<std::string>{"zz"}));
+    EXPECT_EQ(w.requests.size(), 2u);
+}
+
+TEST(Requests, RollingTextLimitIsItsFirstLines) {
+    const auto d = tasks::load_task_definition(defs + "/wikitext2.json");
+    const auto r = build(d, data, {}, 3).requests;
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_EQ(r[0].id, "wiki.test.raw");
+    const std::string& text = r[0].continuations[0];
+    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 3);
+    EXPECT_EQ(text.find('\r'), std::string::npos);  // crlf_to_lf
+}
+
+TEST(Requests, EachDataFileIsReadOncePerBuild) {
+    const auto d = tasks::load_task_definition(defs + "/bpb_flores.json");
+    const std::string eng = data + "/flores200_devtest/devtest/eng_Latn.devtest";
+    const std::string prompts = data + "/prompts/flores_first_sentence.jsonl";
+    const std::size_t before = datasets::times_read(eng), prompts_before = datasets::times_read(prompts);
+    const auto built = build(d, data, {"eng_Latn"});
+    EXPECT_EQ(datasets::times_read(eng), before + 1);
+    EXPECT_EQ(datasets::times_read(prompts), prompts_before + 1);
+    ASSERT_EQ(built.requests.size(), 101u);  // 100 sentences and the sample prompt
+    EXPECT_EQ(built.requests.back().kind, tasks::request_kind::greedy);
+    EXPECT_EQ(built.requests.back().id, "sample:eng_Latn");
+}
+
+TEST(Requests, DataDirIsLayeredOverTheShippedData) {
+    // A folder with one more FLORES language and nothing else: its file is
+    // read from it, the shipped languages and the shipped prompts file still are.
+    const std::string dir = test_paths::fresh_dir("requests", "layered");
+    fs::create_directories(dir + "/flores200_devtest/devtest");
+    std::ofstream(dir + "/flores200_devtest/devtest/fra_Latn.devtest") << "Bonjour.\nAu revoir.\n";
+    const auto d = tasks::load_task_definition(defs + "/bpb_flores.json");
+    const auto built = build(d, dir, {"fra_Latn", "eng_Latn"});
+    EXPECT_EQ(built.languages, (std::vector<std::string>{"fra_Latn", "eng_Latn"}));
+    EXPECT_EQ(built.available.size(), 11u);
+    EXPECT_EQ(built.requests[0].continuations[0], "Bonjour.");
+    std::size_t samples = 0;
+    for (const auto& r : built.requests) samples += r.kind == tasks::request_kind::greedy;
+    EXPECT_EQ(samples, 2u);  // both languages have a prompt in the shipped prompts file
+}
+
+TEST(Requests, ChoicesJsonlIsAPlainMultipleChoiceFormat) {
+    const std::string dir = test_paths::fresh_dir("requests", "choices");
+    fs::create_directories(dir);
+    std::ofstream(dir + "/set.jsonl") << R"({"id": "a", "context": "2 + 2 =", "choices": ["4", "5"], "gold": 0})"
+                                      << "\n"
+                                      << R"({"id": "b", "context": "Paris is in", "choices": ["Spain", "France", "Peru"], "gold": 1})"
+                                      << "\n";
+    std::ofstream(dir + "/task.json") << R"({"task": "tiny", "version": 1, "scorer": "multiple_choice",
+        "dataset": {"path": "set.jsonl", "format": "choices_jsonl"},
+        "metrics": [{"metric": "acc", "aggregation": "mean", "higher_is_better": true}]})";
+    const auto d = tasks::load_task_definition(dir + "/task.json");
+    const auto r = build(d, dir).requests;
+    ASSERT_EQ(r.size(), 2u);
+    EXPECT_EQ(r[1].id, "b");
+    EXPECT_EQ(r[1].contexts, (std::vector<std::string>{"Paris is in"}));
+    EXPECT_EQ(r[1].continuations, (std::vector<std::string>{" Spain", " France", " Peru"}));
+    EXPECT_EQ(r[1].gold, 1);
+    std::ofstream(dir + "/set.jsonl") << R"({"id": "a", "context": "x", "choices": ["4", "5"], "gold": 2})" << "\n";
+    try {
+        build(d, dir);
+        FAIL();
+    } catch (const harness::input_error& e) {
+        EXPECT_NE(std::string(e.what()).find("set.jsonl: line 1: \"gold\" must index \"choices\" (0 to 1)"),
+                  std::string::npos)
+            << e.what();
+    }
 }
 
 }  // namespace

@@ -11,7 +11,7 @@
 #include "engines/registry.h"
 #include "harness/errors.h"
 #include "kernels/backend.h"
-#include "tasks/requests.h"
+#include "tasks/request.h"
 #include "tasks/runner.h"
 #include "tasks/scorer.h"
 #include "test_paths.h"
@@ -63,7 +63,8 @@ TEST(RunTasks, MultipleChoiceAccuracyFromTheEnginesOwnLoglikelihoods) {
     tasks::run_config c;
     c.models = {model("synth", synth, "rwkv4-parallel")};
     c.tasks = {tasks::task_request::named("xcopa")};
-    c.data_dir = data;
+    c.data_dir = data;  // over the shipped data: its test.it.jsonl replaces the shipped one
+    c.langs = {"it"};
     c.out_dir = fresh_dir("mc");
     const json report = tasks::run_tasks(c);
 
@@ -75,9 +76,10 @@ TEST(RunTasks, MultipleChoiceAccuracyFromTheEnginesOwnLoglikelihoods) {
         return out;
     };
     const auto d = tasks::load_task_definition(source + "/tasks/definitions/xcopa.json");
-    const auto sets = tasks::load_choice_sets(d, data, {"it"}, std::nullopt);
+    const auto built = tasks::build_requests(d, {datasets::data_folders(data, source + "/datasets"), "", {"it"}, {}});
+    ASSERT_EQ(built.requests.size(), 4u);
     double correct = 0, correct_norm = 0;
-    for (const auto& ex : sets[0].examples) {
+    for (const auto& ex : built.requests) {
         double lp[2], norm[2];
         for (std::size_t ch = 0; ch < 2; ++ch) {
             lp[ch] = tasks::loglikelihood(*e, ids("\n" + ex.context(ch)), ids(ex.continuation(ch))).logprob;
@@ -216,8 +218,24 @@ TEST(RunTasks, RunConfigFilesAndTheirMistakes) {
     EXPECT_EQ(c.models[1].name, "random:pythia-160m");
     EXPECT_TRUE(c.models[1].no_cache);
     ASSERT_EQ(c.tasks.size(), 2u);
-    EXPECT_EQ(c.tasks[0].limit, 7u);
+    EXPECT_EQ(c.file_limit, 7u);  // run-wide; a task's own limit wins, --limit beats both
+    EXPECT_FALSE(c.tasks[0].limit);
+    EXPECT_EQ(tasks::effective_limit(c, c.tasks[0]), 7u);
     EXPECT_EQ(c.tasks[1].limit, 3u);
+    EXPECT_EQ(tasks::effective_limit(c, c.tasks[1]), 3u);
+    tasks::run_config with_cli = c;
+    with_cli.limit = 2;
+    EXPECT_EQ(tasks::effective_limit(with_cli, c.tasks[1]), 2u);
+    // The scaling task has no examples: its own limit is refused before any work, naming where it was given.
+    c.out_dir = fresh_dir("limit_on_scaling");
+    try {
+        tasks::run_tasks(c);
+        FAIL();
+    } catch (const harness::input_error& e) {
+        EXPECT_NE(std::string(e.what()).find("tasks[1]: limit: scaling has no examples to limit"), std::string::npos)
+            << e.what();
+    }
+    EXPECT_FALSE(fs::exists(c.out_dir));
     EXPECT_EQ(c.tasks[1].options.at("repeats").get<int>(), 2);
     for (
         const auto& [bad, what] : std::vector<std::pair<std::string, std::string>>{

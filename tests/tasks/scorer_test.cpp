@@ -129,7 +129,6 @@ TEST_F(Scorer, EmptyInputsAreErrors) {
 
 }  // namespace
 
-#include "datasets/lambada.h"
 #include "tasks/lambada.h"
 
 namespace {
@@ -137,10 +136,9 @@ namespace {
 TEST_F(Scorer, LambadaPadsWithTheNewlineAndScoresTheTarget) {
     auto e = rwkv(false);
     const auto tok = engines::make_byte_tokenizer();
-    const datasets::lambada_example ex{1, "she opened the", " door"};
-    const auto padded = tasks::score_lambada(*e, *tok, ex, true);
+    const auto padded = tasks::score_lambada(*e, *tok, "she opened the", " door", true);
     EXPECT_NEAR(padded.logprob, tasks::loglikelihood(*e, bytes_of("\nshe opened the"), bytes_of(" door")).logprob, 1e-9);
-    const auto bare = tasks::score_lambada(*e, *tok, ex, false);
+    const auto bare = tasks::score_lambada(*e, *tok, "she opened the", " door", false);
     EXPECT_NEAR(bare.logprob, tasks::loglikelihood(*e, bytes_of("she opened the"), bytes_of(" door")).logprob, 1e-9);
     EXPECT_NE(padded.logprob, bare.logprob);
     EXPECT_EQ(padded.n_tokens, 5);

@@ -4,7 +4,7 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -14,11 +14,12 @@ struct lambada_example {
     std::int64_t line = 0;  // 1-based line in the file: the example's stable id
     std::string context;    // text before the last space
     std::string target;     // " " + the last word
+    nlohmann::json doc;     // the source record ({"text": ...})
 };
 
 // Throws harness::input_error "<path>: line <n>: <what>" for a line that is
 // not a JSON object with a string "text" containing a space and a non-empty
-// last word. `limit`: keep the first N examples.
-std::vector<lambada_example> load_lambada(const std::string& path, std::optional<std::size_t> limit = std::nullopt);
+// last word.
+std::vector<lambada_example> load_lambada(const std::string& path);
 
 }  // namespace datasets

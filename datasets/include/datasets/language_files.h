@@ -11,7 +11,5 @@ namespace datasets {
 
 // Sorted language codes; empty when the folder or files are missing.
 std::vector<std::string> languages_of_pattern(const std::string& data_dir, const std::string& pattern);
-// data_dir + "/" + pattern with {lang} replaced (a pattern without {lang} is returned as is).
-std::string path_for_language(const std::string& data_dir, const std::string& pattern, const std::string& lang);
 
 }  // namespace datasets

@@ -7,7 +7,6 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,13 +33,18 @@ struct table_options {
     bool quoted = false;      // fields may be "..." with "" for a quote (CSV quoting, tab-delimited)
 };
 
+// The whole file (checked against its manifest, valid UTF-8), line endings as they are.
+std::string read_text(const std::string& path);
 // Every line (empty ones included, so line numbers stay true).
 std::vector<text_line> read_lines(const std::string& path);
-// Non-empty lines as JSON objects; `limit`: the first N.
-std::vector<json_line> read_jsonl(const std::string& path, std::optional<std::size_t> limit = std::nullopt);
-// Non-empty rows of a tab-separated table; `limit`: the first N rows after the header.
-std::vector<table_row> read_tsv(const std::string& path, const table_options& options,
-                                std::optional<std::size_t> limit = std::nullopt);
+// Non-empty lines as JSON objects.
+std::vector<json_line> read_jsonl(const std::string& path);
+// Non-empty rows of a tab-separated table (after the header, if it has one).
+std::vector<table_row> read_tsv(const std::string& path, const table_options& options);
+
+// How many times this process has read the file at `path` through these
+// readers (the runner reads each data file once per run; tests check it).
+std::size_t times_read(const std::string& path);
 
 // The string field `key` of a JSONL object; throws naming file, line and key
 // when it is missing, not a string or (unless allow_empty) empty.

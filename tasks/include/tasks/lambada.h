@@ -7,15 +7,16 @@
 //   acc = share of examples whose every target token is the greedy argmax
 #pragma once
 
-#include "datasets/lambada.h"
+#include <string>
+
 #include "engines/engine.h"
 #include "engines/tokenizer.h"
 #include "tasks/scorer.h"
 
 namespace tasks {
 
-loglikelihood_result score_lambada(engines::engine& e, const engines::tokenizer& tok, const datasets::lambada_example& ex,
-                                   bool pad = true);
+loglikelihood_result score_lambada(engines::engine& e, const engines::tokenizer& tok, const std::string& context,
+                                   const std::string& target, bool pad = true);
 
 struct metric {
     double value = 0, stderr_ = 0;

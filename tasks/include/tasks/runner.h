@@ -27,8 +27,9 @@ struct model_entry {
 struct task_request {
     std::string task;
     std::vector<std::string> models;
-    std::optional<std::size_t> limit;
+    std::optional<std::size_t> limit;  // this task's own (RUN.json tasks[i].limit)
     nlohmann::json options = nlohmann::json::object();
+    std::string where;  // "RUN.json: tasks[2]" for messages; "" when named on the command line
 
     static task_request named(std::string name) {
         task_request r;
@@ -44,7 +45,11 @@ struct run_config {
     std::string data_file;             // perplexity text (--data)
     std::string data_dir;              // the datasets folder
     std::vector<std::string> langs;    // per-language tasks: these codes only (default: all the data has)
-    std::optional<std::size_t> limit;  // first N examples of each task, and of each language
+    // First N examples of each task, and of each language: --limit, else the
+    // task's own limit, else RUN.json's "limit" (file_limit). Tasks without
+    // examples (scaling) take none; a task's own limit on one is an error.
+    std::optional<std::size_t> limit;
+    std::optional<std::size_t> file_limit;
     bool no_pad = false;               // lambada_openai -> lambada_openai_nopad
     bool resume = false;
     std::uint64_t seed = 1234;  // random: models and the scaling task's prompts
@@ -56,19 +61,26 @@ struct run_config {
     std::string config_file;  // --config, recorded in the report
 };
 
+// The limit `r` runs with (see run_config::limit).
+std::optional<std::size_t> effective_limit(const run_config& c, const task_request& r);
+
 // Reads a RUN.json: {"models": [{"name", "model", "engine", "tokenizer",
 // "dtype", "no_cache", "attention"}], "tasks": ["name" | {"task", "models",
 // "limit", "options"}], "limit", "langs"}. Model paths are relative to the
 // file's folder. Throws input_error naming the file and key.
 void load_run_config(const std::string& path, run_config& c);
 
-// The default suite (tasks/suites/default.json).
+// The default suite (tasks/suites/default.json), the one thing named
+// "default": `rwkvbench run` with no arguments runs it, and `--task default`
+// names its tasks (with their options and limits, for any models).
 std::string default_suite_path();
+std::vector<task_request> default_suite_tasks();
 
 // Returns the report (also written to out_dir/report.json). Throws
 // harness::usage_error for unknown tasks, input_error for bad data.
 nlohmann::json run_tasks(const run_config& config);
 
+// Tasks, groups and the default suite: name, description.
 std::vector<std::pair<std::string, std::string>> list_tasks(const std::string& definitions_dir = "");
 
 }  // namespace tasks

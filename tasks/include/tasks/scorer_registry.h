@@ -1,0 +1,44 @@
+// One table entry per scorer: what it accepts (data formats, options,
+// metrics), how it turns a definition and its data into requests, and how it
+// scores them. The definition validator, the runner and `list` read this
+// table; nothing else branches on a scorer's name.
+//
+//   scorer           formats                           requests
+//   lambada          lambada_jsonl                     loglikelihood per passage
+//   rolling_text     text                              one rolling stream
+//   bpb_lines        lines, udhr                       rolling per line (+ greedy samples)
+//   multiple_choice  choice_formats.h's table          multiple_choice per example
+//   scaling          synthetic_tokens                  none (timing; limit refused)
+#pragma once
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tasks/request.h"
+#include "tasks/task_definition.h"
+
+namespace tasks {
+
+struct task_context;
+
+struct scorer_entry {
+    std::string name;
+    std::set<std::string> formats, options, metrics;
+    // false: a timing task without examples (scaling): `limit` on it is an
+    // error, the run's limit does not apply, and its models are measured
+    // together in rounds after the quality tasks.
+    bool has_examples = true;
+    task_requests (*requests)(const task_definition&, const task_input&) = nullptr;
+    void (*score)(task_context&, const std::vector<request>&) = nullptr;
+    // Timing tasks: measures several models in rounds before score() aggregates each.
+    void (*measure_rounds)(const std::vector<task_context*>&) = nullptr;
+};
+
+const std::vector<scorer_entry>& scorers();
+// nullptr for an unknown name.
+const scorer_entry* find_scorer(const std::string& name);
+// "lambada, rolling_text, ..." for messages.
+std::string scorer_names();
+
+}  // namespace tasks

@@ -1,0 +1,69 @@
+#include "tasks/scorer_registry.h"
+
+#include "choice_formats.h"
+#include "task_context.h"
+
+namespace tasks {
+namespace {
+
+std::set<std::string> choice_format_names() {
+    std::set<std::string> out;
+    for (const auto& f : choice_formats()) out.insert(f.name);
+    return out;
+}
+
+}  // namespace
+
+const std::vector<scorer_entry>& scorers() {
+    static const std::vector<scorer_entry> table = {
+        {"lambada", {"lambada_jsonl"}, {"pad"}, {"acc", "ppl"}, true, lambada_requests, score_lambada, nullptr},
+        {"rolling_text",
+         {"text"},
+         {"pad", "stride", "normalize"},
+         {"token_perplexity", "word_perplexity", "bits_per_byte"},
+         true,
+         rolling_text_requests,
+         score_rolling_text,
+         nullptr},
+        {"bpb_lines",
+         {"lines", "udhr"},
+         {"pad", "samples"},
+         {"bits_per_byte", "tokens_per_byte"},
+         true,
+         bpb_lines_requests,
+         score_bpb_lines,
+         nullptr},
+        {"multiple_choice",
+         choice_format_names(),
+         {"pad", "words"},
+         {"acc", "acc_norm"},
+         true,
+         multiple_choice_requests,
+         score_multiple_choice,
+         nullptr},
+        {"scaling",
+         {"synthetic_tokens"},
+         {"prompt_tokens", "generate_tokens", "max_context_no_cache", "repeats", "warmup_tokens", "prefill_lengths",
+          "report_contexts", "interleave"},
+         {"ms_per_token", "tokens_per_s", "growth_exponent", "prefill_tokens_per_s"},
+         false,
+         scaling_requests,
+         score_scaling,
+         measure_scaling},
+    };
+    return table;
+}
+
+const scorer_entry* find_scorer(const std::string& name) {
+    for (const auto& s : scorers())
+        if (s.name == name) return &s;
+    return nullptr;
+}
+
+std::string scorer_names() {
+    std::string out;
+    for (const auto& s : scorers()) out += (out.empty() ? "" : ", ") + s.name;
+    return out;
+}
+
+}  // namespace tasks
