@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "engines/engine_spec.h"
 #include "engines/model_info.h"
 #include "harness/errors.h"
 
@@ -81,9 +82,9 @@ const transformer_preset_entry transformer_presets[] = {
 }  // namespace
 
 std::vector<named_item> list_engines() {
-    return {{"rwkv4-serial", "RWKV-4 in RNN mode: one token at a time, constant-size state"},
-            {"rwkv4-parallel", "RWKV-4 in GPT mode: whole chunks at once, same logits and state as serial"},
-            {"transformer", "GPT-NeoX (Pythia) and GPT-2 with a KV cache; naive or fused attention, or no cache"}};
+    std::vector<named_item> out;
+    for (const auto& k : engine_kinds()) out.push_back({k.name, k.description});
+    return out;
 }
 
 std::vector<named_item> list_random_models() {
@@ -151,42 +152,8 @@ rwkv4_tensor_source random_rwkv4_source(const rwkv4_shape& shape, std::uint64_t 
 
 std::unique_ptr<engine> make_engine(const std::string& engine_name, const std::string& model_spec, kernels::backend& b,
                                     kernels::dtype weight_type, const transformer_options& options, std::uint64_t seed) {
-    const bool serial = engine_name == "rwkv4-serial";
-    if (engine_name == "transformer") {
-        if (model_spec.rfind("random:", 0) == 0) {
-            const auto config = transformer_preset(model_spec);
-            if (!config)
-                throw harness::usage_error("unknown synthetic model '" + model_spec + "' for transformer (expected random:pythia-160m|410m|1.4b|2.8b or random:gpt2-124m)");
-            return make_transformer_engine(upload_transformer(*config, random_transformer_source(*config, seed), b, weight_type), b,
-                                           options);
-        }
-        const model_source source = open_model(model_spec);
-        const model_info info = describe_model(source);
-        if (info.architecture != "gpt-neox" && info.architecture != "gpt2")
-            throw harness::unsupported_error(model_spec + ": a " + info.architecture + " model cannot run on the transformer engine");
-        return make_transformer_engine(load_transformer(source, b, weight_type), b, options);
-    }
-    if (!serial && engine_name != "rwkv4-parallel") {
-        std::string names;
-        for (const auto& e : list_engines()) names += (names.empty() ? "" : ", ") + e.name;
-        throw harness::usage_error("unknown engine '" + engine_name + "' (expected one of: " + names + ")");
-    }
-    if (model_spec.rfind("random:", 0) == 0) {
-        const auto shape = rwkv4_preset(model_spec);
-        if (!shape && transformer_preset(model_spec))
-            throw harness::unsupported_error(model_spec + " is a transformer model; use --engine transformer");
-        if (!shape) {
-            std::string names;
-            for (const auto& m : list_random_models()) names += (names.empty() ? "" : ", ") + m.name;
-            throw harness::usage_error("unknown synthetic model '" + model_spec + "' for " + engine_name + " (expected one of: " + names + ")");
-        }
-        return make_rwkv4_engine(serial, upload_rwkv4(*shape, random_rwkv4_source(*shape, seed), b, weight_type), b);
-    }
-    const model_source source = open_model(model_spec);
-    const model_info info = describe_model(source);
-    if (info.architecture != "rwkv4")
-        throw harness::unsupported_error(model_spec + ": a " + info.architecture + " model cannot run on " + engine_name);
-    return make_rwkv4_engine(serial, load_rwkv4(*source.file, b, weight_type), b);
+    engine_spec spec{engine_name, model_spec, "bytes", weight_type, options.attention, options.no_cache, seed};
+    return make_engine(spec, b);
 }
 
 }  // namespace engines

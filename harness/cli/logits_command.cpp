@@ -85,11 +85,7 @@ public:
     }
 
     int run(const po::variables_map& args) override {
-        const std::string engine_name = args.at("engine").as<std::string>();
-        if ((args.count("attention") || args.count("no-cache")) && engine_name.rfind("rwkv4", 0) == 0)
-            throw harness::usage_error("logits: --attention and --no-cache apply to the transformer engine only");
-        const auto wt = kernels::parse_dtype(args.at("dtype").as<std::string>());
-        if (!wt) throw harness::usage_error("logits: --dtype must be fp32, fp16 or bf16");
+        const engines::engine_spec spec = engine_spec_option(args, "logits");
         std::vector<std::int32_t> ids;
         if (args.count("ids") == args.count("text"))
             throw harness::usage_error("logits: give exactly one of --ids and --text");
@@ -105,14 +101,7 @@ public:
         if (chunk < 0) throw harness::usage_error("logits: --chunk must be >= 0");
 
         auto backend = kernels::make_backend(args.at("device").as<std::string>(), threads_option(args, "logits"));
-        engines::transformer_options topt;
-        if (args.count("attention")) {
-            const std::string a = args.at("attention").as<std::string>();
-            if (a != "naive" && a != "fused") throw harness::usage_error("logits: --attention must be naive or fused");
-            topt.attention = a == "naive" ? kernels::attention_variant::naive : kernels::attention_variant::fused;
-        }
-        topt.no_cache = args.count("no-cache") > 0;
-        auto engine = engines::make_engine(engine_name, args.at("model").as<std::string>(), *backend, *wt, topt);
+        auto engine = engines::make_engine(spec, *backend);
         const engines::engine_info info = engine->info();
         auto state = engine->new_state();
         std::vector<float> logits, part;
@@ -129,12 +118,12 @@ public:
         const std::string out_path = args.at("out").as<std::string>();
         std::map<std::string, std::string> metadata = {{"engine", info.name},
                                                        {"model", args.at("model").as<std::string>()},
-                                                       {"dtype", std::string(kernels::dtype_name(info.weight_type))},
+                                                       {"dtype", engines::dtype_spelling(info.weight_type)},
                                                        {"device", args.at("device").as<std::string>()}};
         // Say which attention and cache mode produced a transformer result.
         if (info.name == "transformer") {
-            metadata["attention"] = std::string(kernels::attention_variant_name(topt.attention));
-            metadata["cache"] = topt.no_cache ? "none" : "kv";
+            metadata["attention"] = std::string(kernels::attention_variant_name(spec.attention));
+            metadata["cache"] = spec.no_cache ? "none" : "kv";
         }
         engines::write_safetensors(out_path, out, metadata);
         std::cerr << "wrote " << out_path << ": " << t << " tokens x " << info.n_vocab << " logits (" << info.name << ")\n";

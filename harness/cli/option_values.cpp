@@ -16,6 +16,17 @@ int threads_option(const po::variables_map& args, std::string_view command) {
     return n;
 }
 
+engines::engine_spec engine_spec_option(const po::variables_map& args, std::string_view command) {
+    engines::engine_spec_text t;
+    t.engine = args.at("engine").as<std::string>();
+    t.model = args.at("model").as<std::string>();
+    if (args.count("tokenizer")) t.tokenizer = args.at("tokenizer").as<std::string>();
+    if (args.count("dtype")) t.dtype = args.at("dtype").as<std::string>();
+    if (args.count("attention")) t.attention = args.at("attention").as<std::string>();
+    t.no_cache = args.count("no-cache") > 0;
+    return engines::parse_engine_spec(t, std::string(command));
+}
+
 double non_negative_option(const po::variables_map& args, const char* name, std::string_view command) {
     const double x = args.at(name).as<double>();
     if (!std::isfinite(x) || x < 0)

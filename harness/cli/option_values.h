@@ -6,11 +6,16 @@
 #include <string_view>
 
 #include "command.h"
+#include "engines/engine_spec.h"
 
 namespace cli {
 
 // --threads: 0 (all cores) up to 1024.
 int threads_option(const po::variables_map& args, std::string_view command);
+
+// --engine, --model, --tokenizer, --dtype, --attention, --no-cache as one
+// validated engine spec (engines::parse_engine_spec's rules and messages).
+engines::engine_spec engine_spec_option(const po::variables_map& args, std::string_view command);
 
 // A finite number >= 0 (tolerances, thresholds).
 double non_negative_option(const po::variables_map& args, const char* name, std::string_view command);

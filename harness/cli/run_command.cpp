@@ -85,7 +85,7 @@ public:
                                            "folder of task definitions (default: the shipped tasks/definitions)")(
             "no-pad", "LAMBADA without the \"\\n\" pad (lm-eval's definition)")(
             "no-cache", "transformer: replay the whole history at every call")(
-            "attention", po::value<std::string>()->default_value("naive"), "transformer attention: naive or fused")(
+            "attention", po::value<std::string>(), "transformer attention: naive (default) or fused")(
             "seed", po::value<std::uint64_t>()->default_value(1234), "seed of random: models and synthetic prompts")(
             "device", po::value<std::string>()->default_value("cpu"), "cpu or cuda")(
             "threads", po::value<int>()->default_value(0), "CPU threads (0: all cores)")(
@@ -129,14 +129,7 @@ public:
                     throw harness::usage_error(
                         std::string("run: --") + required +
                         " is required (or give --config RUN.json, or nothing for the default suite)");
-            tasks::model_entry m;
-            m.name = m.model = args.at("model").as<std::string>();
-            m.engine = args.at("engine").as<std::string>();
-            m.tokenizer = args.at("tokenizer").as<std::string>();
-            m.dtype = args.at("dtype").as<std::string>();
-            m.no_cache = args.count("no-cache") > 0;
-            m.attention = args.at("attention").as<std::string>();
-            c.models.push_back(m);
+            c.models.push_back({args.at("model").as<std::string>(), engine_spec_option(args, "run")});
             add_tasks(args.at("task").as<std::string>());
         }
         if (c.tasks.empty()) throw harness::usage_error("run: --task names no task");

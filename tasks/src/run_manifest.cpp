@@ -57,12 +57,12 @@ json run_fingerprint(const run_config& c, const json& planned_tasks) {
     json models = json::array();
     for (const auto& m : c.models)
         models.push_back({{"name", m.name},
-                          {"engine", m.engine},
-                          {"dtype", m.dtype},
-                          {"attention", m.attention},
-                          {"no_cache", m.no_cache},
-                          {"files", model_files(m.model, c.seed)},
-                          {"tokenizer", tokenizer_file(m.tokenizer)}});
+                          {"engine", m.spec.engine},
+                          {"dtype", engines::dtype_spelling(m.spec.dtype)},
+                          {"attention", std::string(kernels::attention_variant_name(m.spec.attention))},
+                          {"no_cache", m.spec.no_cache},
+                          {"files", model_files(m.spec.model, c.seed)},
+                          {"tokenizer", tokenizer_file(m.spec.tokenizer)}});
     json tasks = json::array();
     for (const auto& t : planned_tasks)
         tasks.push_back({{"task", t.at("task")},

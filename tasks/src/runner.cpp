@@ -164,14 +164,20 @@ void load_run_config(const std::string& path, run_config& c) {
                     bad(at + "." + k, "unknown key (expected name, model, engine, tokenizer, dtype, no_cache, attention)");
             for (const char* k : {"model", "engine", "tokenizer"})
                 if (!m.contains(k) || !m.at(k).is_string()) bad(at + "." + k, "expected a string");
-            model_entry e;
-            e.model = relative_to_file(m.at("model").get<std::string>());
-            e.name = m.value("name", m.at("model").get<std::string>());
-            e.engine = m.at("engine").get<std::string>();
-            e.tokenizer = relative_to_file(m.at("tokenizer").get<std::string>());
-            e.dtype = m.value("dtype", std::string("fp32"));
-            e.no_cache = m.value("no_cache", false);
-            e.attention = m.value("attention", std::string("naive"));
+            engines::engine_spec_text text{m.at("engine").get<std::string>(),
+                                           relative_to_file(m.at("model").get<std::string>()),
+                                           relative_to_file(m.at("tokenizer").get<std::string>()),
+                                           {},
+                                           {},
+                                           m.value("no_cache", false)};
+            if (m.contains("dtype")) text.dtype = m.at("dtype").get<std::string>();
+            if (m.contains("attention")) text.attention = m.at("attention").get<std::string>();
+            model_entry e{m.value("name", m.at("model").get<std::string>()), {}};
+            try {
+                e.spec = engines::parse_engine_spec(text, path + ": " + at);
+            } catch (const harness::usage_error& u) {
+                throw harness::input_error(u.what());  // a mistake in the file: exit 2 either way, named as input
+            }
             for (const auto& other : c.models)
                 if (other.name == e.name) bad(at + ".name", "'" + e.name + "' names two models");
             c.models.push_back(std::move(e));
@@ -243,9 +249,6 @@ json run_tasks(const run_config& c) {
     task_catalog catalog(c.definitions_dir.empty() ? default_definitions_dir() : c.definitions_dir);
     json skipped = json::array();
     const std::vector<planned_task> planned = plan(c, catalog, skipped);
-    for (const auto& m : c.models)
-        if (!kernels::parse_dtype(m.dtype))
-            throw harness::usage_error("model '" + m.name + "': dtype must be fp32, fp16 or bf16");
 
     json tasks = json::array();
     for (const auto& t : planned)
@@ -272,6 +275,9 @@ json run_tasks(const run_config& c) {
         write_manifest(c.out_dir, fingerprint);
     }
     journal j(c.out_dir + "/journal.jsonl", c.resume);
+    // Threads are the CPU backend's: recorded once, as the count used (context.threads).
+    if (c.device == "cuda" && c.threads > 0)
+        std::cerr << "rwkvbench: note: --threads " << c.threads << " applies to the CPU backend; ignored with --device cuda\n";
     auto backend = kernels::make_backend(c.device, c.threads);
     json results = json::array(), series = json::array(), models = json::array(), timings = json::array();
     struct loaded_model {
@@ -279,24 +285,19 @@ json run_tasks(const run_config& c) {
         std::unique_ptr<engines::tokenizer> tok;
     };
     const auto load = [&](const model_entry& m) {
-        if (c.progress) std::cerr << "model " << m.name << ": loading " << m.model << "\n";
-        engines::transformer_options topt;
-        topt.no_cache = m.no_cache;
-        if (m.attention == "fused")
-            topt.attention = kernels::attention_variant::fused;
-        else if (m.attention != "naive")
-            throw harness::usage_error("model '" + m.name + "': attention must be naive or fused");
-        loaded_model l{engines::make_engine(m.engine, m.model, *backend, *kernels::parse_dtype(m.dtype), topt, c.seed),
-                       engines::load_tokenizer(m.tokenizer)};
+        if (c.progress) std::cerr << "model " << m.name << ": loading " << m.spec.model << "\n";
+        engines::engine_spec spec = m.spec;
+        spec.seed = c.seed;
+        loaded_model l{engines::make_engine(spec, *backend), engines::load_tokenizer(spec.tokenizer)};
         const engines::engine_info info = l.engine->info();
         if (std::none_of(models.begin(), models.end(), [&](const json& x) { return x.at("name") == m.name; }))
             models.push_back({{"name", m.name},
-                              {"model", m.model},
-                              {"engine", m.engine},
-                              {"tokenizer", m.tokenizer},
-                              {"dtype", m.dtype},
-                              {"no_cache", m.no_cache},
-                              {"attention", m.attention},
+                              {"model", m.spec.model},
+                              {"engine", m.spec.engine},
+                              {"tokenizer", m.spec.tokenizer},
+                              {"dtype", engines::dtype_spelling(m.spec.dtype)},
+                              {"no_cache", m.spec.no_cache},
+                              {"attention", std::string(kernels::attention_variant_name(m.spec.attention))},
                               {"architecture", info.architecture},
                               {"n_params", info.n_params},
                               {"context_limit", info.context_limit ? json(*info.context_limit) : json(nullptr)}});
@@ -348,7 +349,7 @@ json run_tasks(const run_config& c) {
             {{"task", t.def.name}, {"model", names + " (interleaved)"}, {"seconds", wall.elapsed_seconds()}});
     }
     json config = {
-        {"device", c.device},     {"threads", c.threads}, {"limit", c.limit ? json(*c.limit) : json(nullptr)},
+        {"device", c.device},     {"limit", c.limit ? json(*c.limit) : json(nullptr)},
         {"langs", c.langs},       {"no_pad", c.no_pad},   {"seed", c.seed},
         {"data_dir", c.data_dir}, {"data", c.data_file},  {"config_file", c.config_file}};
     json report = {{"schema_version", 1}, {"context", provenance(c)},  {"config", config}, {"models", models},

@@ -146,19 +146,20 @@ sweep plan(const task_context& c) {
     for (auto& x : s.tokens) x = id(rng);
     s.prompt.assign(s.tokens.begin(), s.tokens.begin() + s.o.prompt);
     s.n = s.o.generate;
-    if (c.model.no_cache) s.n = std::min(s.n, s.o.max_context_no_cache - s.o.prompt);
+    if (c.model.spec.no_cache) s.n = std::min(s.n, s.o.max_context_no_cache - s.o.prompt);
     if (info.context_limit) s.n = std::min(s.n, *info.context_limit - s.o.prompt);
     s.n = std::max<std::int64_t>(s.n, 1);
-    s.parallel_prefill = c.model.engine == "rwkv4-parallel" || (c.model.engine == "transformer" && !c.model.no_cache);
+    s.parallel_prefill =
+        c.model.spec.engine == "rwkv4-parallel" || (c.model.spec.engine == "transformer" && !c.model.spec.no_cache);
     return s;
 }
 
 // What names a series in the report: task, model, engine, device, kind.
 json series_header(const task_context& c, const char* kind) {
     return {{"task", c.def.name},           {"task_version", c.def.version},
-            {"model", c.model.name},        {"engine", c.model.engine},
-            {"no_cache", c.model.no_cache}, {"device", c.config.device},
-            {"dtype", c.model.dtype},       {"kind", kind}};
+            {"model", c.model.name},        {"engine", c.model.spec.engine},
+            {"no_cache", c.model.spec.no_cache}, {"device", c.config.device},
+            {"dtype", engines::dtype_spelling(c.model.spec.dtype)},       {"kind", kind}};
 }
 
 // The standard error over repeats.

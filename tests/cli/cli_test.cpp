@@ -315,6 +315,23 @@ TEST(Cli, LangsCodesTheDataLacksAreNamed) {
     EXPECT_NE(nothing.err.find("nothing to run: no task has data for --langs qq"), std::string::npos) << nothing.err;
 }
 
+TEST(Cli, EngineSpecMistakesReadTheSameInRunAndLogits) {
+    const std::string tiny = q(test_paths::data() + "/models/rwkv4-tiny/rwkv4-tiny-660K-f32.pth");
+    const std::string out = q(testing::TempDir() + "/cli_spec_" + std::to_string(getpid()));
+    for (const std::string cmd : {"run --task xcopa", "logits --text hi"}) {
+        const std::string name = cmd.substr(0, cmd.find(' '));
+        const result dtype = run(cmd + " --model " + tiny + " --engine rwkv4-serial --tokenizer bytes --dtype f8 --out " + out);
+        EXPECT_EQ(dtype.code, 2);
+        EXPECT_NE(dtype.err.find(name + ": dtype must be fp32, fp16 or bf16, got 'f8'"), std::string::npos) << dtype.err;
+        const result attention =
+            run(cmd + " --model " + tiny + " --engine rwkv4-serial --tokenizer bytes --attention fused --out " + out);
+        EXPECT_EQ(attention.code, 2);
+        EXPECT_NE(attention.err.find(name + ": attention and no_cache apply to the transformer engine only"),
+                  std::string::npos)
+            << attention.err;
+    }
+}
+
 TEST(Cli, CompareExitCodes) {
     const std::string dir = testing::TempDir() + "/cli_compare_" + std::to_string(getpid());
     std::filesystem::create_directories(dir);

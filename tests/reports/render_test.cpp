@@ -33,11 +33,9 @@ const std::string& small_run(const std::string& name) {
     const std::string dir = testing::TempDir() + "/render_" + name + "_" + std::to_string(::getpid());
     fs::remove_all(dir);
     tasks::run_config c;
-    tasks::model_entry rwkv, neox;
-    rwkv.name = "rwkv synth", rwkv.model = test_data + "/models/rwkv4-synth/rwkv4-synth-3x64-f32.pth",
-    rwkv.engine = "rwkv4-parallel";
-    neox.name = "neox tiny", neox.model = test_data + "/models/gptneox-tiny", neox.engine = "transformer";
-    rwkv.tokenizer = neox.tokenizer = "bytes";
+    const tasks::model_entry rwkv{"rwkv synth",
+                                  {"rwkv4-parallel", test_data + "/models/rwkv4-synth/rwkv4-synth-3x64-f32.pth", "bytes"}};
+    const tasks::model_entry neox{"neox tiny", {"transformer", test_data + "/models/gptneox-tiny", "bytes"}};
     c.models = {rwkv, neox};
     tasks::task_request scaling = tasks::task_request::named("scaling");
     scaling.options = {{"prompt_tokens", 4}, {"generate_tokens", 10},     {"repeats", 2},

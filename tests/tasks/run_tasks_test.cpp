@@ -28,9 +28,7 @@ const std::string neox = test_data + "/models/gptneox-tiny";
 std::string fresh_dir(const std::string& name) { return test_paths::fresh_dir("run_tasks", name); }
 
 tasks::model_entry model(const std::string& name, const std::string& path, const std::string& engine) {
-    tasks::model_entry m;
-    m.name = name, m.model = path, m.engine = engine, m.tokenizer = "bytes";
-    return m;
+    return {name, engines::parse_engine_spec({engine, path, "bytes", {}, {}, false}, "test")};
 }
 
 std::vector<json> results_of(const json& report, const std::string& metric) {
@@ -138,7 +136,7 @@ TEST_P(Scaling, SeriesFitsAndCaps) {
     tasks::run_config c;
     c.models = {model("rwkv serial", synth, "rwkv4-serial"), model("rwkv parallel", synth, "rwkv4-parallel"),
                 model("neox cache", neox, "transformer"), model("neox no cache", neox, "transformer")};
-    c.models[3].no_cache = true;
+    c.models[3].spec.no_cache = true;
     tasks::task_request t = tasks::task_request::named("scaling");
     t.options = {{"prompt_tokens", 4},         {"generate_tokens", 12},      {"repeats", 2},
                  {"warmup_tokens", 1},         {"max_context_no_cache", 10}, {"prefill_lengths", {4, 8}},
@@ -214,9 +212,9 @@ TEST(RunTasks, RunConfigFilesAndTheirMistakes) {
         "limit": 7})"),
         c);
     ASSERT_EQ(c.models.size(), 2u);
-    EXPECT_EQ(c.models[0].model, (fs::path(dir) / "sub/m.pth").lexically_normal().string());  // relative to the file
+    EXPECT_EQ(c.models[0].spec.model, (fs::path(dir) / "sub/m.pth").lexically_normal().string());  // relative to the file
     EXPECT_EQ(c.models[1].name, "random:pythia-160m");
-    EXPECT_TRUE(c.models[1].no_cache);
+    EXPECT_TRUE(c.models[1].spec.no_cache);
     ASSERT_EQ(c.tasks.size(), 2u);
     EXPECT_EQ(c.file_limit, 7u);  // run-wide; a task's own limit wins, --limit beats both
     EXPECT_FALSE(c.tasks[0].limit);
@@ -244,10 +242,17 @@ TEST(RunTasks, RunConfigFilesAndTheirMistakes) {
              "models[0].tokenizer: expected a string"},
             {R"({"models": [{"model": "x", "engine": "e", "tokenizer": "bytes", "dtyp": "fp16"}], "tasks": ["x"]})",
              "models[0].dtyp: unknown key"},
-            {R"({"models": [{"model": "x", "engine": "e", "tokenizer": "bytes"}], "tasks": [{"task": "x", "models": ["y"]}]})",
+            {R"({"models": [{"model": "x", "engine": "rwkv4-serial", "tokenizer": "bytes"}], "tasks": [{"task": "x", "models": ["y"]}]})",
              "tasks[0].models: 'y' is not one of the models"},
-            {R"({"models": [{"model": "x", "engine": "e", "tokenizer": "bytes"}], "tasks": [3]})",
-             "tasks[0]: expected a task name"}}) {
+            {R"({"models": [{"model": "x", "engine": "rwkv4-serial", "tokenizer": "bytes"}], "tasks": [3]})",
+             "tasks[0]: expected a task name"},
+            // The engine spec's own rules, in the words `run` and `logits` use.
+            {R"({"models": [{"model": "x", "engine": "e", "tokenizer": "bytes"}], "tasks": ["x"]})",
+             "models[0]: unknown engine 'e' (expected one of: rwkv4-serial, rwkv4-parallel, transformer)"},
+            {R"({"models": [{"model": "x", "engine": "rwkv4-serial", "tokenizer": "bytes", "dtype": "q8"}], "tasks": ["x"]})",
+             "models[0]: dtype must be fp32, fp16 or bf16, got 'q8'"},
+            {R"({"models": [{"model": "x", "engine": "rwkv4-serial", "tokenizer": "bytes", "no_cache": true}], "tasks": ["x"]})",
+             "models[0]: attention and no_cache apply to the transformer engine only"}}) {
         tasks::run_config bad_config;
         try {
             tasks::load_run_config(write(bad), bad_config);
@@ -263,8 +268,8 @@ TEST(RunTasks, TheDefaultSuiteFileLoads) {
     tasks::load_run_config(tasks::default_suite_path(), c);
     EXPECT_EQ(c.models.size(), 7u);
     for (const auto& m : c.models)
-        if (!m.model.starts_with("random:")) {
-            EXPECT_TRUE(fs::exists(m.model)) << m.model;
+        if (!m.spec.model.starts_with("random:")) {
+            EXPECT_TRUE(fs::exists(m.spec.model)) << m.spec.model;
         }
     EXPECT_EQ(c.tasks.size(), 5u);
 }

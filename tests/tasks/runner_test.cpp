@@ -75,14 +75,14 @@ TEST(Runner, PerplexityOnATextFile) {
     const std::string text = "The quick brown fox jumps over the lazy dog. RWKV is an RNN.\n";
     std::ofstream(text_path, std::ios::binary) << text;
     tasks::run_config c;
-    c.models.push_back({"synth", data + "/models/rwkv4-synth/rwkv4-synth-3x64-f32.pth", "rwkv4-parallel", "bytes", "fp32"});
+    c.models.push_back({"synth", {"rwkv4-parallel", data + "/models/rwkv4-synth/rwkv4-synth-3x64-f32.pth", "bytes"}});
     c.tasks = {tasks::task_request::named("perplexity")};
     c.data_file = text_path;
     c.out_dir = dir;
     const auto report = tasks::run_tasks(c);
     // By hand: every byte scored after the "\n" pad.
     auto b = kernels::make_cpu_backend(0);
-    auto e = engines::make_engine("rwkv4-parallel", c.models[0].model, *b);
+    auto e = engines::make_engine("rwkv4-parallel", c.models[0].spec.model, *b);
     std::vector<std::int32_t> ids = {10};
     for (unsigned char ch : text) ids.push_back(ch);
     const double nll = -tasks::loglikelihood_rolling(*e, ids).logprob;
@@ -109,7 +109,7 @@ TEST(Runner, BpbFloresSameFromSerialAndParallelAndBoundedByLanguages) {
     nlohmann::json reports[2];
     for (int s = 0; s < 2; ++s) {
         tasks::run_config c;
-        c.models.push_back({"udhr", pair, s ? "rwkv4-serial" : "rwkv4-parallel", "bytes", "fp32"});
+        c.models.push_back({"udhr", {s ? "rwkv4-serial" : "rwkv4-parallel", pair, "bytes"}});
         c.tasks = {tasks::task_request::named("bpb_flores")};
         c.data_dir = test_paths::source() + "/datasets";
         c.langs = {"eng_Latn", "tha_Thai"};
@@ -140,7 +140,7 @@ namespace {
 
 TEST(Runner, Wikitext2IsTheShippedRawTextWithLfLineEnds) {
     tasks::run_config c;
-    c.models.push_back({"synth", data + "/models/rwkv4-synth/rwkv4-synth-3x64-f32.pth", "rwkv4-parallel", "bytes", "fp32"});
+    c.models.push_back({"synth", {"rwkv4-parallel", data + "/models/rwkv4-synth/rwkv4-synth-3x64-f32.pth", "bytes"}});
     c.tasks = {tasks::task_request::named("wikitext2")};
     c.data_dir = test_paths::source() + "/datasets";
     c.limit = 3;

@@ -10,16 +10,13 @@
 #include <string>
 #include <vector>
 
+#include "engines/engine_spec.h"
+
 namespace tasks {
 
 struct model_entry {
-    std::string name;       // as it appears in the report
-    std::string model;      // path or random:NAME
-    std::string engine;     // rwkv4-serial, rwkv4-parallel, transformer
-    std::string tokenizer;  // bytes or a path
-    std::string dtype = "fp32";
-    bool no_cache = false;            // transformer: replay the whole history at every call
-    std::string attention = "naive";  // transformer: naive or fused
+    std::string name;           // as it appears in the report
+    engines::engine_spec spec;  // engine, model, tokenizer, dtype, attention, cache (validated)
 };
 
 // One task of a run; `models` (names) restricts it to some of the run's

@@ -1,0 +1,59 @@
+// Engine specs: one parser for `run`, `logits` and RUN.json, so the same
+// mistake gets the same message wherever it is made; the engine table builds
+// what it lists.
+#include "engines/engine_spec.h"
+
+#include <gtest/gtest.h>
+
+#include "engines/registry.h"
+#include "harness/errors.h"
+#include "kernels/backend.h"
+#include "test_paths.h"
+
+namespace {
+
+std::string error_of(const engines::engine_spec_text& t) {
+    try {
+        engines::parse_engine_spec(t, "here");
+    } catch (const harness::usage_error& e) {
+        return e.what();
+    }
+    return "";
+}
+
+TEST(EngineSpec, ValidatesNamesAndCombinationsWithOneMessageEach) {
+    const auto s = engines::parse_engine_spec({"transformer", "random:pythia-160m", "bytes", "f16", "fused", true}, "x");
+    EXPECT_EQ(s.dtype, kernels::dtype::f16);
+    EXPECT_EQ(engines::dtype_spelling(s.dtype), "fp16");  // typed f16, reported fp16
+    EXPECT_EQ(s.attention, kernels::attention_variant::fused);
+    EXPECT_TRUE(s.no_cache);
+    EXPECT_EQ(engines::parse_engine_spec({"rwkv4-serial", "m.pth", "bytes", {}, {}, false}, "x").dtype,
+              kernels::dtype::f32);
+    EXPECT_EQ(error_of({"rwkv5", "m", "bytes", {}, {}, false}),
+              "here: unknown engine 'rwkv5' (expected one of: rwkv4-serial, rwkv4-parallel, transformer)");
+    EXPECT_EQ(error_of({"rwkv4-serial", "m", "bytes", "int8", {}, false}),
+              "here: dtype must be fp32, fp16 or bf16, got 'int8'");
+    EXPECT_EQ(error_of({"transformer", "m", "bytes", {}, "flash", false}),
+              "here: attention must be naive or fused, got 'flash'");
+    EXPECT_EQ(error_of({"rwkv4-parallel", "m", "bytes", {}, "naive", false}),
+              "here: attention and no_cache apply to the transformer engine only, not rwkv4-parallel");
+    EXPECT_EQ(error_of({"rwkv4-parallel", "m", "bytes", {}, {}, true}),
+              "here: attention and no_cache apply to the transformer engine only, not rwkv4-parallel");
+    EXPECT_EQ(error_of({"rwkv4-parallel", "", "bytes", {}, {}, false}),
+              "here: no model given (a checkpoint path or random:NAME)");
+}
+
+TEST(EngineSpec, TheTableBuildsEveryEngineItLists) {
+    auto b = kernels::make_cpu_backend(1);
+    ASSERT_EQ(engines::engine_kinds().size(), engines::list_engines().size());
+    for (const auto& k : engines::engine_kinds()) {
+        const std::string model = test_paths::data() + (k.name == "transformer" ? "/models/gptneox-tiny"
+                                                                                  : "/models/rwkv4-tiny/rwkv4-tiny-660K-f32.pth");
+        const auto e = engines::make_engine({k.name, model, "bytes"}, *b);
+        EXPECT_EQ(e->info().name, k.name);
+    }
+    EXPECT_THROW(engines::make_engine({"rwkv4-serial", test_paths::data() + "/models/gptneox-tiny", "bytes"}, *b),
+                 harness::unsupported_error);
+}
+
+}  // namespace
