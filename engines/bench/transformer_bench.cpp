@@ -12,7 +12,7 @@
 #include <cstdlib>
 #include <map>
 
-#include "../../kernels/bench/bench_util.h"
+#include "bench_util.h"  // kernels/bench: the one benchmark executable's helpers
 #include "engines/registry.h"
 #include "kernels/backend.h"
 

@@ -11,7 +11,7 @@
 #include "token_ids.h"
 #include "engines/model_file.h"
 #include "engines/registry.h"
-#include "engines/rwkv4_weights.h"
+#include "engines/float_tensor.h"
 #include "engines/safetensors_writer.h"
 #include "engines/tokenizer.h"
 #include "harness/errors.h"

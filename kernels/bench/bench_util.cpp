@@ -8,7 +8,7 @@
 #include <cstring>
 #include <random>
 
-#include "../common/half_math.h"
+#include "kernels/half_math.h"
 #include "kernels/cpu_options.h"
 #include "kernels/cuda_timing.h"
 

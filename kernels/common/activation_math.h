@@ -5,7 +5,7 @@
 
 #include <math.h>
 
-#include "hd.h"
+#include "kernels/hd.h"
 
 namespace kernels {
 

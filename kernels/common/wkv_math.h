@@ -11,7 +11,7 @@
 
 #include <math.h>
 
-#include "hd.h"
+#include "kernels/hd.h"
 
 namespace kernels {
 

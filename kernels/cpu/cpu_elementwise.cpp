@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "../common/activation_math.h"
-#include "../common/half_math.h"
+#include "kernels/half_math.h"
 #include "../common/rotary_math.h"
 #include "../common/wkv_math.h"
 #include "cpu_backend.h"

@@ -2,7 +2,7 @@
 // without AVX2/F16C, and the shape every SIMD variant follows.
 #include <cstring>
 
-#include "../common/half_math.h"
+#include "kernels/half_math.h"
 #include "cpu_backend.h"
 
 namespace kernels::cpu {

@@ -14,7 +14,7 @@
 #include <cstring>
 #include <vector>
 
-#include "../common/half_math.h"
+#include "kernels/half_math.h"
 #include "cpu_backend.h"
 
 namespace kernels::cpu {

@@ -2,7 +2,7 @@
 // rotary, dtype conversion, bias. One thread per output element, grid-stride
 // loops. Per-element math comes from kernels/common (shared with the CPU).
 #include "../common/activation_math.h"
-#include "../common/half_math.h"
+#include "kernels/half_math.h"
 #include "../common/rotary_math.h"
 #include "cuda_util.cuh"
 #include "launchers.cuh"

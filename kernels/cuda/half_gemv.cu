@@ -3,7 +3,7 @@
 // weights to f32 (kernels/common/half_math.h, exact) and accumulating in f32
 // for all T tokens, then a warp reduction. Memory-bound: every weight byte is
 // read once. Larger T goes through cuBLAS in cuda_backend.cpp.
-#include "../common/half_math.h"
+#include "kernels/half_math.h"
 #include "cuda_util.cuh"
 #include "launchers.cuh"
 

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <random>
 
-#include "../common/half_math.h"
+#include "kernels/half_math.h"
 #include "../common/wkv_math.h"
 #include "kernels/parity.h"
 

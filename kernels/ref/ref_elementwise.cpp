@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "../common/activation_math.h"
-#include "../common/half_math.h"
+#include "kernels/half_math.h"
 #include "kernels/ref.h"
 
 namespace kernels::ref {

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <random>
 
-#include "../../kernels/common/half_math.h"
+#include "kernels/half_math.h"
 #include "harness/cpu_features.h"
 
 namespace {

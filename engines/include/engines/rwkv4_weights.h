@@ -9,18 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "engines/float_tensor.h"
 #include "engines/model_file.h"
 
 namespace engines {
-
-struct float_tensor {
-    std::vector<std::int64_t> shape;
-    std::vector<float> values;
-};
-
-// Decodes any f32/f16/bf16 tensor to float32 values, shape unchanged.
-// Throws input_error for other dtypes.
-float_tensor decode_f32(const model_file& f, const tensor_entry& t);
 
 // One RWKV-4 tensor by its official name, normalised as above.
 float_tensor rwkv4_tensor_f32(const model_file& f, const std::string& name);

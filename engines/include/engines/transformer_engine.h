@@ -15,7 +15,7 @@
 
 #include "engines/engine.h"
 #include "engines/model_info.h"
-#include "engines/rwkv4_weights.h"
+#include "engines/float_tensor.h"
 #include "kernels/device_buffer.h"
 #include "kernels/ops.h"
 

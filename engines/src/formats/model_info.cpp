@@ -6,7 +6,7 @@
 #include <map>
 
 #include "harness/errors.h"
-#include "config_values.h"
+#include "formats/config_values.h"
 #include "harness/json_file.h"
 
 namespace engines {

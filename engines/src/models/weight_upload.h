@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "engines/rwkv4_weights.h"
+#include "engines/float_tensor.h"
 #include "kernels/device_buffer.h"
 
 namespace engines {

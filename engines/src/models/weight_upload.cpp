@@ -1,8 +1,8 @@
-#include "weight_upload.h"
+#include "models/weight_upload.h"
 
 #include <cmath>
 
-#include "../../kernels/common/half_math.h"
+#include "kernels/half_math.h"
 #include "harness/errors.h"
 #include "kernels/backend.h"
 

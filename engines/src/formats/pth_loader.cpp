@@ -6,9 +6,9 @@
 
 #include "engines/model_file.h"
 #include "harness/errors.h"
-#include "pickle_reader.h"
-#include "tensor_checks.h"
-#include "zip_archive.h"
+#include "formats/pickle_reader.h"
+#include "formats/tensor_checks.h"
+#include "formats/zip_archive.h"
 
 namespace engines {
 namespace {

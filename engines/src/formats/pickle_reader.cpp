@@ -1,6 +1,6 @@
 // The restricted unpickler (see pickle_reader.h). Opcodes follow CPython's
 // Lib/pickletools.py; protocols 2 to 5 as torch.save writes them.
-#include "pickle_reader.h"
+#include "formats/pickle_reader.h"
 
 #include <map>
 

@@ -3,8 +3,8 @@
 
 #include "engines/transformer_engine.h"
 #include "harness/errors.h"
-#include "config_values.h"
-#include "weight_upload.h"
+#include "formats/config_values.h"
+#include "models/weight_upload.h"
 
 namespace engines {
 namespace {

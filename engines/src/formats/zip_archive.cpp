@@ -1,6 +1,6 @@
 // Zip central directory reader (PKWARE APPNOTE 4.3.x): EOCD, ZIP64 EOCD and
 // locator, central file headers with the ZIP64 extra field, local headers.
-#include "zip_archive.h"
+#include "formats/zip_archive.h"
 
 #include <set>
 

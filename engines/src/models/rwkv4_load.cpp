@@ -5,7 +5,7 @@
 #include "engines/model_info.h"
 #include "engines/rwkv4_engine.h"
 #include "harness/errors.h"
-#include "weight_upload.h"
+#include "models/weight_upload.h"
 
 namespace engines {
 namespace {

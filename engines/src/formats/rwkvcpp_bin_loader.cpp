@@ -7,7 +7,7 @@
 
 #include "engines/model_file.h"
 #include "harness/errors.h"
-#include "tensor_checks.h"
+#include "formats/tensor_checks.h"
 
 namespace engines {
 namespace {

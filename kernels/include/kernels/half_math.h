@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "hd.h"
+#include "kernels/hd.h"
 
 namespace kernels {
 
