@@ -29,15 +29,18 @@ T get_or(const json& j, const char* key, T fallback, const std::string& file, co
     return get<T>(j, key, file, where);
 }
 
-}  // namespace
-
-std::string metric_result::where() const {
-    if (context) return "ctx " + std::to_string(*context);
-    if (prompt_tokens) return "prompt " + std::to_string(*prompt_tokens);
-    return language;
+// A record read by its from_json, errors named with the file and its place.
+template <class T>
+T record(const json& x, const std::string& file, const std::string& at) {
+    try {
+        return x.get<T>();
+    } catch (const field_error& e) {
+        if (e.missing) throw harness::input_error(file + ": " + at + ": missing key '" + e.key + "'");
+        throw harness::input_error(file + ": " + at + "." + e.key + ": " + e.what());
+    }
 }
 
-std::string metric_result::key() const { return task + " | " + model + " | " + metric + " | " + where(); }
+}  // namespace
 
 run_report parse_report(const json& j, const std::string& f) {
     run_report r;
@@ -51,37 +54,11 @@ run_report parse_report(const json& j, const std::string& f) {
     r.context = get<json>(j, "context", f, "(top level)");
     r.tasks = get_or<json>(j, "tasks", json::array(), f, "(top level)");
     const json models = get_or<json>(j, "models", json::array(), f, "(top level)");
-    for (std::size_t i = 0; i < models.size(); ++i) {
-        const std::string at = "models[" + std::to_string(i) + "]";
-        const json& m = models[i];
-        r.models.push_back({get<std::string>(m, "name", f, at), get<std::string>(m, "model", f, at),
-                            get<std::string>(m, "engine", f, at), get_or<std::string>(m, "tokenizer", "", f, at),
-                            get_or<std::string>(m, "dtype", "", f, at),
-                            get_or<std::string>(m, "architecture", "", f, at),
-                            get_or<bool>(m, "no_cache", false, f, at), get_or<std::uint64_t>(m, "n_params", 0, f, at)});
-    }
+    for (std::size_t i = 0; i < models.size(); ++i)
+        r.models.push_back(record<model_record>(models[i], f, "models[" + std::to_string(i) + "]"));
     const json results = get<json>(j, "results", f, "(top level)");
-    for (std::size_t i = 0; i < results.size(); ++i) {
-        const std::string at = "results[" + std::to_string(i) + "]";
-        const json& x = results[i];
-        metric_result m;
-        m.task = get<std::string>(x, "task", f, at);
-        m.task_version = get<int>(x, "task_version", f, at);
-        m.model = get<std::string>(x, "model", f, at);
-        m.engine = get_or<std::string>(x, "engine", "", f, at);
-        m.device = get_or<std::string>(x, "device", "", f, at);
-        m.dtype = get_or<std::string>(x, "dtype", "", f, at);
-        m.metric = get<std::string>(x, "metric", f, at);
-        m.language = get_or<std::string>(x, "language", "", f, at);
-        if (x.contains("context")) m.context = get<std::int64_t>(x, "context", f, at);
-        if (x.contains("prompt_tokens")) m.prompt_tokens = get<std::int64_t>(x, "prompt_tokens", f, at);
-        m.value = x.contains("value") && x.at("value").is_null() ? std::nan("") : get<double>(x, "value", f, at);
-        m.stderr_ = get<double>(x, "stderr", f, at);
-        m.n = get<std::int64_t>(x, "n", f, at);
-        m.higher_is_better = get<bool>(x, "higher_is_better", f, at);
-        m.samples = get_or<std::vector<double>>(x, "samples", {}, f, at);
-        r.results.push_back(std::move(m));
-    }
+    for (std::size_t i = 0; i < results.size(); ++i)
+        r.results.push_back(record<metric_result>(results[i], f, "results[" + std::to_string(i) + "]"));
     const json series = get_or<json>(j, "series", json::array(), f, "(top level)");
     for (std::size_t i = 0; i < series.size(); ++i) {
         const std::string at = "series[" + std::to_string(i) + "]";

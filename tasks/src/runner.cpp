@@ -17,6 +17,7 @@
 #include "datasets/data_folders.h"
 #include "tasks/request.h"
 #include "tasks/scorer_registry.h"
+#include "reports/report_model.h"
 #include "tasks/run_manifest.h"
 
 namespace tasks {
@@ -290,17 +291,19 @@ json run_tasks(const run_config& c) {
         spec.seed = c.seed;
         loaded_model l{engines::make_engine(spec, *backend), engines::load_tokenizer(spec.tokenizer)};
         const engines::engine_info info = l.engine->info();
-        if (std::none_of(models.begin(), models.end(), [&](const json& x) { return x.at("name") == m.name; }))
-            models.push_back({{"name", m.name},
-                              {"model", m.spec.model},
-                              {"engine", m.spec.engine},
-                              {"tokenizer", m.spec.tokenizer},
-                              {"dtype", engines::dtype_spelling(m.spec.dtype)},
-                              {"no_cache", m.spec.no_cache},
-                              {"attention", std::string(kernels::attention_variant_name(m.spec.attention))},
-                              {"architecture", info.architecture},
-                              {"n_params", info.n_params},
-                              {"context_limit", info.context_limit ? json(*info.context_limit) : json(nullptr)}});
+        if (std::none_of(models.begin(), models.end(), [&](const json& x) { return x.at("name") == m.name; })) {
+            reports::model_record r{m.name,
+                                    m.spec.model,
+                                    m.spec.engine,
+                                    m.spec.tokenizer,
+                                    engines::dtype_spelling(m.spec.dtype),
+                                    info.architecture,
+                                    std::string(kernels::attention_variant_name(m.spec.attention)),
+                                    m.spec.no_cache,
+                                    static_cast<std::uint64_t>(info.n_params),
+                                    info.context_limit ? std::optional<std::int64_t>(*info.context_limit) : std::nullopt};
+            models.push_back(r);
+        }
         return l;
     };
     const auto is_scaling = [](const planned_task& t) { return !t.scorer->has_examples; };

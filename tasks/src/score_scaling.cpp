@@ -290,13 +290,18 @@ void score_scaling(task_context& c, const std::vector<request>&) {
             for (std::size_t i = first; i <= last; ++i) s += p[i];
             samples.push_back(s / static_cast<double>(last - first + 1));
         }
+        reports::metric_result where;
+        where.context = at, where.samples = samples;
         c.add("ms_per_token", harness::median(samples), spread(samples), static_cast<std::int64_t>(samples.size()), "",
-              {{"context", at}, {"samples", samples}});
+              where);
     }
+    reports::metric_result over_tokens, over_passes;
+    over_tokens.tokens = n, over_tokens.samples = rates;
+    over_passes.samples = exponents;
     c.add("tokens_per_s", harness::median(rates), spread(rates), static_cast<std::int64_t>(rates.size()), "",
-          {{"tokens", n}, {"samples", rates}});
+          over_tokens);
     c.add("growth_exponent", exponent, spread(exponents), static_cast<std::int64_t>(exponents.size()), "",
-          {{"samples", exponents}});
+          over_passes);
 
     // Parallel prefill: tokens/s against prompt length.
     if (!sw.parallel_prefill) return;
@@ -313,8 +318,10 @@ void score_scaling(task_context& c, const std::vector<request>&) {
         prefill["prompt_tokens"].push_back(len);
         prefill["tokens_per_s"].push_back(tps);
         prefill["median_tokens_per_s"].push_back(harness::median(tps));
+        reports::metric_result at_length;
+        at_length.prompt_tokens = len, at_length.samples = tps;
         c.add("prefill_tokens_per_s", harness::median(tps), spread(tps), static_cast<std::int64_t>(tps.size()), "",
-              {{"prompt_tokens", len}, {"samples", tps}});
+              at_length);
     }
     c.series.push_back(prefill);
 }

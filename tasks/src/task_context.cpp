@@ -24,30 +24,22 @@ void progress_line::update(std::size_t done) {
 }
 
 void task_context::add(const std::string& metric, double value, double stderr_, std::int64_t n,
-                       const std::string& language, const nlohmann::json& extra) const {
+                       const std::string& language, reports::metric_result r) const {
     const metric_spec* spec = def.metric(metric);
     if (!spec) return;
-    nlohmann::json r = {{"task", def.name},
-                        {"task_version", def.version},
-                        {"model", model.name},
-                        {"engine", model.spec.engine},
-                        {"device", config.device},
-                        {"dtype", engines::dtype_spelling(model.spec.dtype)},
-                        {"metric", metric},
-                        {"value", value},
-                        {"stderr", stderr_},
-                        {"n", n},
-                        {"higher_is_better", spec->higher_is_better}};
-    if (!language.empty()) r["language"] = language;
-    for (const auto& [k, v] : extra.items()) r[k] = v;
+    r.task = def.name, r.task_version = def.version, r.model = model.name;
+    r.engine = model.spec.engine, r.device = config.device, r.dtype = engines::dtype_spelling(model.spec.dtype);
+    r.metric = metric, r.value = value, r.stderr_ = stderr_, r.n = n, r.higher_is_better = spec->higher_is_better;
+    r.language = language;
+    const nlohmann::json record = r;
     // Not computable (a fit through too few points): said, not written as a
     // null that the report's own readers would reject.
-    if (const std::string at = harness::find_non_finite(r); !at.empty()) {
+    if (const std::string at = harness::find_non_finite(record); !at.empty()) {
         std::cerr << "rwkvbench: note: " << def.name << " [" << model.name << "]: " << metric
                   << (language.empty() ? "" : " (" + language + ")") << " not reported: " << at << " is not finite\n";
         return;
     }
-    results.push_back(std::move(r));
+    results.push_back(record);
 }
 
 const nlohmann::json& task_context::record(const request& r, nlohmann::json result) const {

@@ -11,6 +11,7 @@
 #include "engines/engine.h"
 #include "engines/tokenizer.h"
 #include "harness/timing.h"
+#include "reports/report_model.h"
 #include "tasks/journal.h"
 #include "tasks/request.h"
 #include "tasks/runner.h"
@@ -47,9 +48,10 @@ struct task_context {
     nlohmann::json& results;         // metric records
     nlohmann::json& series;          // measured series (scaling)
 
-    // Appends a metric record when the definition lists the metric.
+    // Appends a metric record when the definition lists the metric; `where`
+    // adds a scaling record's context, prompt length, tokens and raw samples.
     void add(const std::string& metric, double value, double stderr_, std::int64_t n, const std::string& language = "",
-             const nlohmann::json& extra = nlohmann::json::object()) const;
+             reports::metric_result where = {}) const;
     progress_line progress(const std::string& what, std::size_t total) const;
     journal::key key(const std::string& example) const { return {def.name, model.name, example}; }
     // The journal's record of a request for this model, or nullptr.

@@ -11,28 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "reports/report_model.h"
+
 namespace reports {
 
 constexpr int schema_version = 1;
-
-struct metric_result {
-    std::string task;
-    int task_version = 0;
-    std::string model, engine, device, dtype, metric;
-    std::string language;                       // "" when not per language
-    std::optional<std::int64_t> context;        // scaling: ms_per_token at this context
-    std::optional<std::int64_t> prompt_tokens;  // scaling: prefill at this prompt length
-    double value = 0, stderr_ = 0;
-    std::int64_t n = 0;
-    bool higher_is_better = false;
-    std::vector<double> samples;  // repeated measurements (timings), raw
-
-    // What identifies the measurement across two reports: task, model,
-    // metric and where (language, context, prompt length).
-    std::string key() const;
-    std::string where() const;  // "eng_Latn", "ctx 128", "prompt 64" or ""
-    bool is_timing() const { return !samples.empty(); }
-};
 
 struct generation_series {
     std::string model, engine;
@@ -48,12 +31,6 @@ struct generation_series {
 struct prefill_series {
     std::string model, engine;
     std::vector<double> prompt_tokens, median_tokens_per_s;
-};
-
-struct model_record {
-    std::string name, model, engine, tokenizer, dtype, architecture;
-    bool no_cache = false;
-    std::uint64_t n_params = 0;
 };
 
 struct run_report {

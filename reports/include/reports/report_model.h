@@ -1,0 +1,64 @@
+// The records of report.json that tasks write and reports read, as structs
+// with nlohmann's to_json/from_json: one definition of each field's name,
+// type and optionality, used by both sides (reports depend on nothing but
+// the report file; tasks link this model only). The schema is
+// reports/report.schema.json.
+//
+//   metric_result  one entry of "results": a metric of a task for a model,
+//                  per language or at a context/prompt length, with its
+//                  standard error and, for timings, the raw repeats
+//   model_record   one entry of "models": what ran (engine spec, architecture)
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace reports {
+
+struct metric_result {
+    std::string task;
+    int task_version = 0;
+    std::string model, engine, device, dtype, metric;
+    std::string language;                       // "" when not per language
+    std::optional<std::int64_t> context;        // scaling: ms_per_token at this context
+    std::optional<std::int64_t> prompt_tokens;  // scaling: prefill at this prompt length
+    std::optional<std::int64_t> tokens;         // scaling: tokens_per_s over this many generated tokens
+    double value = 0, stderr_ = 0;              // value: NaN when the file holds null
+    std::int64_t n = 0;
+    bool higher_is_better = false;
+    std::vector<double> samples;  // repeated measurements (timings), raw
+
+    // What identifies the measurement across two reports: task, model,
+    // metric and where (language, context, prompt length).
+    std::string key() const;
+    std::string where() const;  // "eng_Latn", "ctx 128", "prompt 64" or ""
+    bool is_timing() const { return !samples.empty(); }
+};
+
+struct model_record {
+    std::string name, model, engine, tokenizer, dtype, architecture;
+    std::string attention;  // "" in reports from before it was recorded
+    bool no_cache = false;
+    std::uint64_t n_params = 0;
+    std::optional<std::int64_t> context_limit;
+};
+
+// A field of a record that is missing or of the wrong type; the reader adds
+// the file and the record's place ("r.json: results[3]: missing key 'value'").
+struct field_error : std::runtime_error {
+    field_error(std::string key_, bool missing_, const std::string& what)
+        : std::runtime_error(what), key(std::move(key_)), missing(missing_) {}
+    std::string key;
+    bool missing;
+};
+
+void to_json(nlohmann::json& j, const metric_result& m);
+void from_json(const nlohmann::json& j, metric_result& m);  // throws field_error
+void to_json(nlohmann::json& j, const model_record& m);
+void from_json(const nlohmann::json& j, model_record& m);  // throws field_error
+
+}  // namespace reports
