@@ -291,6 +291,23 @@ TEST(Cli, RunConfigMistakesAreExit2) {
     EXPECT_EQ(run("run --task nope --model " + tiny + " --engine rwkv4-parallel --tokenizer bytes --out " + dir + "/y").code, 2);
 }
 
+TEST(Cli, TaskDefaultNamesTheDefaultSuitesTasks) {
+    const std::string out = testing::TempDir() + "/cli_default_" + std::to_string(getpid());
+    const result r = run("run --model " + q(test_paths::data() + "/models/rwkv4-tiny/rwkv4-tiny-660K-f32.pth") +
+                         " --engine rwkv4-parallel --tokenizer bytes --task default --limit 2 --progress never --out " +
+                         q(out));
+    ASSERT_EQ(r.code, 0) << r.err;
+    std::ifstream report(out + "/report.json");
+    const auto j = nlohmann::json::parse(report);
+    std::vector<std::string> names;
+    for (const auto& t : j.at("tasks")) names.push_back(t.at("task").get<std::string>());
+    EXPECT_EQ(names, (std::vector<std::string>{"bpb_flores", "lambada_openai", "wikitext2", "xcopa", "scaling"}));
+    EXPECT_EQ(j.at("tasks")[0].at("limit"), 2);
+    EXPECT_TRUE(j.at("tasks")[4].at("limit").is_null());  // the run's limit does not apply to a timing task
+    // The suite's own options come along (its scaling sweep generates 128 tokens).
+    EXPECT_EQ(j.at("tasks")[4].at("definition").at("options").at("generate_tokens"), 128);
+}
+
 TEST(Cli, LangsCodesTheDataLacksAreNamed) {
     const std::string dir = testing::TempDir() + "/cli_langs_" + std::to_string(getpid());
     const std::string base = "run --model " + q(test_paths::data() + "/models/rwkv4-tiny/rwkv4-tiny-660K-f32.pth") +
