@@ -5,14 +5,18 @@
 
 #include "datasets/language_files.h"
 #include "harness/build_info.h"
+#include "harness/errors.h"
 
 namespace datasets {
 
 namespace fs = std::filesystem;
 
 data_folders::data_folders(const std::string& user_dir, const std::string& shipped_dir) {
-    if (!user_dir.empty()) folders_.push_back(user_dir);
     std::error_code ec;
+    // A mistyped --data-dir must not fall back to the shipped data without a word.
+    if (!user_dir.empty() && !fs::is_directory(user_dir, ec))
+        throw harness::input_error(user_dir + ": not a folder (--data-dir names a folder laid out like datasets/)");
+    if (!user_dir.empty()) folders_.push_back(user_dir);
     const bool same = !user_dir.empty() && fs::equivalent(user_dir, shipped_dir, ec);
     if (!same && user_dir != shipped_dir) folders_.push_back(shipped_dir);
 }

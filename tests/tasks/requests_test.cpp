@@ -206,6 +206,8 @@ TEST(Requests, DataDirIsLayeredOverTheShippedData) {
     std::size_t samples = 0;
     for (const auto& r : built.requests) samples += r.kind == tasks::request_kind::greedy;
     EXPECT_EQ(samples, 2u);  // both languages have a prompt in the shipped prompts file
+    // A folder that is not there is an error, not a silent fall-back to the shipped data.
+    EXPECT_THROW(datasets::data_folders(dir + "/typo", data), harness::input_error);
 }
 
 TEST(Requests, ChoicesJsonlIsAPlainMultipleChoiceFormat) {

@@ -13,7 +13,8 @@ namespace datasets {
 
 class data_folders {
 public:
-    // `user_dir` first, then `shipped_dir` (one folder when they are the same or user_dir is empty).
+    // `user_dir` first, then `shipped_dir` (one folder when they are the same
+    // or user_dir is empty). Throws input_error when user_dir is not a folder.
     data_folders(const std::string& user_dir, const std::string& shipped_dir);
     // Only the shipped folder.
     static data_folders shipped();
