@@ -119,7 +119,7 @@ void write_charts(const run_report& r, const std::string& dir, rendered& out) {
     if (!r.generation.empty()) {
         std::vector<line> cumulative, latency, memory;
         for (const auto& g : r.generation) {
-            const std::string label = series_label(g.model, g.engine, g.no_cache);
+            const std::string label = series_label(g.header.model, g.header.engine, g.header.no_cache);
             line c{label, {}}, l{label, {}}, m{label, {}};
             for (std::size_t i = 0; i < g.tokens.size(); ++i) {
                 c.points.emplace_back(g.tokens[i], g.cumulative_ms[i] / 1e3);
@@ -143,7 +143,7 @@ void write_charts(const run_report& r, const std::string& dir, rendered& out) {
     if (!r.prefill.empty()) {
         std::vector<line> lines;
         for (const auto& p : r.prefill) {
-            line l{p.model, {}};
+            line l{p.header.model, {}};
             for (std::size_t i = 0; i < p.prompt_tokens.size(); ++i)
                 l.points.emplace_back(p.prompt_tokens[i], p.median_tokens_per_s[i]);
             lines.push_back(l);

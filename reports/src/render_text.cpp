@@ -113,13 +113,13 @@ std::string markdown_summary(const run_report& r) {
         for (std::size_t i = 0; i < contexts.size(); ++i) s << "---:|";
         s << "---:|---:|---:|---:|\n";
         for (const auto& g : r.generation) {
-            s << "| " << g.model << " | " << g.engine << " | "
-              << (g.engine == "transformer" ? (g.no_cache ? "no" : "yes") : "n/a") << " |";
+            s << "| " << g.header.model << " | " << g.header.engine << " | "
+              << (g.header.engine == "transformer" ? (g.header.no_cache ? "no" : "yes") : "n/a") << " |";
             for (const auto c : contexts) {
-                const metric_result* m = find(r, g.model, "ms_per_token", c);
+                const metric_result* m = find(r, g.header.model, "ms_per_token", c);
                 s << " " << (m ? format_number(m->value) + " ± " + format_number(m->stderr_, 2) : "–") << " |";
             }
-            const metric_result* tps = find(r, g.model, "tokens_per_s");
+            const metric_result* tps = find(r, g.header.model, "tokens_per_s");
             s << " " << (tps ? format_number(tps->value) : "–") << " | " << format_number(g.growth_exponent, 3) << " | "
               << format_number(g.state_bytes.empty() ? 0 : g.state_bytes.back() / 1048576.0, 3) << " MiB | "
               << format_number(g.peak_rss_bytes / 1048576.0, 4) << " MiB |\n";
@@ -134,7 +134,7 @@ std::string markdown_summary(const run_report& r) {
         for (std::size_t i = 0; i < lengths.size(); ++i) s << "---:|";
         s << "\n";
         for (const auto& p : r.prefill) {
-            s << "| " << p.model << " | " << p.engine << " |";
+            s << "| " << p.header.model << " | " << p.header.engine << " |";
             for (const double l : lengths) {
                 const auto it = std::find(p.prompt_tokens.begin(), p.prompt_tokens.end(), l);
                 s << " "
@@ -198,7 +198,7 @@ void write_csv(const run_report& r, const std::string& dir, rendered& out) {
         gen << "\n";
         for (const auto& g : r.generation)
             for (std::size_t i = 0; i < g.tokens.size(); ++i) {
-                gen << csv_field(g.model) << "," << g.engine << "," << (g.no_cache ? "true" : "false") << ","
+                gen << csv_field(g.header.model) << "," << g.header.engine << "," << (g.header.no_cache ? "true" : "false") << ","
                     << g.tokens[i] << "," << g.context[i] << "," << format_number(g.median_latency_ms[i], 8) << ","
                     << format_number(g.cumulative_ms[i], 10) << "," << static_cast<std::uint64_t>(g.state_bytes[i])
                     << ","
@@ -217,7 +217,7 @@ void write_csv(const run_report& r, const std::string& dir, rendered& out) {
         pre << "model,engine,prompt_tokens,median_tokens_per_s\n";
         for (const auto& p : r.prefill)
             for (std::size_t i = 0; i < p.prompt_tokens.size(); ++i)
-                pre << csv_field(p.model) << "," << p.engine << "," << p.prompt_tokens[i] << ","
+                pre << csv_field(p.header.model) << "," << p.header.engine << "," << p.prompt_tokens[i] << ","
                     << format_number(p.median_tokens_per_s[i], 8) << "\n";
         harness::write_file_atomically(dir + "/series/scaling_prefill.csv", pre.str());
         out.files.push_back("series/scaling_prefill.csv");

@@ -64,47 +64,11 @@ run_report parse_report(const json& j, const std::string& f) {
         const std::string at = "series[" + std::to_string(i) + "]";
         const json& s = series[i];
         const std::string kind = get<std::string>(s, "kind", f, at);
-        if (kind == "generation") {
-            generation_series g;
-            g.model = get<std::string>(s, "model", f, at);
-            g.engine = get<std::string>(s, "engine", f, at);
-            g.no_cache = get_or<bool>(s, "no_cache", false, f, at);
-            g.tokens = get<std::vector<double>>(s, "tokens", f, at);
-            g.context = get<std::vector<double>>(s, "context", f, at);
-            g.latency_ms = get<std::vector<std::vector<double>>>(s, "latency_ms", f, at);
-            g.median_latency_ms = get<std::vector<double>>(s, "median_latency_ms", f, at);
-            g.cumulative_ms = get<std::vector<double>>(s, "cumulative_ms", f, at);
-            g.state_bytes = get<std::vector<double>>(s, "state_bytes", f, at);
-            g.rss_bytes = get_or<std::vector<double>>(s, "rss_bytes", {}, f, at);
-            g.peak_rss_bytes = get_or<double>(s, "peak_rss_bytes", 0, f, at);
-            const json fits = get<json>(s, "fits", f, at);
-            g.growth_exponent = fits.contains("growth_exponent") && fits.at("growth_exponent").is_number()
-                                    ? fits.at("growth_exponent").get<double>()
-                                    : std::nan("");  // null: too few points to fit
-            const std::string fat = at + ".fits";
-            const json lin = get<json>(fits, "cumulative_linear", f, fat),
-                       quad = get<json>(fits, "cumulative_quadratic", f, fat);
-            g.cumulative_linear = get<std::vector<double>>(lin, "coef", f, fat + ".cumulative_linear");
-            g.linear_r2 = get<double>(lin, "r2", f, fat + ".cumulative_linear");
-            g.cumulative_quadratic = get<std::vector<double>>(quad, "coef", f, fat + ".cumulative_quadratic");
-            g.quadratic_r2 = get<double>(quad, "r2", f, fat + ".cumulative_quadratic");
-            const std::size_t n = g.tokens.size();
-            if (g.context.size() != n || g.median_latency_ms.size() != n || g.cumulative_ms.size() != n ||
-                g.state_bytes.size() != n)
-                throw harness::input_error(
-                    f + ": " + at +
-                    ": tokens, context, median_latency_ms, cumulative_ms and state_bytes differ in length");
-            r.generation.push_back(std::move(g));
-        } else if (kind == "prefill") {
-            prefill_series p;
-            p.model = get<std::string>(s, "model", f, at);
-            p.engine = get<std::string>(s, "engine", f, at);
-            p.prompt_tokens = get<std::vector<double>>(s, "prompt_tokens", f, at);
-            p.median_tokens_per_s = get<std::vector<double>>(s, "median_tokens_per_s", f, at);
-            if (p.prompt_tokens.size() != p.median_tokens_per_s.size())
-                throw harness::input_error(f + ": " + at + ": prompt_tokens and median_tokens_per_s differ in length");
-            r.prefill.push_back(std::move(p));
-        }  // other kinds: a newer writer's; ignored
+        if (kind == "generation")
+            r.generation.push_back(record<generation_series>(s, f, at));
+        else if (kind == "prefill")
+            r.prefill.push_back(record<prefill_series>(s, f, at));
+        // other kinds: a newer writer's; ignored
     }
     return r;
 }

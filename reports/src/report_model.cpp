@@ -104,4 +104,91 @@ void from_json(const json& j, model_record& m) {
     m.context_limit = optional_field<std::int64_t>(j, "context_limit");
 }
 
+namespace {
+
+json fit_json(const poly_fit_record& f) { return {{"coef", f.coef}, {"r2", f.r2}}; }
+
+poly_fit_record fit_from(const json& fits, const char* key) {
+    const json f = required<json>(fits, key);
+    try {
+        return {required<std::vector<double>>(f, "coef"), required<double>(f, "r2")};
+    } catch (const field_error& e) {
+        throw field_error(std::string("fits.") + key + "." + e.key, e.missing, e.what());
+    }
+}
+
+void header_to(json& j, const series_header& h, const char* kind) {
+    j = {{"task", h.task},         {"task_version", h.task_version}, {"model", h.model}, {"engine", h.engine},
+         {"no_cache", h.no_cache}, {"device", h.device},             {"dtype", h.dtype}, {"kind", kind}};
+}
+
+series_header header_from(const json& j) {
+    return {optional_or<std::string>(j, "task", ""),    optional_or<int>(j, "task_version", 0),
+            required<std::string>(j, "model"),          required<std::string>(j, "engine"),
+            optional_or<std::string>(j, "device", ""), optional_or<std::string>(j, "dtype", ""),
+            optional_or<bool>(j, "no_cache", false)};
+}
+
+}  // namespace
+
+void to_json(json& j, const generation_series& g) {
+    header_to(j, g.header, "generation");
+    j.update({{"prompt_tokens", g.prompt_tokens},
+              {"tokens", g.tokens},
+              {"context", g.context},
+              {"latency_ms", g.latency_ms},
+              {"median_latency_ms", g.median_latency_ms},
+              {"cumulative_ms", g.cumulative_ms},
+              {"prefill_ms", g.prefill_ms},
+              {"state_bytes", g.state_bytes},
+              {"rss_bytes", g.rss_bytes},
+              {"peak_rss_bytes", g.peak_rss_bytes},
+              {"fits",
+               {{"cumulative_linear", fit_json(g.cumulative_linear)},
+                {"cumulative_quadratic", fit_json(g.cumulative_quadratic)},
+                {"latency_linear", fit_json(g.latency_linear)},
+                {"growth_exponent", g.growth_exponent}}}});
+}
+
+void from_json(const json& j, generation_series& g) {
+    g.header = header_from(j);
+    g.prompt_tokens = optional_or<std::int64_t>(j, "prompt_tokens", 0);
+    g.tokens = required<std::vector<double>>(j, "tokens");
+    g.context = required<std::vector<std::int64_t>>(j, "context");
+    g.latency_ms = required<std::vector<std::vector<double>>>(j, "latency_ms");
+    g.median_latency_ms = required<std::vector<double>>(j, "median_latency_ms");
+    g.cumulative_ms = required<std::vector<double>>(j, "cumulative_ms");
+    g.prefill_ms = optional_or<std::vector<double>>(j, "prefill_ms", {});
+    g.state_bytes = required<std::vector<std::uint64_t>>(j, "state_bytes");
+    g.rss_bytes = optional_or<std::vector<std::uint64_t>>(j, "rss_bytes", {});
+    g.peak_rss_bytes = optional_or<std::uint64_t>(j, "peak_rss_bytes", 0);
+    const json fits = required<json>(j, "fits");
+    g.cumulative_linear = fit_from(fits, "cumulative_linear");
+    g.cumulative_quadratic = fit_from(fits, "cumulative_quadratic");
+    if (fits.contains("latency_linear")) g.latency_linear = fit_from(fits, "latency_linear");
+    g.growth_exponent = fits.contains("growth_exponent") && fits.at("growth_exponent").is_number()
+                            ? fits.at("growth_exponent").get<double>()
+                            : std::nan("");
+    const std::size_t n = g.tokens.size();
+    if (g.context.size() != n || g.median_latency_ms.size() != n || g.cumulative_ms.size() != n ||
+        g.state_bytes.size() != n)
+        throw field_error("tokens", false, "tokens, context, median_latency_ms, cumulative_ms and state_bytes differ in length");
+}
+
+void to_json(json& j, const prefill_series& p) {
+    header_to(j, p.header, "prefill");
+    j.update({{"prompt_tokens", p.prompt_tokens},
+              {"tokens_per_s", p.tokens_per_s},
+              {"median_tokens_per_s", p.median_tokens_per_s}});
+}
+
+void from_json(const json& j, prefill_series& p) {
+    p.header = header_from(j);
+    p.prompt_tokens = required<std::vector<std::int64_t>>(j, "prompt_tokens");
+    p.tokens_per_s = optional_or<std::vector<std::vector<double>>>(j, "tokens_per_s", {});
+    p.median_tokens_per_s = required<std::vector<double>>(j, "median_tokens_per_s");
+    if (p.prompt_tokens.size() != p.median_tokens_per_s.size())
+        throw field_error("prompt_tokens", false, "prompt_tokens and median_tokens_per_s differ in length");
+}
+
 }  // namespace reports

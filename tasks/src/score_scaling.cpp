@@ -154,12 +154,10 @@ sweep plan(const task_context& c) {
     return s;
 }
 
-// What names a series in the report: task, model, engine, device, kind.
-json series_header(const task_context& c, const char* kind) {
-    return {{"task", c.def.name},           {"task_version", c.def.version},
-            {"model", c.model.name},        {"engine", c.model.spec.engine},
-            {"no_cache", c.model.spec.no_cache}, {"device", c.config.device},
-            {"dtype", engines::dtype_spelling(c.model.spec.dtype)},       {"kind", kind}};
+// What names a series in the report: task, model, engine, device.
+reports::series_header header_of(const task_context& c) {
+    return {c.def.name,     c.def.version,         c.model.name, c.model.spec.engine,
+            c.config.device, engines::dtype_spelling(c.model.spec.dtype), c.model.spec.no_cache};
 }
 
 // The standard error over repeats.
@@ -247,7 +245,7 @@ void score_scaling(task_context& c, const std::vector<request>&) {
     const std::vector<double> context(context_ids.begin(), context_ids.end());
     const poly_fit lin = fit_polynomial(x, cumulative, 1), quad = fit_polynomial(x, cumulative, 2);
     const poly_fit lat = fit_polynomial(context, med, 1);
-    const auto fit_json = [](const poly_fit& f) { return json{{"coef", f.coef}, {"r2", f.r2}}; };
+    const auto fit_record = [](const poly_fit& f) { return reports::poly_fit_record{f.coef, f.r2}; };
     std::vector<double> exponents, rates;
     std::uint64_t peak = 0;
     for (std::size_t r = 0; r < per_pass.size(); ++r) {
@@ -259,23 +257,22 @@ void score_scaling(task_context& c, const std::vector<request>&) {
         peak = std::max(peak, passes[r].value("peak_rss_bytes", std::uint64_t{0}));
     }
     const double exponent = growth_exponent(x, cumulative);
-    json series = series_header(c, "generation");
-    series.update({{"prompt_tokens", o.prompt},
-                   {"tokens", x},
-                   {"context", context_ids},
-                   {"latency_ms", per_pass},
-                   {"median_latency_ms", med},
-                   {"cumulative_ms", cumulative},
-                   {"prefill_ms", json::array()},
-                   {"state_bytes", passes[0].at("state_bytes")},
-                   {"rss_bytes", passes[0].at("rss_bytes")},
-                   {"peak_rss_bytes", peak},
-                   {"fits",
-                    {{"cumulative_linear", fit_json(lin)},
-                     {"cumulative_quadratic", fit_json(quad)},
-                     {"latency_linear", fit_json(lat)},
-                     {"growth_exponent", exponent}}}});
-    for (const auto& p : passes) series["prefill_ms"].push_back(p.at("prefill_ms"));
+    reports::generation_series series;
+    series.header = header_of(c);
+    series.prompt_tokens = o.prompt;
+    series.tokens = x;
+    series.context = context_ids;
+    series.latency_ms = per_pass;
+    series.median_latency_ms = med;
+    series.cumulative_ms = cumulative;
+    for (const auto& p : passes) series.prefill_ms.push_back(p.at("prefill_ms").get<double>());
+    series.state_bytes = passes[0].at("state_bytes").get<std::vector<std::uint64_t>>();
+    series.rss_bytes = passes[0].at("rss_bytes").get<std::vector<std::uint64_t>>();
+    series.peak_rss_bytes = peak;
+    series.cumulative_linear = fit_record(lin);
+    series.cumulative_quadratic = fit_record(quad);
+    series.latency_linear = fit_record(lat);
+    series.growth_exponent = exponent;
     c.series.push_back(series);
 
     // ms per token at chosen contexts: per pass, the mean over the 8 tokens ending there.
@@ -305,9 +302,8 @@ void score_scaling(task_context& c, const std::vector<request>&) {
 
     // Parallel prefill: tokens/s against prompt length.
     if (!sw.parallel_prefill) return;
-    json prefill = series_header(c, "prefill");
-    prefill.update(
-        {{"prompt_tokens", json::array()}, {"tokens_per_s", json::array()}, {"median_tokens_per_s", json::array()}});
+    reports::prefill_series prefill;
+    prefill.header = header_of(c);
     for (const std::int64_t len : o.prefill_lengths) {
         if (sw.context_limit && len > *sw.context_limit) continue;
         std::vector<double> tps;
@@ -315,9 +311,9 @@ void score_scaling(task_context& c, const std::vector<request>&) {
             tps.push_back(c.j.find(c.key("prefill:" + std::to_string(len) + ":" + std::to_string(r)))
                               ->at("tokens_per_s")
                               .get<double>());
-        prefill["prompt_tokens"].push_back(len);
-        prefill["tokens_per_s"].push_back(tps);
-        prefill["median_tokens_per_s"].push_back(harness::median(tps));
+        prefill.prompt_tokens.push_back(len);
+        prefill.tokens_per_s.push_back(tps);
+        prefill.median_tokens_per_s.push_back(harness::median(tps));
         reports::metric_result at_length;
         at_length.prompt_tokens = len, at_length.samples = tps;
         c.add("prefill_tokens_per_s", harness::median(tps), spread(tps), static_cast<std::int64_t>(tps.size()), "",

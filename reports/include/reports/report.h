@@ -17,22 +17,6 @@ namespace reports {
 
 constexpr int schema_version = 1;
 
-struct generation_series {
-    std::string model, engine;
-    bool no_cache = false;
-    std::vector<double> tokens, context, median_latency_ms, cumulative_ms, state_bytes, rss_bytes;
-    std::vector<std::vector<double>> latency_ms;  // per repeat
-    double peak_rss_bytes = 0;
-    double growth_exponent = 0;
-    std::vector<double> cumulative_linear, cumulative_quadratic;  // coefficients
-    double linear_r2 = 0, quadratic_r2 = 0;
-};
-
-struct prefill_series {
-    std::string model, engine;
-    std::vector<double> prompt_tokens, median_tokens_per_s;
-};
-
 struct run_report {
     int schema_version = 0;
     nlohmann::json context;  // provenance: git commit, compiler, CPU, GPU, threads, date, argv

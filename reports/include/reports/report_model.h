@@ -8,6 +8,9 @@
 //                  per language or at a context/prompt length, with its
 //                  standard error and, for timings, the raw repeats
 //   model_record   one entry of "models": what ran (engine spec, architecture)
+//   generation_series, prefill_series
+//                  the entries of "series" (kind "generation", "prefill"):
+//                  the scaling task's per-token and per-length measurements
 #pragma once
 
 #include <cstdint>
@@ -47,6 +50,44 @@ struct model_record {
     std::optional<std::int64_t> context_limit;
 };
 
+// A polynomial fit: coefficients low order first, and R².
+struct poly_fit_record {
+    std::vector<double> coef;
+    double r2 = 0;
+};
+
+// Fields that name a series: what was measured, on what.
+struct series_header {
+    std::string task;
+    int task_version = 0;
+    std::string model, engine, device, dtype;
+    bool no_cache = false;
+};
+
+// One engine's generation sweep: token i (1-based, `tokens`) was generated
+// at `context`; latencies per repeat and their per-token medians.
+struct generation_series {
+    series_header header;
+    std::int64_t prompt_tokens = 0;
+    std::vector<double> tokens;
+    std::vector<std::int64_t> context;
+    std::vector<std::vector<double>> latency_ms;  // [repeat][token]
+    std::vector<double> median_latency_ms, cumulative_ms;
+    std::vector<double> prefill_ms;  // the prompt, per repeat
+    std::vector<std::uint64_t> state_bytes, rss_bytes;
+    std::uint64_t peak_rss_bytes = 0;
+    poly_fit_record cumulative_linear, cumulative_quadratic, latency_linear;
+    double growth_exponent = 0;  // NaN (null in the file): too few points to fit
+};
+
+// One engine's parallel prefill: tokens/s per prompt length, per repeat.
+struct prefill_series {
+    series_header header;
+    std::vector<std::int64_t> prompt_tokens;
+    std::vector<std::vector<double>> tokens_per_s;  // [length][repeat]
+    std::vector<double> median_tokens_per_s;
+};
+
 // A field of a record that is missing or of the wrong type; the reader adds
 // the file and the record's place ("r.json: results[3]: missing key 'value'").
 struct field_error : std::runtime_error {
@@ -60,5 +101,10 @@ void to_json(nlohmann::json& j, const metric_result& m);
 void from_json(const nlohmann::json& j, metric_result& m);  // throws field_error
 void to_json(nlohmann::json& j, const model_record& m);
 void from_json(const nlohmann::json& j, model_record& m);  // throws field_error
+// With "kind"; from_json checks that the per-token (per-length) lists agree in length.
+void to_json(nlohmann::json& j, const generation_series& g);
+void from_json(const nlohmann::json& j, generation_series& g);  // throws field_error
+void to_json(nlohmann::json& j, const prefill_series& p);
+void from_json(const nlohmann::json& j, prefill_series& p);  // throws field_error
 
 }  // namespace reports
