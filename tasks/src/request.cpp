@@ -25,16 +25,6 @@ bool is_limited(const request& r) { return r.kind != request_kind::greedy; }
 
 }  // namespace
 
-const char* kind_name(request_kind k) {
-    switch (k) {
-        case request_kind::loglikelihood: return "loglikelihood";
-        case request_kind::multiple_choice: return "multiple_choice";
-        case request_kind::rolling: return "rolling";
-        case request_kind::greedy: return "greedy";
-    }
-    return "?";
-}
-
 request make_request(request_kind kind, std::string id, std::string language, std::vector<std::string> contexts,
                      std::vector<std::string> continuations, int gold, nlohmann::json doc) {
     request r{kind, std::move(id), std::move(language), std::move(contexts), std::move(continuations), gold,
@@ -43,6 +33,19 @@ request make_request(request_kind kind, std::string id, std::string language, st
     r.prompt_hash = joined_hash(r.contexts);
     r.target_hash = joined_hash(r.continuations, kind == request_kind::multiple_choice ? std::to_string(gold) : "");
     return r;
+}
+
+std::vector<std::span<const request>> language_runs(const std::vector<request>& requests, request_kind kind) {
+    std::vector<std::span<const request>> runs;
+    for (std::size_t begin = 0; begin < requests.size();) {
+        std::size_t end = begin + 1;
+        while (end < requests.size() && requests[end].kind == requests[begin].kind &&
+               requests[end].language == requests[begin].language)
+            ++end;
+        if (requests[begin].kind == kind) runs.emplace_back(requests.data() + begin, end - begin);
+        begin = end;
+    }
+    return runs;
 }
 
 std::vector<std::string> wanted_languages(const std::vector<std::string>& available,

@@ -101,20 +101,11 @@ task_requests bpb_lines_requests(const task_definition& d, const task_input& in)
 void score_bpb_lines(task_context& c, const std::vector<request>& requests) {
     const std::vector<std::int32_t> pad = c.pad_ids();
     ratio_sum all;
-    std::vector<const request*> samples;
-    for (std::size_t begin = 0; begin < requests.size();) {
-        if (requests[begin].kind == request_kind::greedy) {
-            samples.push_back(&requests[begin++]);
-            continue;
-        }
-        const std::string& lang = requests[begin].language;
-        std::size_t end = begin;
-        while (end < requests.size() && requests[end].kind != request_kind::greedy && requests[end].language == lang)
-            ++end;
-        auto progress = c.progress(lang, end - begin);
+    for (const std::span<const request> run : language_runs(requests, request_kind::rolling)) {
+        const std::string& lang = run.front().language;
+        auto progress = c.progress(lang, run.size());
         ratio_sum set;
-        for (std::size_t i = begin; i < end; ++i) {
-            const request& r = requests[i];
+        for (const request& r : run) {
             const std::string& text = r.continuations.at(0);
             const nlohmann::json* done = c.done(r);
             if (!done) {
@@ -127,21 +118,24 @@ void score_bpb_lines(task_context& c, const std::vector<request>& requests) {
             set.add(done->at("nll").get<double>(), static_cast<double>(done->at("bytes").get<std::int64_t>()),
                     static_cast<double>(done->at("tokens").get<std::int64_t>()));
             all.add(set.nll.back(), set.bytes.back(), set.tokens.back());
-            progress.update(i - begin + 1);
+            progress.update(set.nll.size());
         }
         const auto [bpb, se] = set.bits_per_byte();
-        const auto n = static_cast<std::int64_t>(end - begin);
+        const auto n = static_cast<std::int64_t>(run.size());
         c.add("bits_per_byte", bpb, se, n, lang);
         c.add("tokens_per_byte", set.tokens_per_byte(), 0, n, lang);
-        begin = end;
     }
     if (all.nll.empty()) return;
     const auto [bpb, se] = all.bits_per_byte();
     const auto n = static_cast<std::int64_t>(all.nll.size());
     c.add("bits_per_byte", bpb, se, n, "all");
     c.add("tokens_per_byte", all.tokens_per_byte(), 0, n, "all");
-    if (c.def.options.contains("samples"))
+    if (c.def.options.contains("samples")) {
+        std::vector<const request*> samples;
+        for (const request& r : requests)
+            if (r.kind == request_kind::greedy) samples.push_back(&r);
         record_samples(c, samples, c.def.options.at("samples").value("max_tokens", std::int64_t{64}));
+    }
 }
 
 }  // namespace tasks

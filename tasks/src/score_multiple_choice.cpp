@@ -5,6 +5,7 @@
 // Accuracy per language and the macro average over languages ("macro").
 // The formats and their prompts are choice_formats.h's table.
 #include <cmath>
+#include <map>
 
 #include "choice_formats.h"
 #include "harness/errors.h"
@@ -63,14 +64,11 @@ void score_multiple_choice(task_context& c, const std::vector<request>& requests
     const std::vector<std::int32_t> pad = c.pad_ids();
     std::vector<std::pair<double, double>> acc_by_lang, norm_by_lang;
     std::int64_t n_all = 0;
-    for (std::size_t begin = 0; begin < requests.size();) {
-        const std::string& lang = requests[begin].language;
-        std::size_t end = begin;
-        while (end < requests.size() && requests[end].language == lang) ++end;
-        auto progress = c.progress(lang, end - begin);
+    for (const std::span<const request> run : language_runs(requests, request_kind::multiple_choice)) {
+        const std::string& lang = run.front().language;
+        auto progress = c.progress(lang, run.size());
         std::vector<double> correct, correct_norm;
-        for (std::size_t i = begin; i < end; ++i) {
-            const request& r = requests[i];
+        for (const request& r : run) {
             const nlohmann::json* done = c.done(r);
             if (!done) {
                 std::vector<double> lp, bytes;
@@ -95,7 +93,7 @@ void score_multiple_choice(task_context& c, const std::vector<request>& requests
             const auto gold = static_cast<std::size_t>(done->at("gold").get<int>());
             correct.push_back(best == gold ? 1.0 : 0.0);
             correct_norm.push_back(best_norm == gold ? 1.0 : 0.0);
-            progress.update(i - begin + 1);
+            progress.update(correct.size());
         }
         const auto n = static_cast<std::int64_t>(correct.size());
         // Binomial standard error sqrt(p(1-p)/(n-1)) equals the sample standard error of 0/1 outcomes.
@@ -104,7 +102,6 @@ void score_multiple_choice(task_context& c, const std::vector<request>& requests
         c.add("acc", acc_by_lang.back().first, acc_by_lang.back().second, n, lang);
         c.add("acc_norm", norm_by_lang.back().first, norm_by_lang.back().second, n, lang);
         n_all += n;
-        begin = end;
     }
     if (acc_by_lang.empty() || requests.front().language.empty()) return;  // macro: over languages
     const auto macro = [](const std::vector<std::pair<double, double>>& v) {

@@ -29,6 +29,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -38,7 +39,6 @@
 namespace tasks {
 
 enum class request_kind { loglikelihood, multiple_choice, rolling, greedy };
-const char* kind_name(request_kind k);
 
 struct request {
     request_kind kind = request_kind::loglikelihood;
@@ -78,6 +78,10 @@ struct task_requests {
 // The requests of a task: its scorer's builder (scorer_registry.h) reads the
 // data once, then the languages and the limit are applied here, once.
 task_requests build_requests(const task_definition& d, const task_input& in);
+
+// The requests of `kind` in runs of one language each, in order: how the
+// per-language scorers walk their list (a builder keeps a language's requests together).
+std::vector<std::span<const request>> language_runs(const std::vector<request>& requests, request_kind kind);
 
 // Which of `available` to load: all, or those `wanted` names (in wanted's order).
 std::vector<std::string> wanted_languages(const std::vector<std::string>& available,
