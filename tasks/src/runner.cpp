@@ -344,7 +344,7 @@ json run_tasks(const run_config& c) {
         std::vector<task_context*> ptrs;
         for (auto& x : ctxs) ptrs.push_back(&x);
         harness::stopwatch wall;
-        t.scorer->measure_rounds(ptrs);
+        t.scorer->measure_rounds(ptrs, t.built.requests);
         for (auto& x : ctxs) t.scorer->score(x, t.built.requests);
         std::string names;
         for (const model_entry* m : ms) names += (names.empty() ? "" : ", ") + m->name;

@@ -23,10 +23,13 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 
+#include "harness/errors.h"
 #include "harness/stats.h"
 #include "harness/timing.h"
 #include "kernels/backend.h"
@@ -100,22 +103,44 @@ std::int32_t argmax(const std::vector<float>& logits) {
     return static_cast<std::int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
 }
 
+// A generation pass as the journal holds it: per generated token its
+// latency, the context it was generated at, state/KV bytes and resident memory.
+struct generation_pass_record {
+    std::vector<double> latency_ms;
+    std::vector<std::int64_t> context;
+    std::vector<std::uint64_t> state_bytes, rss_bytes;
+    double prefill_ms = 0;
+    std::uint64_t peak_rss_bytes = 0;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(generation_pass_record, latency_ms, context, state_bytes, rss_bytes,
+                                                prefill_ms, peak_rss_bytes)
+
+// A scaling case's request: a generation pass, or a prefill of prompt_tokens.
+struct scaling_case {
+    std::int64_t repeat = 0;
+    std::optional<std::int64_t> prompt_tokens;
+};
+
+scaling_case scaling_case_of(const request& q) {
+    scaling_case sc{q.doc.at("repeat").get<std::int64_t>(), std::nullopt};
+    if (q.doc.at("case") == "prefill") sc.prompt_tokens = q.doc.at("prompt_tokens").get<std::int64_t>();
+    return sc;
+}
+
 // One pass: prompt, then `n` timed single-token calls.
-json generation_pass(task_context& c, timer& t, const std::vector<std::int32_t>& prompt, std::int64_t n) {
+generation_pass_record generation_pass(task_context& c, timer& t, const std::vector<std::int32_t>& prompt,
+                                       std::int64_t n) {
     auto state = c.engine.new_state();
     std::vector<float> logits;
-    json pass = {{"latency_ms", json::array()},
-                 {"context", json::array()},
-                 {"state_bytes", json::array()},
-                 {"rss_bytes", json::array()}};
-    pass["prefill_ms"] = t.ms([&] { c.engine.forward(prompt, *state, engines::logits_mode::last, logits); });
+    generation_pass_record pass;
+    pass.prefill_ms = t.ms([&] { c.engine.forward(prompt, *state, engines::logits_mode::last, logits); });
     for (std::int64_t i = 0; i < n; ++i) {
         const std::int32_t next = argmax(logits);
-        pass["latency_ms"].push_back(
+        pass.latency_ms.push_back(
             t.ms([&] { c.engine.forward(std::span(&next, 1), *state, engines::logits_mode::last, logits); }));
-        pass["context"].push_back(state->n_tokens());
-        pass["state_bytes"].push_back(state->bytes());
-        pass["rss_bytes"].push_back(resident_bytes());
+        pass.context.push_back(state->n_tokens());
+        pass.state_bytes.push_back(state->bytes());
+        pass.rss_bytes.push_back(resident_bytes());
     }
     return pass;
 }
@@ -165,73 +190,93 @@ double spread(const std::vector<double>& s) { return harness::mean_and_stderr(s)
 
 }  // namespace
 
-void measure_scaling(const std::vector<task_context*>& contexts) {
+void measure_scaling(const std::vector<task_context*>& contexts, const std::vector<request>& cases) {
     if (contexts.empty()) return;
     std::vector<sweep> sweeps;
     std::vector<timer> timers;
     std::vector<bool> warmed(contexts.size(), false);
+    std::vector<std::set<std::int64_t>> warmed_lengths(contexts.size());
     for (task_context* c : contexts) sweeps.push_back(plan(*c)), timers.emplace_back(*c);
-    const std::int64_t repeats = sweeps[0].o.repeats;
     const std::string who =
         contexts.size() == 1 ? "" : " (" + std::to_string(contexts.size()) + " engines interleaved)";
-    auto progress = contexts[0]->progress("generate" + who, static_cast<std::size_t>(repeats));
-    // Round r runs pass r of every engine, so a slow phase of the machine
-    // hits all engines alike instead of whichever ran then.
-    for (std::int64_t r = 0; r < repeats; ++r) {
+    auto progress = contexts[0]->progress("cases" + who, cases.size());
+    // The cases come as pass r of generation, then each prefill length
+    // repeat by repeat (scaling_requests); every case runs on every engine
+    // before the next, so a slow phase of the machine hits all engines alike
+    // instead of whichever ran then.
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+        const request& q = cases[i];
+        const scaling_case sc = scaling_case_of(q);
         for (std::size_t e = 0; e < contexts.size(); ++e) {
             task_context& c = *contexts[e];
-            const auto k = c.key("generate:" + std::to_string(r));
-            if (c.j.find(k)) continue;
-            if (!warmed[e])
-                generation_pass(c, timers[e], sweeps[e].prompt, sweeps[e].o.warmup),
-                    warmed[e] = true;  // caches, page faults
-            reset_peak_resident();
-            json pass = generation_pass(c, timers[e], sweeps[e].prompt, sweeps[e].n);
-            pass["peak_rss_bytes"] = peak_resident_bytes();
-            c.j.append(k, pass);
-        }
-        progress.update(static_cast<std::size_t>(r + 1));
-    }
-    // Parallel prefill, interleaved the same way: length by length, repeat by repeat.
-    const auto& lengths = sweeps[0].o.prefill_lengths;
-    auto pp = contexts[0]->progress("prefill" + who, lengths.size());
-    for (std::size_t li = 0; li < lengths.size(); ++li) {
-        for (std::int64_t r = 0; r < repeats; ++r)
-            for (std::size_t e = 0; e < contexts.size(); ++e) {
-                task_context& c = *contexts[e];
-                const std::int64_t len = lengths[li];
-                if (!sweeps[e].parallel_prefill || (sweeps[e].context_limit && len > *sweeps[e].context_limit))
-                    continue;
-                const auto k = c.key("prefill:" + std::to_string(len) + ":" + std::to_string(r));
-                if (c.j.find(k)) continue;
-                const std::span<const std::int32_t> p(sweeps[e].tokens.data(), static_cast<std::size_t>(len));
-                std::vector<float> logits;
-                if (r == 0) {  // warm-up at this length
-                    auto s = c.engine.new_state();
-                    c.engine.forward(p, *s, engines::logits_mode::last, logits);
-                }
-                auto s = c.engine.new_state();
-                const double ms = timers[e].ms([&] { c.engine.forward(p, *s, engines::logits_mode::last, logits); });
-                c.j.append(k, {{"tokens_per_s", static_cast<double>(len) / (ms / 1e3)}});
+            if (c.done(q)) continue;
+            if (!sc.prompt_tokens) {
+                if (!warmed[e])
+                    generation_pass(c, timers[e], sweeps[e].prompt, sweeps[e].o.warmup),
+                        warmed[e] = true;  // caches, page faults
+                reset_peak_resident();
+                generation_pass_record pass = generation_pass(c, timers[e], sweeps[e].prompt, sweeps[e].n);
+                pass.peak_rss_bytes = peak_resident_bytes();
+                c.record(q, pass);
+                continue;
             }
-        pp.update(li + 1);
+            const std::int64_t len = *sc.prompt_tokens;
+            if (!sweeps[e].parallel_prefill || (sweeps[e].context_limit && len > *sweeps[e].context_limit)) continue;
+            const std::span<const std::int32_t> p(sweeps[e].tokens.data(), static_cast<std::size_t>(len));
+            std::vector<float> logits;
+            if (warmed_lengths[e].insert(len).second) {  // warm-up at this length, once per engine
+                auto s = c.engine.new_state();
+                c.engine.forward(p, *s, engines::logits_mode::last, logits);
+            }
+            auto s = c.engine.new_state();
+            const double ms = timers[e].ms([&] { c.engine.forward(p, *s, engines::logits_mode::last, logits); });
+            c.record(q, {{"tokens_per_s", static_cast<double>(len) / (ms / 1e3)}});
+        }
+        progress.update(i + 1);
     }
 }
 
-task_requests scaling_requests(const task_definition&, const task_input&) { return {}; }
+task_requests scaling_requests(const task_definition& d, const task_input&) {
+    const scaling_options o = read_options(d.options);
+    task_requests out;
+    const auto add = [&](std::string id, json doc) {
+        out.requests.push_back(make_request(request_kind::scaling_case, std::move(id), "", {}, {}, -1, std::move(doc)));
+    };
+    for (std::int64_t r = 0; r < o.repeats; ++r) add("generate:" + std::to_string(r), {{"case", "generate"}, {"repeat", r}});
+    for (const std::int64_t len : o.prefill_lengths)
+        for (std::int64_t r = 0; r < o.repeats; ++r)
+            add("prefill:" + std::to_string(len) + ":" + std::to_string(r),
+                {{"case", "prefill"}, {"prompt_tokens", len}, {"repeat", r}});
+    return out;
+}
 
-void score_scaling(task_context& c, const std::vector<request>&) {
-    measure_scaling({&c});  // a no-op for what the journal holds (an interleaved run measured it)
+void score_scaling(task_context& c, const std::vector<request>& cases) {
+    measure_scaling({&c}, cases);  // a no-op for what the journal holds (an interleaved run measured it)
     const sweep sw = plan(c);
     const scaling_options& o = sw.o;
     const std::int64_t n = sw.n;
-    std::vector<json> passes;
-    for (std::int64_t r = 0; r < o.repeats; ++r) passes.push_back(*c.j.find(c.key("generate:" + std::to_string(r))));
+    std::vector<generation_pass_record> passes;
+    std::map<std::int64_t, std::vector<double>> prefill_rates;  // by prompt length, in repeat order
+    for (const request& q : cases) {
+        const json* done = c.done(q);
+        if (!done) continue;  // a prefill this engine does not do
+        const scaling_case sc = scaling_case_of(q);
+        if (sc.prompt_tokens)
+            prefill_rates[*sc.prompt_tokens].push_back(done->at("tokens_per_s").get<double>());
+        else
+            passes.push_back(done->get<generation_pass_record>());
+    }
 
+    for (const auto& p : passes)
+        if (p.latency_ms.size() != static_cast<std::size_t>(n) || p.context.size() != p.latency_ms.size() ||
+            p.state_bytes.size() != p.latency_ms.size() || p.rss_bytes.size() != p.latency_ms.size())
+            throw harness::input_error(c.config.out_dir + "/journal.jsonl: " + c.def.name + " [" + c.model.name +
+                                       "]: a generation pass of " + std::to_string(p.latency_ms.size()) +
+                                       " tokens where this sweep generates " + std::to_string(n));
     // Per token: the median over passes; cumulative time from the medians.
     std::vector<double> x, med, cumulative;
     std::vector<std::vector<double>> per_pass;
-    for (const auto& p : passes) per_pass.push_back(p.at("latency_ms").get<std::vector<double>>());
+    for (const auto& p : passes) per_pass.push_back(p.latency_ms);
     double sum = 0;
     for (std::int64_t i = 0; i < n; ++i) {
         std::vector<double> at;
@@ -241,7 +286,7 @@ void score_scaling(task_context& c, const std::vector<request>&) {
         cumulative.push_back(sum);
         x.push_back(static_cast<double>(i + 1));
     }
-    const auto context_ids = passes[0].at("context").get<std::vector<std::int64_t>>();
+    const std::vector<std::int64_t>& context_ids = passes.at(0).context;
     const std::vector<double> context(context_ids.begin(), context_ids.end());
     const poly_fit lin = fit_polynomial(x, cumulative, 1), quad = fit_polynomial(x, cumulative, 2);
     const poly_fit lat = fit_polynomial(context, med, 1);
@@ -254,7 +299,7 @@ void score_scaling(task_context& c, const std::vector<request>&) {
         for (const double v : per_pass[r]) cum.push_back(s += v);
         exponents.push_back(growth_exponent(x, cum));
         rates.push_back(static_cast<double>(n) / (s / 1e3));
-        peak = std::max(peak, passes[r].value("peak_rss_bytes", std::uint64_t{0}));
+        peak = std::max(peak, passes[r].peak_rss_bytes);
     }
     const double exponent = growth_exponent(x, cumulative);
     reports::generation_series series;
@@ -265,9 +310,9 @@ void score_scaling(task_context& c, const std::vector<request>&) {
     series.latency_ms = per_pass;
     series.median_latency_ms = med;
     series.cumulative_ms = cumulative;
-    for (const auto& p : passes) series.prefill_ms.push_back(p.at("prefill_ms").get<double>());
-    series.state_bytes = passes[0].at("state_bytes").get<std::vector<std::uint64_t>>();
-    series.rss_bytes = passes[0].at("rss_bytes").get<std::vector<std::uint64_t>>();
+    for (const auto& p : passes) series.prefill_ms.push_back(p.prefill_ms);
+    series.state_bytes = passes[0].state_bytes;
+    series.rss_bytes = passes[0].rss_bytes;
     series.peak_rss_bytes = peak;
     series.cumulative_linear = fit_record(lin);
     series.cumulative_quadratic = fit_record(quad);
@@ -306,11 +351,7 @@ void score_scaling(task_context& c, const std::vector<request>&) {
     prefill.header = header_of(c);
     for (const std::int64_t len : o.prefill_lengths) {
         if (sw.context_limit && len > *sw.context_limit) continue;
-        std::vector<double> tps;
-        for (std::int64_t r = 0; r < o.repeats; ++r)
-            tps.push_back(c.j.find(c.key("prefill:" + std::to_string(len) + ":" + std::to_string(r)))
-                              ->at("tokens_per_s")
-                              .get<double>());
+        const std::vector<double>& tps = prefill_rates.at(len);
         prefill.prompt_tokens.push_back(len);
         prefill.tokens_per_s.push_back(tps);
         prefill.median_tokens_per_s.push_back(harness::median(tps));

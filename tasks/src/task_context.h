@@ -73,9 +73,9 @@ void score_rolling_text(task_context& c, const std::vector<request>& requests);
 void score_bpb_lines(task_context& c, const std::vector<request>& requests);
 void score_multiple_choice(task_context& c, const std::vector<request>& requests);
 void score_scaling(task_context& c, const std::vector<request>& requests);
-// Measures the scaling passes of several engines in rounds (their journal
+// Measures the scaling cases on several engines in rounds (their journal
 // records), so that score_scaling() of each finds them there.
-void measure_scaling(const std::vector<task_context*>& contexts);
+void measure_scaling(const std::vector<task_context*>& contexts, const std::vector<request>& cases);
 
 // Negative log-likelihood (nats) of `body` fed after `pad`, every body token
 // scored once by loglikelihood_rolling (`stride` for context-limited

@@ -192,6 +192,23 @@ TEST(Requests, EachDataFileIsReadOncePerBuild) {
     EXPECT_EQ(built.requests.back().id, "sample:eng_Latn");
 }
 
+TEST(Requests, ScalingCasesArePassesAndPrefillsPerRepeatAndAreNotLimited) {
+    const auto d = tasks::with_options(tasks::load_task_definition(defs + "/scaling.json"),
+                                       {{"repeats", 2}, {"prefill_lengths", {16, 64}}});
+    const auto cases = build(d, data, {}, 1).requests;  // a limit does not cut timing cases
+    std::vector<std::string> ids;
+    for (const auto& c : cases) {
+        EXPECT_EQ(c.kind, tasks::request_kind::scaling_case);
+        ids.push_back(c.id);
+    }
+    // Generation pass by pass, then each prefill length repeat by repeat:
+    // the order measure_scaling() interleaves engines in, and the journal keys of earlier runs.
+    EXPECT_EQ(ids, (std::vector<std::string>{"generate:0", "generate:1", "prefill:16:0", "prefill:16:1", "prefill:64:0",
+                                             "prefill:64:1"}));
+    EXPECT_EQ(cases[3].doc, (nlohmann::json{{"case", "prefill"}, {"prompt_tokens", 16}, {"repeat", 1}}));
+    EXPECT_EQ(cases[3].doc_hash, harness::sha256_hex(R"({"case":"prefill","prompt_tokens":16,"repeat":1})"));
+}
+
 TEST(Requests, DataDirIsLayeredOverTheShippedData) {
     // A folder with one more FLORES language and nothing else: its file is
     // read from it, the shipped languages and the shipped prompts file still are.

@@ -21,9 +21,14 @@
 //   multiple_choice  1 shared or 1/choice  1 shared or 1/choice  the right choice
 //   rolling          none                1 (the text)           -
 //   greedy           1 (the prompt)      none                   -
+//   scaling_case     none                none                   -
 //
 // Greedy requests (the review's sample continuations) are not scored, not
-// limited and not part of request_hash.
+// limited and not part of request_hash. Scaling cases are the timing task's
+// units of work: one generation pass or one prefill at a prompt length, for
+// one repeat (doc {"case", "repeat"[, "prompt_tokens"]}); the engine decides
+// how far its pass goes (a context limit, no cache), so they are timed, not
+// limited or hashed.
 #pragma once
 
 #include <algorithm>
@@ -38,7 +43,7 @@
 
 namespace tasks {
 
-enum class request_kind { loglikelihood, multiple_choice, rolling, greedy };
+enum class request_kind { loglikelihood, multiple_choice, rolling, greedy, scaling_case };
 
 struct request {
     request_kind kind = request_kind::loglikelihood;

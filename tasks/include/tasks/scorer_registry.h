@@ -8,7 +8,7 @@
 //   rolling_text     text                              one rolling stream
 //   bpb_lines        lines, udhr                       rolling per line (+ greedy samples)
 //   multiple_choice  choice_formats.h's table          multiple_choice per example
-//   scaling          synthetic_tokens                  none (timing; limit refused)
+//   scaling          synthetic_tokens                  scaling_case per pass and repeat (timing; limit refused)
 #pragma once
 
 #include <set>
@@ -32,7 +32,7 @@ struct scorer_entry {
     task_requests (*requests)(const task_definition&, const task_input&) = nullptr;
     void (*score)(task_context&, const std::vector<request>&) = nullptr;
     // Timing tasks: measures several models in rounds before score() aggregates each.
-    void (*measure_rounds)(const std::vector<task_context*>&) = nullptr;
+    void (*measure_rounds)(const std::vector<task_context*>&, const std::vector<request>&) = nullptr;
 };
 
 const std::vector<scorer_entry>& scorers();
