@@ -2,35 +2,11 @@
 
 #include <cmath>
 
+#include "field_readers.h"
+
 namespace reports {
-namespace {
 
 using json = nlohmann::json;
-
-template <class T>
-T required(const json& j, const char* key) {
-    if (!j.is_object() || !j.contains(key)) throw field_error(key, true, "missing");
-    try {
-        return j.at(key).get<T>();
-    } catch (const json::exception& e) {
-        throw field_error(key, false, e.what());
-    }
-}
-
-// Absent or null: the fallback.
-template <class T>
-T optional_or(const json& j, const char* key, T fallback) {
-    if (!j.is_object() || !j.contains(key) || j.at(key).is_null()) return fallback;
-    return required<T>(j, key);
-}
-
-template <class T>
-std::optional<T> optional_field(const json& j, const char* key) {
-    if (!j.is_object() || !j.contains(key) || j.at(key).is_null()) return std::nullopt;
-    return required<T>(j, key);
-}
-
-}  // namespace
 
 std::string metric_result::where() const {
     if (context) return "ctx " + std::to_string(*context);

@@ -107,16 +107,15 @@ void score_bpb_lines(task_context& c, const std::vector<request>& requests) {
         ratio_sum set;
         for (const request& r : run) {
             const std::string& text = r.continuations.at(0);
-            const nlohmann::json* done = c.done(r);
+            auto done = c.done_as<reports::line_outcome>(r);
             if (!done) {
                 // Rolling, so a line longer than a transformer's context still scores every token.
                 const auto body = c.tok.encode(text);
-                done = &c.record(r, {{"nll", nll_after_pad(c.engine, pad, body)},
-                                     {"bytes", text.size()},
-                                     {"tokens", body.size()}});
+                done = c.record_as(r, reports::line_outcome{nll_after_pad(c.engine, pad, body),
+                                                            static_cast<std::int64_t>(text.size()),
+                                                            static_cast<std::int64_t>(body.size())});
             }
-            set.add(done->at("nll").get<double>(), static_cast<double>(done->at("bytes").get<std::int64_t>()),
-                    static_cast<double>(done->at("tokens").get<std::int64_t>()));
+            set.add(done->nll, static_cast<double>(done->bytes), static_cast<double>(done->tokens));
             all.add(set.nll.back(), set.bytes.back(), set.tokens.back());
             progress.update(set.nll.size());
         }

@@ -21,13 +21,12 @@ void score_lambada(task_context& c, const std::vector<request>& requests) {
     std::vector<loglikelihood_result> scored;
     for (std::size_t i = 0; i < requests.size(); ++i) {
         const request& r = requests[i];
-        const nlohmann::json* done = c.done(r);
+        auto done = c.done_as<reports::target_outcome>(r);
         if (!done) {
             const auto ll = score_lambada(c.engine, c.tok, r.contexts.at(0), r.continuations.at(0), pad);
-            done = &c.record(r, {{"logprob", ll.logprob}, {"greedy", ll.greedy}, {"n_tokens", ll.n_tokens}});
+            done = c.record_as(r, reports::target_outcome{ll.logprob, ll.greedy, ll.n_tokens});
         }
-        scored.push_back({done->at("logprob").get<double>(), done->at("greedy").get<bool>(),
-                          done->at("n_tokens").get<std::int64_t>()});
+        scored.push_back({done->logprob, done->greedy, done->n_tokens});
         progress.update(i + 1);
     }
     const lambada_metrics m = aggregate_lambada(scored);

@@ -69,7 +69,7 @@ void score_multiple_choice(task_context& c, const std::vector<request>& requests
         auto progress = c.progress(lang, run.size());
         std::vector<double> correct, correct_norm;
         for (const request& r : run) {
-            const nlohmann::json* done = c.done(r);
+            auto done = c.done_as<reports::choice_outcome>(r);
             if (!done) {
                 std::vector<double> lp, bytes;
                 for (std::size_t ch = 0; ch < r.n_choices(); ++ch) {
@@ -80,19 +80,10 @@ void score_multiple_choice(task_context& c, const std::vector<request>& requests
                     lp.push_back(loglikelihood(c.engine, context, c.tok.encode(cont)).logprob);
                     bytes.push_back(static_cast<double>(cont.size()));
                 }
-                done = &c.record(r, {{"logprobs", lp}, {"bytes", bytes}, {"gold", r.gold}});
+                done = c.record_as(r, reports::choice_outcome{lp, bytes, r.gold});
             }
-            const auto lp = done->at("logprobs").get<std::vector<double>>();
-            const auto bytes = done->at("bytes").get<std::vector<double>>();
-            // Ties go to the first choice, as numpy's argmax.
-            std::size_t best = 0, best_norm = 0;
-            for (std::size_t ch = 1; ch < lp.size(); ++ch) {
-                if (lp[ch] > lp[best]) best = ch;
-                if (lp[ch] / bytes[ch] > lp[best_norm] / bytes[best_norm]) best_norm = ch;
-            }
-            const auto gold = static_cast<std::size_t>(done->at("gold").get<int>());
-            correct.push_back(best == gold ? 1.0 : 0.0);
-            correct_norm.push_back(best_norm == gold ? 1.0 : 0.0);
+            correct.push_back(done->correct() ? 1.0 : 0.0);
+            correct_norm.push_back(done->correct_per_byte() ? 1.0 : 0.0);
             progress.update(correct.size());
         }
         const auto n = static_cast<std::int64_t>(correct.size());

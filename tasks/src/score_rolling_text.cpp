@@ -61,21 +61,18 @@ task_requests rolling_text_requests(const task_definition& d, const task_input& 
 void score_rolling_text(task_context& c, const std::vector<request>& requests) {
     const request& r = requests.at(0);
     const std::string& text = r.continuations.at(0);
-    const nlohmann::json* done = c.done(r);
+    auto done = c.done_as<reports::stream_outcome>(r);
     if (!done) {
         const auto body = c.tok.encode(text);
         const double nll = nll_after_pad(c.engine, c.pad_ids(), body, c.def.options.value("stride", std::int64_t{0}));
         std::int64_t words = 0;
         std::istringstream ws(text);
         for (std::string w; ws >> w;) ++words;
-        done = &c.record(r, {{"nll", nll},
-                             {"n_tokens", static_cast<std::int64_t>(body.size())},
-                             {"n_bytes", static_cast<std::int64_t>(text.size())},
-                             {"n_words", words}});
+        done = c.record_as(r, reports::stream_outcome{nll, static_cast<std::int64_t>(body.size()),
+                                                      static_cast<std::int64_t>(text.size()), words});
     }
-    const double nll = done->at("nll").get<double>();
-    const auto n_tok = done->at("n_tokens").get<std::int64_t>(), n_bytes = done->at("n_bytes").get<std::int64_t>(),
-               n_words = done->at("n_words").get<std::int64_t>();
+    const double nll = done->nll;
+    const std::int64_t n_tok = done->n_tokens, n_bytes = done->n_bytes, n_words = done->n_words;
     const auto per = [](double x, std::int64_t n) { return x / static_cast<double>(std::max<std::int64_t>(n, 1)); };
     // One stream: no per-example spread, so no standard error (reported as 0).
     c.add("token_perplexity", std::exp(per(nll, n_tok)), 0, n_tok);

@@ -115,6 +115,12 @@ struct generation_pass_record {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(generation_pass_record, latency_ms, context, state_bytes, rss_bytes,
                                                 prefill_ms, peak_rss_bytes)
 
+// A timed prefill as the journal holds it.
+struct prefill_record {
+    double tokens_per_s = 0;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(prefill_record, tokens_per_s)
+
 // A scaling case's request: a generation pass, or a prefill of prompt_tokens.
 struct scaling_case {
     std::int64_t repeat = 0;
@@ -217,7 +223,7 @@ void measure_scaling(const std::vector<task_context*>& contexts, const std::vect
                 reset_peak_resident();
                 generation_pass_record pass = generation_pass(c, timers[e], sweeps[e].prompt, sweeps[e].n);
                 pass.peak_rss_bytes = peak_resident_bytes();
-                c.record(q, pass);
+                c.record_as(q, pass);
                 continue;
             }
             const std::int64_t len = *sc.prompt_tokens;
@@ -230,7 +236,7 @@ void measure_scaling(const std::vector<task_context*>& contexts, const std::vect
             }
             auto s = c.engine.new_state();
             const double ms = timers[e].ms([&] { c.engine.forward(p, *s, engines::logits_mode::last, logits); });
-            c.record(q, {{"tokens_per_s", static_cast<double>(len) / (ms / 1e3)}});
+            c.record_as(q, prefill_record{static_cast<double>(len) / (ms / 1e3)});
         }
         progress.update(i + 1);
     }
@@ -258,13 +264,12 @@ void score_scaling(task_context& c, const std::vector<request>& cases) {
     std::vector<generation_pass_record> passes;
     std::map<std::int64_t, std::vector<double>> prefill_rates;  // by prompt length, in repeat order
     for (const request& q : cases) {
-        const json* done = c.done(q);
-        if (!done) continue;  // a prefill this engine does not do
+        if (!c.done(q)) continue;  // a prefill this engine does not do
         const scaling_case sc = scaling_case_of(q);
         if (sc.prompt_tokens)
-            prefill_rates[*sc.prompt_tokens].push_back(done->at("tokens_per_s").get<double>());
+            prefill_rates[*sc.prompt_tokens].push_back(c.done_as<prefill_record>(q)->tokens_per_s);
         else
-            passes.push_back(done->get<generation_pass_record>());
+            passes.push_back(*c.done_as<generation_pass_record>(q));
     }
 
     for (const auto& p : passes)

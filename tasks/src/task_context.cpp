@@ -42,14 +42,18 @@ void task_context::add(const std::string& metric, double value, double stderr_, 
     results.push_back(record);
 }
 
-const nlohmann::json& task_context::record(const request& r, nlohmann::json result) const {
-    if (!r.language.empty()) result["language"] = r.language;
-    result["doc_hash"] = r.doc_hash;
-    result["prompt_hash"] = r.prompt_hash;
-    result["target_hash"] = r.target_hash;
+const nlohmann::json& task_context::record(const request& r, const nlohmann::json& outcome) const {
+    nlohmann::json line = reports::example_header{def.name,     model.name,     r.id,          r.language,
+                                                  r.doc_hash,   r.prompt_hash,  r.target_hash};
+    line.update(outcome);
     const auto k = key(r.id);
-    j.append(k, result);
+    j.append(k, line);
     return *j.find(k);
+}
+
+harness::input_error task_context::bad_journal_record(const request& r, const std::string& what) const {
+    return harness::input_error(config.out_dir + "/journal.jsonl: " + def.name + " [" + model.name + "] example " +
+                                r.id + ": " + what);
 }
 
 progress_line task_context::progress(const std::string& what, std::size_t total) const {

@@ -10,7 +10,9 @@
 
 #include "engines/engine.h"
 #include "engines/tokenizer.h"
+#include "harness/errors.h"
 #include "harness/timing.h"
+#include "reports/example_records.h"
 #include "reports/report_model.h"
 #include "tasks/journal.h"
 #include "tasks/request.h"
@@ -56,10 +58,33 @@ struct task_context {
     journal::key key(const std::string& example) const { return {def.name, model.name, example}; }
     // The journal's record of a request for this model, or nullptr.
     const nlohmann::json* done(const request& r) const { return j.find(key(r.id)); }
-    // Journals the result of a request with its language and hashes; returns the stored record.
-    const nlohmann::json& record(const request& r, nlohmann::json result) const;
+    // ... read as the scorer's outcome (reports/example_records.h); a
+    // record that does not read as one is an input_error naming the journal.
+    template <class Outcome>
+    std::optional<Outcome> done_as(const request& r) const {
+        const nlohmann::json* x = done(r);
+        if (!x) return std::nullopt;
+        try {
+            return x->get<Outcome>();
+        } catch (const reports::field_error& e) {
+            throw bad_journal_record(r, e.missing ? "missing key '" + e.key + "'" : e.key + ": " + e.what());
+        } catch (const nlohmann::json::exception& e) {
+            throw bad_journal_record(r, e.what());
+        }
+    }
+    // Journals the outcome of a request under its header (task, model, id,
+    // language, hashes) and returns it as stored.
+    const nlohmann::json& record(const request& r, const nlohmann::json& outcome) const;
+    template <class Outcome>
+    Outcome record_as(const request& r, const Outcome& outcome) const {
+        record(r, nlohmann::json(outcome));
+        return outcome;
+    }
     // The pad's token ids (options.pad, "\n" by default; empty for "").
     std::vector<std::int32_t> pad_ids() const;
+
+private:
+    harness::input_error bad_journal_record(const request& r, const std::string& what) const;
 };
 
 // Each scorer's registry functions (scorer_registry.h).

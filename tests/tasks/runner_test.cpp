@@ -68,6 +68,34 @@ TEST(Runner, ResumeAfterAKillGivesTheSameReport) {
     for (int i = 0; i < 12; ++i) EXPECT_EQ(after[static_cast<std::size_t>(i)], lines[static_cast<std::size_t>(i)]);
 }
 
+TEST(Runner, ADamagedJournalRecordIsBadInputNamingTheExample) {
+    const std::string dir = fresh_dir("damaged_record");
+    (void)tasks::run_tasks(lambada_config("rwkv4-parallel", dir, 3));
+    std::ifstream in(dir + "/journal.jsonl");
+    std::vector<std::string> lines;
+    for (std::string l; std::getline(in, l);) lines.push_back(l);
+    ASSERT_EQ(lines.size(), 3u);
+    auto second = nlohmann::json::parse(lines[1]);
+    second.erase("greedy");  // a well-formed line that is not a lambada outcome
+    lines[1] = second.dump();
+    {
+        std::ofstream out(dir + "/journal.jsonl", std::ios::trunc);
+        for (const auto& l : lines) out << l << "\n";
+    }
+    auto config = lambada_config("rwkv4-parallel", dir, 3);
+    config.resume = true;
+    try {
+        (void)tasks::run_tasks(config);
+        FAIL() << "a damaged record was accepted";
+    } catch (const harness::input_error& e) {
+        const std::string what = e.what();
+        EXPECT_NE(what.find("journal.jsonl: lambada_openai"), std::string::npos) << what;
+        EXPECT_NE(what.find("example " + second.at("example").get<std::string>() + ": missing key 'greedy'"),
+                  std::string::npos)
+            << what;
+    }
+}
+
 TEST(Runner, PerplexityOnATextFile) {
     const std::string dir = fresh_dir("ppl");
     fs::create_directories(dir);
