@@ -14,11 +14,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string ctx(const nlohmann::json& c, const char* key) {
-    if (!c.contains(key)) return "";
-    return c.at(key).is_string() ? c.at(key).get<std::string>() : c.at(key).dump();
-}
-
 const char* style =
     "body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px;color:#222}"
     "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px}"
@@ -31,10 +26,8 @@ void write_html(const run_report& r, const std::string& dir, rendered& out) {
     std::ostringstream h;
     h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>rwkvbench report</title><style>"
       << style << "</style></head><body>\n<h1>rwkvbench report</h1>\n<table>";
-    for (const char* k : {"date", "git_commit", "rwkvbench_version", "cpu", "cpu_features", "threads", "blas", "gpu",
-                          "cuda", "cuda_driver", "compiler", "build_type"})
-        if (!ctx(r.context, k).empty())
-            h << "<tr><th>" << k << "</th><td>" << html_escape(ctx(r.context, k)) << "</td></tr>";
+    for (const auto& [k, v] : r.context.shown())
+        h << "<tr><th>" << k << "</th><td>" << html_escape(v) << "</td></tr>";
     // Charts and files: only what exists in the folder.
     const fs::path root(dir);
     std::vector<std::string> svgs;

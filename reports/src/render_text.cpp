@@ -13,12 +13,6 @@
 namespace reports {
 namespace {
 
-std::string ctx(const nlohmann::json& context, const char* key) {
-    if (!context.contains(key)) return "";
-    const auto& v = context.at(key);
-    return v.is_string() ? v.get<std::string>() : v.dump();
-}
-
 std::string arrow(bool higher_is_better) { return higher_is_better ? "↑" : "↓"; }
 
 // The ms/token contexts the report has, in order.
@@ -93,9 +87,10 @@ std::string markdown_summary(const run_report& r) {
     std::ostringstream s;
     s << "# rwkvbench report\n\n";
     s << "| date | commit | CPU | threads | BLAS | GPU | compiler |\n|---|---|---|---:|---|---|---|\n";
-    s << "| " << ctx(r.context, "date") << " | " << ctx(r.context, "git_commit") << " | " << ctx(r.context, "cpu")
-      << " | " << ctx(r.context, "threads") << " | " << ctx(r.context, "blas") << " | "
-      << (ctx(r.context, "gpu").empty() ? "none" : ctx(r.context, "gpu")) << " | " << ctx(r.context, "compiler")
+    const provenance_record& p = r.context;
+    s << "| " << p.date << " | " << p.git_commit << " | " << p.cpu << " | "
+      << (p.threads ? std::to_string(*p.threads) : "") << " | " << p.blas << " | " << (p.gpu.empty() ? "none" : p.gpu)
+      << " | " << p.compiler
       << " |\n\n";
     s << "## Results\n\n| Task | Version | Language | Model | Metric | ↑↓ | Value | ± | Stderr "
          "|\n|---|---:|---|---|---|---|---:|---|---:|\n";

@@ -32,12 +32,23 @@ T get_or(const json& j, const char* key, T fallback, const std::string& file, co
 // A record read by its from_json, errors named with the file and its place.
 template <class T>
 T record(const json& x, const std::string& file, const std::string& at) {
+    if (!x.is_object()) throw harness::input_error(file + ": " + at + ": expected an object");
     try {
         return x.get<T>();
     } catch (const field_error& e) {
         if (e.missing) throw harness::input_error(file + ": " + at + ": missing key '" + e.key + "'");
         throw harness::input_error(file + ": " + at + "." + e.key + ": " + e.what());
     }
+}
+
+// Each element of the list `key` read by its from_json.
+template <class T>
+std::vector<T> records(const json& list, const std::string& file, const std::string& key) {
+    if (!list.is_array()) throw harness::input_error(file + ": " + key + ": expected a list");
+    std::vector<T> out;
+    for (std::size_t i = 0; i < list.size(); ++i)
+        out.push_back(record<T>(list[i], file, key + "[" + std::to_string(i) + "]"));
+    return out;
 }
 
 }  // namespace
@@ -51,15 +62,15 @@ run_report parse_report(const json& j, const std::string& f) {
     if (r.schema_version > schema_version)
         throw harness::input_error(f + ": schema_version " + std::to_string(r.schema_version) +
                                    " is newer than this rwkvbench reads (" + std::to_string(schema_version) + ")");
-    r.context = get<json>(j, "context", f, "(top level)");
-    r.tasks = get_or<json>(j, "tasks", json::array(), f, "(top level)");
-    const json models = get_or<json>(j, "models", json::array(), f, "(top level)");
-    for (std::size_t i = 0; i < models.size(); ++i)
-        r.models.push_back(record<model_record>(models[i], f, "models[" + std::to_string(i) + "]"));
-    const json results = get<json>(j, "results", f, "(top level)");
-    for (std::size_t i = 0; i < results.size(); ++i)
-        r.results.push_back(record<metric_result>(results[i], f, "results[" + std::to_string(i) + "]"));
+    r.context = record<provenance_record>(get<json>(j, "context", f, "(top level)"), f, "context");
+    r.config = record<run_settings>(get_or<json>(j, "config", json::object(), f, "(top level)"), f, "config");
+    r.models = records<model_record>(get_or<json>(j, "models", json::array(), f, "(top level)"), f, "models");
+    r.tasks = records<task_record>(get_or<json>(j, "tasks", json::array(), f, "(top level)"), f, "tasks");
+    r.results = records<metric_result>(get<json>(j, "results", f, "(top level)"), f, "results");
+    r.skipped = records<skipped_task>(get_or<json>(j, "skipped", json::array(), f, "(top level)"), f, "skipped");
+    r.timings = records<task_timing>(get_or<json>(j, "timings", json::array(), f, "(top level)"), f, "timings");
     const json series = get_or<json>(j, "series", json::array(), f, "(top level)");
+    if (!series.is_array()) throw harness::input_error(f + ": series: expected a list");
     for (std::size_t i = 0; i < series.size(); ++i) {
         const std::string at = "series[" + std::to_string(i) + "]";
         const json& s = series[i];

@@ -167,4 +167,108 @@ void from_json(const json& j, prefill_series& p) {
         throw field_error("prompt_tokens", false, "prompt_tokens and median_tokens_per_s differ in length");
 }
 
+std::vector<std::pair<std::string, std::string>> provenance_record::shown() const {
+    std::vector<std::pair<std::string, std::string>> all = {{"date", date},
+                                                            {"git_commit", git_commit},
+                                                            {"rwkvbench_version", rwkvbench_version},
+                                                            {"cpu", cpu},
+                                                            {"cpu_features", cpu_features},
+                                                            {"threads", threads ? std::to_string(*threads) : ""},
+                                                            {"blas", blas},
+                                                            {"gpu", gpu},
+                                                            {"cuda", cuda},
+                                                            {"cuda_driver", cuda_driver},
+                                                            {"compiler", compiler},
+                                                            {"build_type", build_type}};
+    std::erase_if(all, [](const auto& kv) { return kv.second.empty(); });
+    return all;
+}
+
+void to_json(json& j, const provenance_record& p) {
+    j = {{"rwkvbench_version", p.rwkvbench_version},
+         {"git_commit", p.git_commit},
+         {"build_type", p.build_type},
+         {"compiler", p.compiler},
+         {"cuda", p.cuda},
+         {"cuda_driver", p.cuda_driver},
+         {"gpu", p.gpu},
+         {"cpu", p.cpu},
+         {"cpu_features", p.cpu_features},
+         {"blas", p.blas},
+         {"threads", p.threads ? json(*p.threads) : json(nullptr)},
+         {"date", p.date},
+         {"argv", p.argv}};
+}
+
+void from_json(const json& j, provenance_record& p) {
+    p.rwkvbench_version = optional_or<std::string>(j, "rwkvbench_version", "");
+    p.git_commit = optional_or<std::string>(j, "git_commit", "");
+    p.build_type = optional_or<std::string>(j, "build_type", "");
+    p.compiler = optional_or<std::string>(j, "compiler", "");
+    p.cuda = optional_or<std::string>(j, "cuda", "");
+    p.cuda_driver = optional_or<std::string>(j, "cuda_driver", "");
+    p.gpu = optional_or<std::string>(j, "gpu", "");
+    p.cpu = optional_or<std::string>(j, "cpu", "");
+    p.cpu_features = optional_or<std::string>(j, "cpu_features", "");
+    p.blas = optional_or<std::string>(j, "blas", "");
+    p.threads = optional_field<std::int64_t>(j, "threads");
+    p.date = optional_or<std::string>(j, "date", "");
+    p.argv = optional_or<std::vector<std::string>>(j, "argv", {});
+}
+
+void to_json(json& j, const run_settings& s) {
+    j = {{"device", s.device},         {"limit", s.limit ? json(*s.limit) : json(nullptr)},
+         {"langs", s.langs},           {"no_pad", s.no_pad},
+         {"seed", s.seed},             {"data_dir", s.data_dir},
+         {"data", s.data},             {"config_file", s.config_file}};
+}
+
+void from_json(const json& j, run_settings& s) {
+    s.device = optional_or<std::string>(j, "device", "");
+    s.limit = optional_field<std::int64_t>(j, "limit");
+    s.langs = optional_or<std::vector<std::string>>(j, "langs", {});
+    s.no_pad = optional_or<bool>(j, "no_pad", false);
+    s.seed = optional_or<std::uint64_t>(j, "seed", 0);
+    s.data_dir = optional_or<std::string>(j, "data_dir", "");
+    s.data = optional_or<std::string>(j, "data", "");
+    s.config_file = optional_or<std::string>(j, "config_file", "");
+}
+
+void to_json(json& j, const task_record& t) {
+    j = {{"task", t.task},
+         {"version", t.version},
+         {"scorer", t.scorer},
+         {"limit", t.limit ? json(*t.limit) : json(nullptr)},
+         {"languages", t.languages},
+         {"models", t.models},
+         {"request_hash", t.request_hash},
+         {"definition", t.definition}};
+}
+
+void from_json(const json& j, task_record& t) {
+    t.task = required<std::string>(j, "task");
+    t.version = required<int>(j, "version");
+    t.scorer = optional_or<std::string>(j, "scorer", "");
+    t.limit = optional_field<std::int64_t>(j, "limit");
+    t.languages = optional_or<std::vector<std::string>>(j, "languages", {});
+    t.models = optional_or<std::vector<std::string>>(j, "models", {});
+    t.request_hash = optional_or<std::string>(j, "request_hash", "");
+    t.definition = optional_or<json>(j, "definition", json::object());
+}
+
+void to_json(json& j, const skipped_task& s) { j = {{"task", s.task}, {"reason", s.reason}}; }
+
+void from_json(const json& j, skipped_task& s) {
+    s.task = required<std::string>(j, "task");
+    s.reason = optional_or<std::string>(j, "reason", "");
+}
+
+void to_json(json& j, const task_timing& t) { j = {{"task", t.task}, {"model", t.model}, {"seconds", t.seconds}}; }
+
+void from_json(const json& j, task_timing& t) {
+    t.task = required<std::string>(j, "task");
+    t.model = required<std::string>(j, "model");
+    t.seconds = required<double>(j, "seconds");
+}
+
 }  // namespace reports

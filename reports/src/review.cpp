@@ -142,9 +142,9 @@ void write_review(const run_report& base, const run_report& now, const std::stri
          "#999;margin-top:1.5em}.flag{color:#b00;font-weight:bold}.verdict{background:#eef;padding:.3em .6em}"
          "td.text{white-space:pre-wrap;overflow-wrap:anywhere;max-width:40em}</style></head><body>\n<h1>Multilingual "
          "review</h1>\n<p>Base: <code>"
-      << html_escape(base.path) << "</code> (" << html_escape(base.context.value("date", "")) << ", "
-      << html_escape(base.context.value("git_commit", "")) << ")<br>New: <code>" << html_escape(now.path) << "</code> ("
-      << html_escape(now.context.value("date", "")) << ", " << html_escape(now.context.value("git_commit", ""))
+      << html_escape(base.path) << "</code> (" << html_escape(base.context.date) << ", "
+      << html_escape(base.context.git_commit) << ")<br>New: <code>" << html_escape(now.path) << "</code> ("
+      << html_escape(now.context.date) << ", " << html_escape(now.context.git_commit)
       << ")</p>\n<p>A change is flagged when it goes the bad way by more than 1% and more than 2 standard errors of "
          "the difference."
          " Verdicts: <code>"

@@ -53,7 +53,7 @@ void differences(const json& a, const json& b, const std::string& at, std::vecto
 
 }  // namespace
 
-json run_fingerprint(const run_config& c, const json& planned_tasks) {
+json run_fingerprint(const run_config& c, const std::vector<reports::task_record>& planned_tasks) {
     json models = json::array();
     for (const auto& m : c.models)
         models.push_back({{"name", m.name},
@@ -65,13 +65,13 @@ json run_fingerprint(const run_config& c, const json& planned_tasks) {
                           {"tokenizer", tokenizer_file(m.spec.tokenizer)}});
     json tasks = json::array();
     for (const auto& t : planned_tasks)
-        tasks.push_back({{"task", t.at("task")},
-                         {"version", t.at("version")},
-                         {"request_hash", t.at("request_hash")},
-                         {"limit", t.at("limit")},
-                         {"languages", t.at("languages")},
-                         {"models", t.at("models")},
-                         {"definition", t.at("definition")}});
+        tasks.push_back({{"task", t.task},
+                         {"version", t.version},
+                         {"request_hash", t.request_hash},
+                         {"limit", t.limit ? json(*t.limit) : json(nullptr)},
+                         {"languages", t.languages},
+                         {"models", t.models},
+                         {"definition", t.definition}});
     return {{"models", models}, {"tasks", tasks}, {"no_pad", c.no_pad}, {"seed", c.seed}, {"device", c.device}};
 }
 

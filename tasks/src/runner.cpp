@@ -43,7 +43,7 @@ std::string joined(const std::vector<std::string>& v) {
     return out;
 }
 
-json provenance(const run_config& c) {
+reports::provenance_record provenance(const run_config& c) {
     const auto& b = harness::get_build_info();
     const auto& f = harness::detect_cpu_features();
     const std::time_t now = std::time(nullptr);
@@ -52,26 +52,19 @@ json provenance(const run_config& c) {
     std::string gpu;
     if (c.device == "cuda")
         for (const auto& d : kernels::cuda_devices()) gpu += (gpu.empty() ? "" : ", ") + d.name;
-    return {{"rwkvbench_version", b.version},
-            {"git_commit", b.git_commit},
-            {"build_type", b.build_type},
-            {"compiler", b.compiler},
-            {"cuda", b.cuda_enabled ? b.cuda_version : ""},
-            {"cuda_driver", kernels::cuda_driver_version()},
-            {"gpu", gpu},
-            {"cpu", f.model_name},
-            {"cpu_features", f.summary()},
-            {"blas", kernels::blas_description()},
-            {"threads", kernels::cpu_thread_count()},
-            {"date", date},
-            {"argv", c.argv}};
+    reports::provenance_record p;
+    p.rwkvbench_version = b.version, p.git_commit = b.git_commit, p.build_type = b.build_type, p.compiler = b.compiler;
+    p.cuda = b.cuda_enabled ? b.cuda_version : "", p.cuda_driver = kernels::cuda_driver_version(), p.gpu = gpu;
+    p.cpu = f.model_name, p.cpu_features = f.summary(), p.blas = kernels::blas_description();
+    p.threads = kernels::cpu_thread_count(), p.date = date, p.argv = c.argv;
+    return p;
 }
 
 // Expands groups, applies --no-pad, builds each task's requests (reading
 // its data once) and pins them. A per-language task without any of the
 // wanted languages is an error when named on its own and skipped with a
 // note within a group; wanted codes a task's data lacks are named.
-std::vector<planned_task> plan(const run_config& c, task_catalog& catalog, json& skipped) {
+std::vector<planned_task> plan(const run_config& c, task_catalog& catalog, std::vector<reports::skipped_task>& skipped) {
     std::vector<planned_task> out;
     const datasets::data_folders folders(c.data_dir, datasets::shipped_data_dir());
     for (const task_request& req : c.tasks) {
@@ -95,7 +88,7 @@ std::vector<planned_task> plan(const run_config& c, task_catalog& catalog, json&
                                               (p.built.available.empty() ? "none" : joined(p.built.available)) + ")";
                     // A group skips what is not there (XNLI is not shipped); a task named on its own must run.
                     if (!group) throw harness::input_error("task " + name + ": " + why);
-                    skipped.push_back({{"task", name}, {"reason", why}});
+                    skipped.push_back({name, why});
                     std::cerr << "rwkvbench: note: skipping " << name << ": " << why << "\n";
                     continue;
                 }
@@ -248,19 +241,14 @@ std::vector<std::pair<std::string, std::string>> list_tasks(const std::string& d
 json run_tasks(const run_config& c) {
     if (c.models.empty()) throw harness::usage_error("run: no model given");
     task_catalog catalog(c.definitions_dir.empty() ? default_definitions_dir() : c.definitions_dir);
-    json skipped = json::array();
+    std::vector<reports::skipped_task> skipped;
     const std::vector<planned_task> planned = plan(c, catalog, skipped);
 
-    json tasks = json::array();
+    std::vector<reports::task_record> tasks;
     for (const auto& t : planned)
-        tasks.push_back({{"task", t.def.name},
-                         {"version", t.def.version},
-                         {"scorer", t.def.scorer},
-                         {"limit", t.limit ? json(*t.limit) : json(nullptr)},
-                         {"languages", t.built.languages},
-                         {"models", t.models},
-                         {"request_hash", t.request_hash},
-                         {"definition", t.def.merged}});
+        tasks.push_back({t.def.name, t.def.version, t.def.scorer,
+                         t.limit ? std::optional<std::int64_t>(static_cast<std::int64_t>(*t.limit)) : std::nullopt,
+                         t.built.languages, t.models, t.request_hash, t.def.merged});
 
     // The folder is checked, locked and described before any work.
     prepare_out_dir(c.out_dir);
@@ -280,7 +268,9 @@ json run_tasks(const run_config& c) {
     if (c.device == "cuda" && c.threads > 0)
         std::cerr << "rwkvbench: note: --threads " << c.threads << " applies to the CPU backend; ignored with --device cuda\n";
     auto backend = kernels::make_backend(c.device, c.threads);
-    json results = json::array(), series = json::array(), models = json::array(), timings = json::array();
+    json results = json::array(), series = json::array();  // written by the scorers (task_context::add)
+    std::vector<reports::model_record> models;
+    std::vector<reports::task_timing> timings;
     struct loaded_model {
         std::unique_ptr<engines::engine> engine;
         std::unique_ptr<engines::tokenizer> tok;
@@ -291,7 +281,7 @@ json run_tasks(const run_config& c) {
         spec.seed = c.seed;
         loaded_model l{engines::make_engine(spec, *backend), engines::load_tokenizer(spec.tokenizer)};
         const engines::engine_info info = l.engine->info();
-        if (std::none_of(models.begin(), models.end(), [&](const json& x) { return x.at("name") == m.name; })) {
+        if (std::none_of(models.begin(), models.end(), [&](const reports::model_record& x) { return x.name == m.name; })) {
             reports::model_record r{m.name,
                                     m.spec.model,
                                     m.spec.engine,
@@ -314,7 +304,7 @@ json run_tasks(const run_config& c) {
         task_context ctx = context_for(t, m, l);
         harness::stopwatch wall;
         t.scorer->score(ctx, t.built.requests);
-        timings.push_back({{"task", t.def.name}, {"model", m.name}, {"seconds", wall.elapsed_seconds()}});
+        timings.push_back({t.def.name, m.name, wall.elapsed_seconds()});
     };
     // Quality tasks: one model at a time.
     for (const auto& m : c.models) {
@@ -348,14 +338,18 @@ json run_tasks(const run_config& c) {
         for (auto& x : ctxs) t.scorer->score(x, t.built.requests);
         std::string names;
         for (const model_entry* m : ms) names += (names.empty() ? "" : ", ") + m->name;
-        timings.push_back(
-            {{"task", t.def.name}, {"model", names + " (interleaved)"}, {"seconds", wall.elapsed_seconds()}});
+        timings.push_back({t.def.name, names + " (interleaved)", wall.elapsed_seconds()});
     }
-    json config = {
-        {"device", c.device},     {"limit", c.limit ? json(*c.limit) : json(nullptr)},
-        {"langs", c.langs},       {"no_pad", c.no_pad},   {"seed", c.seed},
-        {"data_dir", c.data_dir}, {"data", c.data_file},  {"config_file", c.config_file}};
-    json report = {{"schema_version", 1}, {"context", provenance(c)},  {"config", config}, {"models", models},
+    const reports::run_settings config{c.device,
+                                       c.limit ? std::optional<std::int64_t>(static_cast<std::int64_t>(*c.limit))
+                                               : std::nullopt,
+                                       c.langs,
+                                       c.no_pad,
+                                       c.seed,
+                                       c.data_dir,
+                                       c.data_file,
+                                       c.config_file};
+    const json report = {{"schema_version", 1}, {"context", provenance(c)},  {"config", config}, {"models", models},
                    {"tasks", tasks},      {"results", results},        {"series", series}, {"skipped", skipped},
                    {"timings", timings},  {"journal", "journal.jsonl"}};
     harness::write_file_atomically(c.out_dir + "/report.json", report.dump(2) + "\n");

@@ -168,4 +168,42 @@ TEST(Compare, OutputsAndBadInput) {
     EXPECT_THROW(reports::parse_report(j2, "r.json"), harness::input_error);
 }
 
+// Every part of the report reads through its record's from_json: a field of
+// the wrong type is named with its place, and parts an older report lacks read as empty.
+TEST(Report, EveryRecordNamesItsBadField) {
+    const auto error_of = [](const nlohmann::json& j) -> std::string {
+        try {
+            (void)reports::parse_report(j, "r.json");
+        } catch (const harness::input_error& e) {
+            return e.what();
+        }
+        return "";
+    };
+    auto j = synthetic::report({});
+    j["context"]["threads"] = "two";
+    EXPECT_NE(error_of(j).find("r.json: context.threads: "), std::string::npos) << error_of(j);
+    j = synthetic::report({});
+    j["tasks"] = {{{"task", "xcopa"}}};
+    EXPECT_NE(error_of(j).find("r.json: tasks[0]: missing key 'version'"), std::string::npos) << error_of(j);
+    j = synthetic::report({});
+    j["timings"] = {{{"task", "xcopa"}, {"model", "m"}, {"seconds", "long"}}};
+    EXPECT_NE(error_of(j).find("r.json: timings[0].seconds: "), std::string::npos) << error_of(j);
+    j = synthetic::report({});
+    j["models"] = {1};
+    EXPECT_NE(error_of(j).find("r.json: models[0]: expected an object"), std::string::npos) << error_of(j);
+    j = synthetic::report({});
+    j["results"] = nlohmann::json::object();
+    EXPECT_NE(error_of(j).find("r.json: results: expected a list"), std::string::npos) << error_of(j);
+
+    j = synthetic::report({});
+    j["context"] = {{"date", "2025-01-01T00:00:00Z"}};  // an early report: most fields absent
+    j.erase("tasks"), j.erase("config");
+    const auto r = reports::parse_report(j, "r.json");
+    EXPECT_EQ(r.context.date, "2025-01-01T00:00:00Z");
+    EXPECT_FALSE(r.context.threads.has_value());
+    EXPECT_TRUE(r.tasks.empty());
+    ASSERT_EQ(r.context.shown().size(), 1u);  // only what is there is shown
+    EXPECT_EQ(r.context.shown()[0].first, "date");
+}
+
 }  // namespace

@@ -19,12 +19,15 @@ constexpr int schema_version = 1;
 
 struct run_report {
     int schema_version = 0;
-    nlohmann::json context;  // provenance: git commit, compiler, CPU, GPU, threads, date, argv
+    provenance_record context;  // "context": git commit, compiler, CPU, GPU, threads, date, argv
+    run_settings config;
     std::vector<model_record> models;
+    std::vector<task_record> tasks;
     std::vector<metric_result> results;
     std::vector<generation_series> generation;
     std::vector<prefill_series> prefill;
-    nlohmann::json tasks = nlohmann::json::array();
+    std::vector<skipped_task> skipped;
+    std::vector<task_timing> timings;
     std::string path;  // the report.json read
     std::string dir;   // its run folder
 };

@@ -11,6 +11,13 @@
 //   generation_series, prefill_series
 //                  the entries of "series" (kind "generation", "prefill"):
 //                  the scaling task's per-token and per-length measurements
+//   provenance_record  "context": the build, the machine, the date and argv
+//   run_settings    "config": the run-wide settings that decide the numbers
+//   task_record     one entry of "tasks": a task as it ran (definition,
+//                   languages, limit, request_hash)
+//   skipped_task, task_timing  the entries of "skipped" and "timings"
+//
+// The per-example records of the journal are in reports/example_records.h.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +25,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace reports {
@@ -88,6 +96,55 @@ struct prefill_series {
     std::vector<double> median_tokens_per_s;
 };
 
+// Where and how the run was made. Every field may be absent in a report
+// (read as "" / nullopt): the renderers show what there is.
+struct provenance_record {
+    std::string rwkvbench_version, git_commit, build_type, compiler;
+    std::string cuda, cuda_driver, gpu;  // "" without CUDA / without a GPU in use
+    std::string cpu, cpu_features, blas;
+    std::optional<std::int64_t> threads;  // the CPU backend's thread count
+    std::string date;                     // UTC, ISO 8601
+    std::vector<std::string> argv;
+    // (key, value) of the non-empty fields but argv, in the order a page shows them.
+    std::vector<std::pair<std::string, std::string>> shown() const;
+};
+
+// The run-wide settings: device, the run's limit (null: each task's own),
+// wanted languages, --no-pad, seed, and where data and config came from.
+struct run_settings {
+    std::string device;
+    std::optional<std::int64_t> limit;
+    std::vector<std::string> langs;
+    bool no_pad = false;
+    std::uint64_t seed = 0;
+    std::string data_dir, data, config_file;
+};
+
+// A task as it ran: its version and scorer, the limit applied (null: none),
+// the languages its requests cover, the models it ran on (empty: all), the
+// request_hash of its requests ("" for a timing task) and its definition
+// with the run's options merged.
+struct task_record {
+    std::string task;
+    int version = 0;
+    std::string scorer;
+    std::optional<std::int64_t> limit;
+    std::vector<std::string> languages, models;
+    std::string request_hash;
+    nlohmann::json definition = nlohmann::json::object();
+};
+
+// A task of a group left out, and why (no data for the wanted languages).
+struct skipped_task {
+    std::string task, reason;
+};
+
+// Wall time of a task on a model (several models: measured together).
+struct task_timing {
+    std::string task, model;
+    double seconds = 0;
+};
+
 // A field of a record that is missing or of the wrong type; the reader adds
 // the file and the record's place ("r.json: results[3]: missing key 'value'").
 struct field_error : std::runtime_error {
@@ -106,5 +163,15 @@ void to_json(nlohmann::json& j, const generation_series& g);
 void from_json(const nlohmann::json& j, generation_series& g);  // throws field_error
 void to_json(nlohmann::json& j, const prefill_series& p);
 void from_json(const nlohmann::json& j, prefill_series& p);  // throws field_error
+void to_json(nlohmann::json& j, const provenance_record& p);
+void from_json(const nlohmann::json& j, provenance_record& p);  // throws field_error
+void to_json(nlohmann::json& j, const run_settings& s);
+void from_json(const nlohmann::json& j, run_settings& s);  // throws field_error
+void to_json(nlohmann::json& j, const task_record& t);
+void from_json(const nlohmann::json& j, task_record& t);  // throws field_error
+void to_json(nlohmann::json& j, const skipped_task& s);
+void from_json(const nlohmann::json& j, skipped_task& s);  // throws field_error
+void to_json(nlohmann::json& j, const task_timing& t);
+void from_json(const nlohmann::json& j, task_timing& t);  // throws field_error
 
 }  // namespace reports

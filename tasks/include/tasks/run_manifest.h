@@ -18,13 +18,13 @@
 #include <string>
 #include <vector>
 
+#include "reports/report_model.h"
 #include "tasks/runner.h"
 
 namespace tasks {
 
-// `planned_tasks`: the report's "tasks" array (name, version, scorer, limit,
-// languages, models, request_hash, definition).
-nlohmann::json run_fingerprint(const run_config& c, const nlohmann::json& planned_tasks);
+// `planned_tasks`: the report's "tasks" records.
+nlohmann::json run_fingerprint(const run_config& c, const std::vector<reports::task_record>& planned_tasks);
 
 // The paths (a.b[2].c) where two fingerprints differ, at most `most` of them.
 std::vector<std::string> fingerprint_differences(const nlohmann::json& was, const nlohmann::json& now,
