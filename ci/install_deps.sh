@@ -13,6 +13,10 @@ packages=(
     gnuplot-nox                  # charts (reports)
     python3-jsonschema           # tests: every report validates against reports/report.schema.json
 )
+# `ci/install_deps.sh fuzz`: also what the fuzz targets build with (ci/test_fuzz.sh).
+if [ "${1:-}" = fuzz ]; then
+    packages+=(clang-14 libclang-rt-14-dev libomp-14-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,6 +1,7 @@
 // rwkvbench: parse the subcommand, run it, map errors to exit codes
 // (INTERFACES.md): 0 ok, 1 a gate failed, 2 bad input or usage, 3 internal.
 // Errors are one line on stderr: "rwkvbench: error: <what>".
+#include <csignal>
 #include <exception>
 #include <iostream>
 #include <string>
@@ -50,6 +51,10 @@ int run_command(cli::command& c, int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // A file-size limit (ulimit -f) makes a write fail with EFBIG, reported
+    // like a full disk (exit 3, the path and the reason), instead of killing
+    // the process without a word.
+    std::signal(SIGXFSZ, SIG_IGN);
     try {
         auto commands = cli::make_commands(std::vector<std::string>(argv, argv + argc));
         if (argc < 2) {

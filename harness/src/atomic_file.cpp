@@ -23,19 +23,19 @@ void write_file_atomically(const std::string& path, std::string_view bytes) {
             const int err = errno;
             ::close(fd);
             ::unlink(tmp.c_str());
-            throw input_error(path + ": write failed: " + std::strerror(err));
+            throw io_error(path, "write failed", err);
         }
         done += static_cast<std::size_t>(n);
     }
     if (::fsync(fd) != 0 || ::close(fd) != 0) {
         const int err = errno;
         ::unlink(tmp.c_str());
-        throw input_error(path + ": write failed: " + std::strerror(err));
+        throw io_error(path, "write failed", err);
     }
     if (std::rename(tmp.c_str(), path.c_str()) != 0) {
         const int err = errno;
         ::unlink(tmp.c_str());
-        throw input_error(path + ": cannot replace: " + std::strerror(err));
+        throw io_error(path, "cannot replace it", err);
     }
 }
 

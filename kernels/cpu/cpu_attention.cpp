@@ -24,7 +24,12 @@
 #include "cpu_backend.h"
 #include "vec_math.h"
 
+// clang 14 multiversions no templates: its builds (the fuzzers) run the default code.
+#if defined(__clang__)
+#define KERNELS_CLONES
+#else
 #define KERNELS_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#endif
 
 namespace kernels::cpu {
 namespace {

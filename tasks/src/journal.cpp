@@ -65,8 +65,13 @@ void journal::append(const key& k, const nlohmann::json& record) {
     j["model"] = std::get<1>(k);
     j["example"] = std::get<2>(k);
     const std::string line = j.dump() + "\n";
-    if (std::fputs(line.c_str(), file_) < 0 || std::fflush(file_) != 0)
-        throw harness::input_error(path_ + ": write failed: " + std::strerror(errno));
+    // A failed or short write (no space, a file-size limit) leaves at most a
+    // torn last line, which --resume drops; the run stops with exit 3.
+    if (std::fputs(line.c_str(), file_) < 0 || std::fflush(file_) != 0) {
+        const int err = errno;
+        std::clearerr(file_);
+        throw harness::io_error(path_, "write failed", err);
+    }
     records_[k] = j;
 }
 

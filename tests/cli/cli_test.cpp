@@ -25,11 +25,12 @@ struct result {
 // Paths go to /bin/sh quoted: the checkout may live under any path.
 std::string q(const std::string& path) { return test_paths::shell_quote(path); }
 
-result run(const std::string& args) {
+// `shell_prefix` runs before the command in the same shell ("ulimit -f 2;").
+result run(const std::string& args, const std::string& shell_prefix = "") {
     // One stderr file per test: ctest runs tests in parallel processes.
     const auto* info = testing::UnitTest::GetInstance()->current_test_info();
     const std::string err_file = testing::TempDir() + "/cli_test_" + info->name() + "_" + std::to_string(getpid()) + ".txt";
-    const std::string cmd = std::string(RWKVBENCH_EXE) + " " + args + " 2>" + err_file;
+    const std::string cmd = shell_prefix + std::string(RWKVBENCH_EXE) + " " + args + " 2>" + err_file;
     result r{};
     FILE* p = popen(cmd.c_str(), "r");
     std::array<char, 4096> buf{};
@@ -248,6 +249,23 @@ TEST(Cli, RunWritesAReportAndResumes) {
     const result resumed = run(base + " --resume");
     EXPECT_EQ(resumed.code, 0) << resumed.err;
     EXPECT_EQ(resumed.out, first.out);
+}
+
+// A disk that fills mid-run (here a file-size limit of 1-2 KB: the
+// manifest or the journal hits it) is the system's failure, not the
+// input's: exit 3, naming the file and the reason, and no report.json.
+TEST(Cli, RunOutOfSpaceIsExit3NamingTheFile) {
+    const std::string out = testing::TempDir() + "/cli_full_" + std::to_string(getpid());
+    std::filesystem::remove_all(out);
+    const result r = run("run --model " + q(test_paths::data() + "/models/rwkv4-tiny/rwkv4-tiny-660K-f32.pth") +
+                             " --engine rwkv4-parallel --tokenizer bytes --task lambada_openai --limit 20"
+                             " --progress never --out " + q(out),
+                         "ulimit -f 2; ");
+    EXPECT_EQ(r.code, 3) << r.err;
+    EXPECT_NE(r.err.find(out + "/"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(": write failed: File too large"), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(out + "/report.json"));
+    std::filesystem::remove_all(out);
 }
 
 TEST(Cli, RunUsageErrors) {

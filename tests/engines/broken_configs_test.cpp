@@ -216,6 +216,15 @@ TEST(BrokenTokenizer, WorldVocabStrLiteralMustBeUtf8) {
     fs::remove(path);
 }
 
+TEST(BrokenTokenizer, WorldVocabIdBeyondItsLinesIsRefusedBeforeAllocating) {
+    // Found by fuzz_world_vocab: "1 '\x00' 1 ... 144444442 'x' 1" sized a
+    // 144M-entry table (4.6 GB) for a 100-byte file.
+    const std::string path = testing::TempDir() + "/huge_id_world_" + std::to_string(getpid()) + ".txt";
+    std::ofstream(path, std::ios::binary) << "1 'a' 1\n144444442 'b' 1\n";
+    expect_tokenizer_error(path, "line 2: id 144444442 is beyond the file's 3 lines");
+    fs::remove(path);
+}
+
 TEST(Tokenizer, LongWordsWithoutSpacesAreNotQuadratic) {
     // 300k bytes of base64-like text is one pre-token; quadratic BPE took minutes.
     const auto tok = engines::load_tokenizer(test_paths::source() + "/datasets/tokenizers/20B_tokenizer.json");

@@ -1,7 +1,10 @@
 // The run folder's guards: the manifest that makes --resume refuse another
 // run, the lock that keeps a second process out, and an unusable --out.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <cmath>
 #include <filesystem>
@@ -105,6 +108,39 @@ TEST(RunFolder, AnUnusableOutIsBadInputBeforeAnyWork) {
     e = error_of(config("/proc/rwkvbench-test/out"));
     EXPECT_NE(e.find("/proc/rwkvbench-test/out: cannot create the run folder"), std::string::npos) << e;
     fs::remove(file);
+}
+
+// Out of space, simulated by a file-size limit (EFBIG, like ENOSPC a failure
+// of the system mid-write): exit 3 naming the journal and the reason; the
+// journal keeps every complete line and --resume drops the torn one.
+TEST(RunFolder, AWriteThatFailsMidRunIsExit3AndTheJournalStaysValid) {
+    const std::string dir = fresh_dir("full");
+    fs::create_directories(dir);
+    const std::string path = dir + "/journal.jsonl";
+    {
+        tasks::journal j(path, false);
+        j.append({"t", "m", "1"}, {{"nll", 1.5}});
+        const auto size = fs::file_size(path);
+        const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+        rlimit old{};
+        ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old), 0);
+        rlimit small = old;
+        small.rlim_cur = size + 16;  // room for part of the next line only
+        ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
+        try {
+            j.append({"t", "m", "2"}, {{"text", std::string(200, 'x')}});
+            ADD_FAILURE() << "a write past the limit succeeded";
+        } catch (const harness::error& e) {
+            EXPECT_EQ(e.code(), harness::exit_code::internal) << e.what();
+            EXPECT_NE(std::string(e.what()).find(path + ": write failed: File too large"), std::string::npos)
+                << e.what();
+        }
+        setrlimit(RLIMIT_FSIZE, &old);
+        std::signal(SIGXFSZ, old_handler);
+    }
+    const tasks::journal again(path, true);
+    ASSERT_EQ(again.records().size(), 1u);
+    EXPECT_NE(again.find({"t", "m", "1"}), nullptr);
 }
 
 TEST(RunFolder, AFolderWithoutManifestResumesWithANote) {

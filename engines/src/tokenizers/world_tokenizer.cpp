@@ -3,7 +3,9 @@
 // bytes), encoded by greedy longest match over the input bytes with a byte
 // trie — ChatRWKV's TRIE_TOKENIZER. Works on raw bytes, so any input is
 // accepted (the ids 1..256 are the single bytes).
+#include <algorithm>
 #include <fstream>
+#include <sstream>
 #include <unordered_map>
 
 #include "engines/tokenizer.h"
@@ -111,8 +113,14 @@ std::string parse_python_literal(const std::string& s, std::size_t& pos, const s
 class world_tokenizer final : public tokenizer {
 public:
     explicit world_tokenizer(const std::string& path) {
-        std::ifstream in(path, std::ios::binary);
-        if (!in) throw harness::input_error(path + ": cannot open");
+        std::ifstream file(path, std::ios::binary);
+        if (!file) throw harness::input_error(path + ": cannot open");
+        std::stringstream in;
+        in << file.rdbuf();
+        // Ids run 1..n over the file's lines: a larger one is a typo or a
+        // hostile file, refused before the table is sized for it.
+        const std::string& text = in.str();
+        const auto n_lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
         std::string line;
         std::size_t line_no = 0;
         nodes_.push_back({});  // root
@@ -144,6 +152,9 @@ public:
                 throw harness::input_error(where + ": literal has " + std::to_string(bytes.size()) + " bytes, the line says " +
                                            std::to_string(length));
             if (id <= 0) throw harness::input_error(where + ": id must be >= 1 (0 is <|endoftext|>)");
+            if (static_cast<std::size_t>(id) > n_lines)
+                throw harness::input_error(where + ": id " + std::to_string(id) + " is beyond the file's " +
+                                           std::to_string(n_lines) + " lines (ids run from 1 to the number of tokens)");
             if (static_cast<std::size_t>(id) >= tokens_.size()) tokens_.resize(static_cast<std::size_t>(id) + 1);
             if (!tokens_[static_cast<std::size_t>(id)].empty()) throw harness::input_error(where + ": duplicate id " + std::to_string(id));
             if (bytes.empty()) throw harness::input_error(where + ": empty token");

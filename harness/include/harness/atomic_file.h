@@ -8,7 +8,9 @@
 
 namespace harness {
 
-// Throws input_error naming the path when the folder is not writable.
+// Throws input_error naming the path when the file cannot be created (the
+// folder is not writable), io_error (exit 3) when writing or renaming fails
+// part-way (no space left, a file-size limit, an I/O error).
 void write_file_atomically(const std::string& path, std::string_view bytes);
 
 }  // namespace harness

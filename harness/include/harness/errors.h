@@ -58,6 +58,17 @@ public:
     exit_code code() const override { return exit_code::bad_input; }
 };
 
+// Writing (or reading) a file failed part-way for a reason of the system,
+// not of the input: no space left, a file-size limit, an I/O error. Exit 3,
+// naming the path and the system's reason ("runs/x/journal.jsonl: write
+// failed: No space left on device"). An output that cannot be opened at all
+// is input (exit 2), found before any work.
+class io_error : public error {
+public:
+    io_error(const std::string& path, const std::string& what, int errno_value);
+    exit_code code() const override { return exit_code::internal; }
+};
+
 // A device, driver or library call failed: the statement, file:line and the
 // library's own message.
 class backend_error : public error {
