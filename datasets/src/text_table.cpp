@@ -6,6 +6,7 @@
 
 #include "datasets/manifest.h"
 #include "harness/errors.h"
+#include "harness/json_file.h"
 #include "harness/read_file.h"
 #include "harness/utf8.h"
 
@@ -97,7 +98,7 @@ std::vector<json_line> read_jsonl(const std::string& path) {
         if (l.text.empty()) continue;
         nlohmann::json j;
         try {
-            j = nlohmann::json::parse(l.text);
+            j = harness::parse_json_text(l.text);
         } catch (const nlohmann::json::exception& e) {
             bad_line(path, l.line, std::string("malformed JSON: ") + e.what());
         }

@@ -1,6 +1,7 @@
 #include "datasets/choice_records.h"
 #include "datasets/text_table.h"
 #include "harness/errors.h"
+#include "harness/json_file.h"
 
 namespace datasets {
 
@@ -15,7 +16,8 @@ std::vector<xwinograd_record> read_xwinograd(const std::string& path) {
         };
         json tokens, pronoun, candidates;
         try {
-            tokens = json::parse(f[4]), pronoun = json::parse(f[5]), candidates = json::parse(f[6]);
+            tokens = harness::parse_json_text(f[4]), pronoun = harness::parse_json_text(f[5]),
+            candidates = harness::parse_json_text(f[6]);
         } catch (const json::exception& e) {
             bad(std::string("malformed JSON in columns 5-7: ") + e.what());
         }

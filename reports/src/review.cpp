@@ -32,7 +32,7 @@ std::map<std::tuple<std::string, std::string, std::string>, std::pair<std::strin
             ++n;
             if (line.empty()) continue;
             try {
-                const json j = json::parse(line);
+                const json j = harness::parse_json_text(line);
                 out[{task, j.at("model").get<std::string>(), j.at("language").get<std::string>()}] = {
                     j.at("prompt").get<std::string>(), j.at("continuation").get<std::string>()};
             } catch (const json::exception& ex) {

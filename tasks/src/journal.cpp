@@ -24,7 +24,7 @@ journal::journal(const std::string& path, bool resume) : path_(path) {
             if (l.empty()) continue;
             nlohmann::json j;
             try {
-                j = nlohmann::json::parse(l);
+                j = harness::parse_json_text(l);
             } catch (const nlohmann::json::exception&) {
                 if (n == lines.size()) break;  // cut short by a kill: redo that example
                 throw harness::input_error(path, "line", n, "malformed journal line");

@@ -9,6 +9,7 @@
 
 #include "engines/model_file.h"
 #include "harness/errors.h"
+#include "harness/json_file.h"
 #include "formats/tensor_checks.h"
 
 namespace engines {
@@ -51,6 +52,7 @@ void load_safetensors(model_file& file) {
     std::set<std::string> seen;
     std::string duplicate;
     const auto note_keys = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+        if (depth >= harness::max_json_depth) throw harness::json_too_deep();
         if (event == nlohmann::json::parse_event_t::key && depth == 1 && !seen.insert(parsed.get<std::string>()).second)
             duplicate = parsed.get<std::string>();
         return true;
