@@ -54,8 +54,9 @@ void from_json(const json& j, choice_outcome& o) {
     if (o.logprobs.empty() || o.bytes.size() != o.logprobs.size())
         throw field_error("bytes", false, "logprobs and bytes must be non-empty lists of one length (one per choice)");
     if (o.gold < 0 || static_cast<std::size_t>(o.gold) >= o.logprobs.size())
-        throw field_error("gold", false, "gold " + std::to_string(o.gold) + " is not one of the " +
-                                             std::to_string(o.logprobs.size()) + " choices");
+        throw field_error(
+            "gold", false,
+            "gold " + std::to_string(o.gold) + " is not one of the " + std::to_string(o.logprobs.size()) + " choices");
 }
 
 void to_json(json& j, const target_outcome& o) {

@@ -26,8 +26,7 @@ void write_html(const run_report& r, const std::string& dir, rendered& out) {
     std::ostringstream h;
     h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>rwkvbench report</title><style>"
       << style << "</style></head><body>\n<h1>rwkvbench report</h1>\n<table>";
-    for (const auto& [k, v] : r.context.shown())
-        h << "<tr><th>" << k << "</th><td>" << html_escape(v) << "</td></tr>";
+    for (const auto& [k, v] : r.context.shown()) h << "<tr><th>" << k << "</th><td>" << html_escape(v) << "</td></tr>";
     // Charts and files: only what exists in the folder.
     const fs::path root(dir);
     std::vector<std::string> svgs;

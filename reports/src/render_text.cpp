@@ -90,8 +90,7 @@ std::string markdown_summary(const run_report& r) {
     const provenance_record& p = r.context;
     s << "| " << p.date << " | " << p.git_commit << " | " << p.cpu << " | "
       << (p.threads ? std::to_string(*p.threads) : "") << " | " << p.blas << " | " << (p.gpu.empty() ? "none" : p.gpu)
-      << " | " << p.compiler
-      << " |\n\n";
+      << " | " << p.compiler << " |\n\n";
     s << "## Results\n\n| Task | Version | Language | Model | Metric | ↑↓ | Value | ± | Stderr "
          "|\n|---|---:|---|---|---|---|---:|---|---:|\n";
     for (const auto& m : r.results) {

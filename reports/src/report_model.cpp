@@ -217,10 +217,10 @@ void from_json(const json& j, provenance_record& p) {
 }
 
 void to_json(json& j, const run_settings& s) {
-    j = {{"device", s.device},         {"limit", s.limit ? json(*s.limit) : json(nullptr)},
-         {"langs", s.langs},           {"no_pad", s.no_pad},
-         {"seed", s.seed},             {"data_dir", s.data_dir},
-         {"data", s.data},             {"config_file", s.config_file}};
+    j = {{"device", s.device}, {"limit", s.limit ? json(*s.limit) : json(nullptr)},
+         {"langs", s.langs},   {"no_pad", s.no_pad},
+         {"seed", s.seed},     {"data_dir", s.data_dir},
+         {"data", s.data},     {"config_file", s.config_file}};
 }
 
 void from_json(const json& j, run_settings& s) {

@@ -93,8 +93,10 @@ std::string requests_hash(const task_definition& d, const std::vector<request>& 
                 if (!r.language.empty()) field(r.language);
                 field(r.continuations.at(0));
                 break;
-            case request_kind::greedy: break;        // samples for the review: not scored
-            case request_kind::scaling_case: break;  // timing: the task has no request_hash
+            case request_kind::greedy:
+                break;  // samples for the review: not scored
+            case request_kind::scaling_case:
+                break;  // timing: the task has no request_hash
         }
     }
     return h.hex_digest();

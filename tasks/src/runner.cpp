@@ -64,7 +64,8 @@ reports::provenance_record provenance(const run_config& c) {
 // its data once) and pins them. A per-language task without any of the
 // wanted languages is an error when named on its own and skipped with a
 // note within a group; wanted codes a task's data lacks are named.
-std::vector<planned_task> plan(const run_config& c, task_catalog& catalog, std::vector<reports::skipped_task>& skipped) {
+std::vector<planned_task> plan(const run_config& c, task_catalog& catalog,
+                               std::vector<reports::skipped_task>& skipped) {
     std::vector<planned_task> out;
     const datasets::data_folders folders(c.data_dir, datasets::shipped_data_dir());
     for (const task_request& req : c.tasks) {
@@ -281,7 +282,8 @@ json run_tasks(const run_config& c) {
         spec.seed = c.seed;
         loaded_model l{engines::make_engine(spec, *backend), engines::load_tokenizer(spec.tokenizer)};
         const engines::engine_info info = l.engine->info();
-        if (std::none_of(models.begin(), models.end(), [&](const reports::model_record& x) { return x.name == m.name; })) {
+        if (std::none_of(models.begin(), models.end(),
+                         [&](const reports::model_record& x) { return x.name == m.name; })) {
             reports::model_record r{m.name,
                                     m.spec.model,
                                     m.spec.engine,
@@ -340,18 +342,13 @@ json run_tasks(const run_config& c) {
         for (const model_entry* m : ms) names += (names.empty() ? "" : ", ") + m->name;
         timings.push_back({t.def.name, names + " (interleaved)", wall.elapsed_seconds()});
     }
-    const reports::run_settings config{c.device,
-                                       c.limit ? std::optional<std::int64_t>(static_cast<std::int64_t>(*c.limit))
-                                               : std::nullopt,
-                                       c.langs,
-                                       c.no_pad,
-                                       c.seed,
-                                       c.data_dir,
-                                       c.data_file,
-                                       c.config_file};
+    reports::run_settings config;
+    config.device = c.device, config.langs = c.langs, config.no_pad = c.no_pad, config.seed = c.seed;
+    if (c.limit) config.limit = static_cast<std::int64_t>(*c.limit);
+    config.data_dir = c.data_dir, config.data = c.data_file, config.config_file = c.config_file;
     const json report = {{"schema_version", 1}, {"context", provenance(c)},  {"config", config}, {"models", models},
-                   {"tasks", tasks},      {"results", results},        {"series", series}, {"skipped", skipped},
-                   {"timings", timings},  {"journal", "journal.jsonl"}};
+                         {"tasks", tasks},      {"results", results},        {"series", series}, {"skipped", skipped},
+                         {"timings", timings},  {"journal", "journal.jsonl"}};
     harness::write_file_atomically(c.out_dir + "/report.json", report.dump(2) + "\n");
     return report;
 }

@@ -111,9 +111,9 @@ void score_bpb_lines(task_context& c, const std::vector<request>& requests) {
             if (!done) {
                 // Rolling, so a line longer than a transformer's context still scores every token.
                 const auto body = c.tok.encode(text);
-                done = c.record_as(r, reports::line_outcome{nll_after_pad(c.engine, pad, body),
-                                                            static_cast<std::int64_t>(text.size()),
-                                                            static_cast<std::int64_t>(body.size())});
+                done = c.record_as(
+                    r, reports::line_outcome{nll_after_pad(c.engine, pad, body), static_cast<std::int64_t>(text.size()),
+                                             static_cast<std::int64_t>(body.size())});
             }
             set.add(done->nll, static_cast<double>(done->bytes), static_cast<double>(done->tokens));
             all.add(set.nll.back(), set.bytes.back(), set.tokens.back());

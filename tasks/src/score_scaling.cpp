@@ -112,8 +112,8 @@ struct generation_pass_record {
     double prefill_ms = 0;
     std::uint64_t peak_rss_bytes = 0;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(generation_pass_record, latency_ms, context, state_bytes, rss_bytes,
-                                                prefill_ms, peak_rss_bytes)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(generation_pass_record, latency_ms, context, state_bytes, rss_bytes, prefill_ms,
+                                   peak_rss_bytes)
 
 // A timed prefill as the journal holds it.
 struct prefill_record {
@@ -121,16 +121,15 @@ struct prefill_record {
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(prefill_record, tokens_per_s)
 
-// A scaling case's request: a generation pass, or a prefill of prompt_tokens.
+// A scaling case's request (scaling_requests): a generation pass, or a
+// prefill of prompt_tokens.
 struct scaling_case {
-    std::int64_t repeat = 0;
     std::optional<std::int64_t> prompt_tokens;
 };
 
 scaling_case scaling_case_of(const request& q) {
-    scaling_case sc{q.doc.at("repeat").get<std::int64_t>(), std::nullopt};
-    if (q.doc.at("case") == "prefill") sc.prompt_tokens = q.doc.at("prompt_tokens").get<std::int64_t>();
-    return sc;
+    if (q.doc.at("case") != "prefill") return {};
+    return {q.doc.at("prompt_tokens").get<std::int64_t>()};
 }
 
 // One pass: prompt, then `n` timed single-token calls.
@@ -248,7 +247,8 @@ task_requests scaling_requests(const task_definition& d, const task_input&) {
     const auto add = [&](std::string id, json doc) {
         out.requests.push_back(make_request(request_kind::scaling_case, std::move(id), "", {}, {}, -1, std::move(doc)));
     };
-    for (std::int64_t r = 0; r < o.repeats; ++r) add("generate:" + std::to_string(r), {{"case", "generate"}, {"repeat", r}});
+    for (std::int64_t r = 0; r < o.repeats; ++r)
+        add("generate:" + std::to_string(r), {{"case", "generate"}, {"repeat", r}});
     for (const std::int64_t len : o.prefill_lengths)
         for (std::int64_t r = 0; r < o.repeats; ++r)
             add("prefill:" + std::to_string(len) + ":" + std::to_string(r),

@@ -43,8 +43,8 @@ void task_context::add(const std::string& metric, double value, double stderr_, 
 }
 
 const nlohmann::json& task_context::record(const request& r, const nlohmann::json& outcome) const {
-    nlohmann::json line = reports::example_header{def.name,     model.name,     r.id,          r.language,
-                                                  r.doc_hash,   r.prompt_hash,  r.target_hash};
+    nlohmann::json line =
+        reports::example_header{def.name, model.name, r.id, r.language, r.doc_hash, r.prompt_hash, r.target_hash};
     line.update(outcome);
     const auto k = key(r.id);
     j.append(k, line);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <set>
+#include <vector>
 
 #include "harness/build_info.h"
 #include "harness/errors.h"
@@ -20,15 +21,26 @@ using json = nlohmann::json;
     throw harness::input_error(file + ": " + key + ": " + what);
 }
 
-// The definition with its include chain merged in (base first).
-json resolve_includes(const std::string& path, int depth = 0) {
-    if (depth > 8) bad(path, "include", "includes nest more than 8 deep (a cycle?)");
+// The definition with its include chain merged in (base first). `chain`:
+// the files that include this one, outermost first.
+json resolve_includes(const std::string& path, std::vector<std::string> chain = {}) {
+    const auto same_file = [&](const std::string& other) {
+        std::error_code ec;
+        return fs::equivalent(other, path, ec);
+    };
+    if (std::any_of(chain.begin(), chain.end(), same_file)) {
+        std::string cycle;
+        for (const auto& f : chain) cycle += fs::path(f).filename().string() + " -> ";
+        bad(chain.back(), "include", "an include cycle: " + cycle + fs::path(path).filename().string());
+    }
+    if (chain.size() >= 8) bad(path, "include", "includes nest more than 8 deep");
     json j = harness::read_json_file(path);
     if (!j.is_object()) bad(path, "(top level)", "expected a JSON object");
     if (!j.contains("include")) return j;
     if (!j.at("include").is_string()) bad(path, "include", "expected a file name");
     const std::string base_path = (fs::path(path).parent_path() / j.at("include").get<std::string>()).string();
-    json merged = resolve_includes(base_path, depth + 1);
+    chain.push_back(path);
+    json merged = resolve_includes(base_path, std::move(chain));
     for (const auto& [key, value] : j.items()) {
         if (key == "include") continue;
         if ((key == "dataset" || key == "options") && value.is_object() && merged.contains(key) &&

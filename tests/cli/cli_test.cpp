@@ -259,7 +259,8 @@ TEST(Cli, RunOutOfSpaceIsExit3NamingTheFile) {
     std::filesystem::remove_all(out);
     const result r = run("run --model " + q(test_paths::data() + "/models/rwkv4-tiny/rwkv4-tiny-660K-f32.pth") +
                              " --engine rwkv4-parallel --tokenizer bytes --task lambada_openai --limit 20"
-                             " --progress never --out " + q(out),
+                             " --progress never --out " +
+                             q(out),
                          "ulimit -f 2; ");
     EXPECT_EQ(r.code, 3) << r.err;
     EXPECT_NE(r.err.find(out + "/"), std::string::npos) << r.err;

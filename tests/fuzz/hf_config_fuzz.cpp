@@ -1,10 +1,10 @@
 // A Hugging Face config.json beside a fixed one-tensor model.safetensors,
 // read as `rwkvbench info FOLDER` reads a model folder.
-#include "engines/model_info.h"
-#include "fuzz_input.h"
-
 #include <filesystem>
 #include <fstream>
+
+#include "engines/model_info.h"
+#include "fuzz_input.h"
 
 namespace {
 
@@ -14,7 +14,8 @@ std::string model_folder() {
     std::filesystem::create_directories(dir);
     const std::string header = R"({"gpt_neox.embed_in.weight":{"dtype":"F32","shape":[4,2],"data_offsets":[0,32]}})";
     std::string bytes(8, '\0');
-    for (int i = 0; i < 8; ++i) bytes[static_cast<std::size_t>(i)] = static_cast<char>((header.size() >> (8 * i)) & 0xff);
+    for (int i = 0; i < 8; ++i)
+        bytes[static_cast<std::size_t>(i)] = static_cast<char>((header.size() >> (8 * i)) & 0xff);
     bytes += header + std::string(32, '\0');
     std::ofstream(dir + "/model.safetensors", std::ios::binary) << bytes;
     return dir;

@@ -1,15 +1,14 @@
 // The JSON plumbing every reader uses: stranger's files are bad input (exit
 // 2) naming the file, and writers find NaN before JSON turns it into null.
+#include "harness/json_file.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
-
-#include <cmath>
 #include <limits>
-
-#include "harness/json_file.h"
 
 namespace {
 

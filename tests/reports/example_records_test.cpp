@@ -27,7 +27,7 @@ TEST(ExampleRecords, AJournalLineIsTheHeaderAndTheOutcomeSideBySide) {
 }
 
 TEST(ExampleRecords, ALineFromBeforeTheHashesStillReads) {
-    const json old = {{"task", "lambada_openai"}, {"model", "m"}, {"example", "7"},
+    const json old = {{"task", "lambada_openai"}, {"model", "m"},   {"example", "7"},
                       {"logprob", -3.5},          {"greedy", true}, {"n_tokens", 2}};
     const auto h = old.get<reports::example_header>();
     EXPECT_EQ(h.doc_hash, "");
@@ -64,8 +64,9 @@ TEST(ExampleRecords, DamagedRecordsNameTheField) {
     EXPECT_EQ(field_of({{"logprobs", {-1.0, -2.0}}, {"bytes", {1, 1}}, {"gold", 2}}), "gold bad");
     EXPECT_EQ(field_of({{"logprobs", {-1.0, -2.0}}, {"bytes", {1, 1}}, {"gold", 1}}), "read");
     EXPECT_THROW((void)json({{"nll", 1.0}, {"bytes", 3}}).get<reports::line_outcome>(), reports::field_error);
-    EXPECT_THROW((void)json({{"nll", 1.0}, {"n_tokens", 1}, {"n_bytes", 1}, {"n_words", "1"}}).get<reports::stream_outcome>(),
-                 reports::field_error);
+    EXPECT_THROW(
+        (void)json({{"nll", 1.0}, {"n_tokens", 1}, {"n_bytes", 1}, {"n_words", "1"}}).get<reports::stream_outcome>(),
+        reports::field_error);
 }
 
 }  // namespace

@@ -4,18 +4,17 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <csignal>
-
 #include <cmath>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 
 #include "harness/errors.h"
 #include "harness/run_lock.h"
+#include "lambada_run.h"
 #include "tasks/journal.h"
 #include "tasks/run_manifest.h"
 #include "tasks/runner.h"
-#include "lambada_run.h"
 #include "test_paths.h"
 
 namespace {

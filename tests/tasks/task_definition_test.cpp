@@ -90,7 +90,12 @@ TEST(TaskDefinition, MistakesNameFileAndKey) {
               std::string::npos);
     EXPECT_NE(with("\"higher_is_better\": true", "\"higher_is_better\": \"yes\"").find("boolean \"higher_is_better\""),
               std::string::npos);
-    EXPECT_NE(error_of("{\"task\": \"t\", \"include\": \"t.json\"}").find("more than 8 deep"), std::string::npos);
+    // Include cycles are named, file by file.
+    EXPECT_NE(error_of("{\"task\": \"t\", \"include\": \"t.json\"}").find("t.json: include: an include cycle: t.json -> t.json"),
+              std::string::npos);
+    write("u.json", "{\"include\": \"t.json\"}");
+    EXPECT_NE(error_of("{\"task\": \"t\", \"include\": \"u.json\"}").find("an include cycle: t.json -> u.json -> t.json"),
+              std::string::npos);
     EXPECT_NE(error_of("[1, 2]").find("expected a JSON object"), std::string::npos);
     EXPECT_NE(error_of("{\"task\": ").find("malformed JSON"), std::string::npos);
     // Formats that build prompts need the words of each language.

@@ -4,13 +4,13 @@
 // reference library does, we require the tensors to tile the buffer exactly:
 // no overlaps, no holes, sizes matching dtype x shape.
 #include <algorithm>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "engines/model_file.h"
+#include "formats/tensor_checks.h"
 #include "harness/errors.h"
 #include "harness/json_file.h"
-#include "formats/tensor_checks.h"
 
 namespace engines {
 namespace {

@@ -27,9 +27,9 @@ constexpr int max_json_depth = 256;
 class json_too_deep : public nlohmann::json::exception {
 public:
     json_too_deep()
-        : exception(599, ("[json.exception.too_deep] nested deeper than " + std::to_string(max_json_depth) +
-                          " levels")
-                             .c_str()) {}
+        : exception(
+              599,
+              ("[json.exception.too_deep] nested deeper than " + std::to_string(max_json_depth) + " levels").c_str()) {}
 };
 
 // nlohmann::json::parse with the depth limit: every JSON text rwkvbench reads goes through it.
@@ -60,7 +60,8 @@ inline nlohmann::json read_json_file(const std::string& path) {
     std::error_code ec;
     const std::uintmax_t size = std::filesystem::file_size(path, ec);
     if (!ec && size > max_json_file_bytes)
-        throw input_error(path + ": " + std::to_string(size >> 20) + " MiB is more than a JSON file rwkvbench reads may hold (" +
+        throw input_error(path + ": " + std::to_string(size >> 20) +
+                          " MiB is more than a JSON file rwkvbench reads may hold (" +
                           std::to_string(max_json_file_bytes >> 20) + " MiB)");
     return parse_json(read_file(path), path);
 }

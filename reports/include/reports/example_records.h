@@ -23,8 +23,8 @@
 namespace reports {
 
 struct example_header {
-    std::string task, model, example;  // the journal's key: example is the request id ("it:12")
-    std::string language;              // "" when the task is not per language
+    std::string task, model, example;                // the journal's key: example is the request id ("it:12")
+    std::string language;                            // "" when the task is not per language
     std::string doc_hash, prompt_hash, target_hash;  // "" in journals from before they were recorded
 };
 
