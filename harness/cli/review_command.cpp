@@ -1,5 +1,5 @@
 // `rwkvbench review BASE NEW --out DIR [--verdicts FILE]`: the multilingual
-// review page of two finished runs, from their report.json and samples/ only.
+// review page of two finished runs, from their report.json and continuations/ only.
 #include <iostream>
 
 #include "command.h"

@@ -88,4 +88,15 @@ void from_json(const json& j, stream_outcome& o) {
     o.n_words = required<std::int64_t>(j, "n_words");
 }
 
+void to_json(json& j, const continuation_outcome& o) {
+    j = {{"prompt", o.prompt}, {"continuation", o.continuation}, {"n_tokens", o.n_tokens}, {"valid_utf8", o.valid_utf8}};
+}
+
+void from_json(const json& j, continuation_outcome& o) {
+    o.prompt = required<std::string>(j, "prompt");
+    o.continuation = required<std::string>(j, "continuation");
+    o.n_tokens = required<std::int64_t>(j, "n_tokens");
+    o.valid_utf8 = required<bool>(j, "valid_utf8");
+}
+
 }  // namespace reports

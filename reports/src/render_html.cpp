@@ -80,7 +80,7 @@ void write_html(const run_report& r, const std::string& dir, rendered& out) {
     std::vector<std::string> files, nested;
     for (const char* f : {"report.json", "report.md", "journal.jsonl"})
         if (fs::exists(root / f)) files.push_back(f);
-    for (const char* sub : {"series", "samples"})
+    for (const char* sub : {"series", "samples", "continuations"})
         if (fs::exists(root / sub))
             for (const auto& e : fs::recursive_directory_iterator(root / sub))
                 if (e.is_regular_file()) nested.push_back(fs::relative(e.path(), root).generic_string());

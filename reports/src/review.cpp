@@ -17,11 +17,14 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-// samples/<task>/<file>.jsonl of a run: (task, model, language) -> {prompt, continuation}.
+// continuations/<task>/<file>.jsonl of a run (samples/ in runs made before
+// samples/ held per-example records): (task, model, language) -> {prompt, continuation}.
 std::map<std::tuple<std::string, std::string, std::string>, std::pair<std::string, std::string>> read_samples(
     const run_report& r) {
     std::map<std::tuple<std::string, std::string, std::string>, std::pair<std::string, std::string>> out;
-    const fs::path root = fs::path(r.dir) / "samples";
+    fs::path root = fs::path(r.dir) / "continuations";
+    const bool old_layout = !fs::exists(root);
+    if (old_layout) root = fs::path(r.dir) / "samples";
     if (!fs::exists(root)) return out;
     for (const auto& e : fs::recursive_directory_iterator(root)) {
         if (!e.is_regular_file() || e.path().extension() != ".jsonl") continue;
@@ -33,6 +36,7 @@ std::map<std::tuple<std::string, std::string, std::string>, std::pair<std::strin
             if (line.empty()) continue;
             try {
                 const json j = harness::parse_json_text(line);
+                if (old_layout && !j.contains("continuation")) continue;  // a per-example sample, not a continuation
                 out[{task, j.at("model").get<std::string>(), j.at("language").get<std::string>()}] = {
                     j.at("prompt").get<std::string>(), j.at("continuation").get<std::string>()};
             } catch (const json::exception& ex) {

@@ -306,6 +306,7 @@ json run_tasks(const run_config& c) {
         task_context ctx = context_for(t, m, l);
         harness::stopwatch wall;
         t.scorer->score(ctx, t.built.requests);
+        write_sample_file(ctx, t.built.requests);
         timings.push_back({t.def.name, m.name, wall.elapsed_seconds()});
     };
     // Quality tasks: one model at a time.

@@ -133,8 +133,21 @@ void score_bpb_lines(task_context& c, const std::vector<request>& requests) {
         std::vector<const request*> samples;
         for (const request& r : requests)
             if (r.kind == request_kind::greedy) samples.push_back(&r);
-        record_samples(c, samples, c.def.options.at("samples").value("max_tokens", std::int64_t{64}));
+        record_continuations(c, samples, c.def.options.at("samples").value("max_tokens", std::int64_t{64}));
     }
+}
+
+nlohmann::json bpb_lines_sample(const request& r, const nlohmann::json& record) {
+    const auto o = record.get<reports::line_outcome>();
+    const double bits = o.nll / std::log(2.0);
+    return {{"target", r.continuations.at(0)},
+            {"arguments", {{r.continuations.at(0)}}},
+            {"resps", {{-o.nll}}},
+            {"filtered_resps", {-o.nll}},
+            {"bits", bits},
+            {"bytes", o.bytes},
+            {"tokens", o.tokens},
+            {"bits_per_byte", o.bytes > 0 ? bits / static_cast<double>(o.bytes) : 0.0}};
 }
 
 }  // namespace tasks

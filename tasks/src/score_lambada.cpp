@@ -34,4 +34,16 @@ void score_lambada(task_context& c, const std::vector<request>& requests) {
     c.add("ppl", m.ppl.value, m.ppl.stderr_, m.ppl.n);
 }
 
+nlohmann::json lambada_sample(const request& r, const nlohmann::json& record) {
+    const auto o = record.get<reports::target_outcome>();
+    const nlohmann::json resp = {o.logprob, o.greedy};
+    return {{"target", r.continuations.at(0)},
+            {"arguments", {{r.contexts.at(0), r.continuations.at(0)}}},
+            {"resps", {{resp}}},
+            {"filtered_resps", {resp}},
+            {"acc", o.greedy ? 1 : 0},
+            {"logprob", o.logprob},
+            {"n_tokens", o.n_tokens}};
+}
+
 }  // namespace tasks

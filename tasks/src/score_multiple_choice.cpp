@@ -107,4 +107,23 @@ void score_multiple_choice(task_context& c, const std::vector<request>& requests
     c.add("acc_norm", norm, norm_se, n_all, "macro");
 }
 
+nlohmann::json multiple_choice_sample(const request& r, const nlohmann::json& record) {
+    const auto o = record.get<reports::choice_outcome>();
+    nlohmann::json arguments = nlohmann::json::array(), resps = nlohmann::json::array(),
+                   filtered = nlohmann::json::array();
+    for (std::size_t ch = 0; ch < r.n_choices(); ++ch) {
+        arguments.push_back({r.context(ch), r.continuation(ch)});
+        const nlohmann::json resp = {o.logprobs.at(ch), false};  // "is greedy" is not computed for choices
+        resps.push_back({resp});
+        filtered.push_back(resp);
+    }
+    return {{"target", r.gold},
+            {"arguments", arguments},
+            {"resps", resps},
+            {"filtered_resps", filtered},
+            {"acc", o.correct() ? 1 : 0},
+            {"acc_norm", o.correct_per_byte() ? 1 : 0},
+            {"bytes", o.bytes}};
+}
+
 }  // namespace tasks

@@ -80,4 +80,17 @@ void score_rolling_text(task_context& c, const std::vector<request>& requests) {
     c.add("bits_per_byte", per(nll, n_bytes) / std::log(2.0), 0, n_bytes);
 }
 
+// The text is a whole file: the sample names it through doc ({"file", "sha256"}), not a copy.
+nlohmann::json rolling_text_sample(const request&, const nlohmann::json& record) {
+    const auto o = record.get<reports::stream_outcome>();
+    return {{"target", ""},
+            {"arguments", nlohmann::json::array()},
+            {"resps", {{-o.nll}}},
+            {"filtered_resps", {-o.nll}},
+            {"nll", o.nll},
+            {"n_tokens", o.n_tokens},
+            {"n_bytes", o.n_bytes},
+            {"n_words", o.n_words}};
+}
+
 }  // namespace tasks

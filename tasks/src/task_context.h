@@ -93,6 +93,10 @@ task_requests rolling_text_requests(const task_definition& d, const task_input& 
 task_requests bpb_lines_requests(const task_definition& d, const task_input& in);
 task_requests multiple_choice_requests(const task_definition& d, const task_input& in);
 task_requests scaling_requests(const task_definition& d, const task_input& in);
+nlohmann::json lambada_sample(const request& r, const nlohmann::json& record);
+nlohmann::json rolling_text_sample(const request& r, const nlohmann::json& record);
+nlohmann::json bpb_lines_sample(const request& r, const nlohmann::json& record);
+nlohmann::json multiple_choice_sample(const request& r, const nlohmann::json& record);
 void score_lambada(task_context& c, const std::vector<request>& requests);
 void score_rolling_text(task_context& c, const std::vector<request>& requests);
 void score_bpb_lines(task_context& c, const std::vector<request>& requests);
@@ -110,7 +114,15 @@ double nll_after_pad(engines::engine& e, std::span<const std::int32_t> pad, std:
                      std::int64_t stride = 0);
 
 // Greedy continuations of the sample prompts (greedy requests) into
-// DIR/samples/<task>/<model>.jsonl (bpb tasks).
-void record_samples(task_context& c, const std::vector<const request*>& prompts, std::int64_t max_tokens);
+// DIR/continuations/<task>/<model>.jsonl (bpb tasks).
+void record_continuations(task_context& c, const std::vector<const request*>& prompts, std::int64_t max_tokens);
+
+// DIR/samples/<task>/<model>.jsonl: every scored request of the task with
+// its journal record, in lm-evaluation-harness's --log_samples layout
+// (sample_files.cpp). Written after the task ran for the model.
+void write_sample_file(const task_context& c, const std::vector<request>& requests);
+
+// File-name-safe form of a model name: letters, digits, '-', '_' and '.'.
+std::string file_slug(const std::string& s);
 
 }  // namespace tasks

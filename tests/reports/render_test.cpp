@@ -123,7 +123,7 @@ TEST(Render, HtmlLinksOnlyFilesThatExist) {
         }
     }
     EXPECT_TRUE(targets.count("report.json") && targets.count("series/results.csv") &&
-                targets.count("samples/bpb_flores/rwkv_synth.jsonl"));
+                targets.count("continuations/bpb_flores/rwkv_synth.jsonl"));
     if (have_gnuplot()) {
         EXPECT_TRUE(targets.count("charts/scaling_cumulative_time.svg"));
     }

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "engines/registry.h"
 #include "harness/errors.h"
@@ -177,7 +178,49 @@ TEST_P(Scaling, SeriesFitsAndCaps) {
 INSTANTIATE_TEST_SUITE_P(RunTasks, Scaling, testing::Values(true, false),
                          [](const testing::TestParamInfo<bool>& i) { return i.param ? "Interleaved" : "OneByOne"; });
 
-TEST(RunTasks, BpbFloresRecordsSamplesPerLanguage) {
+// samples/<task>/<model>.jsonl: one lm-eval --log_samples line per scored
+// example, agreeing with the metrics; a resumed run writes the same file.
+TEST(RunTasks, SamplesAreLmEvalLinesThatAgreeWithTheMetrics) {
+    tasks::run_config c;
+    c.models = {model("synth", synth, "rwkv4-parallel")};
+    c.tasks = {tasks::task_request::named("xcopa")};
+    c.data_dir = source + "/datasets";
+    c.langs = {"it", "th"};
+    c.limit = 6;
+    c.out_dir = fresh_dir("lm_eval_samples");
+    const json report = tasks::run_tasks(c);
+    const auto read = [&] {
+        std::ifstream in(c.out_dir + "/samples/xcopa/synth.jsonl");
+        return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    };
+    const std::string text = read();
+    std::vector<json> lines;
+    std::istringstream ls(text);
+    for (std::string l; std::getline(ls, l);) lines.push_back(json::parse(l));
+    ASSERT_EQ(lines.size(), 12u);
+    double it_correct = 0;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        const json& x = lines[i];
+        for (const char* k : {"doc_id", "doc", "target", "arguments", "resps", "filtered_resps", "doc_hash",
+                              "prompt_hash", "target_hash", "acc", "acc_norm", "example", "language"})
+            EXPECT_TRUE(x.contains(k)) << k;
+        EXPECT_EQ(x.at("doc_id"), static_cast<std::int64_t>(i));
+        ASSERT_EQ(x.at("arguments").size(), 2u);  // [context, continuation] per choice
+        EXPECT_EQ(x.at("resps").size(), 2u);
+        // acc: the choice with the larger log-likelihood is the target.
+        const double lp0 = x.at("filtered_resps")[0][0].get<double>(), lp1 = x.at("filtered_resps")[1][0].get<double>();
+        EXPECT_EQ(x.at("acc").get<int>(), ((lp1 > lp0 ? 1 : 0) == x.at("target").get<int>()) ? 1 : 0);
+        if (x.at("language") == "it") it_correct += x.at("acc").get<int>();
+    }
+    for (const auto& r : results_of(report, "acc"))
+        if (r.at("language") == "it") EXPECT_DOUBLE_EQ(r.at("value").get<double>(), it_correct / 6);
+    // Resumed: written again from the journal, byte for byte.
+    c.resume = true;
+    tasks::run_tasks(c);
+    EXPECT_EQ(read(), text);
+}
+
+TEST(RunTasks, BpbFloresRecordsContinuationsPerLanguage) {
     tasks::run_config c;
     c.models = {model("udhr rwkv", source + "/datasets/models/pair-udhr/rwkv4-udhr-4x128-f32.pth", "rwkv4-parallel")};
     c.tasks = {tasks::task_request::named("bpb_flores")};
@@ -186,7 +229,7 @@ TEST(RunTasks, BpbFloresRecordsSamplesPerLanguage) {
     c.limit = 2;
     c.out_dir = fresh_dir("samples");
     tasks::run_tasks(c);
-    std::ifstream in(c.out_dir + "/samples/bpb_flores/udhr_rwkv.jsonl");
+    std::ifstream in(c.out_dir + "/continuations/bpb_flores/udhr_rwkv.jsonl");
     std::vector<json> lines;
     for (std::string l; std::getline(in, l);) lines.push_back(json::parse(l));
     ASSERT_EQ(lines.size(), 2u);

@@ -62,6 +62,14 @@ struct stream_outcome {
     std::int64_t n_tokens = 0, n_bytes = 0, n_words = 0;
 };
 
+// bpb_lines' sample prompts (greedy requests): the model's greedy
+// continuation of the prompt, for the review page.
+struct continuation_outcome {
+    std::string prompt, continuation;  // continuation: decoded, invalid bytes shown as U+FFFD
+    std::int64_t n_tokens = 0;
+    bool valid_utf8 = true;
+};
+
 // to_json writes the record's own fields only; a journal line is a header's
 // and an outcome's objects merged. from_json reads them from such a line.
 void to_json(nlohmann::json& j, const example_header& h);
@@ -74,5 +82,7 @@ void to_json(nlohmann::json& j, const line_outcome& o);
 void from_json(const nlohmann::json& j, line_outcome& o);  // throws field_error
 void to_json(nlohmann::json& j, const stream_outcome& o);
 void from_json(const nlohmann::json& j, stream_outcome& o);  // throws field_error
+void to_json(nlohmann::json& j, const continuation_outcome& o);
+void from_json(const nlohmann::json& j, continuation_outcome& o);  // throws field_error
 
 }  // namespace reports

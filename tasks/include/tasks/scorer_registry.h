@@ -11,6 +11,7 @@
 //   scaling          synthetic_tokens                  scaling_case per pass and repeat (timing; limit refused)
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
@@ -33,6 +34,10 @@ struct scorer_entry {
     void (*score)(task_context&, const std::vector<request>&) = nullptr;
     // Timing tasks: measures several models in rounds before score() aggregates each.
     void (*measure_rounds)(const std::vector<task_context*>&, const std::vector<request>&) = nullptr;
+    // Quality tasks: a scored request and its journal record as the fields of
+    // lm-eval's --log_samples line that depend on the scorer (target,
+    // arguments, resps, filtered_resps and the per-example metrics).
+    nlohmann::json (*sample)(const request&, const nlohmann::json& record) = nullptr;
 };
 
 const std::vector<scorer_entry>& scorers();

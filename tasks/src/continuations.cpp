@@ -1,7 +1,7 @@
 // Greedy continuations of a fixed prompt per language, for the review page:
-// DIR/samples/<task>/<model>.jsonl, one {"language", "prompt",
-// "continuation", "n_tokens", "valid_utf8"} per line. Each is journaled, so
-// a resumed run keeps the ones it has.
+// DIR/continuations/<task>/<model>.jsonl, one {"language", "model",
+// "prompt", "continuation", "n_tokens", "valid_utf8"} per line. Each is
+// journaled, so a resumed run keeps the ones it has.
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
@@ -13,14 +13,6 @@
 
 namespace tasks {
 namespace {
-
-// File-name-safe form of a model name: letters, digits, '-', '_' and '.'.
-std::string slug(const std::string& s) {
-    std::string out;
-    for (const char ch : s)
-        out += (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.') ? ch : '_';
-    return out;
-}
 
 // A byte tokenizer can stop inside a character: drop an incomplete tail, and
 // show other invalid bytes as U+FFFD so the text stays valid UTF-8.
@@ -47,34 +39,36 @@ std::pair<std::string, bool> readable(std::string bytes) {
 
 }  // namespace
 
-void record_samples(task_context& c, const std::vector<const request*>& prompts, std::int64_t max_tokens) {
+std::string file_slug(const std::string& s) {
+    std::string out;
+    for (const char ch : s)
+        out += (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.') ? ch : '_';
+    return out;
+}
+
+void record_continuations(task_context& c, const std::vector<const request*>& prompts, std::int64_t max_tokens) {
     std::string lines;
     const std::vector<std::int32_t> pad = c.pad_ids();
     for (const request* r : prompts) {
         const std::string& prompt = r->contexts.at(0);
-        const nlohmann::json* done = c.done(*r);
+        auto done = c.done_as<reports::continuation_outcome>(*r);
         if (!done) {
             std::vector<std::int32_t> ids = pad;
             const auto p = c.tok.encode(prompt);
             ids.insert(ids.end(), p.begin(), p.end());
             const auto gen = greedy_continuation(c.engine, ids, max_tokens);
             const auto [text, valid] = readable(c.tok.decode(gen));
-            done = &c.record(*r, {{"prompt", prompt},
-                                  {"continuation", text},
-                                  {"n_tokens", static_cast<std::int64_t>(gen.size())},
-                                  {"valid_utf8", valid}});
+            done = c.record_as(*r, reports::continuation_outcome{prompt, text, static_cast<std::int64_t>(gen.size()),
+                                                                 valid});
         }
-        nlohmann::json rec = {{"language", r->language},
-                              {"prompt", done->at("prompt")},
-                              {"continuation", done->at("continuation")},
-                              {"n_tokens", done->at("n_tokens")},
-                              {"valid_utf8", done->at("valid_utf8")},
-                              {"model", c.model.name}};
+        nlohmann::json rec = *done;
+        rec["language"] = r->language;
+        rec["model"] = c.model.name;
         lines += rec.dump() + "\n";
     }
-    const std::string dir = c.config.out_dir + "/samples/" + c.def.name;
+    const std::string dir = c.config.out_dir + "/continuations/" + c.def.name;
     std::filesystem::create_directories(dir);
-    harness::write_file_atomically(dir + "/" + slug(c.model.name) + ".jsonl", lines);
+    harness::write_file_atomically(dir + "/" + file_slug(c.model.name) + ".jsonl", lines);
 }
 
 }  // namespace tasks

@@ -1,0 +1,41 @@
+// Per-example samples: DIR/samples/<task>/<model>.jsonl, one line per scored
+// request, in lm-evaluation-harness's --log_samples layout so that tools
+// written for its samples read them, with rwkvbench's hashes:
+//
+//   doc_id, doc, target, arguments, resps, filtered_resps   (lm-eval)
+//   example, language, doc_hash, prompt_hash, target_hash    (rwkvbench)
+//   the per-example metrics of the scorer (acc, acc_norm, bits, ...)
+//
+// Written from the journal after the task ran for the model, so a resumed
+// run writes the same file as an uninterrupted one. The journal stays the
+// resume log; compare and review read these files.
+#include <filesystem>
+
+#include "harness/atomic_file.h"
+#include "task_context.h"
+#include "tasks/scorer_registry.h"
+
+namespace tasks {
+
+void write_sample_file(const task_context& c, const std::vector<request>& requests) {
+    const scorer_entry* s = find_scorer(c.def.scorer);
+    if (!s || !s->sample) return;
+    std::string lines;
+    std::int64_t doc_id = 0;  // the position among the task's scored requests
+    for (const request& r : requests) {
+        if (r.kind == request_kind::greedy || r.kind == request_kind::scaling_case) continue;
+        const nlohmann::json* record = c.done(r);
+        if (!record) continue;
+        nlohmann::json line = {{"doc_id", doc_id++},         {"example", r.id},
+                               {"doc", r.doc},               {"doc_hash", r.doc_hash},
+                               {"prompt_hash", r.prompt_hash}, {"target_hash", r.target_hash}};
+        if (!r.language.empty()) line["language"] = r.language;
+        line.update(s->sample(r, *record));
+        lines += line.dump() + "\n";
+    }
+    const std::string dir = c.config.out_dir + "/samples/" + c.def.name;
+    std::filesystem::create_directories(dir);
+    harness::write_file_atomically(dir + "/" + file_slug(c.model.name) + ".jsonl", lines);
+}
+
+}  // namespace tasks
