@@ -10,6 +10,8 @@
 #include "harness/json_file.h"
 #include "harness/stats.h"
 #include "reports/mann_whitney.h"
+#include "reports/paired_compare.h"
+#include "reports/paired_tests.h"
 
 namespace reports {
 namespace {
@@ -41,6 +43,20 @@ int order(change c) {
     return 6;
 }
 
+// A change counts when it is beyond the threshold and `real` (significant).
+void decide(comparison_row& row, bool real, double threshold) {
+    const double worse = row.higher_is_better ? -row.relative : row.relative;  // > 0: in the bad direction
+    const bool big = std::abs(row.relative) > threshold;
+    row.status = big && real ? (worse > 0 ? change::regression : change::improvement) : change::unchanged;
+}
+
+// The task's request_hash in a report, "" when it has none.
+std::string request_hash_of(const run_report& r, const std::string& task) {
+    for (const auto& t : r.tasks)
+        if (t.task == task) return t.request_hash;
+    return "";
+}
+
 comparison_row judge(const metric_result& b, const metric_result& n, const gate_config& g) {
     comparison_row row{b.task,  b.model, b.metric,  b.where(), b.is_timing() && n.is_timing(), b.higher_is_better,
                        b.value, n.value, b.stderr_, n.stderr_};
@@ -50,18 +66,18 @@ comparison_row judge(const metric_result& b, const metric_result& n, const gate_
     }
     row.relative = b.value != 0 ? (n.value - b.value) / std::abs(b.value)
                                 : (n.value == 0 ? 0.0 : std::copysign(INFINITY, n.value));
-    const double worse = b.higher_is_better ? -row.relative : row.relative;  // > 0: in the bad direction
-    const bool big = std::abs(row.relative) > g.threshold_for(b);
     bool real;
     if (row.timing) {
+        row.test = "Mann-Whitney";
         row.statistic = mann_whitney(b.samples, n.samples).p;
         real = row.statistic < g.alpha;
     } else {
+        row.test = "z";
         const double se = std::sqrt(b.stderr_ * b.stderr_ + n.stderr_ * n.stderr_);
         row.statistic = se > 0 ? (n.value - b.value) / se : (n.value == b.value ? 0.0 : INFINITY);
         real = std::abs(row.statistic) > g.z;
     }
-    if (big && real) row.status = worse > 0 ? change::regression : change::improvement;
+    decide(row, real, g.threshold_for(b));
     return row;
 }
 
@@ -206,6 +222,9 @@ comparison compare_reports(const run_report& base, const run_report& now, const 
     std::map<std::string, const metric_result*> in_new;
     for (const auto& m : n) in_new[m.key()] = &m;
     std::set<std::string> seen;
+    // Paired evidence where both runs kept samples of the same requests.
+    const run_samples base_samples = load_run_samples(base), new_samples = load_run_samples(now);
+    std::vector<std::pair<std::size_t, paired_evidence>> paired;  // row index, evidence
     for (const auto& m : b) {
         if (ignored.count(m.metric) || !seen.insert(m.key()).second) continue;
         const auto it = in_new.find(m.key());
@@ -217,6 +236,21 @@ comparison compare_reports(const run_report& base, const run_report& now, const 
             continue;
         }
         c.rows.push_back(judge(m, *it->second, g));
+        const std::string hash = request_hash_of(base, m.task);
+        if (!m.is_timing() && c.rows.back().status != change::not_comparable && !hash.empty() &&
+            hash == request_hash_of(now, m.task))
+            if (auto ev = paired_test(base_samples, new_samples, m)) paired.emplace_back(c.rows.size() - 1, *ev);
+    }
+    std::vector<double> p;
+    for (const auto& [i, ev] : paired) p.push_back(ev.p);
+    const std::vector<double> adjusted = holm_adjust(p);
+    for (std::size_t k = 0; k < paired.size(); ++k) {
+        comparison_row& row = c.rows[paired[k].first];
+        row.test = paired[k].second.test, row.pairs = paired[k].second.pairs, row.statistic = adjusted[k];
+        const auto m = std::find_if(b.begin(), b.end(), [&](const metric_result& x) {
+            return x.task == row.task && x.model == row.model && x.metric == row.metric && x.where() == row.where;
+        });
+        decide(row, row.statistic < g.alpha, g.threshold_for(*m));
     }
     for (const auto& m : n)
         if (!ignored.count(m.metric) && !seen.count(m.key())) {
@@ -248,6 +282,7 @@ std::string to_markdown(const comparison& c, const std::string& base_name, const
           << (r.now_stderr > 0 ? " ± " + fmt(r.now_stderr, 2) : "") << " | "
           << (std::isfinite(r.base) && std::isfinite(r.now) ? fmt(100 * r.relative, 3) : "") << " | "
           << (r.status == change::missing || r.status == change::added ? ""
+              : r.pairs > 0 ? "p=" + fmt(r.statistic, 3) + " (" + r.test + ", " + std::to_string(r.pairs) + " pairs)"
                                                                        : (r.timing ? "p=" : "z=") + fmt(r.statistic, 3))
           << " | " << to_string(r.status) << " |\n";
     }
@@ -269,7 +304,9 @@ json to_json(const comparison& c) {
                         {"base_stderr", num(r.base_stderr)},
                         {"new_stderr", num(r.now_stderr)},
                         {"relative", num(r.relative)},
-                        {r.timing ? "p" : "z", num(r.statistic)},
+                        {r.timing || r.pairs > 0 ? "p" : "z", num(r.statistic)},
+                        {"test", r.test},
+                        {"pairs", r.pairs},
                         {"status", to_string(r.status)}});
     return {{"regressed", c.regressed()},           {"regressions", c.count(change::regression)},
             {"missing", c.count(change::missing)},  {"improvements", c.count(change::improvement)},

@@ -3,7 +3,7 @@
 // written for its samples read them, with rwkvbench's hashes:
 //
 //   doc_id, doc, target, arguments, resps, filtered_resps   (lm-eval)
-//   example, language, doc_hash, prompt_hash, target_hash    (rwkvbench)
+//   task, model, example, language, doc_hash, prompt_hash, target_hash (rwkvbench)
 //   the per-example metrics of the scorer (acc, acc_norm, bits, ...)
 //
 // Written from the journal after the task ran for the model, so a resumed
@@ -27,6 +27,7 @@ void write_sample_file(const task_context& c, const std::vector<request>& reques
         const nlohmann::json* record = c.done(r);
         if (!record) continue;
         nlohmann::json line = {{"doc_id", doc_id++},         {"example", r.id},
+                               {"task", c.def.name},         {"model", c.model.name},
                                {"doc", r.doc},               {"doc_hash", r.doc_hash},
                                {"prompt_hash", r.prompt_hash}, {"target_hash", r.target_hash}};
         if (!r.language.empty()) line["language"] = r.language;

@@ -3,7 +3,11 @@
 // Each measurement is matched by task, model, metric and where (language,
 // context, prompt length). A change counts only when it is both large and
 // real:
-//   quality metrics (one value with a standard error): the change in the bad
+//   quality metrics with per-example samples of the same requests in both
+//     runs (paired_compare.h): the change exceeds the threshold AND the
+//     paired test (McNemar, paired bootstrap), Holm-adjusted over all the
+//     paired rows of the comparison, gives p < alpha;
+//   other quality metrics (one value with a standard error): the change in the bad
 //     direction exceeds the metric's relative threshold AND z standard errors
 //     of the difference (sqrt(se_base² + se_new²));
 //   timings (repeated samples kept in the report): the median moves in the
@@ -55,7 +59,9 @@ struct comparison_row {
     bool higher_is_better = false;
     double base = 0, now = 0, base_stderr = 0, now_stderr = 0;
     double relative = 0;   // (now - base) / |base|
-    double statistic = 0;  // z (quality) or p (timings)
+    double statistic = 0;  // z (unpaired quality) or p (timings; paired: Holm-adjusted)
+    std::string test;      // "z", "Mann-Whitney", "McNemar", "paired bootstrap"
+    std::int64_t pairs = 0;  // paired tests: examples in both runs
     change status = change::unchanged;
 };
 

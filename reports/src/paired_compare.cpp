@@ -1,0 +1,95 @@
+#include "reports/paired_compare.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "harness/errors.h"
+#include "harness/json_file.h"
+#include "reports/paired_tests.h"
+
+namespace reports {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+// The lines of one language ("", "all" and "macro": every language), keyed
+// by doc_hash; a record that occurs twice in a data set gets "#2".
+std::map<std::string, const json*> by_doc(const std::vector<json>& lines, const std::string& language) {
+    const bool pooled = language.empty() || language == "all" || language == "macro";
+    std::map<std::string, const json*> out;
+    std::map<std::string, int> seen;
+    for (const json& l : lines) {
+        if (!pooled && l.value("language", std::string()) != language) continue;
+        const std::string hash = l.at("doc_hash").get<std::string>();
+        const int k = ++seen[hash];
+        out[k == 1 ? hash : hash + "#" + std::to_string(k)] = &l;
+    }
+    return out;
+}
+
+}  // namespace
+
+run_samples load_run_samples(const run_report& r) {
+    run_samples out;
+    const fs::path root = fs::path(r.dir) / "samples";
+    if (r.dir.empty() || !fs::is_directory(root)) return out;
+    for (const auto& e : fs::recursive_directory_iterator(root)) {
+        if (!e.is_regular_file() || e.path().extension() != ".jsonl") continue;
+        std::ifstream in(e.path(), std::ios::binary);
+        std::uint64_t n = 0;
+        for (std::string line; std::getline(in, line);) {
+            ++n;
+            if (line.empty()) continue;
+            try {
+                json j = harness::parse_json_text(line);
+                if (!j.is_object() || !j.contains("task") || !j.contains("model") || !j.contains("doc_hash")) continue;
+                const auto key = std::pair{j.at("task").get<std::string>(), j.at("model").get<std::string>()};
+                (void)j.at("doc_hash").get<std::string>();
+                out[key].push_back(std::move(j));
+            } catch (const json::exception& ex) {
+                throw harness::input_error(e.path().string(), "line", n, std::string("malformed sample: ") + ex.what());
+            }
+        }
+    }
+    return out;
+}
+
+std::optional<paired_evidence> paired_test(const run_samples& base, const run_samples& now, const metric_result& m) {
+    const auto b = base.find({m.task, m.model}), n = now.find({m.task, m.model});
+    if (b == base.end() || n == now.end()) return std::nullopt;
+    const auto bl = by_doc(b->second, m.language), nl = by_doc(n->second, m.language);
+    // The per-example field a metric is tested on.
+    const char* field = m.metric == "acc"             ? "acc"
+                        : m.metric == "acc_norm"      ? "acc_norm"
+                        : m.metric == "bits_per_byte" ? "bits"
+                        : m.metric == "ppl"           ? "logprob"
+                                                      : nullptr;
+    if (!field) return std::nullopt;
+    std::vector<std::pair<double, double>> pairs;  // (base, new)
+    for (const auto& [key, x] : bl) {
+        const auto y = nl.find(key);
+        if (y == nl.end() || !x->contains(field) || !y->second->contains(field)) continue;
+        const json& a = x->at(field);
+        const json& c = y->second->at(field);
+        if (!a.is_number() || !c.is_number()) continue;
+        pairs.emplace_back(a.get<double>(), c.get<double>());
+    }
+    if (pairs.empty()) return std::nullopt;
+    paired_evidence ev;
+    ev.pairs = static_cast<std::int64_t>(pairs.size());
+    if (m.metric == "acc" || m.metric == "acc_norm") {
+        std::int64_t only_base = 0, only_new = 0;
+        for (const auto& [x, y] : pairs) only_base += x > y, only_new += y > x;
+        ev.test = "McNemar";
+        ev.p = mcnemar_exact(only_base, only_new).p;
+    } else {
+        std::vector<double> d;
+        for (const auto& [x, y] : pairs) d.push_back(y - x);
+        ev.test = "paired bootstrap";
+        ev.p = paired_bootstrap(d).p;
+    }
+    return ev;
+}
+
+}  // namespace reports
