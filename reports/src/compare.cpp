@@ -246,7 +246,9 @@ comparison compare_reports(const run_report& base, const run_report& now, const 
     const std::vector<double> adjusted = holm_adjust(p);
     for (std::size_t k = 0; k < paired.size(); ++k) {
         comparison_row& row = c.rows[paired[k].first];
-        row.test = paired[k].second.test, row.pairs = paired[k].second.pairs, row.statistic = adjusted[k];
+        const paired_evidence& ev = paired[k].second;
+        row.test = ev.test, row.pairs = ev.pairs, row.statistic = adjusted[k];
+        row.effect = ev.effect, row.effect_low = ev.low, row.effect_high = ev.high;
         const auto m = std::find_if(b.begin(), b.end(), [&](const metric_result& x) {
             return x.task == row.task && x.model == row.model && x.metric == row.metric && x.where() == row.where;
         });
@@ -282,7 +284,9 @@ std::string to_markdown(const comparison& c, const std::string& base_name, const
           << (r.now_stderr > 0 ? " ± " + fmt(r.now_stderr, 2) : "") << " | "
           << (std::isfinite(r.base) && std::isfinite(r.now) ? fmt(100 * r.relative, 3) : "") << " | "
           << (r.status == change::missing || r.status == change::added ? ""
-              : r.pairs > 0 ? "p=" + fmt(r.statistic, 3) + " (" + r.test + ", " + std::to_string(r.pairs) + " pairs)"
+              : r.pairs > 0 ? "p=" + fmt(r.statistic, 3) + " (" + r.test + ", " + std::to_string(r.pairs) +
+                                  " pairs; Δ " + fmt(r.effect, 3) + " [" + fmt(r.effect_low, 3) + ", " +
+                                  fmt(r.effect_high, 3) + "])"
                                                                        : (r.timing ? "p=" : "z=") + fmt(r.statistic, 3))
           << " | " << to_string(r.status) << " |\n";
     }
@@ -307,6 +311,7 @@ json to_json(const comparison& c) {
                         {r.timing || r.pairs > 0 ? "p" : "z", num(r.statistic)},
                         {"test", r.test},
                         {"pairs", r.pairs},
+                        {"effect", r.pairs > 0 ? json{{"value", num(r.effect)}, {"low", num(r.effect_low)}, {"high", num(r.effect_high)}} : json(nullptr)},
                         {"status", to_string(r.status)}});
     return {{"regressed", c.regressed()},           {"regressions", c.count(change::regression)},
             {"missing", c.count(change::missing)},  {"improvements", c.count(change::improvement)},

@@ -1,5 +1,7 @@
 #include "reports/paired_compare.h"
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -67,6 +69,7 @@ std::optional<paired_evidence> paired_test(const run_samples& base, const run_sa
                                                       : nullptr;
     if (!field) return std::nullopt;
     std::vector<std::pair<double, double>> pairs;  // (base, new)
+    double bytes = 0;                              // bits_per_byte: the bytes of the paired lines
     for (const auto& [key, x] : bl) {
         const auto y = nl.find(key);
         if (y == nl.end() || !x->contains(field) || !y->second->contains(field)) continue;
@@ -74,6 +77,7 @@ std::optional<paired_evidence> paired_test(const run_samples& base, const run_sa
         const json& c = y->second->at(field);
         if (!a.is_number() || !c.is_number()) continue;
         pairs.emplace_back(a.get<double>(), c.get<double>());
+        if (x->contains("bytes") && x->at("bytes").is_number()) bytes += x->at("bytes").get<double>();
     }
     if (pairs.empty()) return std::nullopt;
     paired_evidence ev;
@@ -83,11 +87,20 @@ std::optional<paired_evidence> paired_test(const run_samples& base, const run_sa
         for (const auto& [x, y] : pairs) only_base += x > y, only_new += y > x;
         ev.test = "McNemar";
         ev.p = mcnemar_exact(only_base, only_new).p;
+        const auto n = static_cast<double>(ev.pairs), b = static_cast<double>(only_base),
+                   c = static_cast<double>(only_new);
+        ev.effect = (c - b) / n;
+        const double se = std::sqrt(std::max(0.0, (b + c) - (c - b) * (c - b) / n)) / n;
+        ev.low = ev.effect - 1.96 * se, ev.high = ev.effect + 1.96 * se;
     } else {
         std::vector<double> d;
         for (const auto& [x, y] : pairs) d.push_back(y - x);
         ev.test = "paired bootstrap";
-        ev.p = paired_bootstrap(d).p;
+        const bootstrap_result r = paired_bootstrap(d);
+        ev.p = r.p;
+        // bits_per_byte: mean bits per line ÷ mean bytes per line = the change in bits per byte.
+        const double scale = m.metric == "bits_per_byte" && bytes > 0 ? static_cast<double>(ev.pairs) / bytes : 1.0;
+        ev.effect = r.mean * scale, ev.low = r.low * scale, ev.high = r.high * scale;
     }
     return ev;
 }

@@ -77,7 +77,11 @@ TEST(PairedCompare, OnlyPairedEvidenceFindsAThreePointDrop) {
     EXPECT_EQ(r.pairs, 500);
     EXPECT_NEAR(r.statistic, 2.0 / 32768, 1e-12);  // 15 flips one way, none back
     EXPECT_EQ(r.status, reports::change::regression);
-    EXPECT_NE(reports::to_markdown(c, "b", "n").find("(McNemar, 500 pairs)"), std::string::npos);
+    // Effect: −15/500 = −0.03, Wald interval ±1.96·√15/500.
+    EXPECT_NEAR(r.effect, -0.03, 1e-12);
+    EXPECT_NEAR(r.effect_high - r.effect, 1.96 * std::sqrt(15.0 - 225.0 / 500) / 500, 1e-12);
+    EXPECT_NE(reports::to_markdown(c, "b", "n").find("(McNemar, 500 pairs; Δ -0.03 ["), std::string::npos)
+        << reports::to_markdown(c, "b", "n");
 
     // The same numbers without samples: z ≈ 1.0, not significant.
     const auto unpaired = reports::compare_reports(base, run_folder("new_bare", {{"it", dropped()}}, "h", false), {});

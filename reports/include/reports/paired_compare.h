@@ -36,6 +36,11 @@ struct paired_evidence {
     std::string test;        // "McNemar", "paired bootstrap"
     std::int64_t pairs = 0;  // examples in both runs
     double p = 1;            // before the Holm adjustment
+    // The effect in the metric's unit (new − base) with a 95% interval:
+    // accuracy difference (Wald interval of a paired proportion difference),
+    // bits per byte (bootstrap mean of per-line bits ÷ mean bytes), mean
+    // target log-likelihood (bootstrap).
+    double effect = 0, low = 0, high = 0;
 };
 
 // The paired test of metric m (task, model, metric, language) between the
