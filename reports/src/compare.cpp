@@ -81,6 +81,14 @@ comparison_row judge(const metric_result& b, const metric_result& n, const gate_
     return row;
 }
 
+// The "z / p" cell: the statistic, and for paired rows the test, the pairs and the effect.
+std::string evidence(const comparison_row& r) {
+    if (r.status == change::missing || r.status == change::added) return "";
+    if (r.pairs == 0) return (r.timing ? "p=" : "z=") + fmt(r.statistic, 3);
+    return "p=" + fmt(r.statistic, 3) + " (" + r.test + ", " + std::to_string(r.pairs) + " pairs; Δ " +
+           fmt(r.effect, 3) + " [" + fmt(r.effect_low, 3) + ", " + fmt(r.effect_high, 3) + "])";
+}
+
 }  // namespace
 
 double gate_config::threshold_for(const metric_result& m) const {
@@ -282,12 +290,7 @@ std::string to_markdown(const comparison& c, const std::string& base_name, const
           << (r.higher_is_better ? "↑" : "↓") << " | " << fmt(r.base)
           << (r.base_stderr > 0 ? " ± " + fmt(r.base_stderr, 2) : "") << " | " << fmt(r.now)
           << (r.now_stderr > 0 ? " ± " + fmt(r.now_stderr, 2) : "") << " | "
-          << (std::isfinite(r.base) && std::isfinite(r.now) ? fmt(100 * r.relative, 3) : "") << " | "
-          << (r.status == change::missing || r.status == change::added ? ""
-              : r.pairs > 0 ? "p=" + fmt(r.statistic, 3) + " (" + r.test + ", " + std::to_string(r.pairs) +
-                                  " pairs; Δ " + fmt(r.effect, 3) + " [" + fmt(r.effect_low, 3) + ", " +
-                                  fmt(r.effect_high, 3) + "])"
-                                                                       : (r.timing ? "p=" : "z=") + fmt(r.statistic, 3))
+          << (std::isfinite(r.base) && std::isfinite(r.now) ? fmt(100 * r.relative, 3) : "") << " | " << evidence(r)
           << " | " << to_string(r.status) << " |\n";
     }
     return s.str();
@@ -297,22 +300,25 @@ json to_json(const comparison& c) {
     json rows = json::array();
     const auto num = [](double x) { return std::isfinite(x) ? json(x) : json(nullptr); };
     for (const auto& r : c.rows)
-        rows.push_back({{"task", r.task},
-                        {"model", r.model},
-                        {"metric", r.metric},
-                        {"where", r.where},
-                        {"timing", r.timing},
-                        {"higher_is_better", r.higher_is_better},
-                        {"base", num(r.base)},
-                        {"new", num(r.now)},
-                        {"base_stderr", num(r.base_stderr)},
-                        {"new_stderr", num(r.now_stderr)},
-                        {"relative", num(r.relative)},
-                        {r.timing || r.pairs > 0 ? "p" : "z", num(r.statistic)},
-                        {"test", r.test},
-                        {"pairs", r.pairs},
-                        {"effect", r.pairs > 0 ? json{{"value", num(r.effect)}, {"low", num(r.effect_low)}, {"high", num(r.effect_high)}} : json(nullptr)},
-                        {"status", to_string(r.status)}});
+        rows.push_back(
+            {{"task", r.task},
+             {"model", r.model},
+             {"metric", r.metric},
+             {"where", r.where},
+             {"timing", r.timing},
+             {"higher_is_better", r.higher_is_better},
+             {"base", num(r.base)},
+             {"new", num(r.now)},
+             {"base_stderr", num(r.base_stderr)},
+             {"new_stderr", num(r.now_stderr)},
+             {"relative", num(r.relative)},
+             {r.timing || r.pairs > 0 ? "p" : "z", num(r.statistic)},
+             {"test", r.test},
+             {"pairs", r.pairs},
+             {"effect", r.pairs > 0
+                            ? json{{"value", num(r.effect)}, {"low", num(r.effect_low)}, {"high", num(r.effect_high)}}
+                            : json(nullptr)},
+             {"status", to_string(r.status)}});
     return {{"regressed", c.regressed()},           {"regressions", c.count(change::regression)},
             {"missing", c.count(change::missing)},  {"improvements", c.count(change::improvement)},
             {"reference_model", c.reference_model}, {"rows", rows}};

@@ -89,7 +89,8 @@ void from_json(const json& j, stream_outcome& o) {
 }
 
 void to_json(json& j, const continuation_outcome& o) {
-    j = {{"prompt", o.prompt}, {"continuation", o.continuation}, {"n_tokens", o.n_tokens}, {"valid_utf8", o.valid_utf8}};
+    j = {
+        {"prompt", o.prompt}, {"continuation", o.continuation}, {"n_tokens", o.n_tokens}, {"valid_utf8", o.valid_utf8}};
 }
 
 void from_json(const json& j, continuation_outcome& o) {

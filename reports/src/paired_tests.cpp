@@ -41,8 +41,8 @@ bootstrap_result paired_bootstrap(std::span<const double> d, std::int64_t resamp
     }
     std::sort(means.begin(), means.end());
     const auto at = [&](double q) {  // a percentile, nearest rank
-        const auto i = static_cast<std::size_t>(std::clamp(std::floor(q * static_cast<double>(resamples)), 0.0,
-                                                           static_cast<double>(resamples - 1)));
+        const auto i = static_cast<std::size_t>(
+            std::clamp(std::floor(q * static_cast<double>(resamples)), 0.0, static_cast<double>(resamples - 1)));
         return means[i];
     };
     r.low = at((1 - confidence) / 2);

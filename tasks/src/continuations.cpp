@@ -58,8 +58,8 @@ void record_continuations(task_context& c, const std::vector<const request*>& pr
             ids.insert(ids.end(), p.begin(), p.end());
             const auto gen = greedy_continuation(c.engine, ids, max_tokens);
             const auto [text, valid] = readable(c.tok.decode(gen));
-            done = c.record_as(*r, reports::continuation_outcome{prompt, text, static_cast<std::int64_t>(gen.size()),
-                                                                 valid});
+            done = c.record_as(
+                *r, reports::continuation_outcome{prompt, text, static_cast<std::int64_t>(gen.size()), valid});
         }
         nlohmann::json rec = *done;
         rec["language"] = r->language;

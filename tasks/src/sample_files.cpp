@@ -26,10 +26,14 @@ void write_sample_file(const task_context& c, const std::vector<request>& reques
         if (r.kind == request_kind::greedy || r.kind == request_kind::scaling_case) continue;
         const nlohmann::json* record = c.done(r);
         if (!record) continue;
-        nlohmann::json line = {{"doc_id", doc_id++},         {"example", r.id},
-                               {"task", c.def.name},         {"model", c.model.name},
-                               {"doc", r.doc},               {"doc_hash", r.doc_hash},
-                               {"prompt_hash", r.prompt_hash}, {"target_hash", r.target_hash}};
+        nlohmann::json line = {{"doc_id", doc_id++},
+                               {"example", r.id},
+                               {"task", c.def.name},
+                               {"model", c.model.name},
+                               {"doc", r.doc},
+                               {"doc_hash", r.doc_hash},
+                               {"prompt_hash", r.prompt_hash},
+                               {"target_hash", r.target_hash}};
         if (!r.language.empty()) line["language"] = r.language;
         line.update(s->sample(r, *record));
         lines += line.dump() + "\n";

@@ -83,14 +83,10 @@ void score_rolling_text(task_context& c, const std::vector<request>& requests) {
 // The text is a whole file: the sample names it through doc ({"file", "sha256"}), not a copy.
 nlohmann::json rolling_text_sample(const request&, const nlohmann::json& record) {
     const auto o = record.get<reports::stream_outcome>();
-    return {{"target", ""},
-            {"arguments", nlohmann::json::array()},
-            {"resps", {{-o.nll}}},
-            {"filtered_resps", {-o.nll}},
-            {"nll", o.nll},
-            {"n_tokens", o.n_tokens},
-            {"n_bytes", o.n_bytes},
-            {"n_words", o.n_words}};
+    return {{"target", ""},         {"arguments", nlohmann::json::array()},
+            {"resps", {{-o.nll}}},  {"filtered_resps", {-o.nll}},
+            {"nll", o.nll},         {"n_tokens", o.n_tokens},
+            {"n_bytes", o.n_bytes}, {"n_words", o.n_words}};
 }
 
 }  // namespace tasks

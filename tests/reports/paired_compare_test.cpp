@@ -2,6 +2,8 @@
 // items that the unpaired z-test misses is found by McNemar; pure noise over
 // 50 languages does not trip after Holm; without samples, or with other
 // requests, compare falls back to the unpaired test and says which it used.
+#include "reports/paired_compare.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -12,7 +14,6 @@
 
 #include "harness/errors.h"
 #include "reports/compare.h"
-#include "reports/paired_compare.h"
 #include "test_paths.h"
 
 namespace {
@@ -32,15 +33,26 @@ reports::run_report run_folder(const std::string& name, const std::map<std::stri
         double sum = 0;
         for (std::size_t i = 0; i < outcomes.size(); ++i) {
             sum += outcomes[i];
-            lines += json{{"task", "xcopa"},         {"model", "m"},   {"language", lang},
-                          {"doc_hash", lang + std::to_string(i)}, {"acc", outcomes[i]}}
+            lines += json{{"task", "xcopa"},
+                          {"model", "m"},
+                          {"language", lang},
+                          {"doc_hash", lang + std::to_string(i)},
+                          {"acc", outcomes[i]}}
                          .dump() +
                      "\n";
         }
         const double n = static_cast<double>(outcomes.size()), p = sum / n;
-        results.push_back({{"task", "xcopa"}, {"task_version", 1}, {"model", "m"}, {"engine", "e"}, {"device", "cpu"},
-                           {"dtype", "fp32"}, {"metric", "acc"}, {"language", lang}, {"value", p},
-                           {"stderr", std::sqrt(p * (1 - p) / (n - 1))}, {"n", outcomes.size()},
+        results.push_back({{"task", "xcopa"},
+                           {"task_version", 1},
+                           {"model", "m"},
+                           {"engine", "e"},
+                           {"device", "cpu"},
+                           {"dtype", "fp32"},
+                           {"metric", "acc"},
+                           {"language", lang},
+                           {"value", p},
+                           {"stderr", std::sqrt(p * (1 - p) / (n - 1))},
+                           {"n", outcomes.size()},
                            {"higher_is_better", true}});
     }
     const json report = {{"schema_version", 1},

@@ -61,7 +61,7 @@ struct comparison_row {
     double relative = 0;   // (now - base) / |base|
     double statistic = 0;  // z (unpaired quality) or p (timings; paired: Holm-adjusted)
     std::string test;      // "z", "Mann-Whitney", "McNemar", "paired bootstrap"
-    std::int64_t pairs = 0;  // paired tests: examples in both runs
+    std::int64_t pairs = 0;                              // paired tests: examples in both runs
     double effect = 0, effect_low = 0, effect_high = 0;  // paired tests: new − base with a 95% interval
     change status = change::unchanged;
 };

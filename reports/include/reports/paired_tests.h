@@ -27,9 +27,9 @@ struct mcnemar_result {
 mcnemar_result mcnemar_exact(std::int64_t only_base, std::int64_t only_new);
 
 struct bootstrap_result {
-    double mean = 0;              // of the differences
-    double low = 0, high = 0;     // percentile confidence interval of the mean
-    double p = 1;                 // two-sided
+    double mean = 0;           // of the differences
+    double low = 0, high = 0;  // percentile confidence interval of the mean
+    double p = 1;              // two-sided
     std::int64_t resamples = 0;
 };
 
