@@ -232,7 +232,12 @@ comparison compare_reports(const run_report& base, const run_report& now, const 
     std::set<std::string> seen;
     // Paired evidence where both runs kept samples of the same requests.
     const run_samples base_samples = load_run_samples(base), new_samples = load_run_samples(now);
-    std::vector<std::pair<std::size_t, paired_evidence>> paired;  // row index, evidence
+    struct paired_row {
+        std::size_t row;
+        paired_evidence evidence;
+        double threshold;
+    };
+    std::vector<paired_row> paired;
     for (const auto& m : b) {
         if (ignored.count(m.metric) || !seen.insert(m.key()).second) continue;
         const auto it = in_new.find(m.key());
@@ -247,20 +252,18 @@ comparison compare_reports(const run_report& base, const run_report& now, const 
         const std::string hash = request_hash_of(base, m.task);
         if (!m.is_timing() && c.rows.back().status != change::not_comparable && !hash.empty() &&
             hash == request_hash_of(now, m.task))
-            if (auto ev = paired_test(base_samples, new_samples, m)) paired.emplace_back(c.rows.size() - 1, *ev);
+            if (auto ev = paired_test(base_samples, new_samples, m))
+                paired.push_back({c.rows.size() - 1, *ev, g.threshold_for(m)});
     }
     std::vector<double> p;
-    for (const auto& [i, ev] : paired) p.push_back(ev.p);
+    for (const auto& x : paired) p.push_back(x.evidence.p);
     const std::vector<double> adjusted = holm_adjust(p);
     for (std::size_t k = 0; k < paired.size(); ++k) {
-        comparison_row& row = c.rows[paired[k].first];
-        const paired_evidence& ev = paired[k].second;
+        comparison_row& row = c.rows[paired[k].row];
+        const paired_evidence& ev = paired[k].evidence;
         row.test = ev.test, row.pairs = ev.pairs, row.statistic = adjusted[k];
         row.effect = ev.effect, row.effect_low = ev.low, row.effect_high = ev.high;
-        const auto m = std::find_if(b.begin(), b.end(), [&](const metric_result& x) {
-            return x.task == row.task && x.model == row.model && x.metric == row.metric && x.where() == row.where;
-        });
-        decide(row, row.statistic < g.alpha, g.threshold_for(*m));
+        decide(row, row.statistic < g.alpha, paired[k].threshold);
     }
     for (const auto& m : n)
         if (!ignored.count(m.metric) && !seen.count(m.key())) {

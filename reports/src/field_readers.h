@@ -26,6 +26,12 @@ T optional_or(const nlohmann::json& j, const char* key, T fallback) {
     return required<T>(j, key);
 }
 
+// The JSON of an optional field: its value, or null.
+template <class T>
+nlohmann::json nullable(const std::optional<T>& x) {
+    return x ? nlohmann::json(*x) : nlohmann::json(nullptr);
+}
+
 template <class T>
 std::optional<T> optional_field(const nlohmann::json& j, const char* key) {
     if (!j.is_object() || !j.contains(key) || j.at(key).is_null()) return std::nullopt;

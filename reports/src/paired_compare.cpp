@@ -47,7 +47,7 @@ run_samples load_run_samples(const run_report& r) {
                 json j = harness::parse_json_text(line);
                 if (!j.is_object() || !j.contains("task") || !j.contains("model") || !j.contains("doc_hash")) continue;
                 const auto key = std::pair{j.at("task").get<std::string>(), j.at("model").get<std::string>()};
-                (void)j.at("doc_hash").get<std::string>();
+                (void)j.at("doc_hash").get<std::string>();  // a mistyped hash is named here, with its line
                 out[key].push_back(std::move(j));
             } catch (const json::exception& ex) {
                 throw harness::input_error(e.path().string(), "line", n, std::string("malformed sample: ") + ex.what());

@@ -64,7 +64,7 @@ void to_json(json& j, const model_record& m) {
          {"attention", m.attention},
          {"architecture", m.architecture},
          {"n_params", m.n_params},
-         {"context_limit", m.context_limit ? json(*m.context_limit) : json(nullptr)}};
+         {"context_limit", nullable(m.context_limit)}};
 }
 
 void from_json(const json& j, model_record& m) {
@@ -195,7 +195,7 @@ void to_json(json& j, const provenance_record& p) {
          {"cpu", p.cpu},
          {"cpu_features", p.cpu_features},
          {"blas", p.blas},
-         {"threads", p.threads ? json(*p.threads) : json(nullptr)},
+         {"threads", nullable(p.threads)},
          {"date", p.date},
          {"argv", p.argv}};
 }
@@ -217,7 +217,7 @@ void from_json(const json& j, provenance_record& p) {
 }
 
 void to_json(json& j, const run_settings& s) {
-    j = {{"device", s.device}, {"limit", s.limit ? json(*s.limit) : json(nullptr)},
+    j = {{"device", s.device}, {"limit", nullable(s.limit)},
          {"langs", s.langs},   {"no_pad", s.no_pad},
          {"seed", s.seed},     {"data_dir", s.data_dir},
          {"data", s.data},     {"config_file", s.config_file}};
@@ -238,7 +238,7 @@ void to_json(json& j, const task_record& t) {
     j = {{"task", t.task},
          {"version", t.version},
          {"scorer", t.scorer},
-         {"limit", t.limit ? json(*t.limit) : json(nullptr)},
+         {"limit", nullable(t.limit)},
          {"languages", t.languages},
          {"models", t.models},
          {"request_hash", t.request_hash},

@@ -21,8 +21,6 @@ std::string joined_hash(const std::vector<std::string>& parts, const std::string
     return h.hex_digest();
 }
 
-bool is_limited(const request& r) { return r.kind != request_kind::greedy && r.kind != request_kind::scaling_case; }
-
 }  // namespace
 
 request make_request(request_kind kind, std::string id, std::string language, std::vector<std::string> contexts,
@@ -69,7 +67,7 @@ task_requests build_requests(const task_definition& d, const task_input& in) {
     if (in.limit) {  // the first N of each language, in the data's order
         std::map<std::string, std::size_t> kept;
         std::erase_if(out.requests,
-                      [&](const request& r) { return is_limited(r) && ++kept[r.language] > *in.limit; });
+                      [&](const request& r) { return is_example(r) && ++kept[r.language] > *in.limit; });
     }
     return out;
 }

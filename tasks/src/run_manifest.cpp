@@ -64,14 +64,11 @@ json run_fingerprint(const run_config& c, const std::vector<reports::task_record
                           {"files", model_files(m.spec.model, c.seed)},
                           {"tokenizer", tokenizer_file(m.spec.tokenizer)}});
     json tasks = json::array();
-    for (const auto& t : planned_tasks)
-        tasks.push_back({{"task", t.task},
-                         {"version", t.version},
-                         {"request_hash", t.request_hash},
-                         {"limit", t.limit ? json(*t.limit) : json(nullptr)},
-                         {"languages", t.languages},
-                         {"models", t.models},
-                         {"definition", t.definition}});
+    for (const auto& t : planned_tasks) {
+        json x = t;  // the report's record, less the scorer: the definition already names it
+        x.erase("scorer");
+        tasks.push_back(std::move(x));
+    }
     return {{"models", models}, {"tasks", tasks}, {"no_pad", c.no_pad}, {"seed", c.seed}, {"device", c.device}};
 }
 

@@ -23,7 +23,7 @@ void write_sample_file(const task_context& c, const std::vector<request>& reques
     std::string lines;
     std::int64_t doc_id = 0;  // the position among the task's scored requests
     for (const request& r : requests) {
-        if (r.kind == request_kind::greedy || r.kind == request_kind::scaling_case) continue;
+        if (!is_example(r)) continue;
         const nlohmann::json* record = c.done(r);
         if (!record) continue;
         nlohmann::json line = {{"doc_id", doc_id++},

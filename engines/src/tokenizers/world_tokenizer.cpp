@@ -4,12 +4,12 @@
 // trie — ChatRWKV's TRIE_TOKENIZER. Works on raw bytes, so any input is
 // accepted (the ids 1..256 are the single bytes).
 #include <algorithm>
-#include <fstream>
 #include <sstream>
 #include <unordered_map>
 
 #include "engines/tokenizer.h"
 #include "harness/errors.h"
+#include "harness/read_file.h"
 #include "harness/utf8.h"
 
 namespace engines {
@@ -113,13 +113,10 @@ std::string parse_python_literal(const std::string& s, std::size_t& pos, const s
 class world_tokenizer final : public tokenizer {
 public:
     explicit world_tokenizer(const std::string& path) {
-        std::ifstream file(path, std::ios::binary);
-        if (!file) throw harness::input_error(path + ": cannot open");
-        std::stringstream in;
-        in << file.rdbuf();
+        const std::string text = harness::read_file(path);
+        std::istringstream in(text);
         // Ids run 1..n over the file's lines: a larger one is a typo or a
         // hostile file, refused before the table is sized for it.
-        const std::string& text = in.str();
         const auto n_lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
         std::string line;
         std::size_t line_no = 0;

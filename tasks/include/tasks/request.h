@@ -61,6 +61,12 @@ struct request {
     }
 };
 
+// Whether a request is an example the task scores (not a greedy sample
+// prompt, not a timing case): what limits, request_hash and samples/ count.
+inline bool is_example(const request& r) {
+    return r.kind != request_kind::greedy && r.kind != request_kind::scaling_case;
+}
+
 // A request with its three hashes computed.
 request make_request(request_kind kind, std::string id, std::string language, std::vector<std::string> contexts,
                      std::vector<std::string> continuations, int gold, nlohmann::json doc);
