@@ -39,5 +39,6 @@ std::unique_ptr<command> make_validate_command();
 std::unique_ptr<command> make_compare_command();
 std::unique_ptr<command> make_report_command();
 std::unique_ptr<command> make_review_command();
+std::unique_ptr<command> make_ab_command();
 
 }  // namespace cli

@@ -13,6 +13,7 @@ std::vector<std::unique_ptr<command>> make_commands(std::vector<std::string> arg
     commands.push_back(make_report_command());
     commands.push_back(make_review_command());
     commands.push_back(make_compare_command());
+    commands.push_back(make_ab_command());
     commands.push_back(make_selfcheck_command());
     return commands;
 }

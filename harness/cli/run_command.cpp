@@ -79,8 +79,9 @@ public:
             "config", po::value<std::string>(), "RUN.json: several models and tasks (see docs/tasks.md)")(
             "data", po::value<std::string>(), "text file for the perplexity task")(
             "data-dir", po::value<std::string>()->default_value(datasets::shipped_data_dir()),
-            "folder holding the datasets (files it lacks are read from the shipped ones)")("tasks-dir", po::value<std::string>(),
-                                           "folder of task definitions (default: the shipped tasks/definitions)")(
+            "folder holding the datasets (files it lacks are read from the shipped ones)")(
+            "tasks-dir", po::value<std::string>(),
+            "folder of task definitions (default: the shipped tasks/definitions)")(
             "no-pad", "LAMBADA without the \"\\n\" pad (lm-eval's definition)")(
             "no-cache", "transformer: replay the whole history at every call")(
             "attention", po::value<std::string>(), "transformer attention: naive (default) or fused")(
@@ -91,7 +92,9 @@ public:
             "langs", po::value<std::string>(), "per-language tasks: only these codes, e.g. eng_Latn,tha_Thai")(
             "out", po::value<std::string>(), "run folder (default runs/run-<timestamp>)")(
             "resume", "continue the run in --out from its journal")(
-            "progress", po::value<std::string>()->default_value("auto"), "auto (on a terminal), always or never");
+            "progress", po::value<std::string>()->default_value("auto"), "auto (on a terminal), always or never")(
+            "test-delay-us-per-token", po::value<double>(),
+            "testing only: the scaling task spends this many extra microseconds per token (a build slowed on purpose)");
     }
 
     int run(const po::variables_map& args) override {
@@ -156,6 +159,11 @@ public:
             char stamp[32];
             std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::gmtime(&now));
             c.out_dir = std::string(default_suite ? "runs/default-" : "runs/run-") + stamp;
+        }
+        if (args.count("test-delay-us-per-token")) {
+            c.test_delay_us_per_token = args.at("test-delay-us-per-token").as<double>();
+            if (!(c.test_delay_us_per_token >= 0 && c.test_delay_us_per_token <= 1e6))
+                throw harness::usage_error("run: --test-delay-us-per-token must be 0 to 1e6");
         }
         c.argv = argv_;
         harness::stopwatch wall;

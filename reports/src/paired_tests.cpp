@@ -54,6 +54,71 @@ bootstrap_result paired_bootstrap(std::span<const double> d, std::int64_t resamp
     return r;
 }
 
+wilcoxon_result wilcoxon_signed_rank(std::span<const double> differences) {
+    std::vector<double> d;
+    for (const double x : differences)
+        if (x != 0 && !std::isnan(x)) d.push_back(x);
+    wilcoxon_result r;
+    r.n = static_cast<std::int64_t>(d.size());
+    if (d.empty()) return r;
+    std::sort(d.begin(), d.end(), [](double a, double b) { return std::abs(a) < std::abs(b); });
+    // Doubled mid-ranks: a tie group over ranks i+1..j gets i+j+1 (twice its mean rank), an integer.
+    std::vector<int> rank2(d.size());
+    for (std::size_t i = 0; i < d.size();) {
+        std::size_t j = i;
+        while (j < d.size() && std::abs(d[j]) == std::abs(d[i])) ++j;
+        for (std::size_t k = i; k < j; ++k) rank2[k] = static_cast<int>(i + j + 1);
+        i = j;
+    }
+    int w2 = 0, total2 = 0;
+    for (std::size_t i = 0; i < d.size(); ++i) {
+        total2 += rank2[i];
+        if (d[i] > 0) w2 += rank2[i];
+    }
+    r.w_plus = w2 / 2.0;
+    // ways[s]: sign assignments whose doubled W+ is s. Doubles hold 2^n exactly far past any n here.
+    std::vector<double> ways(static_cast<std::size_t>(total2) + 1, 0.0);
+    ways[0] = 1;
+    int reach = 0;
+    for (const int rk : rank2) {
+        for (int s = reach; s >= 0; --s) ways[static_cast<std::size_t>(s + rk)] += ways[static_cast<std::size_t>(s)];
+        reach += rk;
+    }
+    const double all = std::ldexp(1.0, static_cast<int>(d.size()));
+    // The tail on the observed side: W+ below the mean (total/2) counts from below, else from above.
+    double tail = 0;
+    if (2 * w2 <= total2)
+        for (int s = 0; s <= w2; ++s) tail += ways[static_cast<std::size_t>(s)];
+    else
+        for (int s = w2; s <= total2; ++s) tail += ways[static_cast<std::size_t>(s)];
+    r.p = std::min(1.0, 2 * tail / all);
+    return r;
+}
+
+median_interval_result median_interval(std::span<const double> values, double confidence) {
+    median_interval_result r;
+    if (values.empty()) return r;
+    std::vector<double> x(values.begin(), values.end());
+    std::sort(x.begin(), x.end());
+    const std::size_t n = x.size();
+    r.median = n % 2 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
+    // below[k] = P(Binomial(n, 1/2) < k): the chance that x(k) lies above the true median.
+    const auto below = [&](std::size_t k) {
+        double sum = 0, term = std::ldexp(1.0, -static_cast<int>(n));  // C(n, 0) / 2^n
+        for (std::size_t i = 0; i < k; ++i) {
+            sum += term;
+            term = term * static_cast<double>(n - i) / static_cast<double>(i + 1);
+        }
+        return sum;
+    };
+    std::size_t k = 1;  // [x(1), x(n)] at least
+    while (k + 1 <= (n + 1) / 2 && 1 - 2 * below(k + 1) >= confidence) ++k;
+    r.low = x[k - 1];
+    r.high = x[n - k];
+    r.coverage = 1 - 2 * below(k);
+    return r;
+}
+
 std::vector<double> holm_adjust(std::span<const double> p) {
     const std::size_t m = p.size();
     std::vector<std::size_t> order(m);

@@ -221,6 +221,7 @@ void to_json(json& j, const run_settings& s) {
          {"langs", s.langs},   {"no_pad", s.no_pad},
          {"seed", s.seed},     {"data_dir", s.data_dir},
          {"data", s.data},     {"config_file", s.config_file}};
+    if (s.test_delay_us_per_token > 0) j["test_delay_us_per_token"] = s.test_delay_us_per_token;
 }
 
 void from_json(const json& j, run_settings& s) {
@@ -232,6 +233,7 @@ void from_json(const json& j, run_settings& s) {
     s.data_dir = optional_or<std::string>(j, "data_dir", "");
     s.data = optional_or<std::string>(j, "data", "");
     s.config_file = optional_or<std::string>(j, "config_file", "");
+    s.test_delay_us_per_token = optional_or<double>(j, "test_delay_us_per_token", 0);
 }
 
 void to_json(json& j, const task_record& t) {

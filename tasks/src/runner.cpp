@@ -347,6 +347,7 @@ json run_tasks(const run_config& c) {
     config.device = c.device, config.langs = c.langs, config.no_pad = c.no_pad, config.seed = c.seed;
     if (c.limit) config.limit = static_cast<std::int64_t>(*c.limit);
     config.data_dir = c.data_dir, config.data = c.data_file, config.config_file = c.config_file;
+    config.test_delay_us_per_token = c.test_delay_us_per_token;
     const json report = {{"schema_version", 1}, {"context", provenance(c)},  {"config", config}, {"models", models},
                          {"tasks", tasks},      {"results", results},        {"series", series}, {"skipped", skipped},
                          {"timings", timings},  {"journal", "journal.jsonl"}};

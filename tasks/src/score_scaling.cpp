@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -82,21 +83,37 @@ scaling_options read_options(const json& o) {
     return s;
 }
 
+// Waits `us` microseconds on the host, spinning: a sleep's wake-up is
+// coarser than the delays tests ask for.
+void spin_for(double us) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double, std::micro>(us);
+    while (std::chrono::steady_clock::now() < until) {
+    }
+}
+
 class timer {
 public:
-    explicit timer(task_context& c) : c_(c), cuda_(c.config.device == "cuda") {}
-    // Milliseconds `work` took on the device.
+    explicit timer(task_context& c)
+        : c_(c), cuda_(c.config.device == "cuda"), delay_us_(c.config.test_delay_us_per_token) {}
+    // Milliseconds `work`, a call that feeds `tokens` tokens, took on the
+    // device. --test-delay-us-per-token adds its fixed cost per token inside
+    // the timed region (on CUDA the stream idles meanwhile, between the events).
     template <class F>
-    double ms(F&& work) {
-        if (cuda_) return kernels::cuda_time_ms(c_.backend, work);
+    double ms(F&& work, std::size_t tokens) {
+        const auto delayed = [&] {
+            if (delay_us_ > 0) spin_for(delay_us_ * static_cast<double>(tokens));
+            work();
+        };
+        if (cuda_) return kernels::cuda_time_ms(c_.backend, delayed);
         harness::stopwatch w;
-        work();
+        delayed();
         return w.elapsed_seconds() * 1e3;
     }
 
 private:
     task_context& c_;
     bool cuda_;
+    double delay_us_;
 };
 
 std::int32_t argmax(const std::vector<float>& logits) {
@@ -138,11 +155,12 @@ generation_pass_record generation_pass(task_context& c, timer& t, const std::vec
     auto state = c.engine.new_state();
     std::vector<float> logits;
     generation_pass_record pass;
-    pass.prefill_ms = t.ms([&] { c.engine.forward(prompt, *state, engines::logits_mode::last, logits); });
+    pass.prefill_ms =
+        t.ms([&] { c.engine.forward(prompt, *state, engines::logits_mode::last, logits); }, prompt.size());
     for (std::int64_t i = 0; i < n; ++i) {
         const std::int32_t next = argmax(logits);
         pass.latency_ms.push_back(
-            t.ms([&] { c.engine.forward(std::span(&next, 1), *state, engines::logits_mode::last, logits); }));
+            t.ms([&] { c.engine.forward(std::span(&next, 1), *state, engines::logits_mode::last, logits); }, 1));
         pass.context.push_back(state->n_tokens());
         pass.state_bytes.push_back(state->bytes());
         pass.rss_bytes.push_back(resident_bytes());
@@ -234,7 +252,8 @@ void measure_scaling(const std::vector<task_context*>& contexts, const std::vect
                 c.engine.forward(p, *s, engines::logits_mode::last, logits);
             }
             auto s = c.engine.new_state();
-            const double ms = timers[e].ms([&] { c.engine.forward(p, *s, engines::logits_mode::last, logits); });
+            const double ms =
+                timers[e].ms([&] { c.engine.forward(p, *s, engines::logits_mode::last, logits); }, p.size());
             c.record_as(q, prefill_record{static_cast<double>(len) / (ms / 1e3)});
         }
         progress.update(i + 1);

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <random>
 #include <vector>
 
@@ -84,6 +85,58 @@ TEST(PairedTests, BootstrapOnPureNoiseRarelyRejects) {
     }
     const auto below = std::count_if(ps.begin(), ps.end(), [](double p) { return p < 0.05; });
     EXPECT_LE(below, 12);
+}
+
+TEST(PairedTests, WilcoxonSignedRankIsExact) {
+    // Darwin's Zea mays differences (the textbook example): W+ = 96 of 120, W- = 24, p = 1352/32768.
+    const std::vector<double> darwin = {6, 8, 14, 16, 23, 24, 28, 29, 41, -48, 49, 56, 60, -67, 75};
+    const auto r = reports::wilcoxon_signed_rank(darwin);
+    EXPECT_EQ(r.n, 15);
+    EXPECT_EQ(r.w_plus, 96);
+    EXPECT_NEAR(r.p, 0.041259765625, 1e-15);
+    // Ties get mid-ranks and zeros are dropped (values by enumerating all sign assignments).
+    const std::vector<double> ties = {1, -1, 2, 2, 3, -3, 4, 0, 5};
+    EXPECT_EQ(reports::wilcoxon_signed_rank(ties).n, 8);
+    EXPECT_EQ(reports::wilcoxon_signed_rank(ties).w_plus, 29);
+    EXPECT_NEAR(reports::wilcoxon_signed_rank(ties).p, 0.15625, 1e-15);
+    const std::vector<double> more_ties = {0.5, 0.5, -0.5, 1.5, 2.5, 2.5, 2.5, -4};
+    EXPECT_NEAR(reports::wilcoxon_signed_rank(more_ties).p, 0.34375, 1e-15);
+    // The floor that decides how many A/B rounds a gate needs.
+    const std::vector<double> ten(10, 0.1), five(5, -0.1);
+    EXPECT_NEAR(reports::wilcoxon_signed_rank(ten).p, 2.0 / 1024, 1e-15);
+    EXPECT_NEAR(reports::wilcoxon_signed_rank(five).p, 0.0625, 1e-15);
+    EXPECT_EQ(reports::wilcoxon_signed_rank(std::vector<double>{}).p, 1.0);
+    EXPECT_EQ(reports::wilcoxon_signed_rank(std::vector<double>(4, 0.0)).p, 1.0);
+}
+
+TEST(PairedTests, WilcoxonOnNoiseRejectsAtMostAlpha) {
+    // Under the null, the exact test's size is at most alpha (it is discrete, so below).
+    std::mt19937_64 rng(99);
+    std::normal_distribution<double> noise(0, 1);
+    int rejected = 0;
+    for (int trial = 0; trial < 2000; ++trial) {
+        std::vector<double> d(10);
+        for (double& x : d) x = noise(rng);
+        rejected += reports::wilcoxon_signed_rank(d).p <= 0.05;
+    }
+    EXPECT_LE(rejected, 2000 * 0.05 + 3 * std::sqrt(2000 * 0.05 * 0.95));
+    EXPECT_GE(rejected, 40);  // not vacuous: about 4.9% at n = 10
+}
+
+TEST(PairedTests, MedianIntervalFromOrderStatistics) {
+    const std::vector<double> x = {10, 1, 9, 2, 8, 3, 7, 4, 6, 5};
+    const auto r = reports::median_interval(x, 0.95);
+    EXPECT_EQ(r.median, 5.5);
+    // n = 10: [x(2), x(9)] covers 1 - 2·11/1024; [x(3), x(8)] only 0.89.
+    EXPECT_EQ(r.low, 2);
+    EXPECT_EQ(r.high, 9);
+    EXPECT_NEAR(r.coverage, 0.978515625, 1e-15);
+    const std::vector<double> three = {3, 1, 2};
+    const auto small = reports::median_interval(three, 0.95);
+    EXPECT_EQ(small.median, 2);
+    EXPECT_EQ(small.low, 1);
+    EXPECT_EQ(small.high, 3);
+    EXPECT_NEAR(small.coverage, 0.75, 1e-15);  // all three values cannot reach 95%: say so
 }
 
 }  // namespace

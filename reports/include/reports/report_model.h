@@ -118,6 +118,7 @@ struct run_settings {
     bool no_pad = false;
     std::uint64_t seed = 0;
     std::string data_dir, data, config_file;
+    double test_delay_us_per_token = 0;  // written only when set: a run slowed on purpose says so
 };
 
 // A task as it ran: its version and scorer, the limit applied (null: none),

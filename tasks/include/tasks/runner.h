@@ -54,6 +54,9 @@ struct run_config {
     int threads = 0;
     std::string out_dir;
     bool progress = false;  // progress lines on stderr
+    // Testing `ab` and the gate: the scaling task adds this fixed cost per
+    // token fed to every timed call (0: none). Recorded in the report's config.
+    double test_delay_us_per_token = 0;
     std::vector<std::string> argv;
     std::string config_file;  // --config, recorded in the report
 };
