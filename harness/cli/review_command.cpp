@@ -1,5 +1,6 @@
 // `rwkvbench review BASE NEW --out DIR [--verdicts FILE]`: the multilingual
-// review page of two finished runs, from their report.json and continuations/ only.
+// review page of two finished runs, from their report.json, samples/ and
+// continuations/.
 #include <iostream>
 
 #include "command.h"
@@ -17,20 +18,26 @@ public:
     }
     std::string_view examples() const override {
         return "  rwkvbench review runs/main runs/pr --out review/\n"
-               "  rwkvbench review runs/main runs/pr --out review/ --verdicts team/verdicts.json\n";
+               "  rwkvbench review runs/main runs/pr --out review/ --verdicts team/verdicts.json "
+               "--item-verdicts team/item_verdicts.jsonl\n";
     }
     void add_options(po::options_description& o) override {
         o.add_options()("base", po::value<std::string>()->required(), "baseline run folder")(
             "new", po::value<std::string>()->required(), "candidate run folder")(
-            "out", po::value<std::string>()->required(), "folder for index.html, review.json (and verdicts.json)")(
-            "verdicts", po::value<std::string>(), "verdicts file (default OUT/verdicts.json)");
+            "out", po::value<std::string>()->required(),
+            "folder for index.html, review.json, errata.jsonl (and the verdict files)")(
+            "verdicts", po::value<std::string>(), "per-language verdicts (default OUT/verdicts.json)")(
+            "item-verdicts", po::value<std::string>(), "per-item verdicts (default OUT/item_verdicts.jsonl)");
     }
     void add_positional(po::positional_options_description& p) override { p.add("base", 1).add("new", 1); }
     int run(const po::variables_map& args) override {
         const auto base = reports::load_report(args.at("base").as<std::string>());
         const auto now = reports::load_report(args.at("new").as<std::string>());
         const std::string out = args.at("out").as<std::string>();
-        reports::write_review(base, now, out, args.count("verdicts") ? args.at("verdicts").as<std::string>() : "");
+        const auto optional = [&](const char* name) {
+            return args.count(name) ? args.at(name).as<std::string>() : std::string();
+        };
+        reports::write_review(base, now, out, optional("verdicts"), optional("item-verdicts"));
         std::cout << out << "/index.html\n";
         return 0;
     }

@@ -57,9 +57,18 @@ std::string request_hash_of(const run_report& r, const std::string& task) {
     return "";
 }
 
+// A row named after measurement m, with the given values.
+comparison_row row_for(const metric_result& m, double base, double now, double base_stderr, double now_stderr) {
+    comparison_row row;
+    row.task = m.task, row.model = m.model, row.metric = m.metric, row.where = m.where();
+    row.timing = m.is_timing(), row.higher_is_better = m.higher_is_better;
+    row.base = base, row.now = now, row.base_stderr = base_stderr, row.now_stderr = now_stderr;
+    return row;
+}
+
 comparison_row judge(const metric_result& b, const metric_result& n, const gate_config& g) {
-    comparison_row row{b.task,  b.model, b.metric,  b.where(), b.is_timing() && n.is_timing(), b.higher_is_better,
-                       b.value, n.value, b.stderr_, n.stderr_};
+    comparison_row row = row_for(b, b.value, n.value, b.stderr_, n.stderr_);
+    row.timing = b.is_timing() && n.is_timing();
     if (!std::isfinite(b.value) || !std::isfinite(n.value) || b.higher_is_better != n.higher_is_better) {
         row.status = change::not_comparable;
         return row;
@@ -81,15 +90,20 @@ comparison_row judge(const metric_result& b, const metric_result& n, const gate_
     return row;
 }
 
+}  // namespace
+
 // The "z / p" cell: the statistic, and for paired rows the test, the pairs and the effect.
-std::string evidence(const comparison_row& r) {
+std::string evidence_text(const comparison_row& r) {
     if (r.status == change::missing || r.status == change::added) return "";
     if (r.pairs == 0) return (r.timing ? "p=" : "z=") + fmt(r.statistic, 3);
     return "p=" + fmt(r.statistic, 3) + " (" + r.test + ", " + std::to_string(r.pairs) + " pairs; Δ " +
            fmt(r.effect, 3) + " [" + fmt(r.effect_low, 3) + ", " + fmt(r.effect_high, 3) + "])";
 }
 
-}  // namespace
+double p_value(const comparison_row& r) {
+    if (r.timing || r.pairs > 0) return r.statistic;
+    return std::isfinite(r.statistic) ? std::erfc(std::abs(r.statistic) / std::sqrt(2.0)) : 0.0;
+}
 
 double gate_config::threshold_for(const metric_result& m) const {
     if (const auto it = thresholds.find(m.metric); it != thresholds.end()) return it->second;
@@ -242,8 +256,7 @@ comparison compare_reports(const run_report& base, const run_report& now, const 
         if (ignored.count(m.metric) || !seen.insert(m.key()).second) continue;
         const auto it = in_new.find(m.key());
         if (it == in_new.end()) {
-            comparison_row row{m.task,  m.model,      m.metric,  m.where(), m.is_timing(), m.higher_is_better,
-                               m.value, std::nan(""), m.stderr_, 0};
+            comparison_row row = row_for(m, m.value, std::nan(""), m.stderr_, 0);
             row.status = g.allow_missing ? change::not_comparable : change::missing;
             c.rows.push_back(row);
             continue;
@@ -267,8 +280,7 @@ comparison compare_reports(const run_report& base, const run_report& now, const 
     }
     for (const auto& m : n)
         if (!ignored.count(m.metric) && !seen.count(m.key())) {
-            comparison_row row{m.task,       m.model, m.metric, m.where(), m.is_timing(), m.higher_is_better,
-                               std::nan(""), m.value, 0,        m.stderr_};
+            comparison_row row = row_for(m, std::nan(""), m.value, 0, m.stderr_);
             row.status = change::added;
             c.rows.push_back(row);
             seen.insert(m.key());
@@ -293,8 +305,8 @@ std::string to_markdown(const comparison& c, const std::string& base_name, const
           << (r.higher_is_better ? "↑" : "↓") << " | " << fmt(r.base)
           << (r.base_stderr > 0 ? " ± " + fmt(r.base_stderr, 2) : "") << " | " << fmt(r.now)
           << (r.now_stderr > 0 ? " ± " + fmt(r.now_stderr, 2) : "") << " | "
-          << (std::isfinite(r.base) && std::isfinite(r.now) ? fmt(100 * r.relative, 3) : "") << " | " << evidence(r)
-          << " | " << to_string(r.status) << " |\n";
+          << (std::isfinite(r.base) && std::isfinite(r.now) ? fmt(100 * r.relative, 3) : "") << " | "
+          << evidence_text(r) << " | " << to_string(r.status) << " |\n";
     }
     return s.str();
 }

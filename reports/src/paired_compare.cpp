@@ -10,14 +10,10 @@
 #include "reports/paired_tests.h"
 
 namespace reports {
-namespace {
-
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-// The lines of one language ("", "all" and "macro": every language), keyed
-// by doc_hash; a record that occurs twice in a data set gets "#2".
-std::map<std::string, const json*> by_doc(const std::vector<json>& lines, const std::string& language) {
+std::map<std::string, const json*> samples_by_doc(const std::vector<json>& lines, const std::string& language) {
     const bool pooled = language.empty() || language == "all" || language == "macro";
     std::map<std::string, const json*> out;
     std::map<std::string, int> seen;
@@ -29,8 +25,6 @@ std::map<std::string, const json*> by_doc(const std::vector<json>& lines, const 
     }
     return out;
 }
-
-}  // namespace
 
 run_samples load_run_samples(const run_report& r) {
     run_samples out;
@@ -60,7 +54,7 @@ run_samples load_run_samples(const run_report& r) {
 std::optional<paired_evidence> paired_test(const run_samples& base, const run_samples& now, const metric_result& m) {
     const auto b = base.find({m.task, m.model}), n = now.find({m.task, m.model});
     if (b == base.end() || n == now.end()) return std::nullopt;
-    const auto bl = by_doc(b->second, m.language), nl = by_doc(n->second, m.language);
+    const auto bl = samples_by_doc(b->second, m.language), nl = samples_by_doc(n->second, m.language);
     // The per-example field a metric is tested on.
     const char* field = m.metric == "acc"             ? "acc"
                         : m.metric == "acc_norm"      ? "acc_norm"
@@ -87,10 +81,11 @@ std::optional<paired_evidence> paired_test(const run_samples& base, const run_sa
         for (const auto& [x, y] : pairs) only_base += x > y, only_new += y > x;
         ev.test = "McNemar";
         ev.p = mcnemar_exact(only_base, only_new).p;
-        const auto n = static_cast<double>(ev.pairs), b = static_cast<double>(only_base),
-                   c = static_cast<double>(only_new);
-        ev.effect = (c - b) / n;
-        const double se = std::sqrt(std::max(0.0, (b + c) - (c - b) * (c - b) / n)) / n;
+        const auto pairs_n = static_cast<double>(ev.pairs), lost = static_cast<double>(only_base),
+                   gained = static_cast<double>(only_new);
+        ev.effect = (gained - lost) / pairs_n;
+        const double se =
+            std::sqrt(std::max(0.0, (lost + gained) - (gained - lost) * (gained - lost) / pairs_n)) / pairs_n;
         ev.low = ev.effect - 1.96 * se, ev.high = ev.effect + 1.96 * se;
     } else {
         std::vector<double> d;

@@ -38,7 +38,8 @@ nlohmann::json lambada_sample(const request& r, const nlohmann::json& record) {
     const auto o = record.get<reports::target_outcome>();
     const nlohmann::json resp = {o.logprob, o.greedy};
     return {{"target", r.continuations.at(0)},
-            {"arguments", {{r.contexts.at(0), r.continuations.at(0)}}},
+            // Spelled out: {{a, b}} of two strings would be the object {a: b}.
+            {"arguments", nlohmann::json::array({nlohmann::json::array({r.contexts.at(0), r.continuations.at(0)})})},
             {"resps", {{resp}}},
             {"filtered_resps", {resp}},
             {"acc", o.greedy ? 1 : 0},

@@ -171,8 +171,10 @@ TEST(Review, PerLanguageDeltasSamplesAndVerdictsRoundTrip) {
     const auto b = reports::load_report(base), n = reports::load_report(now);
     reports::write_review(b, n, out);
     const std::string html = harness::read_file(out + "/index.html");
-    EXPECT_NE(html.find("<h2 id=\"deu_Latn\">deu_Latn</h2>"), std::string::npos);
-    EXPECT_NE(html.find("Verdict: <b>worse</b> — ไม่เป็นธรรมชาติ &lt;b&gt; (nok, 2026-11-20)"), std::string::npos);
+    EXPECT_NE(html.find("<section class=\"lang\" id=\"deu_Latn\"><h2>deu_Latn</h2>"), std::string::npos);
+    EXPECT_NE(html.find("Verdict: <b>worse</b> — <span class=\"text\" lang=\"tha-Thai\" dir=\"ltr\">ไม่เป็นธรรมชาติ "
+                        "&lt;b&gt;</span> (nok, 2026-11-20)"),
+              std::string::npos);
     EXPECT_NE(html.find("<option selected>worse</option>"), std::string::npos);
     // The page's embedded verdicts are the file's, so the form starts from them.
     const std::size_t at = html.find("<script type=\"application/json\" id=\"verdicts\">");
@@ -185,10 +187,16 @@ TEST(Review, PerLanguageDeltasSamplesAndVerdictsRoundTrip) {
                         x.at("reviewer").get<std::string>(), x.at("date").get<std::string>()};
     EXPECT_EQ(reports::load_verdicts(out + "/verdicts.json"), from_page);
     // Two runs of the same job: the same numbers, nothing flagged; both runs' continuations shown.
-    const auto review = reports::build_review(b, n);
-    for (const auto& l : review) EXPECT_FALSE(l.flagged()) << l.language;
+    const auto review = reports::build_review(b, n).languages;
+    for (const auto& l : review) {
+        EXPECT_FALSE(l.flagged()) << l.language;
+        EXPECT_TRUE(l.flipped.empty()) << l.language;
+    }
     const auto deu = std::find_if(review.begin(), review.end(), [](const auto& l) { return l.language == "deu_Latn"; });
     ASSERT_NE(deu, review.end());
+    // Same requests in both runs: the rows carry paired evidence.
+    ASSERT_FALSE(deu->rows.empty());
+    EXPECT_GT(deu->rows[0].pairs, 0) << deu->rows[0].metric;
     ASSERT_EQ(deu->samples.size(), 2u);  // two models
     EXPECT_EQ(deu->samples[0].base_continuation, deu->samples[0].new_continuation);
     EXPECT_FALSE(deu->samples[0].base_continuation.empty());
@@ -212,8 +220,11 @@ TEST(Review, ARegressionInOneLanguageIsFlagged) {
         if (r.value("language", "") == "tha_Thai" && r.at("metric") == "bits_per_byte")
             r["value"] = r.at("value").get<double>() + 1.0;
     const auto b = reports::load_report(base);
-    const auto n = reports::parse_report(j, base + "/report.json");
-    const auto review = reports::build_review(b, n);
+    // An edited report beside no samples: judged on the standard errors (the
+    // samples would show that nothing changed).
+    const std::string edited = testing::TempDir() + "/review_edited_" + std::to_string(::getpid());
+    const auto n = reports::parse_report(j, edited + "/report.json");
+    const auto review = reports::build_review(b, n).languages;
     ASSERT_FALSE(review.empty());
     EXPECT_EQ(review[0].language, "tha_Thai");  // flagged first
     EXPECT_TRUE(review[0].flagged());

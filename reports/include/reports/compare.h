@@ -76,6 +76,11 @@ struct comparison {
 comparison compare_reports(const run_report& base, const run_report& now, const gate_config& gate);
 
 std::string to_markdown(const comparison& c, const std::string& base_name, const std::string& new_name);
+// A row's evidence as the table shows it: "z=2.31", "p=0.004", or for paired
+// rows "p=0.0074 (paired bootstrap, 300 pairs; Δ 0.305 [0.277, 0.334])".
+std::string evidence_text(const comparison_row& r);
+// A row's two-sided p: the test's for timings and paired rows, from z otherwise.
+double p_value(const comparison_row& r);
 nlohmann::json to_json(const comparison& c);
 // github-action-benchmark's custom format ("customSmallerIsBetter"): every
 // lower-is-better measurement of `now`, with its standard error as range.

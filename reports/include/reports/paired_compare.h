@@ -32,6 +32,11 @@ using run_samples = std::map<std::pair<std::string, std::string>, std::vector<nl
 // skipped). Throws harness::input_error naming the file and line.
 run_samples load_run_samples(const run_report& r);
 
+// The lines of one language ("", "all" and "macro": every language), keyed
+// by doc_hash; a record that occurs twice in a data set gets "#2", "#3".
+std::map<std::string, const nlohmann::json*> samples_by_doc(const std::vector<nlohmann::json>& lines,
+                                                            const std::string& language);
+
 struct paired_evidence {
     std::string test;        // "McNemar", "paired bootstrap"
     std::int64_t pairs = 0;  // examples in both runs

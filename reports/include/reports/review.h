@@ -1,12 +1,19 @@
 // The multilingual review page: a baseline run and a candidate run side by
-// side, per language: each per-language metric of both (value ± standard
-// error), the delta with its z score, regressions flagged (bad direction,
-// beyond z standard errors and the relative threshold), and the greedy
-// continuations both runs recorded in samples/, so a native speaker can judge
-// the language itself. A reviewer's verdict per language lives in
-// verdicts.json ({"<lang>": {"verdict": "better|same|worse", "comment",
-// "reviewer", "date"}}), edited by hand or with the page's form (which
-// downloads the edited file), and shown on the next render.
+// side, per language, for a native speaker to judge.
+//
+// Per language: each per-language metric of both runs with the evidence
+// `compare` uses (paired tests on the examples both runs scored, Holm-
+// adjusted; else z on the standard errors), regressions flagged; the items
+// whose correctness flipped (prompt, choices, both runs' picks and margins)
+// and the bits-per-byte lines that changed most (review_items.h); and the
+// greedy continuations both runs recorded. Languages come most significant
+// regression first.
+//
+// Verdicts: per language in verdicts.json ({"<lang>": {"verdict":
+// "better|same|worse", "comment", "reviewer", "date"}}), per item in
+// item_verdicts.jsonl (review_items.h), both edited on the page (offline:
+// its buttons download the edited files) or by hand, and shown on the next
+// render; the items judged data_error go to errata.jsonl.
 #pragma once
 
 #include <map>
@@ -14,7 +21,9 @@
 #include <string>
 #include <vector>
 
+#include "reports/compare.h"
 #include "reports/report.h"
+#include "reports/review_items.h"
 
 namespace reports {
 
@@ -27,31 +36,42 @@ struct language_verdict {
 std::map<std::string, language_verdict> load_verdicts(const std::string& path);
 nlohmann::json verdicts_to_json(const std::map<std::string, language_verdict>& v);
 
-struct review_row {
-    std::string task, model, metric;
-    bool higher_is_better = false;
-    double base = 0, base_stderr = 0, now = 0, now_stderr = 0, z = 0;
-    bool regression = false, improvement = false;
-};
-
 struct review_sample {
     std::string task, model, prompt, base_continuation, new_continuation;
 };
 
 struct review_language {
     std::string language;
-    std::vector<review_row> rows;
+    std::vector<comparison_row> rows;  // its metrics, as compare_reports judged them
+    std::vector<flipped_item> flipped;
+    std::vector<changed_line> lines;
     std::vector<review_sample> samples;
-    bool flagged() const;
+    bool flagged() const;  // a regression in any of its metrics
+    double min_p() const;  // the strongest evidence of a change in its rows (1 when none)
 };
 
-// Per language, sorted with flagged languages first.
-std::vector<review_language> build_review(const run_report& base, const run_report& now, double z = 2.0,
-                                          double threshold = 0.01);
+struct review {
+    std::vector<review_language> languages;  // flagged first, then by min_p, then by name
+};
 
-// Writes OUT/index.html and OUT/review.json; verdicts from `verdicts_file`
-// (default OUT/verdicts.json, when it exists).
+review build_review(const run_report& base, const run_report& now, const gate_config& gate = {});
+
+// Writes OUT/index.html, OUT/review.json and OUT/errata.jsonl; verdicts from
+// `verdicts_file` (default OUT/verdicts.json) and `item_verdicts_file`
+// (default OUT/item_verdicts.jsonl), where they exist.
 void write_review(const run_report& base, const run_report& now, const std::string& out_dir,
-                  const std::string& verdicts_file = "");
+                  const std::string& verdicts_file = "", const std::string& item_verdicts_file = "");
+
+// The page itself (review_page.cpp).
+std::string review_page_html(const run_report& base, const run_report& now, const review& r,
+                             const std::map<std::string, language_verdict>& verdicts, const item_verdicts& items,
+                             const std::string& verdicts_path, const std::string& item_verdicts_path);
+
+// "arb_Arab" → "arb-Arab" (BCP 47, for lang=""), and the writing direction
+// of a language code: "rtl" for Arabic, Hebrew, Thaana, Syriac, N'Ko scripts
+// and the usual codes of languages written in them, "ltr" for other known
+// codes, "auto" for "" and pooled rows ("all", "macro").
+std::string bcp47_tag(const std::string& code);
+std::string text_direction(const std::string& code);
 
 }  // namespace reports
