@@ -144,8 +144,13 @@ review build_review(const run_report& base, const run_report& now, const gate_co
     }
     review r;
     for (auto& [name, l] : langs) r.languages.push_back(std::move(l));
-    std::stable_sort(r.languages.begin(), r.languages.end(), [](const review_language& a, const review_language& b) {
-        return std::tuple(!a.flagged(), a.min_p()) < std::tuple(!b.flagged(), b.min_p());
+    // Languages, most significant regression first; the pooled rows ("all",
+    // "macro") and the tasks without a language ("") after them.
+    const auto pooled = [](const review_language& l) {
+        return l.language.empty() || l.language == "all" || l.language == "macro";
+    };
+    std::stable_sort(r.languages.begin(), r.languages.end(), [&](const review_language& a, const review_language& b) {
+        return std::tuple(pooled(a), !a.flagged(), a.min_p()) < std::tuple(pooled(b), !b.flagged(), b.min_p());
     });
     return r;
 }

@@ -17,8 +17,9 @@ const char* const item_verdict_names[] = {"model_error", "data_error", "ambiguou
 
 const char* const style =
     "body{font-family:system-ui,'Noto Sans','DejaVu Sans',sans-serif;margin:2em;max-width:1300px;color:#222}"
-    ".text{font-family:'Noto Sans','Noto Sans Thai','Noto Naskh Arabic','Noto Sans Arabic','Noto Sans Hebrew',"
-    "'Noto Sans Devanagari','Noto Sans CJK SC','DejaVu Sans',sans-serif;white-space:pre-wrap;overflow-wrap:anywhere}"
+    ".text{font-family:'Noto Sans','Noto Sans Thai','Garuda','Loma','Noto Naskh Arabic','Noto Sans Arabic',"
+    "'Noto Sans Hebrew','Noto Sans Devanagari','Noto Sans CJK SC','DejaVu "
+    "Sans',sans-serif;white-space:pre-wrap;overflow-wrap:anywhere}"
     "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 8px;vertical-align:top}"
     "td.n{text-align:right;font-variant-numeric:tabular-nums}tr.REGRESSION{background:#fdd}tr.improvement{"
     "background:#dfd}section.lang{border-top:2px solid #999;margin-top:1.5em}.flag{color:#b00;font-weight:bold}"

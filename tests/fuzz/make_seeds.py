@@ -172,6 +172,10 @@ def main():
           '{"task":"lambada_openai","model":"m","example":"7","logprob":-3.5,"greedy":true,"n_tokens":2}\n')
     write("verdicts", "verdicts.json", json.dumps({"eng_Latn": {"verdict": "ok", "comment": "fine", "reviewer": "a",
                                                                "date": "2026-01-01"}}))
+    write("item_verdicts", "item_verdicts.jsonl",
+          json.dumps({"task": "xcopa", "doc_hash": "ab12", "verdict": "data_error", "comment": "คำแปลผิด",
+                      "reviewer": "ليلى", "date": "2026-11-28", "language": "th", "model": "m", "doc_id": 3},
+                     ensure_ascii=False) + "\n" + json.dumps({"task": "bpb_flores", "doc_hash": "cd", "verdict": "fine"}) + "\n")
     write("gate_config", "gate.json", head("ci/gate.json"))
     if len(sys.argv) > 1:
         run_seeds(os.path.abspath(sys.argv[1]))

@@ -7,7 +7,7 @@
 // whose correctness flipped (prompt, choices, both runs' picks and margins)
 // and the bits-per-byte lines that changed most (review_items.h); and the
 // greedy continuations both runs recorded. Languages come most significant
-// regression first.
+// regression first, the pooled rows ("all", "macro") last.
 //
 // Verdicts: per language in verdicts.json ({"<lang>": {"verdict":
 // "better|same|worse", "comment", "reviewer", "date"}}), per item in
@@ -51,7 +51,9 @@ struct review_language {
 };
 
 struct review {
-    std::vector<review_language> languages;  // flagged first, then by min_p, then by name
+    // Languages flagged first, then by min_p, then by name; then the pooled
+    // rows ("all", "macro") and tasks without a language ("").
+    std::vector<review_language> languages;
 };
 
 review build_review(const run_report& base, const run_report& now, const gate_config& gate = {});
