@@ -79,6 +79,8 @@ void from_json(const json& j, line_outcome& o) {
 
 void to_json(json& j, const stream_outcome& o) {
     j = {{"nll", o.nll}, {"n_tokens", o.n_tokens}, {"n_bytes", o.n_bytes}, {"n_words", o.n_words}};
+    if (!o.unit_nll.empty())
+        j.update({{"unit_nll", o.unit_nll}, {"unit_tokens", o.unit_tokens}, {"unit_bytes", o.unit_bytes}});
 }
 
 void from_json(const json& j, stream_outcome& o) {
@@ -86,6 +88,11 @@ void from_json(const json& j, stream_outcome& o) {
     o.n_tokens = required<std::int64_t>(j, "n_tokens");
     o.n_bytes = required<std::int64_t>(j, "n_bytes");
     o.n_words = required<std::int64_t>(j, "n_words");
+    o.unit_nll = optional_or<std::vector<double>>(j, "unit_nll", {});
+    o.unit_tokens = optional_or<std::vector<std::int64_t>>(j, "unit_tokens", {});
+    o.unit_bytes = optional_or<std::vector<std::int64_t>>(j, "unit_bytes", {});
+    if (o.unit_tokens.size() != o.unit_nll.size() || o.unit_bytes.size() != o.unit_nll.size())
+        throw field_error("unit_tokens", false, "unit_nll, unit_tokens and unit_bytes differ in length");
 }
 
 void to_json(json& j, const continuation_outcome& o) {

@@ -58,7 +58,10 @@ void fill_text(flipped_item& item, const json& s) {
 bool is_choice_sample(const json& s) {
     return s.contains("acc") && s.contains("arguments") && s.contains("filtered_resps");
 }
-bool is_line_sample(const json& s) { return s.contains("bits_per_byte") && s.contains("target"); }
+// A line scored on its own (FLORES, UDHR); not a rolling text's unit, whose text the sample does not hold.
+bool is_line_sample(const json& s) {
+    return s.contains("bits_per_byte") && s.contains("target") && !s.contains("unit");
+}
 
 }  // namespace
 

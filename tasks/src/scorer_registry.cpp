@@ -27,7 +27,7 @@ const std::vector<scorer_entry>& scorers() {
          lambada_sample},
         {"rolling_text",
          {"text"},
-         {"pad", "stride", "normalize"},
+         {"pad", "stride", "normalize", "unit_tokens"},
          {"token_perplexity", "word_perplexity", "bits_per_byte"},
          true,
          rolling_text_requests,

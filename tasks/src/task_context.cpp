@@ -60,14 +60,22 @@ progress_line task_context::progress(const std::string& what, std::size_t total)
     return progress_line(config.progress, def.name + (what.empty() ? "" : "/" + what) + " [" + model.name + "]", total);
 }
 
-double nll_after_pad(engines::engine& e, std::span<const std::int32_t> pad, std::span<const std::int32_t> body,
-                     std::int64_t stride) {
+std::vector<double> body_token_nll(engines::engine& e, std::span<const std::int32_t> pad,
+                                   std::span<const std::int32_t> body, std::int64_t stride) {
     std::vector<std::int32_t> ids(pad.begin(), pad.end());
     ids.insert(ids.end(), body.begin(), body.end());
     const rolling_result r = loglikelihood_rolling(e, ids, stride);
     // token_logprobs[i] scores ids[i + 1]: the body starts at index pad.size() - 1.
+    std::vector<double> nll;
+    for (std::size_t i = pad.empty() ? 0 : pad.size() - 1; i < r.token_logprobs.size(); ++i)
+        nll.push_back(-r.token_logprobs[i]);
+    return nll;
+}
+
+double nll_after_pad(engines::engine& e, std::span<const std::int32_t> pad, std::span<const std::int32_t> body,
+                     std::int64_t stride) {
     double nll = 0;
-    for (std::size_t i = pad.empty() ? 0 : pad.size() - 1; i < r.token_logprobs.size(); ++i) nll -= r.token_logprobs[i];
+    for (const double x : body_token_nll(e, pad, body, stride)) nll += x;
     return nll;
 }
 

@@ -112,6 +112,11 @@ void measure_scaling(const std::vector<task_context*>& contexts, const std::vect
 // scored.
 double nll_after_pad(engines::engine& e, std::span<const std::int32_t> pad, std::span<const std::int32_t> body,
                      std::int64_t stride = 0);
+// The same, token by token: the negative log-likelihood of each scored body
+// token, in order (one fewer than body without a pad). nll_after_pad is
+// their sum, added in this order.
+std::vector<double> body_token_nll(engines::engine& e, std::span<const std::int32_t> pad,
+                                   std::span<const std::int32_t> body, std::int64_t stride = 0);
 
 // Greedy continuations of the sample prompts (greedy requests) into
 // DIR/continuations/<task>/<model>.jsonl (bpb tasks).

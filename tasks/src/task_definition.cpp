@@ -71,6 +71,9 @@ void validate(task_definition& d) {
     }
     if (d.options.contains("stride") && !d.options.at("stride").is_number_integer())
         bad(f, "options.stride", "expected an integer");
+    if (d.options.contains("unit_tokens") &&
+        (!d.options.at("unit_tokens").is_number_integer() || d.options.at("unit_tokens").get<std::int64_t>() < 1))
+        bad(f, "options.unit_tokens", "expected a positive integer");
     if (d.options.contains("interleave") && !d.options.at("interleave").is_boolean())
         bad(f, "options.interleave", "expected true or false");
     if (d.options.contains("normalize") &&

@@ -30,11 +30,16 @@ std::string run_of(const std::string& name, const std::string& model_file, const
     const std::string dir = test_paths::fresh_dir("review", name);
     tasks::run_config c;
     c.models = {{"m", {engine, test_paths::source() + "/datasets/models/pair-udhr/" + model_file, "bytes"}}};
-    c.tasks = {tasks::task_request::named("xcopa"), tasks::task_request::named("bpb_flores"),
-               tasks::task_request::named("lambada_openai")};
+    const auto task = [](const char* name, std::size_t limit) {
+        tasks::task_request t = tasks::task_request::named(name);
+        t.limit = limit;  // examples (per language); WikiText: lines, as the transformer slides windows over them
+        return t;
+    };
+    tasks::task_request wikitext = task("wikitext2", 4);
+    wikitext.options = {{"unit_tokens", 128}};
+    c.tasks = {task("xcopa", 24), task("bpb_flores", 24), task("lambada_openai", 24), wikitext};
     c.data_dir = test_paths::source() + "/datasets";
     c.langs = {"th", "it", "arb_Arab", "tha_Thai"};
-    c.limit = 24;
     c.out_dir = dir;
     tasks::run_tasks(c);
     return dir;
@@ -119,6 +124,22 @@ TEST(ReviewItems, LinesThatChangedMostComeFirstWithTheirText) {
     EXPECT_EQ(arb.lines[0].task, "bpb_flores");
     // The languages that regressed come first: the transformer is worse on FLORES.
     EXPECT_TRUE(r.languages[0].flagged()) << r.languages[0].language;
+}
+
+TEST(ReviewItems, RollingTextIsComparedUnitByUnit) {
+    // WikiText-2 is one stream; its samples are blocks of 128 tokens, so
+    // compare has per-example units for a paired bootstrap.
+    const reports::comparison c = reports::compare_reports(runs().base, runs().now, {});
+    const auto row = std::find_if(c.rows.begin(), c.rows.end(), [](const reports::comparison_row& r) {
+        return r.task == "wikitext2" && r.metric == "bits_per_byte";
+    });
+    ASSERT_NE(row, c.rows.end());
+    EXPECT_EQ(row->test, "paired bootstrap");
+    EXPECT_GT(row->pairs, 5);
+    EXPECT_NEAR(row->effect, row->now - row->base, 1e-9);  // per byte, over all units
+    // No text in a unit's sample: not among the review's changed lines.
+    for (const auto& l : reports::build_review(runs().base, runs().now).languages)
+        for (const auto& line : l.lines) EXPECT_NE(line.task, "wikitext2");
 }
 
 TEST(ReviewItems, ScriptsGetTheirDirection) {

@@ -1,18 +1,20 @@
 // The runner end to end on the tiny models: LAMBADA from the serial and the
 // parallel engine, resume after a simulated kill, perplexity on a text file.
+#include "tasks/runner.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "engines/registry.h"
 #include "harness/errors.h"
 #include "kernels/backend.h"
-#include "tasks/runner.h"
-#include "tasks/scorer.h"
 #include "lambada_run.h"
+#include "tasks/scorer.h"
 #include "test_paths.h"
 
 namespace {
@@ -185,6 +187,43 @@ TEST(Runner, Wikitext2IsTheShippedRawTextWithLfLineEnds) {
     }
     EXPECT_EQ(report.at("results")[2].at("metric").get<std::string>(), "bits_per_byte");
     EXPECT_EQ(report.at("results")[2].at("n").get<std::int64_t>(), bytes);
+}
+
+TEST(Runner, RollingTextSamplesAreUnitsThatAddUpToTheStream) {
+    tasks::run_config c;
+    c.models.push_back({"synth", {"rwkv4-parallel", data + "/models/rwkv4-synth/rwkv4-synth-3x64-f32.pth", "bytes"}});
+    tasks::task_request wikitext = tasks::task_request::named("wikitext2");
+    wikitext.options = {{"unit_tokens", 256}};
+    c.tasks = {wikitext};
+    c.data_dir = test_paths::source() + "/datasets";
+    c.limit = 40;
+    c.out_dir = fresh_dir("wikitext2_units");
+    const auto report = tasks::run_tasks(c);
+    const auto& bpb = report.at("results")[2];
+    ASSERT_EQ(bpb.at("metric").get<std::string>(), "bits_per_byte");
+    const auto n_bytes = bpb.at("n").get<std::int64_t>();
+    std::ifstream in(c.out_dir + "/samples/wikitext2/synth.jsonl");
+    std::vector<nlohmann::json> units;
+    for (std::string l; std::getline(in, l);) units.push_back(nlohmann::json::parse(l));
+    // Bytes tokenizer with the "\n" pad: every byte is a scored token.
+    ASSERT_EQ(units.size(), static_cast<std::size_t>((n_bytes + 255) / 256));
+    double bits = 0;
+    std::int64_t bytes = 0;
+    std::set<std::string> hashes;
+    for (std::size_t k = 0; k < units.size(); ++k) {
+        const auto& u = units[k];
+        EXPECT_EQ(u.at("unit").get<std::size_t>(), k);
+        EXPECT_EQ(u.at("doc_id").get<std::size_t>(), k);
+        EXPECT_EQ(u.at("doc").at("scored_tokens")[0].get<std::size_t>(), 256 * k);
+        EXPECT_EQ(u.at("tokens").get<std::int64_t>(), k + 1 < units.size() ? 256 : n_bytes - 256 * std::int64_t(k));
+        EXPECT_EQ(u.at("doc").at("file"), "wiki.test.raw");
+        hashes.insert(u.at("doc_hash").get<std::string>());
+        bits += u.at("bits").get<double>();
+        bytes += u.at("bytes").get<std::int64_t>();
+    }
+    EXPECT_EQ(hashes.size(), units.size());
+    EXPECT_EQ(bytes, n_bytes);
+    EXPECT_NEAR(bits / static_cast<double>(bytes), bpb.at("value").get<double>(), 1e-12);
 }
 
 }  // namespace

@@ -56,10 +56,15 @@ struct line_outcome {
     std::int64_t bytes = 0, tokens = 0;
 };
 
-// rolling_text: a whole stream's negative log-likelihood (nats) and its size.
+// rolling_text: a whole stream's negative log-likelihood (nats) and its size,
+// and the same per unit: consecutive blocks of options.unit_tokens scored
+// tokens, the per-example units of paired tests (empty in journals from
+// before units were recorded).
 struct stream_outcome {
     double nll = 0;
     std::int64_t n_tokens = 0, n_bytes = 0, n_words = 0;
+    std::vector<double> unit_nll;
+    std::vector<std::int64_t> unit_tokens, unit_bytes;
 };
 
 // bpb_lines' sample prompts (greedy requests): the model's greedy
