@@ -131,30 +131,46 @@ def main():
                 fail(f"{expr}: {r['exceptionDetails']}")
             return r["result"].get("value")
 
-        deadline = time.time() + 20
-        while js("document.readyState") != "complete":
-            if time.time() > deadline:
-                fail("the page did not load")
-            time.sleep(0.1)
+        def wait_for(expr, expected, what, seconds=20):
+            # Input events and rendering run in the browser's own time; a busy machine delays them.
+            deadline = time.time() + seconds
+            while js(expr) != expected:
+                if time.time() > deadline:
+                    fail(f"{what} (got {js(expr)!r})")
+                time.sleep(0.05)
+
+        wait_for("document.readyState", "complete", "the page did not load")
+        # Keys go to the focused page; a headless window is not focused by itself.
+        b.call("Emulation.setFocusEmulationEnabled", {"enabled": True}, session)
+        b.call("Page.bringToFront", {}, session)
 
         def key(k, code, vk):
             for t in ("keyDown", "keyUp"):
-                b.call("Input.dispatchKeyEvent", {"type": t, "key": k, "code": code, "text": k if t == "keyDown" else "",
-                                                  "windowsVirtualKeyCode": vk}, session)
+                text = k if t == "keyDown" and len(k) == 1 else ""  # Shift types nothing
+                b.call("Input.dispatchKeyEvent",
+                       {"type": t, "key": k, "code": code, "text": text, "windowsVirtualKeyCode": vk}, session)
+
+        # Until the page has taken focus, key events go nowhere: press Shift
+        # (which the page ignores) until one arrives.
+        js("window.keysSeen = 0; document.addEventListener('keydown', () => { window.keysSeen++; }, true)")
+        deadline = time.time() + 20
+        while js("window.keysSeen") == 0:
+            if time.time() > deadline:
+                fail("the page never received a key event")
+            key("Shift", "ShiftLeft", 16)
+            time.sleep(0.05)
 
         # The keyboard path: j to the first item, 2 = data_error, c to its comment, type.
         key("j", "KeyJ", 74)
-        if js("document.activeElement === document.querySelector('article.item')") is not True:
-            fail("j did not focus the first item")
+        wait_for("document.activeElement === document.querySelector('article.item')", True,
+                 "j did not focus the first item")
         key("2", "Digit2", 50)
+        wait_for("document.querySelector('article.item .item-verdict').value", "data_error",
+                 "key 2 did not set data_error")
         first = js("(() => { const p = document.querySelector('article.item p.controls');"
-                   " return {task: p.dataset.task, hash: p.dataset.hash,"
-                   " verdict: p.querySelector('.item-verdict').value}; })()")
-        if first["verdict"] != "data_error":
-            fail(f"key 2 set the verdict to {first['verdict']!r}")
+                   " return {task: p.dataset.task, hash: p.dataset.hash}; })()")
         key("c", "KeyC", 67)
-        if js("document.activeElement.className") != "item-comment":
-            fail("c did not focus the comment")
+        wait_for("document.activeElement.className", "item-comment", "c did not focus the comment")
         b.call("Input.insertText", {"text": "คำแปลผิด"}, session)
         js("document.getElementById('reviewer').value = 'สมชาย'")
         # A language verdict through its select, as a reviewer picks it.
