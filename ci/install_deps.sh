@@ -13,6 +13,7 @@ packages=(
     gnuplot-nox                  # charts (reports)
     python3-jsonschema           # tests: every report validates against reports/report.schema.json
     chromium                     # tests: the HTML pages in a headless browser (charts decode, review verdicts)
+    libopenmpi-dev openmpi-bin   # mpirun: one run over several processes (RWKVBENCH_MPI)
 )
 # `ci/install_deps.sh fuzz`: also what the fuzz targets build with (ci/test_fuzz.sh).
 if [ "${1:-}" = fuzz ]; then

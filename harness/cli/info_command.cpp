@@ -4,13 +4,14 @@
 #include <nlohmann/json.hpp>
 
 #include "command.h"
-#include "option_values.h"
 #include "engines/model_info.h"
 #include "harness/build_info.h"
 #include "harness/cpu_features.h"
 #include "harness/errors.h"
+#include "harness/mpi_world.h"
 #include "kernels/backend.h"
 #include "kernels/cpu_options.h"
+#include "option_values.h"
 
 namespace cli {
 namespace {
@@ -67,6 +68,14 @@ public:
             j["cuda_devices"] = devs;
             j["cuda_driver"] = kernels::cuda_driver_version();
             if (!has_cuda) j["cuda_unavailable_reason"] = cuda_reason;
+            const harness::world_info& w = harness::world();
+            j["mpi"] = {{"library", harness::mpi_library_version()},
+                        {"launched", w.launched},
+                        {"rank", w.rank},
+                        {"size", w.size},
+                        {"node_rank", w.node_rank},
+                        {"node_size", w.node_size},
+                        {"host", w.host}};
             std::cout << j.dump(2) << "\n";
             return 0;
         }
@@ -87,10 +96,21 @@ public:
                 std::cout << "CUDA " << d.index << ":   " << d.name << ", " << d.total_memory / (1024 * 1024)
                           << " MiB, compute capability " << d.cc_major << "." << d.cc_minor << "\n";
         }
+        std::cout << "MPI:      " << mpi_line() << "\n";
         return 0;
     }
 
 private:
+    // "not compiled in", "Open MPI v4.1.4, not launched by mpirun", or the rank.
+    static std::string mpi_line() {
+        const std::string library = harness::mpi_library_version();
+        if (library.empty()) return "not compiled in (a run is one process; install libopenmpi-dev and rebuild)";
+        const harness::world_info& w = harness::world();
+        if (!w.launched) return library + ", not launched by mpirun/srun (a world of one)";
+        return library + ", rank " + std::to_string(w.rank) + " of " + std::to_string(w.size) + " on " + w.host + " (" +
+               std::to_string(w.node_size) + " on this node)";
+    }
+
     static int describe_model(const std::string& path, bool tensors, bool json) {
         const engines::model_source source = engines::open_model(path);
         const engines::model_info info = engines::describe_model(source);

@@ -9,6 +9,7 @@
 #include "command.h"
 #include "harness/build_info.h"
 #include "harness/errors.h"
+#include "harness/mpi_world.h"
 
 namespace {
 
@@ -48,13 +49,20 @@ int run_command(cli::command& c, int argc, char** argv) {
     return c.run(args);
 }
 
-}  // namespace
+// Prints the one-line error; under MPI with other ranks, names this rank
+// and ends the whole job with the code (a rank that stops alone would leave
+// the others waiting for it).
+int fail(const std::string& line, harness::exit_code code) {
+    const harness::world_info& w = harness::world();
+    if (w.size > 1) {
+        std::cerr << "rwkvbench: rank " << w.rank << " (" << w.host << "): " << line << std::endl;
+        harness::abort_world(static_cast<int>(code));
+    }
+    std::cerr << "rwkvbench: " << line << "\n";
+    return static_cast<int>(code);
+}
 
-int main(int argc, char** argv) {
-    // A file-size limit (ulimit -f) makes a write fail with EFBIG, reported
-    // like a full disk (exit 3, the path and the reason), instead of killing
-    // the process without a word.
-    std::signal(SIGXFSZ, SIG_IGN);
+int dispatch(int argc, char** argv) {
     try {
         auto commands = cli::make_commands(std::vector<std::string>(argv, argv + argc));
         if (argc < 2) {
@@ -71,14 +79,43 @@ int main(int argc, char** argv) {
             std::cout << "rwkvbench " << b.version << " (" << b.git_commit << ")\n";
             return 0;
         }
-        for (auto& c : commands)
-            if (c->name() == first) return run_command(*c, argc - 1, argv + 1);
+        const harness::world_info& w = harness::world();
+        if (!w.launched && harness::launcher_world_size() > 1)
+            throw harness::usage_error("started as one of " + std::to_string(harness::launcher_world_size()) +
+                                       " ranks by mpirun/srun, but this build has no MPI (rwkvbench info); install "
+                                       "libopenmpi-dev and rebuild");
+        for (auto& c : commands) {
+            if (c->name() != first) continue;
+            // Under mpirun, `info` runs on every rank (each shows its own
+            // view); any other command does its work on rank 0 while the
+            // other ranks wait, so files are written once.
+            if (w.size == 1 || first == "info") return run_command(*c, argc - 1, argv + 1);
+            int code = 0;
+            if (w.rank == 0) {
+                std::cerr << "rwkvbench: note: `" << first << "` does its work on rank 0 of " << w.size
+                          << "; the other ranks wait for it\n";
+                code = run_command(*c, argc - 1, argv + 1);
+            }
+            harness::barrier();
+            return code;
+        }
         throw harness::usage_error("unknown command '" + first + "' (see rwkvbench --help)");
     } catch (const harness::error& e) {
-        std::cerr << "rwkvbench: error: " << e.what() << "\n";
-        return static_cast<int>(e.code());
+        return fail(std::string("error: ") + e.what(), e.code());
     } catch (const std::exception& e) {
-        std::cerr << "rwkvbench: internal error: " << e.what() << "\n";
-        return static_cast<int>(harness::exit_code::internal);
+        return fail(std::string("internal error: ") + e.what(), harness::exit_code::internal);
     }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    // A file-size limit (ulimit -f) makes a write fail with EFBIG, reported
+    // like a full disk (exit 3, the path and the reason), instead of killing
+    // the process without a word.
+    std::signal(SIGXFSZ, SIG_IGN);
+    harness::init_world(argc, argv);
+    const int code = dispatch(argc, argv);
+    harness::finalize_world();
+    return code;
 }
