@@ -19,7 +19,6 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
-#include <ctime>
 #include <filesystem>
 #include <iostream>
 
@@ -30,6 +29,7 @@
 #include "harness/sha256.h"
 #include "harness/subprocess.h"
 #include "harness/timing.h"
+#include "option_values.h"
 #include "reports/ab_compare.h"
 #include "reports/compare.h"
 #include "reports/report.h"
@@ -114,8 +114,7 @@ public:
             gate.threshold = quality_gate.timing_threshold, gate.alpha = quality_gate.alpha;
             gate.ignore = quality_gate.ignore;
         }
-        if (args.count("threshold")) gate.threshold = args.at("threshold").as<double>();
-        if (!(gate.threshold >= 0)) throw harness::usage_error("ab: --threshold must be 0 or more");
+        if (args.count("threshold")) gate.threshold = non_negative_option(args, "threshold", "ab");
 
         const std::string base = executable("base", args.at("base").as<std::string>());
         const std::string now =
@@ -157,10 +156,7 @@ private:
     static std::string out_dir(const po::variables_map& args) {
         if (args.count("out")) return args.at("out").as<std::string>();
         if (args.count("resume")) throw harness::usage_error("ab: --resume needs --out");
-        const std::time_t t = std::time(nullptr);
-        char stamp[32];
-        std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::gmtime(&t));
-        return std::string("runs/ab-") + stamp;
+        return timestamped_dir("ab");
     }
 
     // Creates the folder and its plan, or on --resume checks that the plan

@@ -1,6 +1,7 @@
 #include "option_values.h"
 
 #include <cmath>
+#include <ctime>
 #include <string>
 
 #include "harness/errors.h"
@@ -33,6 +34,13 @@ double non_negative_option(const po::variables_map& args, const char* name, std:
         throw harness::usage_error(std::string(command) + ": --" + name + " must be a finite number >= 0, got " +
                                    std::to_string(x));
     return x;
+}
+
+std::string timestamped_dir(const std::string& prefix) {
+    const std::time_t now = std::time(nullptr);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::gmtime(&now));
+    return "runs/" + prefix + "-" + stamp;
 }
 
 }  // namespace cli

@@ -5,20 +5,18 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <iostream>
 
 #include "command.h"
 #include "datasets/data_folders.h"
-#include "option_values.h"
 #include "harness/build_info.h"
 #include "harness/errors.h"
 #include "harness/timing.h"
+#include "option_values.h"
 #include "reports/render.h"
 #include "reports/report.h"
 #include "tasks/runner.h"
 #include "tasks/task_definition.h"
-
 
 namespace cli {
 namespace {
@@ -155,10 +153,7 @@ public:
             c.out_dir = args.at("out").as<std::string>();
         } else {
             if (c.resume) throw harness::usage_error("run: --resume needs --out");
-            const std::time_t now = std::time(nullptr);
-            char stamp[32];
-            std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::gmtime(&now));
-            c.out_dir = std::string(default_suite ? "runs/default-" : "runs/run-") + stamp;
+            c.out_dir = timestamped_dir(default_suite ? "default" : "run");
         }
         if (args.count("test-delay-us-per-token")) {
             c.test_delay_us_per_token = args.at("test-delay-us-per-token").as<double>();
