@@ -186,11 +186,18 @@ private:
         const std::string dir = round_dir(out, r);
         const std::string done = dir + "/done.json";
         std::error_code ec;
-        if (!fs::exists(done, ec)) {
+        double seconds[2] = {0, 0};  // base, new
+        if (fs::exists(done, ec)) {  // finished before a --resume
+            const json d = harness::read_json_file(done);
+            try {
+                seconds[0] = d.at("base_seconds").get<double>(), seconds[1] = d.at("new_seconds").get<double>();
+            } catch (const json::exception& e) {
+                throw harness::input_error(done + ": " + e.what());
+            }
+        } else {
             fs::remove_all(dir, ec);  // half a round is redone whole
             fs::create_directories(dir, ec);
             if (ec) throw harness::io_error(dir, "cannot create it", ec.value());
-            double seconds[2] = {0, 0};  // base, new
             const bool base_first = r % 2 == 0;
             for (const int side : base_first ? std::array{0, 1} : std::array{1, 0})
                 seconds[side] = run_side(dir, side == 0 ? "base" : "new", side == 0 ? base : now, run_args, r);
@@ -201,15 +208,7 @@ private:
                           seconds[1]);
             std::cerr << line;
         }
-        const json d = harness::read_json_file(done);
-        reports::ab_round_pair pair{reports::load_report(dir + "/base"), reports::load_report(dir + "/new"), 0, 0};
-        try {
-            pair.base_seconds = d.at("base_seconds").get<double>();
-            pair.new_seconds = d.at("new_seconds").get<double>();
-        } catch (const json::exception& e) {
-            throw harness::input_error(done + ": " + e.what());
-        }
-        return pair;
+        return {reports::load_report(dir + "/base"), reports::load_report(dir + "/new"), seconds[0], seconds[1]};
     }
 
     // One build's run of the round; returns its wall time in seconds.

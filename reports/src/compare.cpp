@@ -228,6 +228,11 @@ std::vector<metric_result> ratio_results(const run_report& r, const std::string&
 }
 
 comparison compare_reports(const run_report& base, const run_report& now, const gate_config& g) {
+    return compare_reports(base, now, g, load_run_samples(base), load_run_samples(now));
+}
+
+comparison compare_reports(const run_report& base, const run_report& now, const gate_config& g,
+                           const run_samples& base_samples, const run_samples& new_samples) {
     comparison c;
     c.reference_model = pick_reference_model(base, g.reference_model);
     if (!g.reference_model.empty() && c.reference_model.empty())
@@ -245,7 +250,6 @@ comparison compare_reports(const run_report& base, const run_report& now, const 
     for (const auto& m : n) in_new[m.key()] = &m;
     std::set<std::string> seen;
     // Paired evidence where both runs kept samples of the same requests.
-    const run_samples base_samples = load_run_samples(base), new_samples = load_run_samples(now);
     struct paired_row {
         std::size_t row;
         paired_evidence evidence;

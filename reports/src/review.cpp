@@ -19,7 +19,7 @@ using json = nlohmann::json;
 
 // continuations/<task>/<file>.jsonl of a run (samples/ in runs made before
 // samples/ held per-example records): (task, model, language) -> {prompt, continuation}.
-std::map<std::tuple<std::string, std::string, std::string>, std::pair<std::string, std::string>> read_samples(
+std::map<std::tuple<std::string, std::string, std::string>, std::pair<std::string, std::string>> read_continuations(
     const run_report& r) {
     std::map<std::tuple<std::string, std::string, std::string>, std::pair<std::string, std::string>> out;
     fs::path root = fs::path(r.dir) / "continuations";
@@ -127,20 +127,21 @@ review build_review(const run_report& base, const run_report& now, const gate_co
     for (const auto& m : base.results)
         if (!m.language.empty() && !m.is_timing())
             language_keys.insert(m.task + "\n" + m.model + "\n" + m.metric + "\n" + m.where());
-    for (comparison_row& row : compare_reports(base, now, gate).rows)
+    const run_samples base_samples = load_run_samples(base), new_samples = load_run_samples(now);
+    for (comparison_row& row : compare_reports(base, now, gate, base_samples, new_samples).rows)
         if (!row.timing && language_keys.contains(row.task + "\n" + row.model + "\n" + row.metric + "\n" + row.where))
             lang(row.where).rows.push_back(std::move(row));
 
-    review_items items = find_review_items(load_run_samples(base), load_run_samples(now));
+    review_items items = find_review_items(base_samples, new_samples);
     for (auto& [code, v] : items.flipped) lang(code).flipped = std::move(v);
     for (auto& [code, v] : items.lines) lang(code).lines = std::move(v);
 
-    const auto base_samples = read_samples(base), new_samples = read_samples(now);
-    for (const auto& [key, b] : base_samples) {
-        const auto n = new_samples.find(key);
+    const auto base_continuations = read_continuations(base), new_continuations = read_continuations(now);
+    for (const auto& [key, b] : base_continuations) {
+        const auto n = new_continuations.find(key);
         lang(std::get<2>(key))
             .samples.push_back({std::get<0>(key), std::get<1>(key), b.first, b.second,
-                                n == new_samples.end() ? "" : n->second.second});
+                                n == new_continuations.end() ? "" : n->second.second});
     }
     review r;
     for (auto& [name, l] : langs) r.languages.push_back(std::move(l));
@@ -166,7 +167,7 @@ void write_review(const run_report& base, const run_report& now, const std::stri
     const review r = build_review(base, now);
 
     json languages = json::array();
-    review_items all;
+    item_docs docs;  // what errata.jsonl quotes: each shown item's source record
     for (const review_language& l : r.languages) {
         json rows = json::array(), flipped = json::array(), lines = json::array();
         for (const comparison_row& x : l.rows)
@@ -189,7 +190,7 @@ void write_review(const run_report& base, const run_report& now, const std::stri
                                {"new_pick", f.now.pick},
                                {"new_margin", f.now.margin},
                                {"broke", f.base.correct && !f.now.correct}});
-            all.flipped[l.language].push_back(f);
+            docs.emplace(std::pair{f.task, f.doc_hash}, &f.doc);
         }
         for (const changed_line& c : l.lines) {
             lines.push_back({{"task", c.task},
@@ -198,7 +199,7 @@ void write_review(const run_report& base, const run_report& now, const std::stri
                              {"doc_id", c.doc_id},
                              {"base_bits_per_byte", c.base_bpb},
                              {"new_bits_per_byte", c.new_bpb}});
-            all.lines[l.language].push_back(c);
+            docs.emplace(std::pair{c.task, c.doc_hash}, &c.doc);
         }
         languages.push_back({{"language", l.language},
                              {"flagged", l.flagged()},
@@ -214,7 +215,7 @@ void write_review(const run_report& base, const run_report& now, const std::stri
         json{{"base", base.path}, {"new", now.path}, {"languages", languages}, {"verdicts", verdicts_to_json(verdicts)}}
                 .dump(2) +
             "\n");
-    harness::write_file_atomically(out_dir + "/errata.jsonl", errata_jsonl(item_v, all));
+    harness::write_file_atomically(out_dir + "/errata.jsonl", errata_jsonl(item_v, docs));
 }
 
 }  // namespace reports

@@ -171,23 +171,19 @@ item_verdicts load_item_verdicts(const std::string& path) {
     return out;
 }
 
+json to_json(const item_verdict& x) {
+    return {{"task", x.task},         {"doc_hash", x.doc_hash}, {"verdict", x.verdict},
+            {"comment", x.comment},   {"reviewer", x.reviewer}, {"date", x.date},
+            {"language", x.language}, {"model", x.model},       {"doc_id", x.doc_id}};
+}
+
 std::string item_verdicts_to_jsonl(const item_verdicts& v) {
     std::string s;
-    for (const auto& [key, x] : v)
-        s += json{{"task", x.task},         {"doc_hash", x.doc_hash}, {"verdict", x.verdict},
-                  {"comment", x.comment},   {"reviewer", x.reviewer}, {"date", x.date},
-                  {"language", x.language}, {"model", x.model},       {"doc_id", x.doc_id}}
-                 .dump() +
-             "\n";
+    for (const auto& [key, x] : v) s += to_json(x).dump() + "\n";
     return s;
 }
 
-std::string errata_jsonl(const item_verdicts& v, const review_items& items) {
-    std::map<std::pair<std::string, std::string>, const json*> docs;
-    for (const auto& [language, list] : items.flipped)
-        for (const auto& i : list) docs.emplace(std::pair{i.task, i.doc_hash}, &i.doc);
-    for (const auto& [language, list] : items.lines)
-        for (const auto& l : list) docs.emplace(std::pair{l.task, l.doc_hash}, &l.doc);
+std::string errata_jsonl(const item_verdicts& v, const item_docs& docs) {
     std::string s;
     for (const auto& [key, x] : v) {
         if (x.verdict != "data_error") continue;

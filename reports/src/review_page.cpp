@@ -240,16 +240,7 @@ std::string review_page_html(const run_report& base, const run_report& now, cons
           << esc(v == verdicts.end() ? "" : v->second.comment) << "\"></label></p></section>\n";
     }
     json item_list = json::array();
-    for (const auto& [key, x] : items)
-        item_list.push_back({{"task", x.task},
-                             {"doc_hash", x.doc_hash},
-                             {"verdict", x.verdict},
-                             {"comment", x.comment},
-                             {"reviewer", x.reviewer},
-                             {"date", x.date},
-                             {"language", x.language},
-                             {"model", x.model},
-                             {"doc_id", x.doc_id}});
+    for (const auto& [key, x] : items) item_list.push_back(to_json(x));
     h << "<p><label>Reviewer <input id=\"reviewer\" size=20></label> <button type=\"button\" id=\"save\">Download "
          "verdicts.json</button> <button type=\"button\" id=\"save-items\">Download item_verdicts.jsonl</button> "
          "(save them in this folder and run <code>rwkvbench review</code> again)</p></form>\n"

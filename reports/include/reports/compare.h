@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "reports/paired_compare.h"
 #include "reports/report.h"
 
 namespace reports {
@@ -73,7 +74,11 @@ struct comparison {
     bool regressed() const { return count(change::regression) + count(change::missing) > 0; }
 };
 
+// Reads both runs' samples/ (paired_compare.h) for the paired tests.
 comparison compare_reports(const run_report& base, const run_report& now, const gate_config& gate);
+// The same with the samples already read (the review page uses them too).
+comparison compare_reports(const run_report& base, const run_report& now, const gate_config& gate,
+                           const run_samples& base_samples, const run_samples& new_samples);
 
 std::string to_markdown(const comparison& c, const std::string& base_name, const std::string& new_name);
 // A row's evidence as the table shows it: "z=2.31", "p=0.004", or for paired

@@ -74,10 +74,15 @@ using item_verdicts = std::map<std::pair<std::string, std::string>, item_verdict
 // (unknown verdict, missing key, wrong type). A later line for the same
 // item replaces an earlier one.
 item_verdicts load_item_verdicts(const std::string& path);
+// One verdict as its line holds it (item_verdicts.jsonl, the page's data).
+nlohmann::json to_json(const item_verdict& v);
 std::string item_verdicts_to_jsonl(const item_verdicts& v);
 
+// The source records (doc) of the items a review shows, by (task, doc_hash).
+using item_docs = std::map<std::pair<std::string, std::string>, const nlohmann::json*>;
+
 // errata.jsonl: one line per data_error verdict, with the item's source
-// record where the review found the item.
-std::string errata_jsonl(const item_verdicts& v, const review_items& items);
+// record where the review shows the item.
+std::string errata_jsonl(const item_verdicts& v, const item_docs& docs);
 
 }  // namespace reports
