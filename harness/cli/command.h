@@ -22,6 +22,9 @@ public:
     virtual std::string_view examples() const = 0;
     virtual void add_options(po::options_description& options) = 0;
     virtual void add_positional(po::positional_options_description&) {}
+    // Under mpirun: whether every rank runs the command (run shares out its
+    // work, info shows each rank's view); otherwise rank 0 does it alone.
+    virtual bool on_every_rank() const { return false; }
     // Returns the process exit code (harness::exit_code values).
     virtual int run(const po::variables_map& args) = 0;
 };

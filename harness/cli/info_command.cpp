@@ -19,6 +19,7 @@ namespace {
 class info_command final : public command {
 public:
     std::string_view name() const override { return "info"; }
+    bool on_every_rank() const override { return true; }  // each rank shows its own view
     std::string_view summary() const override {
         return "build, BLAS, CPU features and CUDA devices; or what a model file holds";
     }

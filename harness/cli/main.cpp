@@ -55,7 +55,8 @@ int run_command(cli::command& c, int argc, char** argv) {
 int fail(const std::string& line, harness::exit_code code) {
     const harness::world_info& w = harness::world();
     if (w.size > 1) {
-        std::cerr << "rwkvbench: rank " << w.rank << " (" << w.host << "): " << line << std::endl;
+        // One write, so that the ranks' lines do not interleave mid-line.
+        std::cerr << ("rwkvbench: rank " + std::to_string(w.rank) + " (" + w.host + "): " + line + "\n") << std::flush;
         harness::abort_world(static_cast<int>(code));
     }
     std::cerr << "rwkvbench: " << line << "\n";
@@ -86,10 +87,14 @@ int dispatch(int argc, char** argv) {
                                        "libopenmpi-dev and rebuild");
         for (auto& c : commands) {
             if (c->name() != first) continue;
-            // Under mpirun, `info` runs on every rank (each shows its own
-            // view); any other command does its work on rank 0 while the
-            // other ranks wait, so files are written once.
-            if (w.size == 1 || first == "info") return run_command(*c, argc - 1, argv + 1);
+            if (w.size == 1) return run_command(*c, argc - 1, argv + 1);
+            // Under mpirun a command that does not share out its work runs
+            // on rank 0 while the other ranks wait, so files are written once.
+            if (c->on_every_rank()) {
+                const int code = run_command(*c, argc - 1, argv + 1);
+                harness::barrier();  // a rank done early waits (asleep) for rank 0's report
+                return code;
+            }
             int code = 0;
             if (w.rank == 0) {
                 std::cerr << "rwkvbench: note: `" << first << "` does its work on rank 0 of " << w.size

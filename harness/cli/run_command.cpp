@@ -55,6 +55,7 @@ class run_command final : public command {
 public:
     explicit run_command(std::vector<std::string> argv) : argv_(std::move(argv)) {}
     std::string_view name() const override { return "run"; }
+    bool on_every_rank() const override { return true; }  // the ranks share the examples (tasks/runner.h)
     std::string_view summary() const override {
         return "evaluate models on tasks into a run folder (report, journal, tables, charts)";
     }
@@ -163,6 +164,7 @@ public:
         c.argv = argv_;
         harness::stopwatch wall;
         const nlohmann::json report = tasks::run_tasks(c);
+        if (report.is_null()) return 0;  // a rank other than 0 under mpirun: rank 0 writes the report
         print_summary(report);
         // The views: report.md, series/*.csv, charts (gnuplot), index.html.
         const reports::rendered views =

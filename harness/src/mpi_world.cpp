@@ -1,10 +1,13 @@
 #include "harness/mpi_world.h"
 
+#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <limits>
+#include <stdexcept>
 #include <thread>
 
 #ifdef RWKVBENCH_HAVE_MPI
@@ -23,6 +26,19 @@ std::string host_name() {
 }
 
 }  // namespace
+
+int default_rank_threads(std::string* note) {
+    const int machine = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    const int share = std::max(1, machine / std::max(1, the_world.node_size));
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    const int bound = ::sched_getaffinity(0, sizeof set, &set) == 0 ? std::max(1, CPU_COUNT(&set)) : share;
+    if (bound < share && note)
+        *note = "the launcher bound this rank to " + std::to_string(bound) + " of the " + std::to_string(share) +
+                " cores it could use (" + std::to_string(machine) + " cores, " + std::to_string(the_world.node_size) +
+                " ranks on " + the_world.host + "); mpirun --bind-to none lets it use them";
+    return std::min(bound, share);
+}
 
 int launcher_world_size() {
     for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"})
@@ -68,6 +84,8 @@ void finalize_world() {
 
 std::vector<std::string> gather_to_root(const std::string& mine) {
     if (!the_world.launched || the_world.size == 1) return {mine};
+    if (mine.size() > static_cast<std::size_t>(std::numeric_limits<int>::max() / the_world.size))
+        throw std::length_error("gather_to_root: " + std::to_string(mine.size()) + " bytes from one rank is more than one gather takes");
     const int n = static_cast<int>(mine.size());
     std::vector<int> sizes(static_cast<std::size_t>(the_world.size));
     MPI_Gather(&n, 1, MPI_INT, sizes.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
@@ -95,13 +113,14 @@ std::string broadcast_from_root(const std::string& text) {
     return out;
 }
 
-void barrier() {
+void barrier(const std::function<void()>& while_waiting) {
     if (!the_world.launched || the_world.size == 1) return;
     MPI_Request request;
     MPI_Ibarrier(MPI_COMM_WORLD, &request);
-    for (int done = 0;;) {
+    for (int done = 0, polls = 0;; ++polls) {
         MPI_Test(&request, &done, MPI_STATUS_IGNORE);
         if (done) return;
+        if (while_waiting && polls % 125 == 0) while_waiting();
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
 }
@@ -129,7 +148,7 @@ void init_world(int&, char**&) {
 void finalize_world() {}
 std::vector<std::string> gather_to_root(const std::string& mine) { return {mine}; }
 std::string broadcast_from_root(const std::string& text) { return text; }
-void barrier() {}
+void barrier(const std::function<void()>&) {}
 void abort_world(int exit_code) { std::_Exit(exit_code); }
 std::string mpi_library_version() { return ""; }
 

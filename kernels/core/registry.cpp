@@ -4,9 +4,9 @@
 
 namespace kernels {
 
-std::unique_ptr<backend> make_backend(std::string_view device, int n_threads) {
+std::unique_ptr<backend> make_backend(std::string_view device, int n_threads, int cuda_device) {
     if (device == "cpu") return make_cpu_backend(n_threads);
-    if (device == "cuda") return make_cuda_backend(0);
+    if (device == "cuda") return make_cuda_backend(cuda_device);
     throw harness::usage_error("unknown device '" + std::string(device) + "' (expected cpu or cuda)");
 }
 

@@ -273,4 +273,32 @@ void from_json(const json& j, task_timing& t) {
     t.seconds = required<double>(j, "seconds");
 }
 
+void to_json(json& j, const rank_record& r) {
+    j = {{"rank", r.rank},         {"host", r.host},         {"device", r.device}, {"threads", r.threads},
+         {"examples", r.examples}, {"busy_s", r.busy_s},     {"wall_s", r.wall_s}};
+}
+
+void from_json(const json& j, rank_record& r) {
+    r.rank = required<int>(j, "rank");
+    r.host = required<std::string>(j, "host");
+    r.device = required<std::string>(j, "device");
+    r.threads = required<std::int64_t>(j, "threads");
+    r.examples = required<std::int64_t>(j, "examples");
+    r.busy_s = required<double>(j, "busy_s");
+    r.wall_s = required<double>(j, "wall_s");
+}
+
+void to_json(json& j, const processes_record& p) {
+    j = {{"world_size", p.world_size}, {"scaling", p.scaling},   {"ranks", p.ranks},
+         {"split_s", p.split_s},       {"gather_s", p.gather_s}};
+}
+
+void from_json(const json& j, processes_record& p) {
+    p.world_size = required<int>(j, "world_size");
+    p.scaling = optional_or<std::string>(j, "scaling", "");
+    p.ranks = required<std::vector<rank_record>>(j, "ranks");
+    p.split_s = optional_or<double>(j, "split_s", 0.0);
+    p.gather_s = optional_or<double>(j, "gather_s", 0.0);
+}
+
 }  // namespace reports

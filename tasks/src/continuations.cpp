@@ -47,6 +47,7 @@ std::string file_slug(const std::string& s) {
 }
 
 void record_continuations(task_context& c, const std::vector<const request*>& prompts, std::int64_t max_tokens) {
+    if (c.shard_only) return;
     std::string lines;
     const std::vector<std::int32_t> pad = c.pad_ids();
     for (const request* r : prompts) {

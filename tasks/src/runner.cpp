@@ -19,6 +19,8 @@
 #include "tasks/scorer_registry.h"
 #include "reports/report_model.h"
 #include "tasks/run_manifest.h"
+#include "harness/mpi_world.h"
+#include "rank_work.h"
 
 namespace tasks {
 namespace {
@@ -90,10 +92,10 @@ std::vector<planned_task> plan(const run_config& c, task_catalog& catalog,
                     // A group skips what is not there (XNLI is not shipped); a task named on its own must run.
                     if (!group) throw harness::input_error("task " + name + ": " + why);
                     skipped.push_back({name, why});
-                    std::cerr << "rwkvbench: note: skipping " << name << ": " << why << "\n";
+                    if (harness::world().rank == 0) std::cerr << "rwkvbench: note: skipping " << name << ": " << why << "\n";
                     continue;
                 }
-                if (!p.built.missing.empty())
+                if (!p.built.missing.empty() && harness::world().rank == 0)
                     std::cerr << "rwkvbench: warning: " << name << " has no data for --langs " << joined(p.built.missing)
                               << " (running " << joined(p.built.languages) << ")\n";
             }
@@ -239,8 +241,40 @@ std::vector<std::pair<std::string, std::string>> list_tasks(const std::string& d
     return out;
 }
 
-json run_tasks(const run_config& c) {
+namespace {
+
+// The journal this process appends to: journal.jsonl, or under MPI one per
+// rank, so that no two processes append to one file.
+std::string own_journal(const std::string& dir) {
+    const harness::world_info& w = harness::world();
+    return dir + (w.size > 1 ? "/journal.rank-" + std::to_string(w.rank) + ".jsonl" : "/journal.jsonl");
+}
+
+// Under MPI, the GPU of this rank's place on its machine; a rank without one
+// is an error naming the host.
+int cuda_device_of_rank(const run_config& c) {
+    const harness::world_info& w = harness::world();
+    if (c.device != "cuda" || w.size == 1) return 0;
+    const std::size_t gpus = kernels::cuda_devices().size();
+    if (static_cast<std::size_t>(w.node_rank) >= gpus)
+        throw harness::input_error("--device cuda: " + w.host + " runs " + std::to_string(w.node_size) +
+                                   " ranks but has " + std::to_string(gpus) +
+                                   " GPU(s): start at most one rank per GPU on each machine");
+    return w.node_rank;
+}
+
+}  // namespace
+
+json run_tasks(const run_config& given) {
+    const harness::world_info& w = harness::world();
+    const bool root = w.rank == 0;
+    harness::stopwatch run_clock;
+    run_config c = given;
     if (c.models.empty()) throw harness::usage_error("run: no model given");
+    std::string thread_note;
+    // Under a launcher, never oversubscribed by default: the machine's cores shared among its ranks.
+    if (w.launched && c.threads == 0 && c.device == "cpu") c.threads = harness::default_rank_threads(&thread_note);
+    if (!root) c.progress = false;
     task_catalog catalog(c.definitions_dir.empty() ? default_definitions_dir() : c.definitions_dir);
     std::vector<reports::skipped_task> skipped;
     const std::vector<planned_task> planned = plan(c, catalog, skipped);
@@ -251,24 +285,31 @@ json run_tasks(const run_config& c) {
                          t.limit ? std::optional<std::int64_t>(static_cast<std::int64_t>(*t.limit)) : std::nullopt,
                          t.built.languages, t.models, t.request_hash, t.def.merged});
 
-    // The folder is checked, locked and described before any work.
-    prepare_out_dir(c.out_dir);
-    std::string note;
-    const harness::run_lock lock(c.out_dir, &note);
-    if (!note.empty()) std::cerr << "rwkvbench: note: " << c.out_dir << ": " << note << "\n";
-    const json fingerprint = run_fingerprint(c, tasks);
-    if (c.resume) {
-        note.clear();
-        check_manifest(c.out_dir, fingerprint, &note);
-        if (!note.empty()) std::cerr << "rwkvbench: note: " << note << "\n";
-    } else {
-        write_manifest(c.out_dir, fingerprint);
+    // The folder is checked, locked and described (by rank 0) before any work.
+    std::optional<harness::run_lock> lock;
+    if (root) {
+        prepare_out_dir(c.out_dir);
+        std::string note;
+        lock.emplace(c.out_dir, &note);
+        if (!note.empty()) std::cerr << "rwkvbench: note: " << c.out_dir << ": " << note << "\n";
+        const json fingerprint = run_fingerprint(c, tasks);
+        if (c.resume) {
+            note.clear();
+            check_manifest(c.out_dir, fingerprint, &note);
+            if (!note.empty()) std::cerr << "rwkvbench: note: " << note << "\n";
+        } else {
+            write_manifest(c.out_dir, fingerprint);
+            // A fresh run: no journal of an earlier run (of any world size) may be read back later.
+            for (const std::string& f : journal_files(c.out_dir)) fs::remove(f);
+        }
+        if (!thread_note.empty()) std::cerr << "rwkvbench: note: " << thread_note << "\n";
     }
-    journal j(c.out_dir + "/journal.jsonl", c.resume);
+    check_shared_folder(c.out_dir);  // also: every rank waits for rank 0's folder
+    journal j(own_journal(c.out_dir), c.resume, c.resume ? journal_files(c.out_dir) : std::vector<std::string>{});
     // Threads are the CPU backend's: recorded once, as the count used (context.threads).
-    if (c.device == "cuda" && c.threads > 0)
+    if (root && c.device == "cuda" && c.threads > 0)
         std::cerr << "rwkvbench: note: --threads " << c.threads << " applies to the CPU backend; ignored with --device cuda\n";
-    auto backend = kernels::make_backend(c.device, c.threads);
+    auto backend = kernels::make_backend(c.device, c.threads, cuda_device_of_rank(c));
     json results = json::array(), series = json::array();  // written by the scorers (task_context::add)
     std::vector<reports::model_record> models;
     std::vector<reports::task_timing> timings;
@@ -302,21 +343,49 @@ json run_tasks(const run_config& c) {
     const auto context_for = [&](const planned_task& t, const model_entry& m, const loaded_model& l) {
         return task_context{c, t.def, m, *l.engine, *backend, *l.tok, j, results, series};
     };
-    const auto score_timed = [&](const planned_task& t, const model_entry& m, const loaded_model& l) {
+    const auto score_timed = [&](const planned_task& t, const model_entry& m, const loaded_model& l, double before) {
         task_context ctx = context_for(t, m, l);
         harness::stopwatch wall;
         t.scorer->score(ctx, t.built.requests);
         write_sample_file(ctx, t.built.requests);
-        timings.push_back({t.def.name, m.name, wall.elapsed_seconds()});
+        timings.push_back({t.def.name, m.name, before + wall.elapsed_seconds()});
     };
-    // Quality tasks: one model at a time.
+    rank_ledger ledger(c, j);  // under MPI: each rank's part, gathered to rank 0
+    // Quality tasks: one model at a time. Under MPI every rank first scores
+    // its part of the model's remaining examples; rank 0 then computes the
+    // metrics from the whole journal (and does what is not an example).
     for (const auto& m : c.models) {
-        if (std::none_of(planned.begin(), planned.end(),
-                         [&](const planned_task& t) { return !is_scaling(t) && runs_on(t, m); }))
-            continue;
-        const loaded_model l = load(m);
+        std::vector<const planned_task*> quality;
         for (const auto& t : planned)
-            if (!is_scaling(t) && runs_on(t, m)) score_timed(t, m, l);
+            if (!is_scaling(t) && runs_on(t, m)) quality.push_back(&t);
+        if (quality.empty()) continue;
+        std::optional<loaded_model> l;
+        std::vector<double> shard_seconds(quality.size(), 0.0);
+        if (w.size > 1) {
+            std::vector<task_work> work;
+            for (const planned_task* t : quality) work.push_back({t->def.name, t->built.requests});
+            const std::vector<std::vector<request>> mine = ledger.my_part(m, work);
+            for (std::size_t i = 0; i < quality.size(); ++i) {
+                if (mine[i].empty()) continue;
+                if (!l) l.emplace(load(m));
+                task_context ctx = context_for(*quality[i], m, *l);
+                ctx.shard_only = true;
+                harness::stopwatch wall;
+                quality[i]->scorer->score(ctx, mine[i]);
+                shard_seconds[i] = wall.elapsed_seconds();
+            }
+            shard_seconds = ledger.gather_part(shard_seconds);
+        }
+        if (!root) continue;
+        if (!l) l.emplace(load(m));
+        for (std::size_t i = 0; i < quality.size(); ++i) score_timed(*quality[i], m, *l, shard_seconds[i]);
+    }
+    std::optional<reports::processes_record> processes;
+    if (w.size > 1) {
+        const bool any_scaling = std::any_of(planned.begin(), planned.end(), is_scaling);
+        processes = ledger.gather_ranks(run_clock.elapsed_seconds(), any_scaling);
+        // Timing tasks run on rank 0 alone: ranks sharing a machine would disturb each other's timings.
+        if (!root) return json();
     }
     // Scaling: the task's models resident together and measured in rounds
     // (options.interleave, default on), or one at a time for models too big for that.
@@ -326,7 +395,7 @@ json run_tasks(const run_config& c) {
         for (const auto& m : c.models)
             if (runs_on(t, m)) ms.push_back(&m);
         if (!t.def.options.value("interleave", true)) {
-            for (const model_entry* m : ms) score_timed(t, *m, load(*m));
+            for (const model_entry* m : ms) score_timed(t, *m, load(*m), 0);
             continue;
         }
         std::vector<loaded_model> ls;
@@ -348,9 +417,12 @@ json run_tasks(const run_config& c) {
     if (c.limit) config.limit = static_cast<std::int64_t>(*c.limit);
     config.data_dir = c.data_dir, config.data = c.data_file, config.config_file = c.config_file;
     config.test_delay_us_per_token = c.test_delay_us_per_token;
-    const json report = {{"schema_version", 1}, {"context", provenance(c)},  {"config", config}, {"models", models},
-                         {"tasks", tasks},      {"results", results},        {"series", series}, {"skipped", skipped},
-                         {"timings", timings},  {"journal", "journal.jsonl"}};
+    const std::vector<std::string> journals = journal_files(c.out_dir);
+    json report = {{"schema_version", 1}, {"context", provenance(c)},  {"config", config}, {"models", models},
+                   {"tasks", tasks},      {"results", results},        {"series", series}, {"skipped", skipped},
+                   {"timings", timings},
+                   {"journal", journals.size() == 1 ? fs::path(journals[0]).filename().string() : "journal*.jsonl"}};
+    if (processes) report["processes"] = *processes;
     harness::write_file_atomically(c.out_dir + "/report.json", report.dump(2) + "\n");
     return report;
 }

@@ -26,7 +26,7 @@ void progress_line::update(std::size_t done) {
 void task_context::add(const std::string& metric, double value, double stderr_, std::int64_t n,
                        const std::string& language, reports::metric_result r) const {
     const metric_spec* spec = def.metric(metric);
-    if (!spec) return;
+    if (!spec || shard_only) return;
     r.task = def.name, r.task_version = def.version, r.model = model.name;
     r.engine = model.spec.engine, r.device = config.device, r.dtype = engines::dtype_spelling(model.spec.dtype);
     r.metric = metric, r.value = value, r.stderr_ = stderr_, r.n = n, r.higher_is_better = spec->higher_is_better;
@@ -52,12 +52,13 @@ const nlohmann::json& task_context::record(const request& r, const nlohmann::jso
 }
 
 harness::input_error task_context::bad_journal_record(const request& r, const std::string& what) const {
-    return harness::input_error(config.out_dir + "/journal.jsonl: " + def.name + " [" + model.name + "] example " +
+    const std::string file = j.origin(key(r.id));
+    return harness::input_error((file.empty() ? config.out_dir + "/journal.jsonl" : file) + ": " + def.name + " [" + model.name + "] example " +
                                 r.id + ": " + what);
 }
 
 progress_line task_context::progress(const std::string& what, std::size_t total) const {
-    return progress_line(config.progress, def.name + (what.empty() ? "" : "/" + what) + " [" + model.name + "]", total);
+    return progress_line(config.progress && !shard_only, def.name + (what.empty() ? "" : "/" + what) + " [" + model.name + "]", total);
 }
 
 std::vector<double> body_token_nll(engines::engine& e, std::span<const std::int32_t> pad,

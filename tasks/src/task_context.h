@@ -49,6 +49,10 @@ struct task_context {
     journal& j;
     nlohmann::json& results;         // metric records
     nlohmann::json& series;          // measured series (scaling)
+    // A rank's part of a task under MPI (rank_work.h): its examples are
+    // scored into the journal, but metrics and continuations come from rank
+    // 0's pass over the whole journal, so add() and record_continuations() do nothing.
+    bool shard_only = false;
 
     // Appends a metric record when the definition lists the metric; `where`
     // adds a scaling record's context, prompt length, tokens and raw samples.

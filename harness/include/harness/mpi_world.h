@@ -4,6 +4,7 @@
 // gathers records to rank 0 and aborts the job through it.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -29,10 +30,16 @@ std::vector<std::string> gather_to_root(const std::string& mine);
 // Rank 0's `text` on every rank.
 std::string broadcast_from_root(const std::string& text);
 // Waits for every rank, sleeping between polls rather than spinning a core
-// (a rank with no work left waits for the others' long tasks).
-void barrier();
+// (a rank with no work left waits for the others' long tasks); calls
+// `while_waiting` about every 250 ms meanwhile (rank 0's progress line).
+void barrier(const std::function<void()>& while_waiting = {});
 // Ends the whole job with `exit_code` (MPI_Abort), or the process without MPI.
 [[noreturn]] void abort_world(int exit_code);
+
+// CPU threads for this rank when --threads is not given: the machine's
+// cores shared among the ranks on it, and no more than the cores the
+// launcher bound this process to. `note` says when the binding is the limit.
+int default_rank_threads(std::string* note = nullptr);
 
 // The number of ranks the launcher's environment declares (1 when none):
 // a build without MPI started by mpirun tells the user instead of running

@@ -89,8 +89,8 @@ std::string cuda_driver_version();
 // Throws harness::unsupported_error (with the reason) when CUDA is unusable.
 std::unique_ptr<backend> make_cuda_backend(int device_index = 0);
 
-// By device name; "cpu" or "cuda".
-std::unique_ptr<backend> make_backend(std::string_view device, int n_threads = 0);
+// By device name; "cpu" or "cuda" (the GPU numbered `cuda_device`).
+std::unique_ptr<backend> make_backend(std::string_view device, int n_threads = 0, int cuda_device = 0);
 
 // Facts for `rwkvbench info`: the BLAS library and its thread count.
 std::string blas_description();

@@ -16,6 +16,7 @@
 //   task_record     one entry of "tasks": a task as it ran (definition,
 //                   languages, limit, request_hash)
 //   skipped_task, task_timing  the entries of "skipped" and "timings"
+//   processes_record  "processes": an MPI run's ranks (rank_record each)
 //
 // The per-example records of the journal are in reports/example_records.h.
 #pragma once
@@ -146,6 +147,25 @@ struct task_timing {
     double seconds = 0;
 };
 
+// One rank of an MPI run: where it ran and the part of the work it did.
+struct rank_record {
+    int rank = 0;
+    std::string host, device;   // device: "cpu" or "cuda:N"
+    std::int64_t threads = 0;   // the CPU backend's threads
+    std::int64_t examples = 0;  // examples it scored in this run (not those a resumed journal held)
+    double busy_s = 0;          // seconds scoring them
+    double wall_s = 0;          // seconds from its start to the end of its quality work
+};
+
+// "processes": the ranks of an MPI run (absent from a plain run's report).
+struct processes_record {
+    int world_size = 1;
+    std::string scaling;  // where timing tasks ran ("rank 0 on HOST, the others waiting"), "" without them
+    std::vector<rank_record> ranks;
+    double split_s = 0;   // rank 0's seconds costing and assigning examples
+    double gather_s = 0;  // rank 0's seconds gathering and adopting records (not waiting for ranks)
+};
+
 // A field of a record that is missing or of the wrong type; the reader adds
 // the file and the record's place ("r.json: results[3]: missing key 'value'").
 struct field_error : std::runtime_error {
@@ -174,5 +194,9 @@ void to_json(nlohmann::json& j, const skipped_task& s);
 void from_json(const nlohmann::json& j, skipped_task& s);  // throws field_error
 void to_json(nlohmann::json& j, const task_timing& t);
 void from_json(const nlohmann::json& j, task_timing& t);  // throws field_error
+void to_json(nlohmann::json& j, const rank_record& r);
+void from_json(const nlohmann::json& j, rank_record& r);  // throws field_error
+void to_json(nlohmann::json& j, const processes_record& p);
+void from_json(const nlohmann::json& j, processes_record& p);  // throws field_error
 
 }  // namespace reports
