@@ -78,8 +78,15 @@ void write_html(const run_report& r, const std::string& dir, rendered& out) {
     }
     h << tables.str() << "<h2 id=\"files\">Files</h2>\n<ul>\n";
     std::vector<std::string> files, nested;
-    for (const char* f : {"report.json", "report.md", "journal.jsonl"})
+    for (const char* f : {"report.json", "report.md"})
         if (fs::exists(root / f)) files.push_back(f);
+    // The journal: journal.jsonl, or one per rank of an MPI run.
+    std::vector<std::string> journals;
+    for (const auto& e : fs::directory_iterator(root))
+        if (const std::string n = e.path().filename().string(); n.starts_with("journal") && n.ends_with(".jsonl"))
+            journals.push_back(n);
+    std::sort(journals.begin(), journals.end());
+    files.insert(files.end(), journals.begin(), journals.end());
     for (const char* sub : {"series", "samples", "continuations"})
         if (fs::exists(root / sub))
             for (const auto& e : fs::recursive_directory_iterator(root / sub))

@@ -141,6 +141,17 @@ std::string markdown_summary(const run_report& r) {
             s << "\n";
         }
     }
+    if (r.processes) {
+        const processes_record& pr = *r.processes;
+        s << "\n## Processes (MPI, " << pr.world_size << " ranks)\n\n| Rank | Host | Device | Threads | Examples | "
+             "Busy s | Wall s |\n|---:|---|---|---:|---:|---:|---:|\n";
+        for (const auto& k : pr.ranks)
+            s << "| " << k.rank << " | " << k.host << " | " << k.device << " | " << k.threads << " | " << k.examples
+              << " | " << format_number(k.busy_s) << " | " << format_number(k.wall_s) << " |\n";
+        s << "\nRank 0 spent " << format_number(pr.split_s) << " s splitting the examples and "
+          << format_number(pr.gather_s) << " s gathering records."
+          << (pr.scaling.empty() ? "" : " Timing tasks: " + pr.scaling + ".") << "\n";
+    }
     return s.str();
 }
 

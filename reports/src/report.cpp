@@ -69,6 +69,7 @@ run_report parse_report(const json& j, const std::string& f) {
     r.results = records<metric_result>(get<json>(j, "results", f, "(top level)"), f, "results");
     r.skipped = records<skipped_task>(get_or<json>(j, "skipped", json::array(), f, "(top level)"), f, "skipped");
     r.timings = records<task_timing>(get_or<json>(j, "timings", json::array(), f, "(top level)"), f, "timings");
+    if (j.contains("processes")) r.processes = record<processes_record>(j.at("processes"), f, "processes");
     const json series = get_or<json>(j, "series", json::array(), f, "(top level)");
     if (!series.is_array()) throw harness::input_error(f + ": series: expected a list");
     for (std::size_t i = 0; i < series.size(); ++i) {

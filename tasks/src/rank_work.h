@@ -1,35 +1,23 @@
 // How a run's quality work is spread over the ranks of an MPI job
 // (harness/mpi_world.h). For each model, the examples not journaled yet are
-// costed by the tokens the scorers will feed and assigned, largest first, to
-// the rank with the least work so far: every rank computes the same split
-// from the same journals, with no message. Each rank scores its part into its
-// own journal; rank 0 gathers the new records and computes the metrics from
-// the whole journal, as a plain run does.
+// split among the ranks (tasks/rank_split.h). Each rank scores its part into
+// its own journal; rank 0 gathers the new records and computes the metrics
+// from the whole journal, as a plain run does.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include <optional>
-
-#include "engines/tokenizer.h"
 #include "reports/report_model.h"
 #include "task_context.h"
 #include "tasks/journal.h"
+#include "tasks/rank_split.h"
 #include "tasks/request.h"
 #include "tasks/runner.h"
 
 namespace tasks {
-
-// The rank of each item (costs in a fixed order): largest cost first (ties:
-// the earlier item), each to the rank with the least cost so far (ties: the
-// lower rank).
-std::vector<int> assign_by_cost(const std::vector<std::uint64_t>& costs, int ranks);
-
-// The tokens a scorer feeds for `r` (every choice's context and
-// continuation, or the text), plus one for the request itself.
-std::uint64_t request_tokens(const request& r, const engines::tokenizer& tok);
 
 // Every rank reads a token that rank 0 writes into `dir`: ranks on several
 // machines need one shared folder. Throws input_error (exit 2) on rank 0

@@ -105,6 +105,14 @@ def main():
         if sorted(os.path.basename(f) for f in glob.glob(f"{work}/np{n}/journal*.jsonl")) != \
                 [f"journal.rank-{k}.jsonl" for k in range(n)]:
             fail(f"-np {n}: journals {glob.glob(f'{work}/np{n}/journal*')}")
+        md, html = (open(f"{work}/np{n}/{f}").read() for f in ("report.md", "index.html"))
+        if f"## Processes (MPI, {n} ranks)" not in md or f'href="journal.rank-{n - 1}.jsonl"' not in html:
+            fail(f"-np {n}: report.md or index.html does not show the ranks and their journals")
+        try:
+            import jsonschema
+            jsonschema.validate(report, json.load(open(source + "/reports/report.schema.json")))
+        except ImportError:
+            pass  # python3-jsonschema: the report_schema test says so
 
     # A rank killed mid-run stops the job; --resume with another world size finishes it.
     slow = ["--engine", "rwkv4-serial", "--limit", "40"]

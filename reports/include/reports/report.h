@@ -28,6 +28,7 @@ struct run_report {
     std::vector<prefill_series> prefill;
     std::vector<skipped_task> skipped;
     std::vector<task_timing> timings;
+    std::optional<processes_record> processes;  // an MPI run's ranks
     std::string path;  // the report.json read
     std::string dir;   // its run folder
 };
