@@ -6,6 +6,7 @@
 #include <numeric>
 #include <queue>
 #include <random>
+#include <sstream>
 
 #include "engines/tokenizer.h"
 #include "harness/errors.h"
@@ -151,34 +152,58 @@ std::vector<std::vector<request>> rank_ledger::my_part(const model_entry& m, con
     return mine;
 }
 
-std::vector<double> rank_ledger::gather_part(const std::vector<double>& seconds) {
+std::vector<std::string> rank_ledger::gather_new_lines(const std::string& trailer) {
     const harness::world_info& w = harness::world();
-    for (const double s : seconds) busy_s_ += s;
     harness::barrier([this] {
         if (progress_) progress_->update();
     });
     harness::stopwatch clock;
-    in_part_ = false;
-    // The new lines, then the seconds per task as a JSON list on the last line.
-    const std::string mine = journal_.take_new_lines() + "\n" + nlohmann::json(seconds).dump();
-    const std::vector<std::string> all = harness::gather_to_root(mine);
-    std::vector<double> longest(seconds.size(), 0.0);
-    if (w.rank != 0) return longest;
+    // The new lines, then the trailer on a last line of its own.
+    const std::vector<std::string> all = harness::gather_to_root(journal_.take_new_lines() + "\n" + trailer);
+    std::vector<std::string> trailers;
+    if (w.rank != 0) return trailers;
     for (std::size_t k = 0; k < all.size(); ++k) {
         const std::size_t cut = all[k].rfind('\n');
         const std::string lines = all[k].substr(0, cut);
         if (k > 0) journal_.adopt_lines(lines, journals_[k]);
         ends_[k] += lines.size();
-        const auto times = nlohmann::json::parse(all[k].substr(cut + 1)).get<std::vector<double>>();
-        for (std::size_t t = 0; t < longest.size(); ++t) longest[t] = std::max(longest[t], times.at(t));
+        trailers.push_back(all[k].substr(cut + 1));
+    }
+    gather_s_ += clock.elapsed_seconds();
+    return trailers;
+}
+
+std::vector<double> rank_ledger::gather_part(const std::vector<double>& seconds) {
+    for (const double s : seconds) busy_s_ += s;
+    const std::vector<std::string> trailers = gather_new_lines(nlohmann::json(seconds).dump());
+    in_part_ = false;
+    std::vector<double> longest(seconds.size(), 0.0);
+    for (const std::string& t : trailers) {
+        const auto times = nlohmann::json::parse(t).get<std::vector<double>>();
+        for (std::size_t i = 0; i < longest.size(); ++i) longest[i] = std::max(longest[i], times.at(i));
     }
     if (progress_) progress_->finish();
     progress_.reset();
-    gather_s_ += clock.elapsed_seconds();
     return longest;
 }
 
-reports::processes_record rank_ledger::gather_ranks(double wall_s, bool scaling_on_root) {
+void rank_ledger::gather_cases() { (void)gather_new_lines(""); }
+
+std::vector<int> rank_ledger::timing_ranks() {
+    const harness::world_info& w = harness::world();
+    // On CPU the first rank of each machine (the others wait, asleep); with
+    // CUDA every rank, each on its own GPU.
+    const std::vector<std::string> node_ranks = harness::gather_to_root(std::to_string(w.node_rank));
+    std::string list;
+    for (std::size_t k = 0; k < node_ranks.size(); ++k)
+        if (config_.device == "cuda" || node_ranks[k] == "0") list += (list.empty() ? "" : " ") + std::to_string(k);
+    std::istringstream in(harness::broadcast_from_root(list));
+    std::vector<int> out;
+    for (int k; in >> k;) out.push_back(k);
+    return out;
+}
+
+reports::processes_record rank_ledger::gather_ranks(double wall_s, const std::vector<int>& timing) {
     const harness::world_info& w = harness::world();
     const reports::rank_record me{w.rank, w.host, device_, kernels::cpu_thread_count(), examples_, busy_s_, wall_s};
     const std::vector<std::string> all = harness::gather_to_root(nlohmann::json(me).dump());
@@ -186,7 +211,16 @@ reports::processes_record rank_ledger::gather_ranks(double wall_s, bool scaling_
     if (w.rank != 0) return p;
     p.world_size = w.size;
     for (const auto& text : all) p.ranks.push_back(nlohmann::json::parse(text).get<reports::rank_record>());
-    if (scaling_on_root) p.scaling = "rank 0 on " + w.host + ", the other ranks waiting";
+    if (timing.size() == 1) {
+        p.scaling = "rank 0 on " + w.host + ", the other ranks waiting";
+    } else if (!timing.empty()) {
+        std::string ranks;
+        for (const int k : timing)
+            ranks += (ranks.empty() ? "" : ", ") + std::to_string(k) + " (" + p.ranks.at(static_cast<std::size_t>(k)).host +
+                     ")";
+        p.scaling = "cases spread over ranks " + ranks +
+                    (config_.device == "cuda" ? ", one GPU each" : ", one per machine, the others waiting");
+    }
     p.split_s = split_s_, p.gather_s = gather_s_;
     return p;
 }

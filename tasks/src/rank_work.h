@@ -73,10 +73,21 @@ public:
     // gathers the new journal lines to rank 0, which adopts them. Returns,
     // on rank 0, per task the longest any rank spent on its part.
     std::vector<double> gather_part(const std::vector<double>& seconds);
-    // Every rank's summary, on rank 0 (other ranks get an empty record).
-    reports::processes_record gather_ranks(double wall_s, bool scaling_on_root);
+    // The ranks that time scaling cases: on CPU the first rank of each
+    // machine (ranks sharing one would disturb each other's timings), with
+    // CUDA every rank (each its own GPU). Rank 0 is always one.
+    std::vector<int> timing_ranks();
+    // After a scaling task's cases: the new journal lines to rank 0.
+    void gather_cases();
+    // Every rank's summary, on rank 0 (other ranks get an empty record);
+    // `timing`: the timing ranks when the run has scaling tasks, else empty.
+    reports::processes_record gather_ranks(double wall_s, const std::vector<int>& timing);
 
 private:
+    // Waits for every rank, then sends this rank's new journal lines and
+    // `trailer` to rank 0, which adopts the lines; returns the trailers (rank 0).
+    std::vector<std::string> gather_new_lines(const std::string& trailer);
+
     const run_config& config_;
     journal& journal_;
     std::string device_;

@@ -380,37 +380,50 @@ json run_tasks(const run_config& given) {
         if (!l) l.emplace(load(m));
         for (std::size_t i = 0; i < quality.size(); ++i) score_timed(*quality[i], m, *l, shard_seconds[i]);
     }
+    // Scaling: the task's models resident together and measured in rounds
+    // (options.interleave, default on), or one at a time for models too big
+    // for that. Under MPI only ranks that disturb no other's timing measure
+    // (one per machine on CPU, each rank with its own GPU), each its share
+    // of the cases; rank 0 then aggregates them all.
+    const std::vector<int> timing = w.size > 1 ? ledger.timing_ranks() : std::vector<int>{0};
+    const auto timing_index = std::find(timing.begin(), timing.end(), w.rank);
+    for (const auto& t : planned) {
+        if (!is_scaling(t)) continue;
+        std::vector<std::vector<const model_entry*>> groups;
+        for (const auto& m : c.models)
+            if (runs_on(t, m)) {
+                if (groups.empty() || !t.def.options.value("interleave", true)) groups.emplace_back();
+                groups.back().push_back(&m);
+            }
+        for (const auto& group : groups) {
+            std::vector<request> mine;  // this rank's cases: every len(timing)-th, from its place among the timing ranks
+            if (timing_index != timing.end())
+                for (std::size_t i = static_cast<std::size_t>(timing_index - timing.begin()); i < t.built.requests.size();
+                     i += timing.size())
+                    mine.push_back(t.built.requests[i]);
+            harness::stopwatch wall;
+            std::vector<loaded_model> ls;
+            std::vector<task_context> ctxs;
+            ctxs.reserve(group.size());
+            if (!mine.empty() || root)
+                for (const model_entry* m : group) ls.push_back(load(*m));
+            for (std::size_t i = 0; i < ls.size(); ++i) ctxs.push_back(context_for(t, *group[i], ls[i]));
+            std::vector<task_context*> ptrs;
+            for (auto& x : ctxs) ptrs.push_back(&x);
+            if (!mine.empty()) t.scorer->measure_rounds(ptrs, mine);
+            if (w.size > 1) ledger.gather_cases();
+            if (!root) continue;
+            for (auto& x : ctxs) t.scorer->score(x, t.built.requests);
+            std::string names;
+            for (const model_entry* m : group) names += (names.empty() ? "" : ", ") + m->name;
+            timings.push_back({t.def.name, names + (group.size() > 1 ? " (interleaved)" : ""), wall.elapsed_seconds()});
+        }
+    }
     std::optional<reports::processes_record> processes;
     if (w.size > 1) {
         const bool any_scaling = std::any_of(planned.begin(), planned.end(), is_scaling);
-        processes = ledger.gather_ranks(run_clock.elapsed_seconds(), any_scaling);
-        // Timing tasks run on rank 0 alone: ranks sharing a machine would disturb each other's timings.
-        if (!root) return json();
-    }
-    // Scaling: the task's models resident together and measured in rounds
-    // (options.interleave, default on), or one at a time for models too big for that.
-    for (const auto& t : planned) {
-        if (!is_scaling(t)) continue;
-        std::vector<const model_entry*> ms;
-        for (const auto& m : c.models)
-            if (runs_on(t, m)) ms.push_back(&m);
-        if (!t.def.options.value("interleave", true)) {
-            for (const model_entry* m : ms) score_timed(t, *m, load(*m), 0);
-            continue;
-        }
-        std::vector<loaded_model> ls;
-        std::vector<task_context> ctxs;
-        ctxs.reserve(ms.size());
-        for (const model_entry* m : ms) ls.push_back(load(*m));
-        for (std::size_t i = 0; i < ms.size(); ++i) ctxs.push_back(context_for(t, *ms[i], ls[i]));
-        std::vector<task_context*> ptrs;
-        for (auto& x : ctxs) ptrs.push_back(&x);
-        harness::stopwatch wall;
-        t.scorer->measure_rounds(ptrs, t.built.requests);
-        for (auto& x : ctxs) t.scorer->score(x, t.built.requests);
-        std::string names;
-        for (const model_entry* m : ms) names += (names.empty() ? "" : ", ") + m->name;
-        timings.push_back({t.def.name, names + " (interleaved)", wall.elapsed_seconds()});
+        processes = ledger.gather_ranks(run_clock.elapsed_seconds(), any_scaling ? timing : std::vector<int>{});
+        if (!root) return json();  // rank 0 writes the report
     }
     reports::run_settings config;
     config.device = c.device, config.langs = c.langs, config.no_pad = c.no_pad, config.seed = c.seed;
