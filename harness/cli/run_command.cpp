@@ -11,6 +11,7 @@
 #include "datasets/data_folders.h"
 #include "harness/build_info.h"
 #include "harness/errors.h"
+#include "harness/mpi_world.h"
 #include "harness/timing.h"
 #include "option_values.h"
 #include "reports/render.h"
@@ -51,6 +52,34 @@ void print_summary(const nlohmann::json& report) {
     }
 }
 
+// --dry-run: per model, each task's examples, sequences (what the engine is
+// fed from a fresh state) and tokens, then the tokens each of `ranks` ranks
+// would be given.
+void print_plan(const std::vector<tasks::planned_model_work>& plan, int ranks) {
+    std::cout << "| Model | Task | Examples | Sequences | Tokens |\n|---|---|---:|---:|---:|\n";
+    for (const auto& m : plan) {
+        std::size_t examples = 0;
+        std::uint64_t sequences = 0, tokens = 0;
+        for (const auto& t : m.tasks) {
+            std::cout << "| " << m.model << " | " << t.task << " | " << t.examples << " | " << t.sequences << " | "
+                      << t.tokens << " |\n";
+            examples += t.examples, sequences += t.sequences, tokens += t.tokens;
+        }
+        std::cout << "| " << m.model << " | all | " << examples << " | " << sequences << " | " << tokens << " |\n";
+    }
+    std::cout << "\nShared among " << ranks << (ranks == 1 ? " rank" : " ranks") << " (tokens per rank):\n";
+    for (const auto& m : plan) {
+        const auto [least, most] = std::minmax_element(m.rank_tokens.begin(), m.rank_tokens.end());
+        std::uint64_t sum = 0;
+        for (const auto t : m.rank_tokens) sum += t;
+        const double mean = static_cast<double>(sum) / static_cast<double>(m.rank_tokens.size());
+        char balance[32];
+        std::snprintf(balance, sizeof balance, "%.4f", mean > 0 ? static_cast<double>(*most) / mean : 1.0);
+        std::cout << "  " << m.model << ": most " << *most << ", least " << *least << ", most/mean " << balance
+                  << "\n";
+    }
+}
+
 class run_command final : public command {
 public:
     explicit run_command(std::vector<std::string> argv) : argv_(std::move(argv)) {}
@@ -66,7 +95,9 @@ public:
                "  rwkvbench run --model m.pth --engine rwkv4-serial --tokenizer bytes --task perplexity --data "
                "text.txt --out runs/b\n"
                "  rwkvbench run --config run.json --task multilingual --limit 50\n"
-               "  rwkvbench run ... --out runs/a --resume      # continue a killed run\n";
+               "  rwkvbench run ... --out runs/a --resume      # continue a killed run\n"
+               "  rwkvbench run --config run.json --dry-run=32 # examples, tokens and a 32-rank split\n"
+               "  mpirun -np 4 rwkvbench run --config run.json # 4 ranks share the examples (README)\n";
     }
     void add_options(po::options_description& o) override {
         o.add_options()("model", po::value<std::string>(), "checkpoint path, HF folder or random:NAME")(
@@ -92,6 +123,9 @@ public:
             "out", po::value<std::string>(), "run folder (default runs/run-<timestamp>)")(
             "resume", "continue the run in --out from its journal")(
             "progress", po::value<std::string>()->default_value("auto"), "auto (on a terminal), always or never")(
+            "dry-run", po::value<int>()->implicit_value(0)->value_name("RANKS"),
+            "show the examples and tokens per model and task, and how RANKS MPI ranks would share them (default: "
+            "the mpirun world size), without loading a model")(
             "test-delay-us-per-token", po::value<double>(),
             "testing only: the scaling task spends this many extra microseconds per token (a build slowed on purpose)");
     }
@@ -162,6 +196,13 @@ public:
                 throw harness::usage_error("run: --test-delay-us-per-token must be 0 to 1e6");
         }
         c.argv = argv_;
+        if (args.count("dry-run")) {
+            const int ranks = args.at("dry-run").as<int>() > 0 ? args.at("dry-run").as<int>() : harness::world().size;
+            if (args.at("dry-run").as<int>() < 0 || ranks > 100000)
+                throw harness::usage_error("run: --dry-run takes a number of ranks from 1 to 100000");
+            if (harness::world().rank == 0) print_plan(tasks::plan_run(c, ranks), ranks);
+            return 0;
+        }
         harness::stopwatch wall;
         const nlohmann::json report = tasks::run_tasks(c);
         if (report.is_null()) return 0;  // a rank other than 0 under mpirun: rank 0 writes the report

@@ -7,6 +7,7 @@
 #include <queue>
 #include <random>
 #include <sstream>
+#include <stdexcept>
 
 #include "engines/tokenizer.h"
 #include "harness/errors.h"
@@ -129,13 +130,30 @@ std::vector<std::vector<request>> rank_ledger::my_part(const model_entry& m, con
     harness::stopwatch clock;
     const auto tok = engines::load_tokenizer(m.spec.tokenizer);
     std::vector<std::pair<std::size_t, const request*>> items;  // (task, request)
-    std::vector<std::uint64_t> costs;
     for (std::size_t t = 0; t < tasks.size(); ++t)
         for (const request& r : tasks[t].requests)
-            if (is_example(r) && !journal_.find({tasks[t].task, m.name, r.id})) {
-                items.emplace_back(t, &r);
-                costs.push_back(request_tokens(r, *tok));
-            }
+            if (is_example(r) && !journal_.find({tasks[t].task, m.name, r.id})) items.emplace_back(t, &r);
+    // Each rank tokenizes every size-th item and rank 0 shares the costs:
+    // tokenizing all of them on every rank would cost each rank as much as
+    // its share of the scoring does on a fast GPU.
+    std::string my_costs;
+    for (std::size_t i = static_cast<std::size_t>(w.rank); i < items.size(); i += static_cast<std::size_t>(w.size))
+        my_costs += std::to_string(request_tokens(*items[i].second, *tok)) + " ";
+    std::string all_costs;
+    const std::vector<std::string> parts = harness::gather_to_root(my_costs);
+    if (w.rank == 0) {
+        std::vector<std::istringstream> in;
+        for (const auto& part : parts) in.emplace_back(part);
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            std::string cost;
+            in[i % parts.size()] >> cost;
+            all_costs += cost + " ";
+        }
+    }
+    std::istringstream shared(harness::broadcast_from_root(all_costs));
+    std::vector<std::uint64_t> costs(items.size());
+    for (auto& c : costs)
+        if (!(shared >> c)) throw std::logic_error("rank_ledger: fewer costs than examples");
     const std::vector<int> rank = assign_by_cost(costs, w.size);
     std::vector<std::vector<request>> mine(tasks.size());
     for (std::size_t i = 0; i < items.size(); ++i)

@@ -241,6 +241,37 @@ std::vector<std::pair<std::string, std::string>> list_tasks(const std::string& d
     return out;
 }
 
+std::vector<planned_model_work> plan_run(const run_config& c, int ranks) {
+    if (c.models.empty()) throw harness::usage_error("run: no model given");
+    task_catalog catalog(c.definitions_dir.empty() ? default_definitions_dir() : c.definitions_dir);
+    std::vector<reports::skipped_task> skipped;
+    const std::vector<planned_task> planned = plan(c, catalog, skipped);
+    std::vector<planned_model_work> out;
+    for (const auto& m : c.models) {
+        planned_model_work w{m.name, {}, {}};
+        const auto tok = engines::load_tokenizer(m.spec.tokenizer);
+        std::vector<std::uint64_t> costs;
+        for (const auto& t : planned) {
+            if (!runs_on(t, m)) continue;
+            planned_model_work::task_work_size size{t.def.name, 0, 0, 0};
+            for (const request& r : t.built.requests) {
+                if (t.scorer->has_examples && !is_example(r)) continue;
+                ++size.examples;
+                if (!t.scorer->has_examples) continue;  // a timing case: no tokens to share
+                size.sequences += r.n_choices();
+                costs.push_back(request_tokens(r, *tok));
+                size.tokens += costs.back();
+            }
+            w.tasks.push_back(size);
+        }
+        w.rank_tokens.assign(static_cast<std::size_t>(ranks), 0);
+        const std::vector<int> rank = assign_by_cost(costs, ranks);
+        for (std::size_t i = 0; i < costs.size(); ++i) w.rank_tokens[static_cast<std::size_t>(rank[i])] += costs[i];
+        out.push_back(std::move(w));
+    }
+    return out;
+}
+
 namespace {
 
 // The journal this process appends to: journal.jsonl, or under MPI one per
@@ -416,7 +447,8 @@ json run_tasks(const run_config& given) {
             for (auto& x : ctxs) t.scorer->score(x, t.built.requests);
             std::string names;
             for (const model_entry* m : group) names += (names.empty() ? "" : ", ") + m->name;
-            timings.push_back({t.def.name, names + (group.size() > 1 ? " (interleaved)" : ""), wall.elapsed_seconds()});
+            const bool interleaved = t.def.options.value("interleave", true);
+            timings.push_back({t.def.name, names + (interleaved ? " (interleaved)" : ""), wall.elapsed_seconds()});
         }
     }
     std::optional<reports::processes_record> processes;

@@ -226,6 +226,35 @@ TEST(Cli, RunWritesAReportAndResumes) {
     EXPECT_EQ(resumed.out, first.out);
 }
 
+// --dry-run: the examples, sequences and tokens per task, and a split over
+// N ranks whose shares add up to the tokens; nothing is written or loaded.
+TEST(Cli, RunDryRunCountsTheWorkAndSplitsIt) {
+    const std::string out = testing::TempDir() + "/cli_dry_" + std::to_string(getpid());
+    const result r = run("run --model random:rwkv4-169m --engine rwkv4-parallel --tokenizer bytes --task "
+                         "lambada_openai,xcopa --langs it,th --limit 4 --dry-run=3 --out " + q(out) + " --data-dir " +
+                         q(test_paths::source() + "/datasets"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(out)) << "a dry run made its folder";
+    // LAMBADA: 4 passages, one sequence each; XCOPA: 4 items in each of 2 languages, 2 choices each.
+    EXPECT_NE(r.out.find("| random:rwkv4-169m | lambada_openai | 4 | 4 | "), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("| random:rwkv4-169m | xcopa | 8 | 16 | "), std::string::npos) << r.out;
+    const std::size_t all = r.out.find("| random:rwkv4-169m | all | 12 | 20 | ");
+    ASSERT_NE(all, std::string::npos) << r.out;
+    const long tokens = std::stol(r.out.substr(all + std::string("| random:rwkv4-169m | all | 12 | 20 | ").size()));
+    EXPECT_GT(tokens, 20 * 20);  // bytes: every sequence (passage, premise and choice) is longer than 20
+    EXPECT_NE(r.out.find("Shared among 3 ranks"), std::string::npos) << r.out;
+    const std::size_t most = r.out.find("most ", r.out.find("Shared among"));
+    const std::size_t least = r.out.find("least ", most);
+    ASSERT_NE(least, std::string::npos) << r.out;
+    const long m = std::stol(r.out.substr(most + 5)), l = std::stol(r.out.substr(least + 6));
+    EXPECT_LE(l, m);
+    EXPECT_GE(3 * m, tokens);  // the busiest rank has at least the mean
+    EXPECT_LE(3 * l, tokens);
+    EXPECT_EQ(run("run --model random:rwkv4-169m --engine rwkv4-parallel --tokenizer bytes --task lambada_openai "
+                  "--dry-run=-1").code,
+              2);
+}
+
 // A disk that fills mid-run (here a file-size limit of 1-2 KB: the
 // manifest or the journal hits it) is the system's failure, not the
 // input's: exit 3, naming the file and the reason, and no report.json.

@@ -80,6 +80,23 @@ std::vector<task_request> default_suite_tasks();
 // harness::usage_error for unknown tasks, input_error for bad data.
 nlohmann::json run_tasks(const run_config& config);
 
+// What a run would do, without loading a model: per model and quality task
+// the examples, the sequences and the tokens its tokenizer makes of them
+// (what the scorers feed), and how `ranks` MPI ranks would share them (the split a run under
+// mpirun makes, tasks/rank_split.h). Scaling tasks are listed with their cases.
+struct planned_model_work {
+    std::string model;
+    struct task_work_size {
+        std::string task;
+        std::size_t examples = 0;
+        std::uint64_t sequences = 0;  // what the engine is fed from a fresh state: one per choice, line or text
+        std::uint64_t tokens = 0;
+    };
+    std::vector<task_work_size> tasks;
+    std::vector<std::uint64_t> rank_tokens;  // per rank, the tokens it would be given
+};
+std::vector<planned_model_work> plan_run(const run_config& config, int ranks);
+
 // Tasks, groups and the default suite: name, description.
 std::vector<std::pair<std::string, std::string>> list_tasks(const std::string& definitions_dir = "");
 
