@@ -49,6 +49,14 @@ public:
     // The state in the golden files' layout: RWKV `state` [n_layer, 5, n_embd];
     // transformer `present_key`, `present_value` [n_layer, n_head, T, head_dim].
     virtual std::vector<named_array> export_arrays() const = 0;
+    // An independent copy in device memory of its own: fed the same tokens,
+    // it gives the same logits as this state, bit for bit.
+    virtual std::unique_ptr<engine_state> copy() const = 0;
+    // Forgets every token after the first `n`, as if they had never been fed
+    // (a KV cache keeps its first n positions), and returns true. Returns
+    // false, changing nothing, where it cannot: n > n_tokens(), or a
+    // recurrent state (RWKV), which keeps no history to go back to.
+    virtual bool rewind(std::int64_t n) = 0;
 };
 
 enum class logits_mode { all, last };

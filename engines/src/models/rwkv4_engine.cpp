@@ -41,6 +41,13 @@ public:
     std::vector<named_array> export_arrays() const override {
         return {{"state", {shape_.n_layer, n_slots, shape_.n_embd}, download()}};
     }
+    std::unique_ptr<engine_state> copy() const override {
+        auto out = std::make_unique<rwkv4_state>(backend_, shape_);
+        backend_.copy(out->buffer_.data(), buffer_.data(), buffer_.bytes());
+        out->n_tokens_ = n_tokens_;
+        return out;
+    }
+    bool rewind(std::int64_t n) override { return n == n_tokens_; }  // nothing to undo, or no history to undo it with
     // [C] view of one slot of a layer, or [3, C] from aa on.
     tensor_view slot_view(std::int64_t layer, std::int64_t s, std::int64_t rows = 1) const {
         const std::size_t offset = static_cast<std::size_t>((layer * n_slots + s) * shape_.n_embd) * sizeof(float);

@@ -55,6 +55,28 @@ public:
         return out;
     }
 
+    std::unique_ptr<engine_state> copy() const override {
+        auto out = std::make_unique<transformer_state>(backend_, config_);
+        out->reserve(capacity);
+        const std::size_t row = static_cast<std::size_t>(config_.n_embd) * sizeof(float);
+        for (std::size_t l = 0; l < keys.size() && cached > 0; ++l) {
+            backend_.copy(out->keys[l].data(), keys[l].data(), static_cast<std::size_t>(cached) * row);
+            backend_.copy(out->values[l].data(), values[l].data(), static_cast<std::size_t>(cached) * row);
+        }
+        out->history = history;
+        out->cached = cached;
+        return out;
+    }
+
+    // Positions past n are overwritten when tokens are fed again; the
+    // allocation stays (the depth sweep rewinds the same cache many times).
+    bool rewind(std::int64_t n) override {
+        if (n < 0 || n > n_tokens()) return false;
+        history.resize(static_cast<std::size_t>(n));
+        cached = std::min(cached, n);
+        return true;
+    }
+
     // Makes room for `n` positions, keeping the first `cached` ones.
     void reserve(std::int64_t n) {
         if (n <= capacity) return;
