@@ -24,4 +24,6 @@ double cuda_time_ms(backend&, const std::function<void()>&) {
     throw harness::unsupported_error("cuda_time_ms: CUDA not compiled in");
 }
 
+std::optional<std::uint64_t> cuda_memory_used(backend&) { return std::nullopt; }
+
 }  // namespace kernels

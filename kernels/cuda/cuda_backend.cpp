@@ -65,6 +65,7 @@ public:
         return desc.weight_type == dtype::f32;
     }
     cudaStream_t stream() const { return stream_; }
+    int device_index() const { return device_; }
 
     void* alloc(std::size_t bytes) override {
         void* p = nullptr;
@@ -324,6 +325,16 @@ double cuda_time_ms(backend& b, const std::function<void()>& work) {
     cudaEventDestroy(start);
     cudaEventDestroy(stop);
     return ms;
+}
+
+std::optional<std::uint64_t> cuda_memory_used(backend& b) {
+    auto* cb = dynamic_cast<cuda::cuda_backend*>(&b);
+    if (!cb) return std::nullopt;
+    cb->synchronize();  // frees and allocations queued on the stream have happened
+    std::size_t free = 0, total = 0;
+    CUDA_CHECK(cudaSetDevice(cb->device_index()));
+    CUDA_CHECK(cudaMemGetInfo(&free, &total));
+    return static_cast<std::uint64_t>(total - free);
 }
 
 }  // namespace kernels

@@ -80,6 +80,8 @@ run_report parse_report(const json& j, const std::string& f) {
             r.generation.push_back(record<generation_series>(s, f, at));
         else if (kind == "prefill")
             r.prefill.push_back(record<prefill_series>(s, f, at));
+        else if (kind == "depth")
+            r.depth.push_back(record<depth_series>(s, f, at));
         // other kinds: a newer writer's; ignored
     }
     return r;

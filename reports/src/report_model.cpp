@@ -82,12 +82,16 @@ void from_json(const json& j, model_record& m) {
 
 namespace {
 
-json fit_json(const poly_fit_record& f) { return {{"coef", f.coef}, {"r2", f.r2}}; }
+json fit_json(const poly_fit_record& f) { return {{"coef", f.coef}, {"stderr", f.stderr_}, {"r2", f.r2}}; }
 
 poly_fit_record fit_from(const json& fits, const char* key) {
     const json f = required<json>(fits, key);
     try {
-        return {required<std::vector<double>>(f, "coef"), required<double>(f, "r2")};
+        poly_fit_record out{required<std::vector<double>>(f, "coef"), optional_or<std::vector<double>>(f, "stderr", {}),
+                            required<double>(f, "r2")};
+        if (!out.stderr_.empty() && out.stderr_.size() != out.coef.size())
+            throw field_error("stderr", false, "one standard error per coefficient expected");
+        return out;
     } catch (const field_error& e) {
         throw field_error(std::string("fits.") + key + "." + e.key, e.missing, e.what());
     }
@@ -165,6 +169,74 @@ void from_json(const json& j, prefill_series& p) {
     p.median_tokens_per_s = required<std::vector<double>>(j, "median_tokens_per_s");
     if (p.prompt_tokens.size() != p.median_tokens_per_s.size())
         throw field_error("prompt_tokens", false, "prompt_tokens and median_tokens_per_s differ in length");
+}
+
+void to_json(json& j, const depth_memory& m) {
+    j = {{"weight_bytes", m.weight_bytes},
+         {"state_allocated_bytes", m.state_allocated_bytes},
+         {"state_used_bytes", m.state_used_bytes},
+         {"scratch_bytes", m.scratch_bytes},
+         {"rss_bytes", m.rss_bytes},
+         {"peak_rss_bytes", m.peak_rss_bytes},
+         {"expected_weight_bytes", m.expected_weight_bytes},
+         {"expected_state_bytes", m.expected_state_bytes},
+         {"device_used_bytes", nullable(m.device_used_bytes)}};
+}
+
+void from_json(const json& j, depth_memory& m) {
+    m.weight_bytes = required<std::uint64_t>(j, "weight_bytes");
+    m.state_allocated_bytes = required<std::uint64_t>(j, "state_allocated_bytes");
+    m.state_used_bytes = required<std::uint64_t>(j, "state_used_bytes");
+    m.scratch_bytes = optional_or<std::uint64_t>(j, "scratch_bytes", 0);
+    m.rss_bytes = optional_or<std::uint64_t>(j, "rss_bytes", 0);
+    m.peak_rss_bytes = optional_or<std::uint64_t>(j, "peak_rss_bytes", 0);
+    m.expected_weight_bytes = required<std::uint64_t>(j, "expected_weight_bytes");
+    m.expected_state_bytes = required<std::uint64_t>(j, "expected_state_bytes");
+    m.device_used_bytes = optional_field<std::uint64_t>(j, "device_used_bytes");
+}
+
+void to_json(json& j, const depth_series& d) {
+    header_to(j, d.header, "depth");
+    json prefill = json::array();  // NaN at depth 0 is null in the file
+    for (const double v : d.prefill_tokens_per_s) prefill.push_back(std::isfinite(v) ? json(v) : json());
+    j.update({{"decode_tokens", d.decode_tokens},
+              {"depth", d.depth},
+              {"latency_ms", d.latency_ms},
+              {"median_latency_ms", d.median_latency_ms},
+              {"prefill_from", d.prefill_from},
+              {"prefill_tokens_per_s", prefill},
+              {"memory", d.memory},
+              {"integrated_cumulative_ms", d.integrated_cumulative_ms},
+              {"fits",
+               {{"cumulative_quadratic", fit_json(d.cumulative_quadratic)},
+                {"latency_linear", fit_json(d.latency_linear)},
+                {"quadratic_significant", d.quadratic_significant}}},
+              {"depth_note", d.depth_note}});
+}
+
+void from_json(const json& j, depth_series& d) {
+    d.header = header_from(j);
+    d.decode_tokens = required<std::int64_t>(j, "decode_tokens");
+    d.depth = required<std::vector<std::int64_t>>(j, "depth");
+    d.latency_ms = required<std::vector<std::vector<std::vector<double>>>>(j, "latency_ms");
+    d.median_latency_ms = required<std::vector<double>>(j, "median_latency_ms");
+    d.prefill_from = required<std::vector<std::int64_t>>(j, "prefill_from");
+    d.prefill_tokens_per_s.clear();
+    for (const json& v : required<json>(j, "prefill_tokens_per_s"))
+        d.prefill_tokens_per_s.push_back(v.is_number() ? v.get<double>() : std::nan(""));
+    d.memory = required<std::vector<depth_memory>>(j, "memory");
+    d.integrated_cumulative_ms = required<std::vector<double>>(j, "integrated_cumulative_ms");
+    const json fits = required<json>(j, "fits");
+    d.cumulative_quadratic = fit_from(fits, "cumulative_quadratic");
+    d.latency_linear = fit_from(fits, "latency_linear");
+    d.quadratic_significant = optional_or<bool>(fits, "quadratic_significant", false);
+    d.depth_note = optional_or<std::string>(j, "depth_note", "");
+    const std::size_t n = d.depth.size();
+    if (d.latency_ms.size() != n || d.median_latency_ms.size() != n || d.prefill_from.size() != n ||
+        d.prefill_tokens_per_s.size() != n || d.memory.size() != n || d.integrated_cumulative_ms.size() != n)
+        throw field_error("depth", false,
+                          "depth, latency_ms, median_latency_ms, prefill_from, prefill_tokens_per_s, memory and "
+                          "integrated_cumulative_ms differ in length");
 }
 
 std::vector<std::pair<std::string, std::string>> provenance_record::shown() const {

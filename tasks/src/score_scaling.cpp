@@ -17,13 +17,8 @@
 // r of every engine, then pass r+1), so the engines meet the same drift and
 // a ratio of their repeat-r times is meaningful; score_scaling() then only
 // aggregates what the journal holds.
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <chrono>
 #include <cmath>
-#include <fstream>
 #include <map>
 #include <optional>
 #include <random>
@@ -32,9 +27,8 @@
 
 #include "harness/errors.h"
 #include "harness/stats.h"
-#include "harness/timing.h"
 #include "kernels/backend.h"
-#include "kernels/cuda_timing.h"
+#include "scaling_measure.h"
 #include "task_context.h"
 #include "tasks/fit.h"
 
@@ -42,29 +36,6 @@ namespace tasks {
 namespace {
 
 using json = nlohmann::json;
-
-std::uint64_t resident_bytes() {
-    std::ifstream statm("/proc/self/statm");
-    std::uint64_t size = 0, resident = 0;
-    statm >> size >> resident;
-    return resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
-}
-
-// Linux resets the peak resident size (VmHWM) on writing "5" to clear_refs,
-// so each engine's sweep gets its own peak; elsewhere it is the process's.
-bool reset_peak_resident() {
-    std::ofstream f("/proc/self/clear_refs");
-    return static_cast<bool>(f << "5" << std::flush);
-}
-
-std::uint64_t peak_resident_bytes() {
-    std::ifstream status("/proc/self/status");
-    for (std::string line; std::getline(status, line);)
-        if (line.starts_with("VmHWM:")) return std::stoull(line.substr(6)) * 1024;  // "VmHWM:   123456 kB"
-    rusage u{};
-    ::getrusage(RUSAGE_SELF, &u);
-    return static_cast<std::uint64_t>(u.ru_maxrss) * 1024;
-}
 
 struct scaling_options {
     std::int64_t prompt = 16, generate = 256, max_context_no_cache = 128, repeats = 5, warmup = 4;
@@ -81,43 +52,6 @@ scaling_options read_options(const json& o) {
     if (o.contains("prefill_lengths")) s.prefill_lengths = o.at("prefill_lengths").get<std::vector<std::int64_t>>();
     if (o.contains("report_contexts")) s.report_contexts = o.at("report_contexts").get<std::vector<std::int64_t>>();
     return s;
-}
-
-// Waits `us` microseconds on the host, spinning: a sleep's wake-up is
-// coarser than the delays tests ask for.
-void spin_for(double us) {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double, std::micro>(us);
-    while (std::chrono::steady_clock::now() < until) {
-    }
-}
-
-class timer {
-public:
-    explicit timer(task_context& c)
-        : c_(c), cuda_(c.config.device == "cuda"), delay_us_(c.config.test_delay_us_per_token) {}
-    // Milliseconds `work`, a call that feeds `tokens` tokens, took on the
-    // device. --test-delay-us-per-token adds its fixed cost per token inside
-    // the timed region (on CUDA the stream idles meanwhile, between the events).
-    template <class F>
-    double ms(F&& work, std::size_t tokens) {
-        const auto delayed = [&] {
-            if (delay_us_ > 0) spin_for(delay_us_ * static_cast<double>(tokens));
-            work();
-        };
-        if (cuda_) return kernels::cuda_time_ms(c_.backend, delayed);
-        harness::stopwatch w;
-        delayed();
-        return w.elapsed_seconds() * 1e3;
-    }
-
-private:
-    task_context& c_;
-    bool cuda_;
-    double delay_us_;
-};
-
-std::int32_t argmax(const std::vector<float>& logits) {
-    return static_cast<std::int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
 }
 
 // A generation pass as the journal holds it: per generated token its
@@ -200,12 +134,6 @@ sweep plan(const task_context& c) {
     s.parallel_prefill =
         c.model.spec.engine == "rwkv4-parallel" || (c.model.spec.engine == "transformer" && !c.model.spec.no_cache);
     return s;
-}
-
-// What names a series in the report: task, model, engine, device.
-reports::series_header header_of(const task_context& c) {
-    return {c.def.name,     c.def.version,         c.model.name, c.model.spec.engine,
-            c.config.device, engines::dtype_spelling(c.model.spec.dtype), c.model.spec.no_cache};
 }
 
 // The standard error over repeats.
@@ -314,7 +242,6 @@ void score_scaling(task_context& c, const std::vector<request>& cases) {
     const std::vector<double> context(context_ids.begin(), context_ids.end());
     const poly_fit lin = fit_polynomial(x, cumulative, 1), quad = fit_polynomial(x, cumulative, 2);
     const poly_fit lat = fit_polynomial(context, med, 1);
-    const auto fit_record = [](const poly_fit& f) { return reports::poly_fit_record{f.coef, f.r2}; };
     std::vector<double> exponents, rates;
     std::uint64_t peak = 0;
     for (std::size_t r = 0; r < per_pass.size(); ++r) {

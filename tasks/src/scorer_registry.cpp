@@ -61,6 +61,15 @@ const std::vector<scorer_entry>& scorers() {
          scaling_requests,
          score_scaling,
          measure_scaling},
+        {"scaling_depth",
+         {"synthetic_tokens"},
+         {"depths", "decode_tokens", "repeats", "warmup_tokens", "prefill_chunk", "max_depth_no_cache", "reference_depth",
+          "lift_context_limit", "interleave"},
+         {"ms_per_token", "prefill_tokens_per_s", "latency_growth", "growth_exponent"},
+         false,
+         scaling_depth_requests,
+         score_scaling_depth,
+         measure_depths},
     };
     return table;
 }

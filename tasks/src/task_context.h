@@ -97,6 +97,7 @@ task_requests rolling_text_requests(const task_definition& d, const task_input& 
 task_requests bpb_lines_requests(const task_definition& d, const task_input& in);
 task_requests multiple_choice_requests(const task_definition& d, const task_input& in);
 task_requests scaling_requests(const task_definition& d, const task_input& in);
+task_requests scaling_depth_requests(const task_definition& d, const task_input& in);
 nlohmann::json lambada_sample(const request& r, const nlohmann::json& record);
 nlohmann::json rolling_text_sample(const request& r, const nlohmann::json& record);
 nlohmann::json bpb_lines_sample(const request& r, const nlohmann::json& record);
@@ -109,6 +110,9 @@ void score_scaling(task_context& c, const std::vector<request>& requests);
 // Measures the scaling cases on several engines in rounds (their journal
 // records), so that score_scaling() of each finds them there.
 void measure_scaling(const std::vector<task_context*>& contexts, const std::vector<request>& cases);
+// The depth sweep (score_scaling_depth.cpp): latency, prefill and memory by context depth.
+void score_scaling_depth(task_context& c, const std::vector<request>& requests);
+void measure_depths(const std::vector<task_context*>& contexts, const std::vector<request>& cases);
 
 // Negative log-likelihood (nats) of `body` fed after `pad`, every body token
 // scored once by loglikelihood_rolling (`stride` for context-limited

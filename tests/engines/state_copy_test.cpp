@@ -5,6 +5,7 @@
 // had never been fed; RWKV's state cannot be rewound and says so.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <numeric>
 
 #include "engines/engine_spec.h"
@@ -79,10 +80,94 @@ TEST_P(EngineStateCopy, ARewoundCacheContinuesAsIfTheTokensAfterWereNeverFed) {
     EXPECT_EQ(s->n_tokens(), 12);
     // Without a cache every call recomputes the whole history (other batch
     // shapes, other last bits), so only the logits are compared there.
-    if (!GetParam().no_cache) EXPECT_EQ(s->download(), at_depth);
+    if (!GetParam().no_cache) {
+        EXPECT_EQ(s->download(), at_depth);
+    }
     e->forward(next, *s, logits_mode::all, got);
     EXPECT_EQ(got, expected);
     EXPECT_FALSE(s->rewind(40)) << "rewinding past the end";
+}
+
+TEST_P(EngineStateCopy, KeepsHistorySaysWhetherRewindCanGoBack) {
+    auto b = kernels::make_cpu_backend(1);
+    auto e = make(GetParam(), *b);
+    auto s = e->new_state();
+    std::vector<float> logits;
+    e->forward(ids(6, 0), *s, logits_mode::last, logits);
+    const bool keeps = s->keeps_history();
+    EXPECT_EQ(keeps, std::string(GetParam().engine) == "transformer");
+    EXPECT_EQ(s->rewind(3), keeps);
+}
+
+// The depth sweep's memory check: what a state holds against the model's shape.
+TEST_P(EngineStateCopy, UsedBytesAndWeightBytesMatchTheModelsShape) {
+    auto b = kernels::make_cpu_backend(1);
+    auto e = make(GetParam(), *b);
+    auto s = e->new_state();
+    std::vector<float> logits;
+    e->forward(ids(21, 0), *s, logits_mode::last, logits);
+    const engine_info info = e->info();
+    const auto layer_floats = static_cast<std::uint64_t>(info.n_layer * info.n_embd);
+    if (std::string(GetParam().engine) == "transformer")
+        EXPECT_EQ(s->used_bytes(), 2 * layer_floats * 21 * sizeof(float));
+    else
+        EXPECT_EQ(s->used_bytes(), 5 * layer_floats * sizeof(float));
+    EXPECT_LE(s->used_bytes(), s->bytes());
+    // Weights as loaded: every parameter in fp32, less RWKV's ln0 (folded into
+    // the embedding), plus GPT-2's tied head (stored twice).
+    const double expected = static_cast<double>(info.n_params) * 4;
+    const double tied = std::string(GetParam().model) == "gpt2-tiny" ? static_cast<double>(info.n_vocab * info.n_embd) * 4 : 0;
+    EXPECT_NEAR(static_cast<double>(info.weight_bytes), expected + tied, 0.01 * expected);
+    EXPECT_GT(info.scratch_bytes, 0u);
+}
+
+// prefill() reaches the state forward() does: the serial RWKV engine through
+// its parallel kernels (within their parity tolerance), the others exactly.
+TEST_P(EngineStateCopy, PrefillReachesTheStateForwardDoes) {
+    auto b = kernels::make_cpu_backend(1);
+    auto e = make(GetParam(), *b);
+    const auto a = ids(40, 1);
+    auto fed = e->new_state(), prefilled = e->new_state();
+    std::vector<float> by_forward, by_prefill;
+    e->forward(a, *fed, logits_mode::last, by_forward);
+    e->prefill(a, *prefilled, by_prefill);
+    EXPECT_EQ(prefilled->n_tokens(), 40);
+    const auto x = fed->download(), y = prefilled->download();
+    ASSERT_EQ(x.size(), y.size());
+    ASSERT_EQ(by_forward.size(), by_prefill.size());
+    for (std::size_t i = 0; i < x.size(); ++i) ASSERT_NEAR(x[i], y[i], 1e-4 * (1 + std::abs(x[i]))) << "state " << i;
+    for (std::size_t i = 0; i < by_forward.size(); ++i) ASSERT_NEAR(by_forward[i], by_prefill[i], 1e-4) << "logit " << i;
+}
+
+// Rotary positions let the depth sweep run a transformer past its context
+// limit; GPT-2's learned positions do not; extend_context(0) restores it.
+TEST(EngineContext, RotaryLimitsLiftAndRestoreLearnedOnesDoNot) {
+    auto b = kernels::make_cpu_backend(1);
+    engine_spec spec;
+    spec.engine = "transformer", spec.model = test_paths::data() + "/models/gptneox-tiny", spec.tokenizer = "bytes";
+    auto neox = make_engine(spec, *b);
+    ASSERT_EQ(neox->info().context_limit, 512);
+    const auto long_input = ids(520, 0);
+    std::vector<float> logits;
+    {
+        auto s = neox->new_state();
+        EXPECT_THROW(neox->forward(long_input, *s, logits_mode::last, logits), std::exception);
+    }
+    EXPECT_TRUE(neox->extend_context(600));
+    EXPECT_EQ(neox->info().context_limit, 600);
+    auto s = neox->new_state();
+    neox->forward(long_input, *s, logits_mode::last, logits);
+    EXPECT_EQ(s->n_tokens(), 520);
+    for (const float v : logits) ASSERT_TRUE(std::isfinite(v));
+    EXPECT_TRUE(neox->extend_context(0));
+    EXPECT_EQ(neox->info().context_limit, 512);
+
+    spec.model = test_paths::data() + "/models/gpt2-tiny";
+    auto gpt2 = make_engine(spec, *b);
+    EXPECT_FALSE(gpt2->extend_context(600));
+    EXPECT_EQ(gpt2->info().context_limit, 512);
+    EXPECT_TRUE(gpt2->extend_context(100));
+    EXPECT_EQ(gpt2->info().context_limit, 512);
 }
 
 INSTANTIATE_TEST_SUITE_P(

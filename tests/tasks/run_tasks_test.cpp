@@ -12,6 +12,7 @@
 #include "engines/registry.h"
 #include "harness/errors.h"
 #include "kernels/backend.h"
+#include "reports/report_model.h"
 #include "tasks/request.h"
 #include "tasks/runner.h"
 #include "tasks/scorer.h"
@@ -177,6 +178,84 @@ TEST_P(Scaling, SeriesFitsAndCaps) {
 
 INSTANTIATE_TEST_SUITE_P(RunTasks, Scaling, testing::Values(true, false),
                          [](const testing::TestParamInfo<bool>& i) { return i.param ? "Interleaved" : "OneByOne"; });
+
+// The depth sweep on the tiny models: every engine reaches each depth by one
+// incremental prefill (chunks that do not divide the depths), decodes at it
+// per repeat; the no-cache engine and GPT-2's learned positions stop short
+// and say why, GPT-NeoX's rotary limit is lifted; memory agrees with the shapes.
+TEST(RunTasks, DepthSweepReachesEachDepthOnceAndSaysWhereItStops) {
+    const std::string gpt2 = test_data + "/models/gpt2-tiny";
+    tasks::run_config c;
+    c.models = {model("rwkv serial", synth, "rwkv4-serial"), model("rwkv parallel", synth, "rwkv4-parallel"),
+                model("neox cache", neox, "transformer"), model("neox no cache", neox, "transformer"),
+                model("gpt2 cache", gpt2, "transformer")};
+    c.models[3].spec.no_cache = true;
+    tasks::task_request t = tasks::task_request::named("scaling_depth");
+    t.options = {{"depths", {0, 64, 256, 700}}, {"decode_tokens", 4},       {"repeats", 2},
+                 {"warmup_tokens", 1},          {"prefill_chunk", 100},     {"max_depth_no_cache", 64},
+                 {"reference_depth", 64}};
+    c.tasks = {t};
+    c.out_dir = fresh_dir("scaling_depth");
+    const json report = tasks::run_tasks(c);
+    std::map<std::string, json> by_model;
+    for (const auto& s : report.at("series")) {
+        ASSERT_EQ(s.at("kind"), "depth");
+        by_model[s.at("model").get<std::string>()] = s;
+    }
+    ASSERT_EQ(by_model.size(), 5u);
+    const auto depths = [&](const std::string& m) { return by_model.at(m).at("depth").get<std::vector<int>>(); };
+    EXPECT_EQ(depths("rwkv serial"), (std::vector<int>{0, 64, 256, 700}));
+    EXPECT_EQ(depths("neox cache"), (std::vector<int>{0, 64, 256, 700}));
+    EXPECT_EQ(depths("neox no cache"), (std::vector<int>{0, 64}));
+    EXPECT_EQ(depths("gpt2 cache"), (std::vector<int>{0, 64, 256}));
+    EXPECT_EQ(by_model.at("rwkv serial").at("depth_note"), "");
+    EXPECT_NE(by_model.at("neox cache").at("depth_note").get<std::string>().find("lifted to 705"), std::string::npos);
+    EXPECT_NE(by_model.at("neox no cache").at("depth_note").get<std::string>().find("no KV cache"), std::string::npos);
+    EXPECT_NE(by_model.at("gpt2 cache").at("depth_note").get<std::string>().find("learned positions"),
+              std::string::npos);
+    for (const auto& [name, s] : by_model) {
+        SCOPED_TRACE(name);
+        const std::size_t n = s.at("depth").size();
+        ASSERT_EQ(s.at("latency_ms").size(), n);
+        EXPECT_EQ(s.at("latency_ms")[0].size(), 2u);     // repeats
+        EXPECT_EQ(s.at("latency_ms")[0][0].size(), 4u);  // decode tokens
+        // One incremental prefill: each depth from the one before.
+        for (std::size_t k = 1; k < n; ++k) EXPECT_EQ(s.at("prefill_from")[k], s.at("depth")[k - 1]);
+        EXPECT_TRUE(s.at("prefill_tokens_per_s")[0].is_null());
+        for (std::size_t k = 0; k < n; ++k) {
+            const json& m = s.at("memory")[k];
+            EXPECT_EQ(m.at("state_used_bytes"), m.at("expected_state_bytes")) << "depth " << s.at("depth")[k];
+            EXPECT_LE(m.at("state_used_bytes").get<std::uint64_t>(), m.at("state_allocated_bytes").get<std::uint64_t>());
+            if (name != "gpt2 cache")  // GPT-2 stores its tied head twice
+                EXPECT_NEAR(m.at("weight_bytes").get<double>(), m.at("expected_weight_bytes").get<double>(),
+                            0.01 * m.at("expected_weight_bytes").get<double>());
+        }
+        const auto cum = s.at("integrated_cumulative_ms").get<std::vector<double>>();
+        for (std::size_t k = 1; k < cum.size(); ++k) EXPECT_GT(cum[k], cum[k - 1]);
+    }
+    // The RWKV state does not grow with depth; the KV cache grows with it, linearly.
+    const json& rm = by_model.at("rwkv serial").at("memory");
+    EXPECT_EQ(rm[0].at("state_used_bytes"), rm[3].at("state_used_bytes"));
+    const json& km = by_model.at("neox cache").at("memory");
+    EXPECT_EQ(km[0].at("state_used_bytes"), 0);
+    EXPECT_EQ(km[3].at("state_used_bytes").get<std::uint64_t>(), km[1].at("state_used_bytes").get<std::uint64_t>() * 700 / 64);
+    // Metrics: ms/token per depth with both repeats, prefill per depth above 0,
+    // latency growth past the reference depth, the growth exponent over 3 depths above 0 or more.
+    const auto count = [&](const std::string& metric, const std::string& m) {
+        int k = 0;
+        for (const auto& r : results_of(report, metric)) k += r.at("model") == m;
+        return k;
+    };
+    EXPECT_EQ(count("ms_per_token", "rwkv parallel"), 4);
+    EXPECT_EQ(count("prefill_tokens_per_s", "rwkv parallel"), 3);
+    EXPECT_EQ(count("latency_growth", "neox cache"), 1);
+    EXPECT_EQ(count("latency_growth", "neox no cache"), 0);  // only the reference depth
+    EXPECT_EQ(count("growth_exponent", "neox cache"), 1);
+    EXPECT_EQ(count("growth_exponent", "gpt2 cache"), 0);  // two depths above 0: too few to fit
+    for (const auto& r : results_of(report, "ms_per_token")) EXPECT_EQ(r.at("samples").size(), 2u);
+    // The series read back as the report model's.
+    for (const auto& [name, s] : by_model) EXPECT_EQ(json(s.get<reports::depth_series>()), s) << name;
+}
 
 // samples/<task>/<model>.jsonl: one lm-eval --log_samples line per scored
 // example, agreeing with the metrics; a resumed run writes the same file.

@@ -26,6 +26,8 @@ struct engine_info {
     std::optional<std::int64_t> context_limit;  // none for RWKV
     kernels::dtype weight_type = kernels::dtype::f32;
     std::uint64_t state_bytes = 0;  // per sequence, at the current context (RWKV: constant)
+    std::uint64_t weight_bytes = 0;   // device bytes of the weights as loaded
+    std::uint64_t scratch_bytes = 0;  // device bytes of the engine's activation buffers now (they grow with the chunk)
 };
 
 // A named host array, e.g. for `rwkvbench logits --state`.
@@ -43,6 +45,9 @@ public:
     // Device bytes the state holds now: RWKV's fixed [n_layer, 5, n_embd]; the
     // transformer's KV cache as allocated (it grows by doubling).
     virtual std::uint64_t bytes() const = 0;
+    // Of those, the bytes that hold the tokens consumed: RWKV's whole state;
+    // the KV cache's first n_tokens() positions.
+    virtual std::uint64_t used_bytes() const { return bytes(); }
     // RWKV: [n_layer, 5, n_embd] floats (att_xx, aa, bb, pp, ffn_xx per layer);
     // transformer: the keys then the values, [2, n_layer, n_head, n_tokens, head_dim].
     virtual std::vector<float> download() const = 0;
@@ -57,6 +62,8 @@ public:
     // false, changing nothing, where it cannot: n > n_tokens(), or a
     // recurrent state (RWKV), which keeps no history to go back to.
     virtual bool rewind(std::int64_t n) = 0;
+    // Whether rewind() can go back at all (a KV cache or a token history).
+    virtual bool keeps_history() const = 0;
 };
 
 enum class logits_mode { all, last };
@@ -71,6 +78,23 @@ public:
     // input_error for ids outside the vocabulary.
     virtual void forward(std::span<const std::int32_t> tokens, engine_state& state, logits_mode mode,
                          std::vector<float>& out) = 0;
+    // Feeds `tokens` by the engine's fastest path to the same state, for
+    // bringing a state to a depth: logits of the last token only. The
+    // serial RWKV engine runs them through the parallel mode's kernels
+    // (their states agree within the engines' parity tolerance); the others
+    // call forward().
+    virtual void prefill(std::span<const std::int32_t> tokens, engine_state& state, std::vector<float>& out) {
+        forward(tokens, state, logits_mode::last, out);
+    }
+    // Runs the engine with a context limit of `n` tokens instead of the
+    // model's own where nothing in the model ties it there (rotary
+    // positions) and returns true; `n` at or below the model's limit restores
+    // it. Returns false, changing nothing, where something does (GPT-2's
+    // learned position table). Engines without a limit return true.
+    virtual bool extend_context(std::int64_t n) {
+        const auto limit = info().context_limit;
+        return !limit || n <= *limit;
+    }
 };
 
 }  // namespace engines

@@ -34,6 +34,7 @@ struct rwkv4_weights {
     rwkv4_shape shape;
     kernels::dtype weight_type = kernels::dtype::f32;
     std::uint64_t n_params = 0;
+    std::uint64_t bytes = 0;  // device bytes of every buffer below
     kernels::device_buffer emb, ln_out_w, ln_out_b, head;
     std::vector<layer> layers;
 };

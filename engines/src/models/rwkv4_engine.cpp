@@ -1,7 +1,8 @@
 // The RWKV-4 engines (see rwkv4_engine.h). One chunk of T tokens goes through
 // the same sequence of kernel calls in both modes; the serial engine feeds
 // chunks of one token and uses wkv_step, the parallel engine feeds the whole
-// input and uses wkv_sequence.
+// input and uses wkv_sequence. Both prefill (bringing a state to a depth) in
+// parallel mode.
 #include <algorithm>
 
 #include "engines/rwkv4_engine.h"
@@ -48,6 +49,7 @@ public:
         return out;
     }
     bool rewind(std::int64_t n) override { return n == n_tokens_; }  // nothing to undo, or no history to undo it with
+    bool keeps_history() const override { return false; }
     // [C] view of one slot of a layer, or [3, C] from aa on.
     tensor_view slot_view(std::int64_t layer, std::int64_t s, std::int64_t rows = 1) const {
         const std::size_t offset = static_cast<std::size_t>((layer * n_slots + s) * shape_.n_embd) * sizeof(float);
@@ -67,6 +69,11 @@ private:
 struct scratch {
     std::int64_t capacity = 0;
     kernels::device_buffer ids, x, xx, kx, vx, rx, k, v, r, y, hidden, logits;
+    std::uint64_t bytes() const {
+        std::uint64_t n = 0;
+        for (const auto* b : {&ids, &x, &xx, &kx, &vx, &rx, &k, &v, &r, &y, &hidden, &logits}) n += b->bytes();
+        return n;
+    }
 };
 
 class rwkv4_engine final : public engine {
@@ -84,6 +91,8 @@ public:
         i.n_embd = w_->shape.n_embd;
         i.weight_type = w_->weight_type;
         i.state_bytes = static_cast<std::uint64_t>(w_->shape.n_layer * n_slots * w_->shape.n_embd) * sizeof(float);
+        i.weight_bytes = w_->bytes;
+        i.scratch_bytes = s_.bytes();
         return i;
     }
 
@@ -91,6 +100,33 @@ public:
 
     void forward(std::span<const std::int32_t> tokens, engine_state& state, logits_mode mode,
                  std::vector<float>& out) override {
+        rwkv4_state& st = checked(tokens, state);
+        const auto n = static_cast<std::int64_t>(tokens.size());
+        const std::int64_t v = w_->shape.n_vocab;
+        out.assign(static_cast<std::size_t>((mode == logits_mode::all ? n : 1) * v), 0.0f);
+        if (n == 0) return;
+        if (!serial_) {
+            run_chunk(tokens, st, mode, out.data(), wkv_mode::sequence);
+            return;
+        }
+        for (std::int64_t t = 0; t < n; ++t) {
+            const bool want = mode == logits_mode::all || t == n - 1;
+            float* dst = mode == logits_mode::all ? out.data() + t * v : out.data();
+            run_chunk(tokens.subspan(static_cast<std::size_t>(t), 1), st, logits_mode::last, dst, wkv_mode::step, want);
+        }
+    }
+
+    void prefill(std::span<const std::int32_t> tokens, engine_state& state, std::vector<float>& out) override {
+        rwkv4_state& st = checked(tokens, state);
+        out.assign(static_cast<std::size_t>(w_->shape.n_vocab), 0.0f);
+        if (!tokens.empty()) run_chunk(tokens, st, logits_mode::last, out.data(), wkv_mode::sequence);
+    }
+
+private:
+    enum class wkv_mode { step, sequence };
+
+    // The state as this engine's, every id inside the vocabulary.
+    rwkv4_state& checked(std::span<const std::int32_t> tokens, engine_state& state) const {
         auto* st = dynamic_cast<rwkv4_state*>(&state);
         if (!st) throw harness::unsupported_error("rwkv4 engine: state from another engine");
         const std::int64_t v = w_->shape.n_vocab;
@@ -98,21 +134,9 @@ public:
             if (tokens[i] < 0 || tokens[i] >= v)
                 throw harness::input_error("token id " + std::to_string(tokens[i]) + " at position " + std::to_string(i) +
                                            " is outside the vocabulary of " + std::to_string(v));
-        const auto n = static_cast<std::int64_t>(tokens.size());
-        out.assign(static_cast<std::size_t>((mode == logits_mode::all ? n : 1) * v), 0.0f);
-        if (n == 0) return;
-        if (!serial_) {
-            run_chunk(tokens, *st, mode, out.data());
-            return;
-        }
-        for (std::int64_t t = 0; t < n; ++t) {
-            const bool want = mode == logits_mode::all || t == n - 1;
-            float* dst = mode == logits_mode::all ? out.data() + t * v : out.data();
-            run_chunk(tokens.subspan(static_cast<std::size_t>(t), 1), *st, logits_mode::last, dst, want);
-        }
+        return *st;
     }
 
-private:
     void ensure_scratch(std::int64_t t) {
         if (t <= s_.capacity) return;
         const auto c = static_cast<std::size_t>(w_->shape.n_embd), f = static_cast<std::size_t>(w_->shape.n_ffn),
@@ -136,7 +160,7 @@ private:
 
     // `want_logits` false: the serial engine skips the head for tokens whose
     // logits nobody asked for.
-    void run_chunk(std::span<const std::int32_t> tokens, rwkv4_state& st, logits_mode mode, float* out,
+    void run_chunk(std::span<const std::int32_t> tokens, rwkv4_state& st, logits_mode mode, float* out, wkv_mode wkv,
                    bool want_logits = true) {
         const auto t = static_cast<std::int64_t>(tokens.size());
         const std::int64_t c = w_->shape.n_embd, f = w_->shape.n_ffn, v = w_->shape.n_vocab;
@@ -161,7 +185,7 @@ private:
             b_.matmul(rx, mat(L.att_receptance, c, c), none, r);
             b_.unary(op_kind::sigmoid, r, r);
             const tensor_view wkv_state = st.slot_view(l, att_aa, 3);
-            if (serial_)
+            if (wkv == wkv_mode::step)
                 b_.wkv_step(vec(L.att_decay), vec(L.att_first), k, vv, wkv_state, y);
             else
                 b_.wkv_sequence(vec(L.att_decay), vec(L.att_first), k, vv, wkv_state, y);

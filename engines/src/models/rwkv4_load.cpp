@@ -39,16 +39,20 @@ std::shared_ptr<const rwkv4_weights> upload_rwkv4(const rwkv4_shape& shape, cons
         w->n_params += t.values.size();
         return t;
     };
-    auto vec = [&](const std::string& name) { return upload_as(b, get(name, {c}), kernels::dtype::f32, name); };
+    auto counted = [&](kernels::device_buffer buf) {
+        w->bytes += buf.bytes();
+        return buf;
+    };
+    auto vec = [&](const std::string& name) { return counted(upload_as(b, get(name, {c}), kernels::dtype::f32, name)); };
     auto mat = [&](const std::string& name, std::int64_t rows, std::int64_t cols) {
-        return upload_as(b, get(name, {rows, cols}), weight_type, name);
+        return counted(upload_as(b, get(name, {rows, cols}), weight_type, name));
     };
 
     // model.py folds ln0 into the embedding once, at load time.
     float_tensor emb = get("emb.weight", {v, c});
     const float_tensor ln0_w = get("blocks.0.ln0.weight", {c}), ln0_b = get("blocks.0.ln0.bias", {c});
     layernorm_rows(emb.values, c, ln0_w.values, ln0_b.values);
-    w->emb = upload_as(b, emb, weight_type, "emb.weight");
+    w->emb = counted(upload_as(b, emb, weight_type, "emb.weight"));
     for (std::int64_t l = 0; l < shape.n_layer; ++l) {
         const std::string p = "blocks." + std::to_string(l) + ".";
         rwkv4_weights::layer L;

@@ -2,6 +2,7 @@
 // positions pos0 .. pos0+T-1: per layer LN -> q, k, v -> rotary (NeoX) ->
 // k, v appended to the cache -> causal attention over the cache -> output
 // projection; MLP with GELU; residuals parallel (NeoX) or sequential (GPT-2).
+#include <algorithm>
 #include <cmath>
 
 #include "engines/transformer_engine.h"
@@ -17,7 +18,10 @@ using kernels::tensor_view;
 
 class transformer_state final : public engine_state {
 public:
-    transformer_state(kernels::backend& b, const transformer_config& c) : backend_(b), config_(c) {}
+    // `limit`: the engine's context limit when the state was made (the
+    // cache grows by doubling up to it).
+    transformer_state(kernels::backend& b, const transformer_config& c, std::int64_t limit)
+        : backend_(b), config_(c), limit_(limit) {}
 
     std::int64_t n_tokens() const override { return static_cast<std::int64_t>(history.size()); }
     std::uint64_t bytes() const override {
@@ -25,6 +29,10 @@ public:
         for (const auto* list : {&keys, &values})
             for (const auto& buf : *list) n += buf.bytes();
         return n;
+    }
+
+    std::uint64_t used_bytes() const override {
+        return 2 * static_cast<std::uint64_t>(config_.n_layer * config_.n_embd * cached) * sizeof(float);
     }
 
     std::vector<float> download() const override {
@@ -56,7 +64,7 @@ public:
     }
 
     std::unique_ptr<engine_state> copy() const override {
-        auto out = std::make_unique<transformer_state>(backend_, config_);
+        auto out = std::make_unique<transformer_state>(backend_, config_, limit_);
         out->reserve(capacity);
         const std::size_t row = static_cast<std::size_t>(config_.n_embd) * sizeof(float);
         for (std::size_t l = 0; l < keys.size() && cached > 0; ++l) {
@@ -77,12 +85,14 @@ public:
         return true;
     }
 
+    bool keeps_history() const override { return true; }
+
     // Makes room for `n` positions, keeping the first `cached` ones.
     void reserve(std::int64_t n) {
         if (n <= capacity) return;
         std::int64_t cap = std::max<std::int64_t>(capacity * 2, 256);
         while (cap < n) cap *= 2;
-        cap = std::min(cap, std::max(n, config_.n_ctx));
+        cap = std::min(cap, std::max(n, limit_));
         const std::size_t row = static_cast<std::size_t>(config_.n_embd) * sizeof(float);
         for (auto* list : {&keys, &values}) {
             list->resize(static_cast<std::size_t>(config_.n_layer));
@@ -102,12 +112,13 @@ public:
 private:
     kernels::backend& backend_;
     transformer_config config_;
+    std::int64_t limit_;
 };
 
 class transformer_engine final : public engine {
 public:
     transformer_engine(std::shared_ptr<const transformer_weights> w, kernels::backend& b, const transformer_options& o)
-        : w_(std::move(w)), b_(b), options_(o) {}
+        : w_(std::move(w)), b_(b), options_(o), context_limit_(w_->config.n_ctx) {}
 
     engine_info info() const override {
         const auto& c = w_->config;
@@ -118,14 +129,24 @@ public:
         i.n_vocab = c.n_vocab;
         i.n_layer = c.n_layer;
         i.n_embd = c.n_embd;
-        i.context_limit = c.n_ctx;
+        i.context_limit = context_limit_;
         i.weight_type = w_->weight_type;
         i.state_bytes = 0;  // grows with the context: 2 x n_layer x n_embd x 4 bytes per token
+        i.weight_bytes = w_->bytes;
+        i.scratch_bytes = s_.bytes();
         return i;
     }
 
+    // Rotary positions have no table to run off; GPT-2's learned ones do.
+    bool extend_context(std::int64_t n) override {
+        const std::int64_t own = w_->config.n_ctx;
+        if (n > own && w_->config.architecture == "gpt2") return false;
+        context_limit_ = std::max(n, own);
+        return true;
+    }
+
     std::unique_ptr<engine_state> new_state() const override {
-        return std::make_unique<transformer_state>(b_, w_->config);
+        return std::make_unique<transformer_state>(b_, w_->config, context_limit_);
     }
 
     void forward(std::span<const std::int32_t> tokens, engine_state& state, logits_mode mode,
@@ -138,8 +159,8 @@ public:
                 throw harness::input_error("token id " + std::to_string(tokens[i]) + " at position " + std::to_string(i) +
                                            " is outside the vocabulary of " + std::to_string(c.n_vocab));
         const auto n = static_cast<std::int64_t>(tokens.size());
-        if (st->n_tokens() + n > c.n_ctx)
-            throw harness::input_error("context limit of " + std::to_string(c.n_ctx) + " tokens exceeded: " +
+        if (st->n_tokens() + n > context_limit_)
+            throw harness::input_error("context limit of " + std::to_string(context_limit_) + " tokens exceeded: " +
                                        std::to_string(st->n_tokens()) + " cached + " + std::to_string(n) +
                                        " new (use a sliding window for longer texts)");
         out.assign(static_cast<std::size_t>((mode == logits_mode::all ? n : 1) * c.n_vocab), 0.0f);
@@ -160,6 +181,11 @@ private:
     struct scratch {
         std::int64_t capacity = 0;
         kernels::device_buffer ids, pos, x, a, q, k, v, o, t1, hidden, logits;
+        std::uint64_t bytes() const {
+            std::uint64_t n = 0;
+            for (const auto* b : {&ids, &pos, &x, &a, &q, &k, &v, &o, &t1, &hidden, &logits}) n += b->bytes();
+            return n;
+        }
     };
 
     void ensure_scratch(std::int64_t t) {
@@ -254,6 +280,7 @@ private:
     std::shared_ptr<const transformer_weights> w_;
     kernels::backend& b_;
     transformer_options options_;
+    std::int64_t context_limit_;  // the model's n_ctx unless extend_context() lifted it
     scratch s_;
 };
 

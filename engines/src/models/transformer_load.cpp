@@ -98,9 +98,15 @@ std::shared_ptr<const transformer_weights> upload_transformer(const transformer_
         w->n_params += t.values.size();
         return t;
     };
-    auto vec = [&](const std::string& role, std::int64_t n) { return upload_as(b, get(role, {n}), kernels::dtype::f32, role); };
+    auto counted = [&](kernels::device_buffer buf) {
+        w->bytes += buf.bytes();
+        return buf;
+    };
+    auto vec = [&](const std::string& role, std::int64_t n) {
+        return counted(upload_as(b, get(role, {n}), kernels::dtype::f32, role));
+    };
     auto mat = [&](const std::string& role, std::int64_t rows, std::int64_t cols) {
-        return upload_as(b, get(role, {rows, cols}), weight_type, role);
+        return counted(upload_as(b, get(role, {rows, cols}), weight_type, role));
     };
     w->emb = mat("emb", v, h);
     if (config.architecture == "gpt2") w->pos = mat("pos", config.n_ctx, h);
@@ -129,7 +135,7 @@ std::shared_ptr<const transformer_weights> upload_transformer(const transformer_
     w->lnf_b = vec("lnf.b", h);
     // GPT-2 ties the head to the token embedding: counted once (HF's num_parameters).
     if (config.architecture == "gpt2") {
-        w->head = upload_as(b, source("emb"), weight_type, "head");
+        w->head = counted(upload_as(b, source("emb"), weight_type, "head"));
     } else {
         w->head = mat("head", v, h);
     }

@@ -1,8 +1,10 @@
-// Device-side timing for benchmarks and the scaling task: CUDA events
-// recorded on the backend's stream around `work`.
+// Device-side timing and memory for benchmarks and the scaling tasks: CUDA
+// events recorded on the backend's stream around `work`; cudaMemGetInfo.
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <optional>
 
 namespace kernels {
 
@@ -12,5 +14,9 @@ class backend;
 // CUDA backend's stream. Throws harness::unsupported_error for a non-CUDA
 // backend or a build without CUDA.
 double cuda_time_ms(backend& b, const std::function<void()>& work);
+
+// Device memory in use on the CUDA backend's GPU, all processes together
+// (cudaMemGetInfo: total - free); nullopt for any other backend.
+std::optional<std::uint64_t> cuda_memory_used(backend& b);
 
 }  // namespace kernels

@@ -26,6 +26,7 @@ struct run_report {
     std::vector<metric_result> results;
     std::vector<generation_series> generation;
     std::vector<prefill_series> prefill;
+    std::vector<depth_series> depth;
     std::vector<skipped_task> skipped;
     std::vector<task_timing> timings;
     std::optional<processes_record> processes;  // an MPI run's ranks

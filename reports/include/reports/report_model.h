@@ -8,9 +8,10 @@
 //                  per language or at a context/prompt length, with its
 //                  standard error and, for timings, the raw repeats
 //   model_record   one entry of "models": what ran (engine spec, architecture)
-//   generation_series, prefill_series
-//                  the entries of "series" (kind "generation", "prefill"):
-//                  the scaling task's per-token and per-length measurements
+//   generation_series, prefill_series, depth_series
+//                  the entries of "series" (kind "generation", "prefill",
+//                  "depth"): the scaling tasks' per-token, per-length and
+//                  per-depth measurements
 //   provenance_record  "context": the build, the machine, the date and argv
 //   run_settings    "config": the run-wide settings that decide the numbers
 //   task_record     one entry of "tasks": a task as it ran (definition,
@@ -59,9 +60,10 @@ struct model_record {
     std::optional<std::int64_t> context_limit;
 };
 
-// A polynomial fit: coefficients low order first, and R².
+// A polynomial fit: coefficients low order first, their standard errors
+// (empty in reports from before they were recorded), and R².
 struct poly_fit_record {
-    std::vector<double> coef;
+    std::vector<double> coef, stderr_;
     double r2 = 0;
 };
 
@@ -95,6 +97,41 @@ struct prefill_series {
     std::vector<std::int64_t> prompt_tokens;
     std::vector<std::vector<double>> tokens_per_s;  // [length][repeat]
     std::vector<double> median_tokens_per_s;
+};
+
+// Memory by kind at one depth, as measured and as the model's shape says.
+struct depth_memory {
+    std::uint64_t weight_bytes = 0;           // as loaded
+    std::uint64_t state_allocated_bytes = 0;  // RWKV state or KV cache as allocated (the cache grows by doubling)
+    std::uint64_t state_used_bytes = 0;       // ... holding the depth's tokens
+    std::uint64_t scratch_bytes = 0;          // the engine's activation buffers
+    std::uint64_t rss_bytes = 0, peak_rss_bytes = 0;  // the process's, reported, not checked
+    std::uint64_t expected_weight_bytes = 0;  // n_params x bytes per weight
+    std::uint64_t expected_state_bytes = 0;   // RWKV-4: 5 n_layer n_embd 4; KV: 2 n_layer n_embd depth 4
+    std::optional<std::uint64_t> device_used_bytes;  // CUDA: total - free (cudaMemGetInfo)
+};
+
+// One engine's latency by depth (the scaling_depth task): at each depth the
+// engine was brought to (one incremental prefill), decode_tokens tokens
+// timed per repeat; the prefill segment ending there; memory by kind.
+struct depth_series {
+    series_header header;
+    std::int64_t decode_tokens = 0;
+    std::vector<std::int64_t> depth;
+    std::vector<std::vector<std::vector<double>>> latency_ms;  // [depth][repeat][token]
+    std::vector<double> median_latency_ms;                     // per depth: median over repeats of the mean per token
+    std::vector<std::int64_t> prefill_from;                    // the prefill segment ending at each depth starts here
+    std::vector<double> prefill_tokens_per_s;                  // ... its speed (NaN at depth 0: nothing to prefill)
+    std::vector<depth_memory> memory;
+    // Cumulative time of generating up to each depth, integrated from the
+    // latencies (trapezoids between depths), not measured.
+    std::vector<double> integrated_cumulative_ms;
+    poly_fit_record cumulative_quadratic, latency_linear;  // over depth
+    bool quadratic_significant = false;  // the T² term more than 2 standard errors above 0
+    // Where the sweep stops short of the task's deepest depth, and why
+    // ("no KV cache: capped at 1024", "learned positions end at 1024"); or
+    // that the model's context limit was lifted ("context limit 2048 lifted: rotary positions").
+    std::string depth_note;
 };
 
 // Where and how the run was made. Every field may be absent in a report
@@ -183,6 +220,10 @@ void from_json(const nlohmann::json& j, model_record& m);  // throws field_error
 void to_json(nlohmann::json& j, const generation_series& g);
 void from_json(const nlohmann::json& j, generation_series& g);  // throws field_error
 void to_json(nlohmann::json& j, const prefill_series& p);
+void to_json(nlohmann::json& j, const depth_memory& m);
+void from_json(const nlohmann::json& j, depth_memory& m);  // throws field_error
+void to_json(nlohmann::json& j, const depth_series& d);
+void from_json(const nlohmann::json& j, depth_series& d);  // throws field_error
 void from_json(const nlohmann::json& j, prefill_series& p);  // throws field_error
 void to_json(nlohmann::json& j, const provenance_record& p);
 void from_json(const nlohmann::json& j, provenance_record& p);  // throws field_error

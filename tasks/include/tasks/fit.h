@@ -10,8 +10,13 @@
 namespace tasks {
 
 struct poly_fit {
-    std::vector<double> coef;  // c0 + c1 x + c2 x² ...
+    std::vector<double> coef;     // c0 + c1 x + c2 x² ...
+    std::vector<double> stderr_;  // each coefficient's standard error (ordinary least squares)
     double r2 = 0;
+    // Whether coefficient k is more than `z` standard errors above zero.
+    bool above_zero(std::size_t k, double z = 2.0) const {
+        return k < coef.size() && coef[k] > z * stderr_[k];
+    }
 };
 
 // Needs more points than coefficients and x not all equal; otherwise coef is empty.

@@ -9,6 +9,7 @@
 //   bpb_lines        lines, udhr                       rolling per line (+ greedy samples)
 //   multiple_choice  choice_formats.h's table          multiple_choice per example
 //   scaling          synthetic_tokens                  scaling_case per pass and repeat (timing; limit refused)
+//   scaling_depth    synthetic_tokens                  scaling_case per depth and repeat (timing; limit refused)
 #pragma once
 
 #include <nlohmann/json.hpp>
