@@ -3,11 +3,13 @@
 // rendered to SVG and PNG. Charts: the RWKV paper's scaling chart
 // (cumulative time against tokens generated, one line per engine), latency
 // and state/KV memory against context, parallel prefill tokens/s against
-// prompt length, and per-language bars (bits per byte, accuracy) sorted by
-// the first model's value.
+// prompt length, the depth sweep's (cumulative time measured and
+// integrated, latency, prefill and memory by kind against depth), and
+// per-language bars (bits per byte, accuracy) sorted by the first model's value.
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -43,6 +45,8 @@ std::string quoted(const std::string& s) {
 struct line {
     std::string label;
     std::vector<std::pair<double, double>> points;
+    int color = 0;        // > 0: gnuplot line colour index (lines of one engine share it)
+    bool dashed = false;  // integrated, not measured
 };
 
 std::string datablock(const std::string& name, const std::vector<std::pair<double, double>>& pts) {
@@ -74,8 +78,11 @@ std::string line_chart(const std::string& title, const std::string& xlabel, cons
     std::string plot = "plot ";
     for (std::size_t i = 0; i < lines.size(); ++i) {
         if (i) plot += ", ";
-        plot += "$d" + std::to_string(i) + " using 1:2 with linespoints pointinterval 16 lw 2 title " +
-                quoted(lines[i].label);
+        // Every point of a short series (depths), every 16th of a long one (tokens).
+        const std::string every = lines[i].points.size() > 40 ? "16" : "1";
+        plot += "$d" + std::to_string(i) + " using 1:2 with linespoints pointinterval " + every + " lw 2" +
+                (lines[i].color > 0 ? " lc " + std::to_string(lines[i].color) : "") + (lines[i].dashed ? " dt 2" : "") +
+                " title " + quoted(lines[i].label);
     }
     s << outputs(base, plot);
     return s.str();
@@ -102,6 +109,95 @@ std::string bar_chart(const std::string& title, const std::string& ylabel, const
     }
     s << outputs(base, plot);
     return s.str();
+}
+
+// Memory by kind at each depth, stacked (weights, state/KV used, scratch),
+// one group of bars per engine.
+std::string memory_chart(const run_report& r, const std::string& base) {
+    std::ostringstream s;
+    s << "# rwkvbench chart: memory by kind vs depth (data from report.json)\nset termoption noenhanced\nset "
+         "datafile separator ','\n";
+    for (std::size_t i = 0; i < r.depth.size(); ++i) {
+        s << "$m" << i << " << EOD\n";
+        const depth_series& d = r.depth[i];
+        for (std::size_t k = 0; k < d.depth.size(); ++k)
+            s << d.depth[k] << "," << format_number(d.memory[k].weight_bytes / 1048576.0, 8) << ","
+              << format_number(d.memory[k].state_used_bytes / 1048576.0, 8) << ","
+              << format_number(d.memory[k].scratch_bytes / 1048576.0, 8) << "\n";
+        s << "EOD\n";
+    }
+    s << "set title " << quoted("Memory by kind vs context depth (stacked: weights, state or KV cache used, scratch)")
+      << "\nset ylabel " << quoted("MiB")
+      << "\nset style data histogram\nset style histogram rowstacked title offset 0,-1\nset style fill solid 0.8 "
+         "border -1\nset boxwidth 0.8\nset xtics rotate by -45 scale 0 font ',9'\nset grid ytics\nset key outside "
+         "right top\nset yrange [0:*]\nset bmargin 8\n";
+    std::string plot = "plot ";
+    for (std::size_t i = 0; i < r.depth.size(); ++i) {
+        const depth_series& d = r.depth[i];
+        const std::string m = "$m" + std::to_string(i);
+        const bool first = i == 0;
+        if (i) plot += ", ";
+        // Two lines per group title ("model" over "(mode)"), so neighbours do not overlap.
+        const std::string label = series_label(d.header.model, d.header.engine, d.header.no_cache);
+        const auto at = label.find(" (");
+        std::string title = quoted(label.substr(0, at));
+        if (at != std::string::npos) title.pop_back(), title += "\\n" + quoted(label.substr(at + 1)).substr(1);
+        plot += "newhistogram " + title + " font ',9', " + m +
+                " using 2:xtic(1) lc 1 " + (first ? "title 'weights'" : "notitle") + ", " + m + " using 3 lc 2 " +
+                (first ? "title 'state / KV cache (used)'" : "notitle") + ", " + m + " using 4 lc 3 " +
+                (first ? "title 'scratch'" : "notitle");
+    }
+    s << outputs(base, plot);
+    return s.str();
+}
+
+// The depth sweep's charts: the paper's cumulative-time figure (measured
+// generation solid, integrated from latency by depth dashed), latency and
+// prefill throughput against depth (log x; depth 0 is in the tables), memory by kind.
+void depth_charts(const run_report& r, const fs::path& charts,
+                  std::vector<std::pair<std::string, std::string>>& scripts) {
+    std::vector<line> cumulative, latency, prefill;
+    for (std::size_t i = 0; i < r.depth.size(); ++i) {
+        const depth_series& d = r.depth[i];
+        const std::string label = series_label(d.header.model, d.header.engine, d.header.no_cache);
+        const int color = static_cast<int>(i) + 1;
+        // The same model's generation series, if the run measured one: the solid part.
+        for (const auto& g : r.generation)
+            if (g.header.model == d.header.model) {
+                line measured{label + ", measured", {{0, 0}}, color, false};
+                for (std::size_t k = 0; k < g.tokens.size(); ++k)
+                    measured.points.emplace_back(g.tokens[k], g.cumulative_ms[k] / 1e3);
+                cumulative.push_back(measured);
+            }
+        line integrated{label + ", integrated", {}, color, true}, lat{label, {}, color, false},
+            pre{label, {}, color, false};
+        for (std::size_t k = 0; k < d.depth.size(); ++k) {
+            integrated.points.emplace_back(d.depth[k], d.integrated_cumulative_ms[k] / 1e3);
+            if (d.depth[k] > 0) {
+                lat.points.emplace_back(d.depth[k], d.median_latency_ms[k]);
+                if (std::isfinite(d.prefill_tokens_per_s[k])) pre.points.emplace_back(d.depth[k], d.prefill_tokens_per_s[k]);
+            }
+        }
+        cumulative.push_back(integrated);
+        if (!lat.points.empty()) latency.push_back(lat);
+        if (!pre.points.empty()) prefill.push_back(pre);
+    }
+    scripts.emplace_back("depth_cumulative_time",
+                         line_chart("Cumulative generation time vs tokens (solid: measured; dashed: integrated from "
+                                    "latency by depth)",
+                                    "tokens", "cumulative time (s)", cumulative,
+                                    (charts / "depth_cumulative_time").string()));
+    if (!latency.empty())
+        scripts.emplace_back("depth_latency",
+                             line_chart("Per-token decode latency vs context depth (median of repeats; log-log)",
+                                        "context depth (tokens)", "ms per token", latency,
+                                        (charts / "depth_latency").string(), "set logscale x 2\nset logscale y\n"));
+    if (!prefill.empty())
+        scripts.emplace_back("depth_prefill",
+                             line_chart("Prefill throughput vs context depth (each segment up to the depth)",
+                                        "context depth (tokens)", "tokens per second", prefill,
+                                        (charts / "depth_prefill").string(), "set logscale x 2\nset yrange [0:*]\n"));
+    scripts.emplace_back("depth_memory", memory_chart(r, (charts / "depth_memory").string()));
 }
 
 }  // namespace
@@ -153,6 +249,7 @@ void write_charts(const run_report& r, const std::string& dir, rendered& out) {
             line_chart("Parallel prefill throughput vs prompt length", "prompt length (tokens)", "tokens per second",
                        lines, (charts / "prefill_throughput").string(), "set logscale x 2\n"));
     }
+    if (!r.depth.empty()) depth_charts(r, charts, scripts);
     // Per-language bars: bits per byte for bpb tasks, accuracy for multiple choice.
     std::map<std::string, std::string> per_task_metric;
     for (const auto& m : r.results)

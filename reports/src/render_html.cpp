@@ -66,6 +66,11 @@ void write_html(const run_report& r, const std::string& dir, rendered& out) {
                        << "</td><td class=n>" << m.samples.size() << "</td></tr>\n";
         tables << "</table>\n";
     }
+    // The depth sweep in words and numbers, above the charts it summarises.
+    if (const auto headline = depth_headline(r); !headline.empty()) {
+        h << "<h2 id=\"headline\">What the depth sweep measured</h2>\n";
+        for (const auto& sentence : headline) h << "<p>" << html_escape(sentence) << "</p>\n";
+    }
     if (!svgs.empty()) {
         h << "<h2 id=\"charts\">Charts</h2>\n";
         for (const auto& s : svgs) {

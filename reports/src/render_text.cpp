@@ -91,6 +91,10 @@ std::string markdown_summary(const run_report& r) {
     s << "| " << p.date << " | " << p.git_commit << " | " << p.cpu << " | "
       << (p.threads ? std::to_string(*p.threads) : "") << " | " << p.blas << " | " << (p.gpu.empty() ? "none" : p.gpu)
       << " | " << p.compiler << " |\n\n";
+    if (const auto headline = depth_headline(r); !headline.empty()) {
+        s << "## What the depth sweep measured\n\n";
+        for (const auto& sentence : headline) s << sentence << "\n\n";
+    }
     s << "## Results\n\n| Task | Version | Language | Model | Metric | ↑↓ | Value | ± | Stderr "
          "|\n|---|---:|---|---|---|---|---:|---|---:|\n";
     for (const auto& m : r.results) {
@@ -141,6 +145,7 @@ std::string markdown_summary(const run_report& r) {
             s << "\n";
         }
     }
+    s << depth_markdown(r);
     if (r.processes) {
         const processes_record& pr = *r.processes;
         s << "\n## Processes (MPI, " << pr.world_size << " ranks)\n\n| Rank | Host | Device | Threads | Examples | "
@@ -217,6 +222,7 @@ void write_csv(const run_report& r, const std::string& dir, rendered& out) {
         harness::write_file_atomically(dir + "/series/scaling_generation.csv", gen.str());
         out.files.push_back("series/scaling_generation.csv");
     }
+    write_depth_csv(r, dir, out);
     if (!r.prefill.empty()) {
         std::ostringstream pre;
         pre << "model,engine,prompt_tokens,median_tokens_per_s\n";

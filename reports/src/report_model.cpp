@@ -200,6 +200,7 @@ void to_json(json& j, const depth_series& d) {
     json prefill = json::array();  // NaN at depth 0 is null in the file
     for (const double v : d.prefill_tokens_per_s) prefill.push_back(std::isfinite(v) ? json(v) : json());
     j.update({{"decode_tokens", d.decode_tokens},
+              {"reference_depth", d.reference_depth},
               {"depth", d.depth},
               {"latency_ms", d.latency_ms},
               {"median_latency_ms", d.median_latency_ms},
@@ -217,6 +218,7 @@ void to_json(json& j, const depth_series& d) {
 void from_json(const json& j, depth_series& d) {
     d.header = header_from(j);
     d.decode_tokens = required<std::int64_t>(j, "decode_tokens");
+    d.reference_depth = optional_or<std::int64_t>(j, "reference_depth", 0);
     d.depth = required<std::vector<std::int64_t>>(j, "depth");
     d.latency_ms = required<std::vector<std::vector<std::vector<double>>>>(j, "latency_ms");
     d.median_latency_ms = required<std::vector<double>>(j, "median_latency_ms");

@@ -324,6 +324,11 @@ void score_scaling_depth(task_context& c, const std::vector<request>& cases) {
     s.cumulative_quadratic = fit_record(quad);
     s.latency_linear = fit_record(lat);
     s.quadratic_significant = quad.above_zero(2);
+    const auto ref = std::find_if(s.depth.begin(), s.depth.end(),
+                                  [&](std::int64_t d) { return d >= std::max<std::int64_t>(p.o.reference_depth, 1); });
+    const std::size_t deepest = s.depth.size() - 1;
+    const bool has_reference = ref != s.depth.end() && static_cast<std::size_t>(ref - s.depth.begin()) < deepest;
+    if (has_reference) s.reference_depth = *ref;
     c.series.push_back(s);
 
     for (std::size_t k = 0; k < s.depth.size(); ++k) {
@@ -339,10 +344,7 @@ void score_scaling_depth(task_context& c, const std::vector<request>& cases) {
     }
     // Latency at the deepest depth over latency at the reference depth (or
     // the shallowest above 0), per repeat: how much a deep context costs per token.
-    const auto ref = std::find_if(s.depth.begin(), s.depth.end(),
-                                  [&](std::int64_t d) { return d >= std::max<std::int64_t>(p.o.reference_depth, 1); });
-    const std::size_t deepest = s.depth.size() - 1;
-    if (ref != s.depth.end() && static_cast<std::size_t>(ref - s.depth.begin()) < deepest) {
+    if (has_reference) {
         const auto& base = per_repeat_means[static_cast<std::size_t>(ref - s.depth.begin())];
         const auto& top = per_repeat_means[deepest];
         reports::metric_result growth;

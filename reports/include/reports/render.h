@@ -26,6 +26,12 @@ void write_charts(const run_report& r, const std::string& dir, rendered& out);
 // Links the files of the folder that exist; viewable offline.
 void write_html(const run_report& r, const std::string& dir, rendered& out);
 
+// The depth sweep (render_depth.cpp): the headline's sentences (none
+// without depth series), its report.md tables, series/scaling_depth.csv.
+std::vector<std::string> depth_headline(const run_report& r);
+std::string depth_markdown(const run_report& r);
+void write_depth_csv(const run_report& r, const std::string& dir, rendered& out);
+
 // format: md, csv, charts, html or all. Throws harness::usage_error for others.
 rendered render(const run_report& r, const std::string& dir, const std::string& format = "all");
 

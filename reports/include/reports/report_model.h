@@ -117,6 +117,7 @@ struct depth_memory {
 struct depth_series {
     series_header header;
     std::int64_t decode_tokens = 0;
+    std::int64_t reference_depth = 0;  // latency growth is the deepest depth's latency over this one's
     std::vector<std::int64_t> depth;
     std::vector<std::vector<std::vector<double>>> latency_ms;  // [depth][repeat][token]
     std::vector<double> median_latency_ms;                     // per depth: median over repeats of the mean per token
