@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <random>
 
 #include "harness/errors.h"
 #include "reports/mann_whitney.h"
@@ -121,6 +123,51 @@ TEST(Compare, AUniformlySlowerMachineMovesTimingsButNotRatios) {
     reports::gate_config ratios_only;
     ratios_only.ignore = {"ms_per_token"};
     EXPECT_FALSE(reports::compare_reports(make({}), make(slower_machine), ratios_only).regressed());
+}
+
+// The depth sweep's metrics (scaling_depth): ms_per_token per depth, its
+// ratio against the cached transformer at the same depth, and the latency
+// growth. A transformer whose deep-context decode got 40% slower (its
+// attention over the cache, say) trips the gate at the deep depth and in
+// its latency growth, not at depth 0.
+TEST(Compare, ADeepContextRegressionTripsTheDepthMetrics) {
+    const auto depth_report = [](double deep_factor, std::uint64_t seed) {
+        std::mt19937_64 rng(seed);
+        nlohmann::json j = synthetic::report({});
+        nlohmann::json& results = j["results"];
+        const auto add = [&](const std::string& model, const std::string& engine, std::int64_t depth, double ms) {
+            nlohmann::json t = synthetic::timing(model, engine, depth, ms, 0.02, 7, rng);
+            t["task"] = "scaling_depth";
+            results.push_back(t);
+            return t.at("samples").get<std::vector<double>>();
+        };
+        add("rwkv", "rwkv4-serial", 0, 20.0);
+        const auto rwkv_deep = add("rwkv", "rwkv4-serial", 8192, 20.0);
+        const auto neox_shallow = add("neox", "transformer", 0, 22.0);
+        const auto neox_deep = add("neox", "transformer", 8192, 66.0 * deep_factor);
+        nlohmann::json growth = results.back();
+        growth["metric"] = "latency_growth";
+        std::vector<double> g;
+        for (std::size_t i = 0; i < neox_deep.size(); ++i) g.push_back(neox_deep[i] / neox_shallow[i]);
+        std::vector<double> sorted = g;
+        std::sort(sorted.begin(), sorted.end());
+        growth["samples"] = g, growth["value"] = sorted[sorted.size() / 2];
+        results.push_back(growth);
+        return reports::parse_report(j, "/x/report.json");
+    };
+    EXPECT_FALSE(reports::compare_reports(depth_report(1.0, 1), depth_report(1.0, 2), {}).regressed());
+    const auto c = reports::compare_reports(depth_report(1.0, 1), depth_report(1.4, 2), {});
+    EXPECT_TRUE(c.regressed());
+    const auto depth_row = [&](const std::string& metric, const std::string& where, const std::string& model) {
+        for (const auto& r : c.rows)
+            if (r.task == "scaling_depth" && r.metric == metric && r.where == where && r.model == model) return r;
+        throw std::runtime_error("no row " + metric + " " + where);
+    };
+    EXPECT_EQ(depth_row("ms_per_token", "ctx 8192", "neox").status, reports::change::regression);
+    EXPECT_EQ(depth_row("ms_per_token", "ctx 0", "neox").status, reports::change::unchanged);
+    EXPECT_EQ(depth_row("latency_growth", "ctx 8192", "neox").status, reports::change::regression);
+    // RWKV against the slower transformer looks better at depth: an improvement, not a regression.
+    EXPECT_EQ(depth_row("ms_per_token_ratio", "ctx 8192", "rwkv").status, reports::change::improvement);
 }
 
 TEST(Compare, MissingMetricsAreRegressionsUnlessAllowed) {

@@ -26,7 +26,7 @@ const std::string test_data = test_paths::data();
 const std::string source = test_paths::source();
 
 // One small run with every kind of result: per-language bits per byte with
-// samples, multiple choice, and a scaling sweep with prefill.
+// samples, multiple choice, a scaling sweep with prefill and a depth sweep.
 const std::string& small_run(const std::string& name) {
     static std::map<std::string, std::string> made;
     if (made.count(name)) return made[name];
@@ -40,7 +40,10 @@ const std::string& small_run(const std::string& name) {
     tasks::task_request scaling = tasks::task_request::named("scaling");
     scaling.options = {{"prompt_tokens", 4}, {"generate_tokens", 10},     {"repeats", 2},
                        {"warmup_tokens", 1}, {"prefill_lengths", {4, 8}}, {"report_contexts", {8}}};
-    c.tasks = {tasks::task_request::named("bpb_flores"), tasks::task_request::named("xcopa"), scaling};
+    tasks::task_request depth = tasks::task_request::named("scaling_depth");
+    depth.options = {{"depths", {0, 16, 32, 64}}, {"decode_tokens", 3}, {"repeats", 2},
+                     {"warmup_tokens", 1},        {"prefill_chunk", 10}, {"reference_depth", 16}};
+    c.tasks = {tasks::task_request::named("bpb_flores"), tasks::task_request::named("xcopa"), scaling, depth};
     c.data_dir = source + "/datasets";
     c.langs = {"deu_Latn", "tha_Thai", "it", "th"};
     c.limit = 3;
@@ -83,6 +86,44 @@ TEST(Render, MarkdownAndCsvFromTheReportOnly) {
     EXPECT_NE(line.find(v.str()), std::string::npos) << line;
 }
 
+// The depth sweep's headline and tables: numbers as the series hold them.
+TEST(Render, DepthHeadlineAndTablesComeFromTheSeries) {
+    const std::string dir = small_run("depth");
+    const auto r = reports::load_report(dir);
+    ASSERT_EQ(r.depth.size(), 2u);
+    const auto headline = reports::depth_headline(r);
+    ASSERT_EQ(headline.size(), 3u);
+    const reports::depth_series& neox = r.depth[1];
+    ASSERT_EQ(neox.header.model, "neox tiny");
+    ASSERT_EQ(neox.depth, (std::vector<std::int64_t>{0, 16, 32, 64}));
+    const std::string ratio = reports::format_number(neox.median_latency_ms[3] / neox.median_latency_ms[1], 3) + "×";
+    EXPECT_NE(headline[0].find("Per-token latency at 64 tokens of context, as a multiple of that at 16"),
+              std::string::npos)
+        << headline[0];
+    EXPECT_NE(headline[0].find("neox tiny (transformer) " + ratio), std::string::npos) << headline[0];
+    EXPECT_NE(headline[1].find("RWKV state "), std::string::npos) << headline[1];
+    EXPECT_NE(headline[1].find("KV cache 64.0 KiB (neox tiny (transformer) at 64)"), std::string::npos)
+        << headline[1];  // 2 layers x 64 dims x 64 tokens x (key, value) x 4 bytes
+    reports::render(r, dir, "md");
+    const std::string md = harness::read_file(dir + "/report.md");
+    EXPECT_LT(md.find("## What the depth sweep measured"), md.find("## Results"));
+    EXPECT_NE(md.find("## Scaling: latency by depth"), std::string::npos);
+    EXPECT_NE(md.find("| neox tiny | 64 | "), std::string::npos) << md;
+    EXPECT_NE(md.find(" | +0% | "), std::string::npos) << "state used equals its analytic size";
+    reports::rendered csv;
+    reports::write_csv(r, dir, csv);
+    std::ifstream in(dir + "/series/scaling_depth.csv");
+    std::string header, row;
+    std::getline(in, header), std::getline(in, row);
+    EXPECT_TRUE(header.starts_with("model,engine,no_cache,depth,median_latency_ms,prefill_from,prefill_tokens_per_s,"))
+        << header;
+    EXPECT_TRUE(header.ends_with(",mean_latency_ms_r0,mean_latency_ms_r1")) << header;
+    EXPECT_TRUE(row.starts_with("rwkv synth,rwkv4-parallel,false,0,")) << row;
+    reports::render(r, dir, "html");
+    const std::string html = harness::read_file(dir + "/index.html");
+    EXPECT_NE(html.find("What the depth sweep measured"), std::string::npos);
+}
+
 TEST(Render, ChartsHaveTheExpectedSeries) {
     if (!have_gnuplot()) GTEST_SKIP() << "gnuplot not installed";
     const std::string dir = small_run("charts");
@@ -93,6 +134,10 @@ TEST(Render, ChartsHaveTheExpectedSeries) {
         {"scaling_latency", {"rwkv synth", "neox tiny"}},
         {"scaling_memory", {"rwkv synth", "neox tiny"}},
         {"prefill_throughput", {"rwkv synth", "neox tiny"}},
+        {"depth_cumulative_time", {"rwkv synth (rwkv4-parallel), measured", "neox tiny (transformer), integrated"}},
+        {"depth_latency", {"rwkv synth", "neox tiny"}},
+        {"depth_prefill", {"rwkv synth", "neox tiny"}},
+        {"depth_memory", {"weights", "state / KV cache (used)", "scratch"}},
         {"bpb_flores_by_language", {"deu_Latn", "tha_Thai", "rwkv synth"}},
         {"xcopa_accuracy_by_language", {"it", "th", "neox tiny"}}};
     for (const auto& [name, texts] : expected) {
