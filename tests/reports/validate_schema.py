@@ -33,7 +33,10 @@ run = {
     ],
     "tasks": ["lambada_openai", "wikitext2", "bpb_flores", "bpb_udhr", "xcopa", "xstorycloze", "xwinograd", "pawsx",
               {"task": "scaling", "options": {"prompt_tokens": 4, "generate_tokens": 6, "repeats": 2,
-                                              "warmup_tokens": 1, "prefill_lengths": [4, 8], "report_contexts": [8]}}],
+                                              "warmup_tokens": 1, "prefill_lengths": [4, 8], "report_contexts": [8]}},
+              {"task": "scaling_depth", "options": {"depths": [0, 8, 16, 32], "decode_tokens": 2, "repeats": 2,
+                                                    "warmup_tokens": 1, "prefill_chunk": 5, "max_depth_no_cache": 8,
+                                                    "reference_depth": 8}}],
     "limit": 2,
     "langs": ["eng_Latn", "eng", "en", "it", "jp"],
 }
@@ -54,7 +57,11 @@ for e in errors:
     print(f"report.json: {'/'.join(str(p) for p in e.path)}: {e.message}")
 kinds = {r["metric"] for r in report["results"]}
 expected = {"acc", "ppl", "bits_per_byte", "token_perplexity", "tokens_per_byte", "acc_norm", "ms_per_token",
-            "tokens_per_s", "growth_exponent", "prefill_tokens_per_s"}
+            "tokens_per_s", "growth_exponent", "prefill_tokens_per_s", "latency_growth"}
+series_kinds = {s["kind"] for s in report["series"]}
+if series_kinds != {"generation", "prefill", "depth"}:
+    print("report lacks series kinds:", sorted({"generation", "prefill", "depth"} - series_kinds))
+    sys.exit(1)
 if not expected <= kinds:
     print("report lacks metrics:", sorted(expected - kinds))
     sys.exit(1)
