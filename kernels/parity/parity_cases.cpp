@@ -401,6 +401,9 @@ void add_attention(std::vector<op_case>& cases, std::uint32_t& seed) {
                                        // threads, split lengths not multiples of any tile; a prefill chunk
                                        // deep into the cache.
                                        {1, 2, 64, 8190, 8200}, {3, 1, 80, 4097, 4100}, {65, 2, 64, 4000, 4065},
+                                       // the CPU decode's widest step: 4 queries x 12 heads, a block edge
+                                       // (64 keys) inside the causal tail
+                                       {4, 12, 64, 1999, 2003},
                                        // CUDA's tiled prefill at its widest head and at its threshold (16
                                        // queries), and a head too wide for it (the split kernel takes it)
                                        {40, 2, 128, 3, 43}, {16, 4, 64, 100, 116}, {20, 1, 160, 0, 20}};

@@ -16,17 +16,22 @@ namespace {
 std::string arrow(bool higher_is_better) { return higher_is_better ? "↑" : "↓"; }
 
 // The ms/token contexts the report has, in order.
+// The contexts of the generation sweeps' ms_per_token (not the depth sweep's
+// depths); a series without a task (older reports) takes every task's.
 std::vector<std::int64_t> timing_contexts(const run_report& r) {
+    std::set<std::string> tasks;
+    for (const auto& g : r.generation) tasks.insert(g.header.task);
     std::set<std::int64_t> s;
     for (const auto& m : r.results)
-        if (m.metric == "ms_per_token" && m.context) s.insert(*m.context);
+        if (m.metric == "ms_per_token" && m.context && (tasks.count(m.task) || tasks.count(""))) s.insert(*m.context);
     return {s.begin(), s.end()};
 }
 
-const metric_result* find(const run_report& r, const std::string& model, const std::string& metric,
-                          std::optional<std::int64_t> context = std::nullopt) {
+const metric_result* find(const run_report& r, const std::string& task, const std::string& model,
+                          const std::string& metric, std::optional<std::int64_t> context = std::nullopt) {
     for (const auto& m : r.results)
-        if (m.model == model && m.metric == metric && (!context || m.context == context)) return &m;
+        if ((task.empty() || m.task == task) && m.model == model && m.metric == metric && (!context || m.context == context))
+            return &m;
     return nullptr;
 }
 
@@ -114,10 +119,10 @@ std::string markdown_summary(const run_report& r) {
             s << "| " << g.header.model << " | " << g.header.engine << " | "
               << (g.header.engine == "transformer" ? (g.header.no_cache ? "no" : "yes") : "n/a") << " |";
             for (const auto c : contexts) {
-                const metric_result* m = find(r, g.header.model, "ms_per_token", c);
+                const metric_result* m = find(r, g.header.task, g.header.model, "ms_per_token", c);
                 s << " " << (m ? format_number(m->value) + " ± " + format_number(m->stderr_, 2) : "–") << " |";
             }
-            const metric_result* tps = find(r, g.header.model, "tokens_per_s");
+            const metric_result* tps = find(r, g.header.task, g.header.model, "tokens_per_s");
             s << " " << (tps ? format_number(tps->value) : "–") << " | " << format_number(g.growth_exponent, 3) << " | "
               << format_number(g.state_bytes.empty() ? 0 : g.state_bytes.back() / 1048576.0, 3) << " MiB | "
               << format_number(g.peak_rss_bytes / 1048576.0, 4) << " MiB |\n";
