@@ -324,7 +324,8 @@ TEST(Cli, TaskDefaultNamesTheDefaultSuitesTasks) {
     const auto j = nlohmann::json::parse(report);
     std::vector<std::string> names;
     for (const auto& t : j.at("tasks")) names.push_back(t.at("task").get<std::string>());
-    EXPECT_EQ(names, (std::vector<std::string>{"bpb_flores", "lambada_openai", "wikitext2", "xcopa", "scaling"}));
+    EXPECT_EQ(names, (std::vector<std::string>{"bpb_flores", "lambada_openai", "wikitext2", "xcopa", "scaling",
+                                               "scaling_depth"}));
     EXPECT_EQ(j.at("tasks")[0].at("limit"), 2);
     EXPECT_TRUE(j.at("tasks")[4].at("limit").is_null());  // the run's limit does not apply to a timing task
     // The suite's own options come along (its scaling sweep generates 128 tokens).

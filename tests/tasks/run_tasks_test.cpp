@@ -393,7 +393,7 @@ TEST(RunTasks, TheDefaultSuiteFileLoads) {
         if (!m.spec.model.starts_with("random:")) {
             EXPECT_TRUE(fs::exists(m.spec.model)) << m.spec.model;
         }
-    EXPECT_EQ(c.tasks.size(), 5u);
+    EXPECT_EQ(c.tasks.size(), 6u);
 }
 
 TEST(RunTasks, AGroupSkipsTasksWithoutDataButANamedTaskDoesNot) {
