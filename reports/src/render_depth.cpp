@@ -41,6 +41,12 @@ bool is_recurrent(const depth_series& s) { return s.header.engine.rfind("rwkv", 
 
 std::vector<std::string> depth_headline(const run_report& r) {
     std::vector<std::string> out;
+    if (r.depth.empty()) return out;
+    // The sentence names the depths of the first series with a reference depth;
+    // a series measured between other depths says its own.
+    const auto framed = std::find_if(r.depth.begin(), r.depth.end(),
+                                     [](const depth_series& s) { return s.reference_depth > 0 && !s.depth.empty(); });
+    const depth_series& first = framed == r.depth.end() ? r.depth.front() : *framed;
     std::vector<std::string> growth, state, quadratic, linear;
     for (const auto& s : r.depth) {
         if (s.depth.size() < 2) continue;
@@ -52,8 +58,7 @@ std::vector<std::string> depth_headline(const run_report& r) {
                 growth.push_back(name + " " + ratio_text(s.median_latency_ms[deepest] / s.median_latency_ms[ref]) +
                                  " (" + format_number(s.median_latency_ms[ref], 3) + " → " +
                                  format_number(s.median_latency_ms[deepest], 3) + " ms" +
-                                 (s.reference_depth != r.depth.front().reference_depth ||
-                                          s.depth[deepest] != r.depth.front().depth.back()
+                                 (s.reference_depth != first.reference_depth || s.depth[deepest] != first.depth.back()
                                       ? ", " + std::to_string(s.reference_depth) + " → " + std::to_string(s.depth[deepest])
                                       : "") +
                                  ")");
@@ -63,8 +68,6 @@ std::vector<std::string> depth_headline(const run_report& r) {
                         std::to_string(s.depth[deepest]) + ")");
         if (!s.cumulative_quadratic.coef.empty()) (s.quadratic_significant ? quadratic : linear).push_back(name);
     }
-    if (r.depth.empty()) return out;
-    const depth_series& first = r.depth.front();
     const auto join = [](const std::vector<std::string>& v, const std::string& sep) {
         std::string s;
         for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
