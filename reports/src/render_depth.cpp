@@ -3,6 +3,7 @@
 // and series/scaling_depth.csv. Every number comes from the report.
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -35,6 +36,14 @@ std::string difference_text(std::uint64_t measured, std::uint64_t expected) {
     return s.str();
 }
 
+// The deepest depth's median latency over the reference depth's, as the
+// headline and the table both show it; none without a reference depth.
+std::optional<double> latency_growth(const depth_series& s) {
+    const std::size_t ref = index_of(s, s.reference_depth);
+    if (s.reference_depth <= 0 || ref == std::string::npos || s.median_latency_ms[ref] <= 0) return std::nullopt;
+    return s.median_latency_ms.back() / s.median_latency_ms[ref];
+}
+
 bool is_recurrent(const depth_series& s) { return s.header.engine.rfind("rwkv", 0) == 0; }
 
 }  // namespace
@@ -52,16 +61,15 @@ std::vector<std::string> depth_headline(const run_report& r) {
         if (s.depth.size() < 2) continue;
         const std::size_t deepest = s.depth.size() - 1;
         const std::string name = series_label(s.header.model, s.header.engine, s.header.no_cache);
-        if (s.reference_depth > 0) {
-            const std::size_t ref = index_of(s, s.reference_depth);
-            if (ref != std::string::npos && s.median_latency_ms[ref] > 0)
-                growth.push_back(name + " " + ratio_text(s.median_latency_ms[deepest] / s.median_latency_ms[ref]) +
-                                 " (" + format_number(s.median_latency_ms[ref], 3) + " → " +
-                                 format_number(s.median_latency_ms[deepest], 3) + " ms" +
-                                 (s.reference_depth != first.reference_depth || s.depth[deepest] != first.depth.back()
-                                      ? ", " + std::to_string(s.reference_depth) + " → " + std::to_string(s.depth[deepest])
-                                      : "") +
-                                 ")");
+        if (const auto g = latency_growth(s)) {
+            const double at_ref = s.median_latency_ms[index_of(s, s.reference_depth)];
+            const bool other_depths = s.reference_depth != first.reference_depth || s.depth[deepest] != first.depth.back();
+            growth.push_back(name + " " + ratio_text(*g) + " (" + format_number(at_ref, 3) + " → " +
+                             format_number(s.median_latency_ms[deepest], 3) + " ms" +
+                             (other_depths ? ", " + std::to_string(s.reference_depth) + " → " +
+                                                 std::to_string(s.depth[deepest])
+                                           : "") +
+                             ")");
         }
         state.push_back(std::string(is_recurrent(s) ? "RWKV state " : "KV cache ") +
                         bytes_text(static_cast<double>(s.memory[deepest].state_used_bytes)) + " (" + name + " at " +
@@ -102,13 +110,9 @@ std::string depth_markdown(const run_report& r) {
             const std::size_t k = index_of(d, at);
             s << " " << (k == std::string::npos ? "–" : format_number(d.median_latency_ms[k])) << " |";
         }
-        const std::size_t last = d.depth.size() - 1;
-        const std::size_t ref = index_of(d, d.reference_depth);
-        s << " "
-          << (d.reference_depth > 0 && ref != std::string::npos
-                  ? ratio_text(d.median_latency_ms[last] / d.median_latency_ms[ref])
-                  : "–")
-          << " | " << format_number(d.prefill_tokens_per_s[last]) << " | " << d.depth_note << " |\n";
+        const auto growth = latency_growth(d);
+        s << " " << (growth ? ratio_text(*growth) : "–") << " | " << format_number(d.prefill_tokens_per_s.back()) << " | "
+          << d.depth_note << " |\n";
     }
     s << "\n## Scaling: memory by kind at the deepest depth (measured vs the model's shape)\n\n| Model | Depth | "
          "Weights | vs n_params × size | State/KV used | vs analytic | State/KV allocated | Scratch | RSS | Peak RSS | "
