@@ -136,7 +136,7 @@ def main():
             deadline = time.time() + seconds
             while js(expr) != expected:
                 if time.time() > deadline:
-                    fail(f"{what} (got {js(expr)!r})")
+                    fail(f"{what} (got {js(expr)!r}; keys the page saw: {js('window.keyLog || null')})")
                 time.sleep(0.05)
 
         wait_for("document.readyState", "complete", "the page did not load")
@@ -151,23 +151,43 @@ def main():
                        {"type": t, "key": k, "code": code, "text": text, "windowsVirtualKeyCode": vk}, session)
 
         # Until the page has taken focus, key events go nowhere: press Shift
-        # (which the page ignores) until one arrives.
-        js("window.keysSeen = 0; document.addEventListener('keydown', () => { window.keysSeen++; }, true)")
+        # (which the page ignores) until one arrives. Every keydown is logged
+        # with where it landed, so a failure says what the page saw.
+        js("window.keyLog = []; document.addEventListener('keydown', e => { window.keyLog.push("
+           "e.key + '@' + e.target.tagName); }, true)")
         deadline = time.time() + 20
-        while js("window.keysSeen") == 0:
+        while not js("window.keyLog.length"):
             if time.time() > deadline:
                 fail("the page never received a key event")
             key("Shift", "ShiftLeft", 16)
             time.sleep(0.05)
 
+        def press_until_seen(k, code, vk):
+            # A loaded machine can drop a key while focus settles: press again
+            # until the page logs it.
+            for attempt in range(10):
+                key(k, code, vk)
+                deadline = time.time() + 3
+                while time.time() < deadline:
+                    if any(e.startswith(k + "@") for e in js("window.keyLog")):
+                        return
+                    time.sleep(0.05)
+            fail(f"the page never received {k!r}; it saw {js('window.keyLog')}")
+
         # The keyboard path: j to the first item, 2 = data_error, c to its comment, type.
-        key("j", "KeyJ", 74)
-        wait_for("document.activeElement === document.querySelector('article.item')", True,
-                 "j did not focus the first item")
+        # Each j moves one item on, so the item to expect is the j-th.
+        items = "Array.from(document.querySelectorAll('article.item'))"
+        js_focused_item = f"{items}.indexOf(document.activeElement)"
+        js_is_jth = (f"{js_focused_item} === Math.min(window.keyLog.filter(e => e.startsWith('j@')).length, "
+                     f"{items}.length) - 1")
+        press_until_seen("j", "KeyJ", 74)
+        wait_for(js_is_jth, True, "j did not focus the item after the one it started on")
+        at = js(js_focused_item)
+        item = f"{items}[{at}]"
         key("2", "Digit2", 50)
-        wait_for("document.querySelector('article.item .item-verdict').value", "data_error",
+        wait_for(f"{item}.querySelector('.item-verdict').value", "data_error",
                  "key 2 did not set data_error")
-        first = js("(() => { const p = document.querySelector('article.item p.controls');"
+        first = js(f"(() => {{ const p = {item}.querySelector('p.controls');"
                    " return {task: p.dataset.task, hash: p.dataset.hash}; })()")
         key("c", "KeyC", 67)
         wait_for("document.activeElement.className", "item-comment", "c did not focus the comment")
