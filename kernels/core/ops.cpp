@@ -136,7 +136,7 @@ void check_wkv(const tensor_view& w, const tensor_view& u, const tensor_view& k,
 
 void check_unary(op_kind kind, const tensor_view& x, const tensor_view& out) {
     expect(kind == op_kind::sigmoid || kind == op_kind::squared_relu || kind == op_kind::gelu_erf ||
-               kind == op_kind::gelu_tanh,
+               kind == op_kind::gelu_tanh || kind == op_kind::tanh || kind == op_kind::silu,
            kind, "not a unary op");
     expect_dense(x, kind, "x", dtype::f32);
     expect_dense(out, kind, "out", dtype::f32);
@@ -201,6 +201,100 @@ void check_attention(const tensor_view& q, const tensor_view& k_cache, const ten
                std::to_string(k_cache.shape[0]);
     });
     expect_same_device(k, {&q, &k_cache, &v_cache, &out});
+}
+
+namespace {
+
+// [T, C] activations of one shape, on one device.
+void expect_rows(op_kind kind, std::initializer_list<std::pair<const char*, const tensor_view*>> ts) {
+    const tensor_view* first = nullptr;
+    for (const auto& [name, t] : ts) {
+        expect_dense(*t, kind, name, dtype::f32);
+        expect(t->n_dims == 2, kind, [&] { return std::string(name) + " must be [T, C], got " + t->describe(); });
+        if (!first) first = t;
+        expect_same_shape(*first, *t, kind, "activations differ");
+        expect_same_device(kind, {first, t});
+    }
+}
+
+void expect_vector(op_kind kind, const char* name, const tensor_view& t, std::int64_t n, const tensor_view& like) {
+    expect_dense(t, kind, name, dtype::f32);
+    expect(t.numel() == n, kind, [&] { return std::string(name) + " must have " + std::to_string(n) + " elements, got " +
+                                              t.describe(); });
+    expect_same_device(kind, {&t, &like});
+}
+
+// [H, N, N] with H * N = c.
+void expect_head_state(op_kind kind, const tensor_view& state, std::int64_t c) {
+    expect_dense(state, kind, "state", dtype::f32);
+    expect(state.n_dims == 3 && state.shape[1] == state.shape[2] && state.shape[0] * state.shape[1] == c, kind,
+           [&] { return "state must be [H, N, N] with H * N = C = " + std::to_string(c) + ", got " + state.describe(); });
+}
+
+}  // namespace
+
+void check_token_lerp(const tensor_view& x, const tensor_view& x_prev, const tensor_view& mix, const tensor_view& out) {
+    const op_kind k = op_kind::token_lerp;
+    expect_rows(k, {{"x", &x}, {"out", &out}});
+    expect_vector(k, "x_prev", x_prev, x.shape[1], x);
+    expect_vector(k, "mix", mix, x.shape[1], x);
+    expect(out.data != x.data, k, "out may not alias x (row t reads row t-1)");
+}
+
+void check_lerp(const tensor_view& a, const tensor_view& b, const tensor_view& t, const tensor_view& out) {
+    expect_rows(op_kind::lerp, {{"a", &a}, {"b", &b}, {"t", &t}, {"out", &out}});
+}
+
+void check_group_norm(const tensor_view& x, const tensor_view& weight, const tensor_view& bias, std::int64_t n_groups,
+                      const tensor_view& out) {
+    const op_kind k = op_kind::group_norm;
+    expect_rows(k, {{"x", &x}, {"out", &out}});
+    const std::int64_t c = x.shape[1];
+    expect(n_groups > 0 && c % n_groups == 0, k,
+           [&] { return std::to_string(n_groups) + " groups do not divide C = " + std::to_string(c); });
+    expect_vector(k, "weight", weight, c, x);
+    expect_vector(k, "bias", bias, c, x);
+}
+
+void check_wkv5(const tensor_view& r, const tensor_view& k, const tensor_view& v, const tensor_view& decay,
+                const tensor_view& bonus, const tensor_view& state, const tensor_view& out) {
+    const op_kind kind = op_kind::wkv5;
+    expect_rows(kind, {{"r", &r}, {"k", &k}, {"v", &v}, {"out", &out}});
+    const std::int64_t c = r.shape[1];
+    expect_vector(kind, "decay", decay, c, r);
+    expect_vector(kind, "bonus", bonus, c, r);
+    expect_head_state(kind, state, c);
+    expect_same_device(kind, {&r, &state});
+}
+
+void check_wkv7(const tensor_view& r, const tensor_view& w, const tensor_view& k, const tensor_view& v,
+                const tensor_view& kk, const tensor_view& a, const tensor_view& state, const tensor_view& out) {
+    const op_kind kind = op_kind::wkv7;
+    expect_rows(kind, {{"r", &r}, {"w", &w}, {"k", &k}, {"v", &v}, {"kk", &kk}, {"a", &a}, {"out", &out}});
+    expect_head_state(kind, state, r.shape[1]);
+    expect_same_device(kind, {&r, &state});
+}
+
+void check_rwkv7_keys(const tensor_view& k, const tensor_view& a, const tensor_view& k_k, const tensor_view& k_a,
+                      std::int64_t head_size, const tensor_view& kk) {
+    const op_kind kind = op_kind::rwkv7_keys;
+    expect_rows(kind, {{"k", &k}, {"a", &a}, {"kk", &kk}});
+    const std::int64_t c = k.shape[1];
+    expect(head_size > 0 && c % head_size == 0, kind,
+           [&] { return "head size " + std::to_string(head_size) + " does not divide C = " + std::to_string(c); });
+    expect_vector(kind, "k_k", k_k, c, k);
+    expect_vector(kind, "k_a", k_a, c, k);
+    expect(kk.data != k.data && kk.data != a.data, kind, "kk may not alias k or a");
+}
+
+void check_rwkv7_bonus(const tensor_view& r, const tensor_view& k, const tensor_view& v, const tensor_view& r_k,
+                       const tensor_view& out) {
+    const op_kind kind = op_kind::rwkv7_bonus;
+    expect_rows(kind, {{"r", &r}, {"k", &k}, {"v", &v}, {"out", &out}});
+    expect_dense(r_k, kind, "r_k", dtype::f32);
+    expect(r_k.n_dims == 2 && r_k.numel() == r.shape[1], kind,
+           [&] { return "r_k must be [H, N] with H * N = C, got " + r_k.describe(); });
+    expect_same_device(kind, {&r, &r_k});
 }
 
 }  // namespace kernels

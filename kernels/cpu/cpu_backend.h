@@ -73,6 +73,20 @@ public:
     void attention(const tensor_view& q, const tensor_view& k_cache, const tensor_view& v_cache,
                    const attention_params& p, const tensor_view& out) override;
 
+    void token_lerp(const tensor_view& x, const tensor_view& x_prev, const tensor_view& mix,
+                    const tensor_view& out) override;
+    void lerp(const tensor_view& a, const tensor_view& b, const tensor_view& t, const tensor_view& out) override;
+    void group_norm(const tensor_view& x, const tensor_view& weight, const tensor_view& bias, std::int64_t n_groups,
+                    float eps, const tensor_view& out) override;
+    void wkv5(const tensor_view& r, const tensor_view& k, const tensor_view& v, const tensor_view& decay,
+              const tensor_view& bonus, const tensor_view& state, const tensor_view& out) override;
+    void wkv7(const tensor_view& r, const tensor_view& w, const tensor_view& k, const tensor_view& v,
+              const tensor_view& kk, const tensor_view& a, const tensor_view& state, const tensor_view& out) override;
+    void rwkv7_keys(const tensor_view& k, const tensor_view& a, const tensor_view& k_k, const tensor_view& k_a,
+                    std::int64_t head_size, const tensor_view& kk) override;
+    void rwkv7_bonus(const tensor_view& r, const tensor_view& k, const tensor_view& v, const tensor_view& r_k,
+                     const tensor_view& out) override;
+
 private:
     void check_on_cpu(const tensor_view& t) const;
     void half_matmul(const tensor_view& x, const tensor_view& w, const tensor_view& out);

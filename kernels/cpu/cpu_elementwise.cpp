@@ -11,6 +11,7 @@
 #include "../common/activation_math.h"
 #include "kernels/half_math.h"
 #include "../common/rotary_math.h"
+#include "../common/rwkv57_math.h"
 #include "../common/wkv_math.h"
 #include "cpu_backend.h"
 #include "vec_math.h"
@@ -101,6 +102,19 @@ void cpu_backend::layernorm(const tensor_view& x, const tensor_view& weight, con
                       out.as<float>() + r * n);
 }
 
+// Each group of a row is a layernorm of its own over its slice of weight and bias.
+void cpu_backend::group_norm(const tensor_view& x, const tensor_view& weight, const tensor_view& bias,
+                             std::int64_t n_groups, float eps, const tensor_view& out) {
+    check_group_norm(x, weight, bias, n_groups, out);
+    const std::int64_t c = x.shape[1], n = c / n_groups, pieces = x.shape[0] * n_groups;
+#pragma omp parallel for num_threads(n_threads_) if (pieces * n > parallel_threshold)
+    for (std::int64_t p = 0; p < pieces; ++p) {
+        const std::int64_t ch0 = (p % n_groups) * n;
+        layernorm_row(x.as<const float>() + p * n, weight.as<const float>() + ch0, bias.as<const float>() + ch0, eps, n,
+                      out.as<float>() + p * n);
+    }
+}
+
 void cpu_backend::token_shift(const tensor_view& x, const tensor_view& x_prev, const tensor_view& mix,
                               const tensor_view& out) {
     check_token_shift(x, x_prev, mix, out);
@@ -163,6 +177,8 @@ void cpu_backend::unary(op_kind kind, const tensor_view& x, const tensor_view& o
                 break;
             case op_kind::gelu_erf: map_unary(src + b, dst + b, len, [](float v) { return gelu_erf_f(v); }); break;
             case op_kind::gelu_tanh: map_unary(src + b, dst + b, len, [](float v) { return gelu_tanh_f(v); }); break;
+            case op_kind::tanh: map_unary(src + b, dst + b, len, [](float v) { return std::tanh(v); }); break;
+            case op_kind::silu: map_unary(src + b, dst + b, len, [](float v) { return silu_f(v); }); break;
             default: break;
         }
     }

@@ -219,7 +219,66 @@ public:
                                                as_int(n_heads)));
     }
 
+    void token_lerp(const tensor_view& x, const tensor_view& x_prev, const tensor_view& mix,
+                    const tensor_view& out) override {
+        check_token_lerp(x, x_prev, mix, out);
+        on_device({&x, &x_prev, &mix, &out});
+        cuda::token_lerp_forward(x.as<const float>(), x_prev.as<const float>(), mix.as<const float>(), x.shape[0],
+                                 x.shape[1], out.as<float>(), stream_);
+    }
+    void lerp(const tensor_view& a, const tensor_view& b, const tensor_view& t, const tensor_view& out) override {
+        check_lerp(a, b, t, out);
+        on_device({&a, &b, &t, &out});
+        cuda::lerp_forward(a.as<const float>(), b.as<const float>(), t.as<const float>(), a.numel(), out.as<float>(),
+                           stream_);
+    }
+    void group_norm(const tensor_view& x, const tensor_view& weight, const tensor_view& bias, std::int64_t n_groups,
+                    float eps, const tensor_view& out) override {
+        check_group_norm(x, weight, bias, n_groups, out);
+        on_device({&x, &weight, &bias, &out});
+        cuda::group_norm_forward(x.as<const float>(), weight.as<const float>(), bias.as<const float>(), eps, x.shape[0],
+                                 n_groups, x.shape[1] / n_groups, out.as<float>(), stream_);
+    }
+    void wkv5(const tensor_view& r, const tensor_view& k, const tensor_view& v, const tensor_view& decay,
+              const tensor_view& bonus, const tensor_view& state, const tensor_view& out) override {
+        check_wkv5(r, k, v, decay, bonus, state, out);
+        on_device({&r, &k, &v, &decay, &bonus, &state, &out});
+        check_head_size(op_kind::wkv5, state.shape[1]);
+        cuda::wkv5_forward(r.as<const float>(), k.as<const float>(), v.as<const float>(), decay.as<const float>(),
+                           bonus.as<const float>(), r.shape[0], r.shape[1], state.shape[0], state.shape[1],
+                           state.as<float>(), out.as<float>(), stream_);
+    }
+    void wkv7(const tensor_view& r, const tensor_view& w, const tensor_view& k, const tensor_view& v,
+              const tensor_view& kk, const tensor_view& a, const tensor_view& state, const tensor_view& out) override {
+        check_wkv7(r, w, k, v, kk, a, state, out);
+        on_device({&r, &w, &k, &v, &kk, &a, &state, &out});
+        check_head_size(op_kind::wkv7, state.shape[1]);
+        cuda::wkv7_forward(r.as<const float>(), w.as<const float>(), k.as<const float>(), v.as<const float>(),
+                           kk.as<const float>(), a.as<const float>(), r.shape[0], r.shape[1], state.shape[0],
+                           state.shape[1], state.as<float>(), out.as<float>(), stream_);
+    }
+    void rwkv7_keys(const tensor_view& k, const tensor_view& a, const tensor_view& k_k, const tensor_view& k_a,
+                    std::int64_t head_size, const tensor_view& kk) override {
+        check_rwkv7_keys(k, a, k_k, k_a, head_size, kk);
+        on_device({&k, &a, &k_k, &k_a, &kk});
+        cuda::rwkv7_keys_forward(k.as<float>(), a.as<const float>(), k_k.as<const float>(), k_a.as<const float>(),
+                                 k.shape[0], k.shape[1], head_size, kk.as<float>(), stream_);
+    }
+    void rwkv7_bonus(const tensor_view& r, const tensor_view& k, const tensor_view& v, const tensor_view& r_k,
+                     const tensor_view& out) override {
+        check_rwkv7_bonus(r, k, v, r_k, out);
+        on_device({&r, &k, &v, &r_k, &out});
+        cuda::rwkv7_bonus_forward(r.as<const float>(), k.as<const float>(), v.as<const float>(), r_k.as<const float>(),
+                                  r.shape[0], r.shape[1], r_k.shape[1], out.as<float>(), stream_);
+    }
+
 private:
+    static void check_head_size(op_kind kind, std::int64_t n) {
+        if (n > cuda::wkv57_max_head_size)
+            throw harness::unsupported_error(std::string(op_name(kind)) + ": head size " + std::to_string(n) +
+                                             " exceeds the CUDA kernel's " + std::to_string(cuda::wkv57_max_head_size));
+    }
+
     static int as_int(std::int64_t v) {
         if (v > 0x7fffffff) throw harness::unsupported_error("cuda: dimension " + std::to_string(v) + " exceeds 2^31");
         return static_cast<int>(v);

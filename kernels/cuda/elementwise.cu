@@ -2,6 +2,7 @@
 // rotary, dtype conversion, bias. One thread per output element, grid-stride
 // loops. Per-element math comes from kernels/common (shared with the CPU).
 #include "../common/activation_math.h"
+#include "../common/rwkv57_math.h"
 #include "kernels/half_math.h"
 #include "../common/rotary_math.h"
 #include "cuda_util.cuh"
@@ -50,6 +51,8 @@ __global__ void unary_forward_kernel(const float* x, std::int64_t n, float* out)
         if constexpr (kind == op_kind::squared_relu) out[i] = squared_relu_f(v);
         if constexpr (kind == op_kind::gelu_erf) out[i] = gelu_erf_f(v);
         if constexpr (kind == op_kind::gelu_tanh) out[i] = gelu_tanh_f(v);
+        if constexpr (kind == op_kind::tanh) out[i] = tanhf(v);
+        if constexpr (kind == op_kind::silu) out[i] = silu_f(v);
     }
 }
 
@@ -125,6 +128,8 @@ void unary_forward(op_kind kind, const float* x, std::int64_t n, float* out, cud
         case op_kind::gelu_tanh:
             unary_forward_kernel<op_kind::gelu_tanh><<<grid, threads, 0, stream>>>(x, n, out);
             break;
+        case op_kind::tanh: unary_forward_kernel<op_kind::tanh><<<grid, threads, 0, stream>>>(x, n, out); break;
+        case op_kind::silu: unary_forward_kernel<op_kind::silu><<<grid, threads, 0, stream>>>(x, n, out); break;
         default: return;
     }
     KERNEL_LAUNCH_CHECK();

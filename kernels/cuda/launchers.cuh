@@ -40,6 +40,25 @@ void masked_softmax_forward(float* scores, std::int64_t n_heads, std::int64_t n_
 void wkv_forward(const float* w, const float* u, const float* k, const float* v, std::int64_t n_tokens,
                  std::int64_t n_embd, float* state, float* out, cudaStream_t stream);
 
+// rwkv57.cu: RWKV v5.2 / v7 (shapes as the check_* functions in ops.h).
+void token_lerp_forward(const float* x, const float* x_prev, const float* mix, std::int64_t n_tokens, std::int64_t c,
+                        float* out, cudaStream_t stream);
+void lerp_forward(const float* a, const float* b, const float* t, std::int64_t n, float* out, cudaStream_t stream);
+void group_norm_forward(const float* x, const float* weight, const float* bias, float eps, std::int64_t rows,
+                        std::int64_t n_groups, std::int64_t n, float* out, cudaStream_t stream);
+// One block per head: head_size <= 1024.
+void wkv5_forward(const float* r, const float* k, const float* v, const float* decay, const float* bonus,
+                  std::int64_t n_tokens, std::int64_t c, std::int64_t n_heads, std::int64_t head_size, float* state,
+                  float* out, cudaStream_t stream);
+void wkv7_forward(const float* r, const float* w, const float* k, const float* v, const float* kk, const float* a,
+                  std::int64_t n_tokens, std::int64_t c, std::int64_t n_heads, std::int64_t head_size, float* state,
+                  float* out, cudaStream_t stream);
+inline constexpr std::int64_t wkv57_max_head_size = 1024;
+void rwkv7_keys_forward(float* k, const float* a, const float* k_k, const float* k_a, std::int64_t n_tokens,
+                        std::int64_t c, std::int64_t head_size, float* kk, cudaStream_t stream);
+void rwkv7_bonus_forward(const float* r, const float* k, const float* v, const float* r_k, std::int64_t n_tokens,
+                         std::int64_t c, std::int64_t head_size, float* out, cudaStream_t stream);
+
 // half_gemv.cu: out[T, N] = x[T, K] . w[N, K]^T for small T, f16/bf16 weights.
 void half_gemv_forward(const float* x, const std::uint16_t* w, bool is_bf16, std::int64_t n_tokens,
                        std::int64_t n_in, std::int64_t n_out, float* out, cudaStream_t stream);

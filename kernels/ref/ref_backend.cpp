@@ -75,6 +75,33 @@ public:
                    const tensor_view& out) override {
         ref::attention<acc>(q, k, v, p, out);
     }
+    void token_lerp(const tensor_view& x, const tensor_view& x_prev, const tensor_view& mix,
+                    const tensor_view& out) override {
+        ref::token_lerp<acc>(x, x_prev, mix, out);
+    }
+    void lerp(const tensor_view& a, const tensor_view& b, const tensor_view& t, const tensor_view& out) override {
+        ref::lerp<acc>(a, b, t, out);
+    }
+    void group_norm(const tensor_view& x, const tensor_view& w, const tensor_view& b, std::int64_t n_groups, float eps,
+                    const tensor_view& out) override {
+        ref::group_norm<acc>(x, w, b, n_groups, eps, out);
+    }
+    void wkv5(const tensor_view& r, const tensor_view& k, const tensor_view& v, const tensor_view& decay,
+              const tensor_view& bonus, const tensor_view& state, const tensor_view& out) override {
+        ref::wkv5<acc>(r, k, v, decay, bonus, state, out);
+    }
+    void wkv7(const tensor_view& r, const tensor_view& w, const tensor_view& k, const tensor_view& v,
+              const tensor_view& kk, const tensor_view& a, const tensor_view& state, const tensor_view& out) override {
+        ref::wkv7<acc>(r, w, k, v, kk, a, state, out);
+    }
+    void rwkv7_keys(const tensor_view& k, const tensor_view& a, const tensor_view& k_k, const tensor_view& k_a,
+                    std::int64_t head_size, const tensor_view& kk) override {
+        ref::rwkv7_keys<acc>(k, a, k_k, k_a, head_size, kk);
+    }
+    void rwkv7_bonus(const tensor_view& r, const tensor_view& k, const tensor_view& v, const tensor_view& r_k,
+                     const tensor_view& out) override {
+        ref::rwkv7_bonus<acc>(r, k, v, r_k, out);
+    }
 };
 
 }  // namespace

@@ -79,6 +79,8 @@ void unary(op_kind kind, const tensor_view& x, const tensor_view& out) {
         switch (kind) {
             case op_kind::sigmoid: r = 1 / (1 + std::exp(-v)); break;
             case op_kind::squared_relu: r = v > 0 ? v * v : 0; break;
+            case op_kind::tanh: r = std::tanh(v); break;
+            case op_kind::silu: r = v / (1 + std::exp(-v)); break;
             case op_kind::gelu_erf: r = v / 2 * (1 + std::erf(v / std::sqrt(acc(2)))); break;
             case op_kind::gelu_tanh: {
                 const acc pi = acc(3.14159265358979323846);

@@ -127,6 +127,14 @@ public:
     void argmax(const kernels::tensor_view& a, const kernels::tensor_view& b) override { inner_->argmax(a, b); }
     void rotary(const kernels::tensor_view& a, const kernels::rotary_params& p, const kernels::tensor_view& b) override { inner_->rotary(a, p, b); }
     void attention(const kernels::tensor_view& q, const kernels::tensor_view& k, const kernels::tensor_view& v, const kernels::attention_params& p, const kernels::tensor_view& o) override { inner_->attention(q, k, v, p, o); }
+    using tv = kernels::tensor_view;
+    void token_lerp(const tv& a, const tv& b, const tv& c, const tv& d) override { inner_->token_lerp(a, b, c, d); }
+    void lerp(const tv& a, const tv& b, const tv& c, const tv& d) override { inner_->lerp(a, b, c, d); }
+    void group_norm(const tv& a, const tv& b, const tv& c, std::int64_t g, float e, const tv& d) override { inner_->group_norm(a, b, c, g, e, d); }
+    void wkv5(const tv& a, const tv& b, const tv& c, const tv& d, const tv& e, const tv& f, const tv& g) override { inner_->wkv5(a, b, c, d, e, f, g); }
+    void wkv7(const tv& a, const tv& b, const tv& c, const tv& d, const tv& e, const tv& f, const tv& g, const tv& h) override { inner_->wkv7(a, b, c, d, e, f, g, h); }
+    void rwkv7_keys(const tv& a, const tv& b, const tv& c, const tv& d, std::int64_t n, const tv& e) override { inner_->rwkv7_keys(a, b, c, d, n, e); }
+    void rwkv7_bonus(const tv& a, const tv& b, const tv& c, const tv& d, const tv& e) override { inner_->rwkv7_bonus(a, b, c, d, e); }
 
 private:
     std::unique_ptr<kernels::backend> inner_;

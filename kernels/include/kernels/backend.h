@@ -52,7 +52,7 @@ public:
     virtual void wkv_sequence(const tensor_view& w, const tensor_view& u, const tensor_view& k,
                               const tensor_view& v, const tensor_view& state,
                               const tensor_view& out) = 0;
-    // sigmoid, squared_relu, gelu_erf, gelu_tanh; out may alias x.
+    // sigmoid, squared_relu, gelu_erf, gelu_tanh, tanh, silu; out may alias x.
     virtual void unary(op_kind kind, const tensor_view& x, const tensor_view& out) = 0;
     // add, mul; out may alias a.
     virtual void binary(op_kind kind, const tensor_view& a, const tensor_view& b,
@@ -65,6 +65,26 @@ public:
     virtual void attention(const tensor_view& q, const tensor_view& k_cache,
                            const tensor_view& v_cache, const attention_params& p,
                            const tensor_view& out) = 0;
+
+    // --- RWKV v5.2 / v7 (shapes: the check_* functions in ops.h) ---
+    virtual void token_lerp(const tensor_view& x, const tensor_view& x_prev, const tensor_view& mix,
+                            const tensor_view& out) = 0;
+    // out may alias a.
+    virtual void lerp(const tensor_view& a, const tensor_view& b, const tensor_view& t, const tensor_view& out) = 0;
+    // out may alias x.
+    virtual void group_norm(const tensor_view& x, const tensor_view& weight, const tensor_view& bias,
+                            std::int64_t n_groups, float eps, const tensor_view& out) = 0;
+    virtual void wkv5(const tensor_view& r, const tensor_view& k, const tensor_view& v, const tensor_view& decay,
+                      const tensor_view& bonus, const tensor_view& state, const tensor_view& out) = 0;
+    // w: the decay's logit (w0 + the low-rank term); the op applies rwkv7_decay.
+    virtual void wkv7(const tensor_view& r, const tensor_view& w, const tensor_view& k, const tensor_view& v,
+                      const tensor_view& kk, const tensor_view& a, const tensor_view& state,
+                      const tensor_view& out) = 0;
+    // k is updated in place; kk is written.
+    virtual void rwkv7_keys(const tensor_view& k, const tensor_view& a, const tensor_view& k_k,
+                            const tensor_view& k_a, std::int64_t head_size, const tensor_view& kk) = 0;
+    virtual void rwkv7_bonus(const tensor_view& r, const tensor_view& k, const tensor_view& v,
+                             const tensor_view& r_k, const tensor_view& out) = 0;
 };
 
 // The CPU backend. n_threads <= 0 means "all cores"; the count is shared by

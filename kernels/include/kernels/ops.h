@@ -34,6 +34,16 @@ enum class op_kind {
     argmax,        // per row, first index of the maximum, i32
     rotary,        // GPT-NeoX rotate-half on the first n_rot dims of each head
     attention,     // causal attention of T queries over a KV cache
+    // RWKV v5.2 and v7 (ChatRWKV model.py's formulas; state [H, N, N] per layer)
+    tanh,
+    silu,          // x * sigmoid(x), v5.2's gate
+    token_lerp,    // out[t] = x[t] + (x[t-1] - x[t]) * mix, x[-1] = x_prev (v7's token shift)
+    lerp,          // out = a + (b - a) * t, elementwise (v7's value residual)
+    group_norm,    // layernorm within each of G equal groups of a row, weight/bias over the row
+    wkv5,          // T tokens of the WKV-5.2 recurrence (T = 1: a step), state updated in place
+    wkv7,          // T tokens of the WKV-7 delta rule (T = 1: a step), state updated in place
+    rwkv7_keys,    // kk = normalize(k * k_k) per head; k *= 1 + (a - 1) * k_a
+    rwkv7_bonus,   // out += (sum over each head of r * k * r_k) * v
     count
 };
 
@@ -42,7 +52,9 @@ inline constexpr int op_count = static_cast<int>(op_kind::count);
 inline constexpr std::string_view op_names[] = {
     "embedding",  "layernorm",    "matmul",   "token_shift", "wkv_step",    "wkv_sequence",
     "sigmoid",    "squared_relu", "gelu_erf", "gelu_tanh",   "add",         "mul",
-    "softmax",    "log_softmax",  "argmax",   "rotary",      "attention",
+    "softmax",    "log_softmax",  "argmax",   "rotary",      "attention",   "tanh",
+    "silu",       "token_lerp",   "lerp",     "group_norm",  "wkv5",        "wkv7",
+    "rwkv7_keys", "rwkv7_bonus",
 };
 static_assert(sizeof(op_names) / sizeof(op_names[0]) == op_count,
               "every op_kind needs a name in op_names");
@@ -78,6 +90,8 @@ struct attention_params {
 // Shape rules shared by all backends and the reference. Each throws
 // harness::unsupported_error naming the op and the offending tensor.
 // Layouts: x [T, C] row-major; the WKV state is [3, C] = (aa, bb, pp);
+// the WKV-5/7 state is [H, N, N] with C = H * N, v5.2 s[h][key][value],
+// v7 s[h][value][key] (model.py's orientations);
 // attention: q, out [T, H, D], caches [capacity, H, D] (position-major, so a
 // chunk's new keys are one contiguous write) holding at least n_past + T
 // positions (the T new keys already written).
@@ -97,5 +111,21 @@ void check_argmax(const tensor_view& x, const tensor_view& out);
 void check_rotary(const tensor_view& x, const rotary_params& p, const tensor_view& out);
 void check_attention(const tensor_view& q, const tensor_view& k_cache, const tensor_view& v_cache,
                      const attention_params& p, const tensor_view& out);
+void check_token_lerp(const tensor_view& x, const tensor_view& x_prev, const tensor_view& mix, const tensor_view& out);
+void check_lerp(const tensor_view& a, const tensor_view& b, const tensor_view& t, const tensor_view& out);
+void check_group_norm(const tensor_view& x, const tensor_view& weight, const tensor_view& bias, std::int64_t n_groups,
+                      const tensor_view& out);
+// r, k, v, out [T, C]; decay, bonus [C]; state [H, N, N].
+void check_wkv5(const tensor_view& r, const tensor_view& k, const tensor_view& v, const tensor_view& decay,
+                const tensor_view& bonus, const tensor_view& state, const tensor_view& out);
+// r, w, k, v, kk, a, out [T, C]; state [H, N, N].
+void check_wkv7(const tensor_view& r, const tensor_view& w, const tensor_view& k, const tensor_view& v,
+                const tensor_view& kk, const tensor_view& a, const tensor_view& state, const tensor_view& out);
+// k, a, kk [T, C]; k_k, k_a [C]; C a multiple of head_size.
+void check_rwkv7_keys(const tensor_view& k, const tensor_view& a, const tensor_view& k_k, const tensor_view& k_a,
+                      std::int64_t head_size, const tensor_view& kk);
+// r, k, v, out [T, C]; r_k [H, N].
+void check_rwkv7_bonus(const tensor_view& r, const tensor_view& k, const tensor_view& v, const tensor_view& r_k,
+                       const tensor_view& out);
 
 }  // namespace kernels

@@ -1,0 +1,156 @@
+// CPU backend: the RWKV v5.2 / v7 ops (group_norm, tanh and silu live with
+// the other row and element ops). The recurrences are parallel over heads
+// and sequential over tokens within a head; each head's state (N x N floats,
+// 16 KiB at N = 64) stays in L1/L2 while its tokens stream past. The
+// per-element math is kernels/common/rwkv57_math.h, shared with CUDA.
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "../common/rwkv57_math.h"
+#include "cpu_backend.h"
+
+#if defined(__clang__)
+#define KERNELS_CLONES
+#else
+#define KERNELS_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#endif
+
+namespace kernels::cpu {
+namespace {
+
+constexpr std::int64_t parallel_threshold = 1 << 15;
+
+// One token of one WKV-5.2 head: s [N, N] (key rows), out[N] written.
+KERNELS_CLONES void wkv5_head_token(float* s, const float* r, const float* k, const float* v, const float* w,
+                                    const float* u, std::int64_t n, float* out) {
+    for (std::int64_t j = 0; j < n; ++j) out[j] = 0;
+    // Key rows outer, value columns inner: the inner loop vectorises, and each
+    // out[j] still sums over i in order, as model.py's r @ (u a + s) does.
+    for (std::int64_t i = 0; i < n; ++i) {
+        float* row = s + i * n;
+        for (std::int64_t j = 0; j < n; ++j) out[j] += wkv5_element(row[j], r[i], k[i], w[i], u[i], v[j]);
+    }
+}
+
+// One token of one WKV-7 head: s [N, N] (value rows); decay, a, b precomputed.
+KERNELS_CLONES void wkv7_head_token(float* s, const float* r, const float* decay, const float* k, const float* v,
+                                    const float* a, const float* b, std::int64_t n, float* out) {
+    for (std::int64_t i = 0; i < n; ++i) {
+        float* row = s + i * n;
+        float sa = 0;
+        for (std::int64_t j = 0; j < n; ++j) sa += row[j] * a[j];
+        float y = 0;
+        for (std::int64_t j = 0; j < n; ++j) {
+            row[j] = wkv7_element(row[j], decay[j], sa, b[j], v[i], k[j]);
+            y += row[j] * r[j];
+        }
+        out[i] = y;
+    }
+}
+
+}  // namespace
+
+void cpu_backend::token_lerp(const tensor_view& x, const tensor_view& x_prev, const tensor_view& mix,
+                             const tensor_view& out) {
+    check_token_lerp(x, x_prev, mix, out);
+    const std::int64_t n_tokens = x.shape[0], c = x.shape[1];
+    const float* m = mix.as<const float>();
+#pragma omp parallel for num_threads(n_threads_) if (n_tokens * c > parallel_threshold)
+    for (std::int64_t t = 0; t < n_tokens; ++t) {
+        const float* cur = x.as<const float>() + t * c;
+        const float* prev = t == 0 ? x_prev.as<const float>() : cur - c;
+        float* dst = out.as<float>() + t * c;
+        for (std::int64_t i = 0; i < c; ++i) dst[i] = lerp_f(cur[i], prev[i], m[i]);
+    }
+}
+
+void cpu_backend::lerp(const tensor_view& a, const tensor_view& b, const tensor_view& t, const tensor_view& out) {
+    check_lerp(a, b, t, out);
+    const std::int64_t n = a.numel();
+    const float *pa = a.as<const float>(), *pb = b.as<const float>(), *pt = t.as<const float>();
+    float* po = out.as<float>();
+#pragma omp parallel for num_threads(n_threads_) if (n > parallel_threshold)
+    for (std::int64_t i = 0; i < n; ++i) po[i] = lerp_f(pa[i], pb[i], pt[i]);
+}
+
+void cpu_backend::wkv5(const tensor_view& r, const tensor_view& k, const tensor_view& v, const tensor_view& decay,
+                       const tensor_view& bonus, const tensor_view& state, const tensor_view& out) {
+    check_wkv5(r, k, v, decay, bonus, state, out);
+    const std::int64_t n_tokens = r.shape[0], c = r.shape[1], heads = state.shape[0], n = state.shape[1];
+#pragma omp parallel for num_threads(n_threads_) if (heads > 1 && n_tokens * n * n * heads > parallel_threshold)
+    for (std::int64_t h = 0; h < heads; ++h) {
+        float* s = state.as<float>() + h * n * n;
+        const float* w = decay.as<const float>() + h * n;
+        const float* u = bonus.as<const float>() + h * n;
+        for (std::int64_t t = 0; t < n_tokens; ++t) {
+            const std::int64_t at = t * c + h * n;
+            wkv5_head_token(s, r.as<const float>() + at, k.as<const float>() + at, v.as<const float>() + at, w, u, n,
+                            out.as<float>() + at);
+        }
+    }
+}
+
+void cpu_backend::wkv7(const tensor_view& r, const tensor_view& w, const tensor_view& k, const tensor_view& v,
+                       const tensor_view& kk, const tensor_view& a, const tensor_view& state, const tensor_view& out) {
+    check_wkv7(r, w, k, v, kk, a, state, out);
+    const std::int64_t n_tokens = r.shape[0], c = r.shape[1], heads = state.shape[0], n = state.shape[1];
+#pragma omp parallel for num_threads(n_threads_) if (heads > 1 && n_tokens * n * n * heads > parallel_threshold)
+    for (std::int64_t h = 0; h < heads; ++h) {
+        std::vector<float> decay(static_cast<std::size_t>(n)), av(decay.size()), bv(decay.size());
+        float* s = state.as<float>() + h * n * n;
+        for (std::int64_t t = 0; t < n_tokens; ++t) {
+            const std::int64_t at = t * c + h * n;
+            const float *wt = w.as<const float>() + at, *kkt = kk.as<const float>() + at, *at_ = a.as<const float>() + at;
+            for (std::int64_t j = 0; j < n; ++j) {
+                decay[static_cast<std::size_t>(j)] = rwkv7_decay(wt[j]);
+                av[static_cast<std::size_t>(j)] = -kkt[j];
+                bv[static_cast<std::size_t>(j)] = kkt[j] * at_[j];
+            }
+            wkv7_head_token(s, r.as<const float>() + at, decay.data(), k.as<const float>() + at,
+                            v.as<const float>() + at, av.data(), bv.data(), n, out.as<float>() + at);
+        }
+    }
+}
+
+void cpu_backend::rwkv7_keys(const tensor_view& k, const tensor_view& a, const tensor_view& k_k,
+                             const tensor_view& k_a, std::int64_t head_size, const tensor_view& kk) {
+    check_rwkv7_keys(k, a, k_k, k_a, head_size, kk);
+    const std::int64_t c = k.shape[1], pieces = k.numel() / head_size;
+#pragma omp parallel for num_threads(n_threads_) if (k.numel() > parallel_threshold)
+    for (std::int64_t p = 0; p < pieces; ++p) {
+        const std::int64_t base = p * head_size, ch0 = base % c;
+        float* kp = k.as<float>() + base;
+        float* kkp = kk.as<float>() + base;
+        const float *ap = a.as<const float>() + base, *kkw = k_k.as<const float>() + ch0,
+                    *kaw = k_a.as<const float>() + ch0;
+        float sq = 0;
+        for (std::int64_t j = 0; j < head_size; ++j) {
+            kkp[j] = kp[j] * kkw[j];
+            sq += kkp[j] * kkp[j];
+        }
+        const float norm = std::max(std::sqrt(sq), rwkv7_normalize_eps);
+        for (std::int64_t j = 0; j < head_size; ++j) {
+            kkp[j] /= norm;
+            kp[j] = rwkv7_key(kp[j], ap[j], kaw[j]);
+        }
+    }
+}
+
+void cpu_backend::rwkv7_bonus(const tensor_view& r, const tensor_view& k, const tensor_view& v, const tensor_view& r_k,
+                              const tensor_view& out) {
+    check_rwkv7_bonus(r, k, v, r_k, out);
+    const std::int64_t c = r.shape[1], n = r_k.shape[1], pieces = r.numel() / n;
+#pragma omp parallel for num_threads(n_threads_) if (r.numel() > parallel_threshold)
+    for (std::int64_t p = 0; p < pieces; ++p) {
+        const std::int64_t base = p * n, ch0 = base % c;
+        const float *rp = r.as<const float>() + base, *kp = k.as<const float>() + base,
+                    *vp = v.as<const float>() + base, *rk = r_k.as<const float>() + ch0;
+        float sum = 0;
+        for (std::int64_t j = 0; j < n; ++j) sum += rp[j] * kp[j] * rk[j];
+        float* o = out.as<float>() + base;
+        for (std::int64_t j = 0; j < n; ++j) o[j] += sum * vp[j];
+    }
+}
+
+}  // namespace kernels::cpu
