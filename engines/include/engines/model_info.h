@@ -29,9 +29,9 @@ struct model_source {
 model_source open_model(const std::string& path);
 
 struct model_info {
-    std::string architecture;  // "rwkv4", "gpt-neox", "gpt2"
+    std::string architecture;  // "rwkv4", "rwkv5" (v5.2), "rwkv7", "gpt-neox", "gpt2"
     std::int64_t n_layer = 0, n_embd = 0, n_vocab = 0, n_ffn = 0;
-    std::int64_t n_head = 0;   // transformers only
+    std::int64_t n_head = 0;   // transformers, RWKV v5.2 and v7
     std::int64_t n_ctx = 0;    // context limit; 0 = none (RWKV)
     std::uint64_t n_params = 0;  // every weight once; buffers and a tied head not counted twice
     // Printable hyper-parameters in a fixed order, e.g. {"rotary_pct", "0.25"}.
@@ -41,8 +41,8 @@ struct model_info {
 };
 
 // Detects the architecture. Throws unsupported_error for recognised but
-// unsupported models (RWKV-5/6/7, other HF model types) naming what was
-// found, and input_error when names or shapes are inconsistent.
+// unsupported models (RWKV-6, RWKV-5.0/5.1, other HF model types) naming
+// what was found, and input_error when names or shapes are inconsistent.
 model_info describe_model(const model_source& source);
 model_info describe_model(const model_file& file, const nlohmann::json* config = nullptr,
                           const std::string& config_path = "");

@@ -1,6 +1,7 @@
 // Engines and synthetic models by name, for the command line and the tasks.
 //
-// Engines: rwkv4-serial, rwkv4-parallel, transformer (GPT-NeoX, GPT-2).
+// Engines: rwkv4-serial, rwkv4-parallel, rwkv5-serial, rwkv5-parallel,
+// rwkv7-serial, rwkv7-parallel, transformer (GPT-NeoX, GPT-2).
 // Models: a checkpoint path, or random:<preset> — published shapes with
 // random weights (fixed seed), created in memory, for timing runs where the
 // weight values do not matter.
@@ -14,6 +15,7 @@
 
 #include "engines/engine.h"
 #include "engines/rwkv4_engine.h"
+#include "engines/rwkv57_engine.h"
 #include "engines/transformer_engine.h"
 
 namespace engines {
@@ -34,6 +36,11 @@ transformer_tensor_source random_transformer_source(const transformer_config& co
 // Deterministic random RWKV-4 tensors of `shape` (already in the engine
 // layout: time_decay is -exp(w)). Same seed, same values.
 rwkv4_tensor_source random_rwkv4_source(const rwkv4_shape& shape, std::uint64_t seed);
+
+// The shape of random:rwkv7-<size> / random:rwkv5-<size>, or nullopt.
+std::optional<rwkv57_shape> rwkv57_preset(const std::string& model_spec);
+// Deterministic random v5.2 / v7 tensors of `shape` in the engine layout.
+rwkv57_tensor_source random_rwkv57_source(const rwkv57_shape& shape, std::uint64_t seed);
 
 // Builds ENGINE on MODEL (path or random:NAME) with weights in `weight_type`
 // (default f32; a bf16/f16 checkpoint is upcast unless told otherwise).

@@ -1,6 +1,8 @@
 // Architecture detection and hyper-parameters (see model_info.h).
 #include "engines/model_info.h"
 
+#include "engines/rwkv57_engine.h"
+
 #include <algorithm>
 #include <filesystem>
 #include <map>
@@ -16,17 +18,23 @@ namespace fs = std::filesystem;
 
 bool has(const model_file& f, const std::string& name) { return f.find(name) != nullptr; }
 
-// Which RWKV generation a checkpoint is, from the names only later ones have.
-void reject_newer_rwkv(const model_file& f) {
-    const std::pair<const char*, const char*> markers[] = {
-        {"blocks.0.att.k_k", "RWKV-7"},     {"blocks.0.att.w0", "RWKV-7"},
-        {"blocks.0.att.time_maa_x", "RWKV-6"}, {"blocks.0.att.time_decay_w1", "RWKV-6"},
-        {"blocks.0.att.ln_x.weight", "RWKV-5"}, {"blocks.0.att.gate.weight", "RWKV-5"},
-    };
-    for (const auto& [name, version] : markers)
+// Which RWKV generation a checkpoint is, from the names each one has, as
+// model.py tells them apart: 4, 5 (meaning 5.2) or 7. RWKV-6 and v5.0/5.1
+// are refused naming what gave them away.
+int rwkv_version(const model_file& f) {
+    if (has(f, "blocks.0.att.k_k") || has(f, "blocks.0.att.x_rwkvag") || has(f, "blocks.0.att.w0")) return 7;
+    for (const char* name : {"blocks.0.att.time_maa_x", "blocks.0.att.time_decay_w1", "blocks.0.att.time_maa_w1"})
         if (has(f, name))
-            throw harness::unsupported_error(f.path() + ": an " + version + " checkpoint (it has '" + name +
-                                             "'); rwkvbench supports RWKV-4 only so far");
+            throw harness::unsupported_error(f.path() + ": an RWKV-6 checkpoint (it has '" + name +
+                                             "'); rwkvbench runs RWKV-4, v5.2 and RWKV-7");
+    if (has(f, "blocks.0.att.ln_x.weight")) {
+        if (!has(f, "blocks.0.att.time_faaaa") || !has(f, "blocks.0.att.gate.weight"))
+            throw harness::unsupported_error(f.path() + ": an RWKV-5.0/5.1 checkpoint (it has ln_x but no " +
+                                             (has(f, "blocks.0.att.gate.weight") ? "time_faaaa" : "gate.weight") +
+                                             "); of RWKV-5, rwkvbench runs v5.2 only");
+        return 5;
+    }
+    return 4;
 }
 
 std::int64_t dim(const model_file& f, const std::string& name, std::size_t d) {
@@ -91,10 +99,10 @@ void count_params(const model_file& f, model_info& info, const std::vector<std::
     for (const auto& [k, v] : dtype_counts) info.dtypes.emplace_back(k, v);
 }
 
-model_info describe_rwkv4(const model_file& f) {
-    reject_newer_rwkv(f);
+model_info describe_rwkv(const model_file& f) {
+    const int version = rwkv_version(f);
     model_info info;
-    info.architecture = "rwkv4";
+    info.architecture = "rwkv" + std::to_string(version);
     info.n_vocab = dim(f, "emb.weight", 0);
     info.n_embd = dim(f, "emb.weight", 1);
     while (has(f, "blocks." + std::to_string(info.n_layer) + ".ln1.weight")) ++info.n_layer;
@@ -114,7 +122,19 @@ model_info describe_rwkv4(const model_file& f) {
                 throw harness::input_error(f.path(), "byte", 8, std::string("header says ") + key + " = " + meta.at(key) +
                                                                     " but the tensors give " + std::to_string(value));
     }
-    info.hyperparameters = shape_hyperparameters(info);
+    if (version == 4) {
+        info.hyperparameters = shape_hyperparameters(info);
+    } else {
+        const rwkv57_shape s = rwkv57_shape_of(f, version);
+        info.n_head = s.n_head();
+        info.hyperparameters = shape_hyperparameters(info);
+        info.hyperparameters.emplace_back("head_size", std::to_string(s.head_size));
+        if (version == 7)
+            info.hyperparameters.insert(info.hyperparameters.end(),
+                                        {{"d_decay", std::to_string(s.d_decay)}, {"d_iclr", std::to_string(s.d_iclr)},
+                                         {"d_value", std::to_string(s.d_value)}, {"d_gate", std::to_string(s.d_gate)}});
+        info.hyperparameters.emplace_back("group_norm_eps", "64e-5");
+    }
     count_params(f, info, {}, "");
     return info;
 }
@@ -200,7 +220,7 @@ model_info describe_model(const model_file& f, const nlohmann::json* config, con
     }
     if (has(f, "emb.weight") && (has(f, "blocks.0.att.time_decay") || has(f, "blocks.0.att.time_first") ||
                                  has(f, "blocks.0.att.w0") || has(f, "blocks.0.ln1.weight")))
-        return describe_rwkv4(f);
+        return describe_rwkv(f);
     if (has(f, "gpt_neox.embed_in.weight") || has(f, "wte.weight") || has(f, "transformer.wte.weight"))
         throw harness::input_error(f.path() + ": a transformer checkpoint without a config.json beside it");
     throw harness::unsupported_error(f.path() + ": unknown architecture (no emb.weight, gpt_neox.embed_in.weight or wte.weight)");

@@ -33,6 +33,26 @@ std::unique_ptr<engine> rwkv4(const engine_spec& s, kernels::backend& b, bool se
     return make_rwkv4_engine(serial, load_rwkv4(*source.file, b, s.dtype), b);
 }
 
+// rwkv5-* and rwkv7-*: `version` 5 (v5.2) or 7.
+std::unique_ptr<engine> rwkv57(const engine_spec& s, kernels::backend& b, int version, bool serial) {
+    const std::string arch = "rwkv" + std::to_string(version);
+    if (is_random(s.model)) {
+        const auto shape = rwkv57_preset(s.model);
+        if (!shape || shape->version != version)
+            throw harness::usage_error("unknown synthetic model '" + s.model + "' for " + s.engine +
+                                       " (expected one of: " + random_model_names() + ")");
+        return make_rwkv57_engine(serial, upload_rwkv57(*shape, random_rwkv57_source(*shape, s.seed), b, s.dtype), b);
+    }
+    const model_source source = open_model(s.model);
+    const model_info info = describe_model(source);
+    if (info.architecture != arch)
+        throw harness::unsupported_error(s.model + ": a " + info.architecture + " model cannot run on " + s.engine +
+                                         (info.architecture.rfind("rwkv", 0) == 0
+                                              ? " (use --engine " + info.architecture + "-serial or -parallel)"
+                                              : ""));
+    return make_rwkv57_engine(serial, load_rwkv57(*source.file, b, s.dtype), b);
+}
+
 std::unique_ptr<engine> transformer(const engine_spec& s, kernels::backend& b) {
     const transformer_options options{s.attention, s.no_cache};
     if (is_random(s.model)) {
@@ -63,6 +83,14 @@ const std::vector<engine_entry>& table() {
          [](const engine_spec& s, kernels::backend& b) { return rwkv4(s, b, true); }},
         {{"rwkv4-parallel", "RWKV-4 in GPT mode: whole chunks at once, same logits and state as serial", false},
          [](const engine_spec& s, kernels::backend& b) { return rwkv4(s, b, false); }},
+        {{"rwkv5-serial", "RWKV v5.2 in RNN mode: one token at a time, per-head matrix state", false},
+         [](const engine_spec& s, kernels::backend& b) { return rwkv57(s, b, 5, true); }},
+        {{"rwkv5-parallel", "RWKV v5.2 in GPT mode: whole chunks at once, same logits and state as serial", false},
+         [](const engine_spec& s, kernels::backend& b) { return rwkv57(s, b, 5, false); }},
+        {{"rwkv7-serial", "RWKV-7 in RNN mode: one token at a time, delta-rule matrix state", false},
+         [](const engine_spec& s, kernels::backend& b) { return rwkv57(s, b, 7, true); }},
+        {{"rwkv7-parallel", "RWKV-7 in GPT mode: whole chunks at once, same logits and state as serial", false},
+         [](const engine_spec& s, kernels::backend& b) { return rwkv57(s, b, 7, false); }},
         {{"transformer", "GPT-NeoX (Pythia) and GPT-2 with a KV cache; naive or fused attention, or no cache", true},
          transformer},
     };

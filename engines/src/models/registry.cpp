@@ -63,6 +63,29 @@ bool ends_with(const std::string& s, const std::string& suffix) {
     return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+struct rwkv57_preset_entry {
+    const char* name;
+    rwkv57_shape shape;
+    const char* description;
+};
+
+// RWKV World shapes: vocab 65536, head size 64. v7 "G1" sizes with the
+// low-rank widths the v7 model code derives; v5.2 World 0.4B (FFN 3.5 x n_embd).
+const std::vector<rwkv57_preset_entry>& rwkv57_presets() {
+    static const std::vector<rwkv57_preset_entry> presets = [] {
+        rwkv57_shape v5;
+        v5.version = 5, v5.n_layer = 24, v5.n_embd = 1024, v5.n_ffn = 3584, v5.n_vocab = 65536, v5.head_size = 64;
+        return std::vector<rwkv57_preset_entry>{
+            {"random:rwkv7-0.1b", rwkv7_shape_for(12, 768, 65536), "RWKV-7 G1 0.1B shapes (12 x 768), random weights"},
+            {"random:rwkv7-0.4b", rwkv7_shape_for(24, 1024, 65536), "RWKV-7 G1 0.4B shapes (24 x 1024), random weights"},
+            {"random:rwkv7-1.5b", rwkv7_shape_for(24, 2048, 65536), "RWKV-7 G1 1.5B shapes (24 x 2048), random weights"},
+            {"random:rwkv7-2.9b", rwkv7_shape_for(32, 2560, 65536), "RWKV-7 G1 2.9B shapes (32 x 2560), random weights"},
+            {"random:rwkv5-0.4b", v5, "RWKV v5.2 World 0.4B shapes (24 x 1024), random weights"},
+        };
+    }();
+    return presets;
+}
+
 struct transformer_preset_entry {
     const char* name;
     transformer_config config;
@@ -90,6 +113,7 @@ std::vector<named_item> list_engines() {
 std::vector<named_item> list_random_models() {
     std::vector<named_item> out;
     for (const auto& p : rwkv4_presets) out.push_back({p.name, p.description});
+    for (const auto& p : rwkv57_presets()) out.push_back({p.name, p.description});
     for (const auto& p : transformer_presets) out.push_back({p.name, p.description});
     return out;
 }
@@ -147,6 +171,46 @@ rwkv4_tensor_source random_rwkv4_source(const rwkv4_shape& shape, std::uint64_t 
         if (ends_with(name, "time_first")) return random_tensor(rng, {c}, -1, 1);
         if (name.find("time_mix") != std::string::npos) return random_tensor(rng, {c}, 0, 1);
         throw harness::unsupported_error("random RWKV-4: no rule for tensor '" + name + "'");
+    };
+}
+
+std::optional<rwkv57_shape> rwkv57_preset(const std::string& model_spec) {
+    for (const auto& p : rwkv57_presets())
+        if (model_spec == p.name) return p.shape;
+    return std::nullopt;
+}
+
+rwkv57_tensor_source random_rwkv57_source(const rwkv57_shape& shape, std::uint64_t seed) {
+    return [shape, seed](const std::string& name) {
+        splitmix rng{hash_name(name, seed)};
+        const std::int64_t c = shape.n_embd, f = shape.n_ffn, v = shape.n_vocab;
+        const auto has = [&](const char* suffix) { return ends_with(name, suffix); };
+        if (name == "emb.weight") return random_tensor(rng, {v, c}, -1, 1);
+        if (name == "head.weight") return random_matrix(rng, v, c);
+        if (name.find(".ln") != std::string::npos || name.rfind("ln_out.", 0) == 0)
+            return has(".weight") ? random_tensor(rng, {c}, 0.8f, 1.2f) : random_tensor(rng, {c}, -0.1f, 0.1f);
+        if (has("ffn.key.weight")) return random_matrix(rng, f, c);
+        if (has("ffn.value.weight")) return random_matrix(rng, c, f);
+        if (has(".weight")) return random_matrix(rng, c, c);
+        if (has(".time_decay")) {
+            float_tensor t = random_tensor(rng, {c}, -3, 1);
+            for (float& w : t.values) w = std::exp(-std::exp(w));  // the engine layout stores exp(-exp(w))
+            return t;
+        }
+        if (has(".time_faaaa") || has(".a0") || has(".w0")) return random_tensor(rng, {c}, -1, 1);
+        if (name.find(".time_mix_") != std::string::npos || name.find(".x_") != std::string::npos || has(".v0") ||
+            has(".k_a"))
+            return random_tensor(rng, {c}, 0, 1);
+        if (has(".k_k")) return random_tensor(rng, {c}, 0.5f, 1.0f);
+        if (has(".r_k")) return random_tensor(rng, {shape.n_head(), shape.head_size}, -0.5f, 0.5f);
+        const std::pair<const char*, std::int64_t> lora[] = {
+            {".w", shape.d_decay}, {".a", shape.d_iclr}, {".v", shape.d_value}, {".g", shape.d_gate}};
+        for (const auto& [stem, d] : lora) {
+            if (has((std::string(stem) + "1").c_str())) return random_matrix(rng, d, c);
+            if (has((std::string(stem) + "2").c_str())) return random_matrix(rng, c, d);
+        }
+        throw harness::unsupported_error("random RWKV v" + std::to_string(shape.version) + ": no rule for tensor '" +
+                                         name + "'");
     };
 }
 

@@ -5,28 +5,10 @@
 #include "engines/model_info.h"
 #include "engines/rwkv4_engine.h"
 #include "harness/errors.h"
+#include "models/layernorm_fold.h"
 #include "models/weight_upload.h"
 
 namespace engines {
-namespace {
-
-// Per row, (x - mean) / sqrt(var + 1e-5) * w + b, two passes in double.
-void layernorm_rows(std::vector<float>& x, std::int64_t n, const std::vector<float>& w, const std::vector<float>& b) {
-    const std::int64_t rows = static_cast<std::int64_t>(x.size()) / n;
-    for (std::int64_t r = 0; r < rows; ++r) {
-        float* row = x.data() + r * n;
-        double mean = 0, var = 0;
-        for (std::int64_t i = 0; i < n; ++i) mean += row[i];
-        mean /= static_cast<double>(n);
-        for (std::int64_t i = 0; i < n; ++i) var += (row[i] - mean) * (row[i] - mean);
-        var /= static_cast<double>(n);
-        const double inv = 1.0 / std::sqrt(var + 1e-5);
-        for (std::int64_t i = 0; i < n; ++i) row[i] = static_cast<float>((row[i] - mean) * inv * w[static_cast<std::size_t>(i)] + b[static_cast<std::size_t>(i)]);
-    }
-}
-
-
-}  // namespace
 
 std::shared_ptr<const rwkv4_weights> upload_rwkv4(const rwkv4_shape& shape, const rwkv4_tensor_source& source,
                                                   kernels::backend& b, kernels::dtype weight_type) {
@@ -51,7 +33,7 @@ std::shared_ptr<const rwkv4_weights> upload_rwkv4(const rwkv4_shape& shape, cons
     // model.py folds ln0 into the embedding once, at load time.
     float_tensor emb = get("emb.weight", {v, c});
     const float_tensor ln0_w = get("blocks.0.ln0.weight", {c}), ln0_b = get("blocks.0.ln0.bias", {c});
-    layernorm_rows(emb.values, c, ln0_w.values, ln0_b.values);
+    layernorm_fold(emb.values, c, ln0_w.values, ln0_b.values);
     w->emb = counted(upload_as(b, emb, weight_type, "emb.weight"));
     for (std::int64_t l = 0; l < shape.n_layer; ++l) {
         const std::string p = "blocks." + std::to_string(l) + ".";

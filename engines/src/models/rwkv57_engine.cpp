@@ -1,0 +1,333 @@
+// The RWKV v5.2 / v7 engines (see rwkv57_engine.h). One chunk of T tokens
+// goes through the same kernel calls in both modes: the serial engine feeds
+// chunks of one token, the parallel engine the whole input (matmuls over T
+// rows; the WKV ops walk the chunk's tokens with the state on chip). Both
+// prefill in parallel mode.
+#include <algorithm>
+#include <optional>
+
+#include "engines/rwkv57_engine.h"
+#include "harness/errors.h"
+#include "kernels/backend.h"
+
+namespace engines {
+namespace {
+
+using kernels::dtype;
+using kernels::op_kind;
+using kernels::tensor_view;
+
+constexpr float layernorm_eps = 1e-5f;   // F.layer_norm's default
+constexpr float group_norm_eps = 64e-5f;  // model.py's ln_x (v5.2 and v7): 1e-5 * head_size_divisor^2
+
+class rwkv57_state final : public engine_state {
+public:
+    rwkv57_state(kernels::backend& b, const rwkv57_shape& s) : backend_(b), shape_(s) {
+        buffer_ = kernels::device_buffer(b, static_cast<std::size_t>(s.n_layer * per_layer()) * sizeof(float));
+        b.fill_bytes(buffer_.data(), 0, buffer_.bytes());  // model.py's initial state: all zeros
+    }
+    std::int64_t n_tokens() const override { return n_tokens_; }
+    std::uint64_t bytes() const override { return buffer_.bytes(); }
+    std::vector<float> download() const override {
+        std::vector<float> out(buffer_.bytes() / sizeof(float));
+        backend_.download(out.data(), buffer_.data(), buffer_.bytes());
+        return out;
+    }
+    // The golden files' layout: state.att_xx [L, C], state.att_kv [L, H, N, N], state.ffn_xx [L, C].
+    std::vector<named_array> export_arrays() const override {
+        const std::vector<float> all = download();
+        const std::int64_t c = shape_.n_embd, kv = kv_floats();
+        named_array att{"state.att_xx", {shape_.n_layer, c}, {}};
+        named_array heads{"state.att_kv", {shape_.n_layer, shape_.n_head(), shape_.head_size, shape_.head_size}, {}};
+        named_array ffn{"state.ffn_xx", {shape_.n_layer, c}, {}};
+        for (std::int64_t l = 0; l < shape_.n_layer; ++l) {
+            const auto at = all.begin() + l * per_layer();
+            att.values.insert(att.values.end(), at, at + c);
+            heads.values.insert(heads.values.end(), at + c, at + c + kv);
+            ffn.values.insert(ffn.values.end(), at + c + kv, at + 2 * c + kv);
+        }
+        return {std::move(att), std::move(heads), std::move(ffn)};
+    }
+    std::unique_ptr<engine_state> copy() const override {
+        auto out = std::make_unique<rwkv57_state>(backend_, shape_);
+        backend_.copy(out->buffer_.data(), buffer_.data(), buffer_.bytes());
+        out->n_tokens_ = n_tokens_;
+        return out;
+    }
+    bool rewind(std::int64_t n) override { return n == n_tokens_; }  // a recurrent state keeps no history
+    bool keeps_history() const override { return false; }
+
+    tensor_view att_xx(std::int64_t l) const { return at(l, 0, {shape_.n_embd}); }
+    tensor_view att_kv(std::int64_t l) const {
+        return buffer_.view_at(offset(l, shape_.n_embd), dtype::f32,
+                               {shape_.n_head(), shape_.head_size, shape_.head_size});
+    }
+    tensor_view ffn_xx(std::int64_t l) const { return at(l, shape_.n_embd + kv_floats(), {shape_.n_embd}); }
+    void advance(std::int64_t n) { n_tokens_ += n; }
+
+private:
+    std::int64_t kv_floats() const { return shape_.n_head() * shape_.head_size * shape_.head_size; }
+    std::int64_t per_layer() const { return 2 * shape_.n_embd + kv_floats(); }
+    std::size_t offset(std::int64_t l, std::int64_t floats) const {
+        return static_cast<std::size_t>(l * per_layer() + floats) * sizeof(float);
+    }
+    tensor_view at(std::int64_t l, std::int64_t floats, std::initializer_list<std::int64_t> shape) const {
+        return buffer_.view_at(offset(l, floats), dtype::f32, shape);
+    }
+
+    kernels::backend& backend_;
+    rwkv57_shape shape_;
+    kernels::device_buffer buffer_;
+    std::int64_t n_tokens_ = 0;
+};
+
+// Activations for up to `capacity` tokens, grown on demand.
+struct scratch {
+    std::int64_t capacity = 0;
+    // [T, C] each: x, xx, the six mixed inputs, r, w, k, v, a, g, kk, y, v_first; lora [T, d];
+    // hidden [T, F]; logits [T, V].
+    kernels::device_buffer ids, x, xx, xr, xw, xk, xv, xa, xg, r, w, k, v, a, g, kk, y, v_first, lora, hidden, logits;
+    std::uint64_t bytes() const {
+        std::uint64_t n = 0;
+        for (const auto* b : {&ids, &x, &xx, &xr, &xw, &xk, &xv, &xa, &xg, &r, &w, &k, &v, &a, &g, &kk, &y, &v_first,
+                              &lora, &hidden, &logits})
+            n += b->bytes();
+        return n;
+    }
+};
+
+class rwkv57_engine final : public engine {
+public:
+    rwkv57_engine(bool serial, std::shared_ptr<const rwkv57_weights> w, kernels::backend& b)
+        : serial_(serial), w_(std::move(w)), b_(b) {}
+
+    engine_info info() const override {
+        const rwkv57_shape& s = w_->shape;
+        engine_info i;
+        i.architecture = "rwkv" + std::to_string(s.version);
+        i.name = i.architecture + (serial_ ? "-serial" : "-parallel");
+        i.n_params = w_->n_params;
+        i.n_vocab = s.n_vocab;
+        i.n_layer = s.n_layer;
+        i.n_embd = s.n_embd;
+        i.weight_type = w_->weight_type;
+        i.state_bytes = static_cast<std::uint64_t>(s.n_layer * (2 * s.n_embd + s.n_head() * s.head_size * s.head_size)) *
+                        sizeof(float);
+        i.weight_bytes = w_->bytes;
+        i.scratch_bytes = s_.bytes();
+        return i;
+    }
+
+    std::unique_ptr<engine_state> new_state() const override { return std::make_unique<rwkv57_state>(b_, w_->shape); }
+
+    void forward(std::span<const std::int32_t> tokens, engine_state& state, logits_mode mode,
+                 std::vector<float>& out) override {
+        rwkv57_state& st = checked(tokens, state);
+        const auto n = static_cast<std::int64_t>(tokens.size());
+        const std::int64_t v = w_->shape.n_vocab;
+        out.assign(static_cast<std::size_t>((mode == logits_mode::all ? n : 1) * v), 0.0f);
+        if (n == 0) return;
+        if (!serial_) {
+            run_chunk(tokens, st, mode, out.data());
+            return;
+        }
+        for (std::int64_t t = 0; t < n; ++t) {
+            const bool want = mode == logits_mode::all || t == n - 1;
+            float* dst = mode == logits_mode::all ? out.data() + t * v : out.data();
+            run_chunk(tokens.subspan(static_cast<std::size_t>(t), 1), st, logits_mode::last, dst, want);
+        }
+    }
+
+    void prefill(std::span<const std::int32_t> tokens, engine_state& state, std::vector<float>& out) override {
+        rwkv57_state& st = checked(tokens, state);
+        out.assign(static_cast<std::size_t>(w_->shape.n_vocab), 0.0f);
+        if (!tokens.empty()) run_chunk(tokens, st, logits_mode::last, out.data());
+    }
+
+private:
+    rwkv57_state& checked(std::span<const std::int32_t> tokens, engine_state& state) const {
+        auto* st = dynamic_cast<rwkv57_state*>(&state);
+        if (!st) throw harness::unsupported_error(info().name + " engine: state from another engine");
+        const std::int64_t v = w_->shape.n_vocab;
+        for (std::size_t i = 0; i < tokens.size(); ++i)
+            if (tokens[i] < 0 || tokens[i] >= v)
+                throw harness::input_error("token id " + std::to_string(tokens[i]) + " at position " + std::to_string(i) +
+                                           " is outside the vocabulary of " + std::to_string(v));
+        return *st;
+    }
+
+    void ensure_scratch(std::int64_t t) {
+        if (t <= s_.capacity) return;
+        const rwkv57_shape& sh = w_->shape;
+        const auto n = static_cast<std::size_t>(t), c = static_cast<std::size_t>(sh.n_embd);
+        const auto d = static_cast<std::size_t>(std::max({sh.d_decay, sh.d_iclr, sh.d_value, sh.d_gate, std::int64_t{1}}));
+        s_ = scratch{};
+        s_.capacity = t;
+        s_.ids = kernels::device_buffer(b_, n * 4);
+        for (kernels::device_buffer* buf : {&s_.x, &s_.xx, &s_.xr, &s_.xk, &s_.xv, &s_.xg, &s_.r, &s_.k, &s_.v, &s_.g,
+                                            &s_.y})
+            *buf = kernels::device_buffer(b_, n * c * 4);
+        if (sh.version == 7) {
+            for (kernels::device_buffer* buf : {&s_.xw, &s_.xa, &s_.w, &s_.a, &s_.kk, &s_.v_first})
+                *buf = kernels::device_buffer(b_, n * c * 4);
+            s_.lora = kernels::device_buffer(b_, n * d * 4);
+        }
+        s_.hidden = kernels::device_buffer(b_, n * static_cast<std::size_t>(sh.n_ffn) * 4);
+        s_.logits = kernels::device_buffer(b_, n * static_cast<std::size_t>(sh.n_vocab) * 4);
+    }
+
+    tensor_view vec(const kernels::device_buffer& buf) const { return buf.view(dtype::f32, {w_->shape.n_embd}); }
+    tensor_view mat(const kernels::device_buffer& buf, std::int64_t rows, std::int64_t cols) const {
+        return buf.view(w_->weight_type, {rows, cols});
+    }
+    tensor_view f32_mat(const kernels::device_buffer& buf, std::int64_t rows, std::int64_t cols) const {
+        return buf.view(dtype::f32, {rows, cols});
+    }
+    tensor_view act(const kernels::device_buffer& buf, std::int64_t t, std::int64_t cols) const {
+        return buf.view(dtype::f32, {t, cols});
+    }
+
+    // v5.2 time mixing: writes the block's output (before the residual) to xr.
+    void time_mix_v5(const rwkv57_weights::layer& L, rwkv57_state& st, std::int64_t l, std::int64_t t) {
+        const std::int64_t c = w_->shape.n_embd;
+        const tensor_view xx = act(s_.xx, t, c), xr = act(s_.xr, t, c), xk = act(s_.xk, t, c), xv = act(s_.xv, t, c),
+                          xg = act(s_.xg, t, c), r = act(s_.r, t, c), k = act(s_.k, t, c), v = act(s_.v, t, c),
+                          g = act(s_.g, t, c), y = act(s_.y, t, c), none{};
+        const tensor_view prev = st.att_xx(l);
+        b_.token_shift(xx, prev, vec(L.mix_k), xk);
+        b_.token_shift(xx, prev, vec(L.mix_v), xv);
+        b_.token_shift(xx, prev, vec(L.mix_r), xr);
+        b_.token_shift(xx, prev, vec(L.mix_g), xg);
+        b_.matmul(xr, mat(L.att_receptance, c, c), none, r);
+        b_.matmul(xk, mat(L.att_key, c, c), none, k);
+        b_.matmul(xv, mat(L.att_value, c, c), none, v);
+        b_.matmul(xg, mat(L.att_gate, c, c), none, g);
+        b_.unary(op_kind::silu, g, g);
+        b_.wkv5(r, k, v, vec(L.decay), vec(L.bonus), st.att_kv(l), y);
+        b_.group_norm(y, vec(L.ln_x_w), vec(L.ln_x_b), w_->shape.n_head(), group_norm_eps, y);
+        b_.binary(op_kind::mul, y, g, y);
+        b_.matmul(y, mat(L.att_output, c, c), none, xr);  // xr is free again: the block's output
+    }
+
+    // out = inner(x A) B + bias through the [T, d] lora buffer; no inner
+    // activation where `inner` is empty. out may be x.
+    void low_rank(const tensor_view& x, const kernels::device_buffer& a, const kernels::device_buffer& bm,
+                  std::int64_t d, std::optional<op_kind> inner, const tensor_view& bias, const tensor_view& out) {
+        const std::int64_t t = x.shape[0], c = w_->shape.n_embd;
+        const tensor_view mid = act(s_.lora, t, d);
+        b_.matmul(x, f32_mat(a, d, c), {}, mid);
+        if (inner) b_.unary(*inner, mid, mid);
+        b_.matmul(mid, f32_mat(bm, c, d), bias, out);
+    }
+
+    // v7 time mixing: writes the block's output (before the residual) to xr.
+    void time_mix_v7(const rwkv57_weights::layer& L, rwkv57_state& st, std::int64_t l, std::int64_t t) {
+        const rwkv57_shape& sh = w_->shape;
+        const std::int64_t c = sh.n_embd;
+        const tensor_view xx = act(s_.xx, t, c), xr = act(s_.xr, t, c), xw = act(s_.xw, t, c), xk = act(s_.xk, t, c),
+                          xv = act(s_.xv, t, c), xa = act(s_.xa, t, c), xg = act(s_.xg, t, c), r = act(s_.r, t, c),
+                          w = act(s_.w, t, c), k = act(s_.k, t, c), v = act(s_.v, t, c), a = act(s_.a, t, c),
+                          g = act(s_.g, t, c), kk = act(s_.kk, t, c), y = act(s_.y, t, c),
+                          v_first = act(s_.v_first, t, c), none{};
+        const tensor_view prev = st.att_xx(l);
+        b_.token_lerp(xx, prev, vec(L.x_r), xr);
+        b_.token_lerp(xx, prev, vec(L.x_w), xw);
+        b_.token_lerp(xx, prev, vec(L.x_k), xk);
+        b_.token_lerp(xx, prev, vec(L.x_v), xv);
+        b_.token_lerp(xx, prev, vec(L.x_a), xa);
+        b_.token_lerp(xx, prev, vec(L.x_g), xg);
+        b_.matmul(xr, mat(L.att_receptance, c, c), none, r);
+        low_rank(xw, L.w1, L.w2, sh.d_decay, op_kind::tanh, vec(L.w0), w);  // the decay's logit
+        b_.matmul(xk, mat(L.att_key, c, c), none, k);
+        b_.matmul(xv, mat(L.att_value, c, c), none, v);
+        low_rank(xa, L.a1, L.a2, sh.d_iclr, std::nullopt, vec(L.a0), a);  // in-context learning rate
+        b_.unary(op_kind::sigmoid, a, a);
+        low_rank(xg, L.g1, L.g2, sh.d_gate, op_kind::sigmoid, none, g);
+        b_.rwkv7_keys(k, a, vec(L.k_k), vec(L.k_a), sh.head_size, kk);
+        if (l == 0) {
+            b_.copy(v_first.data, v.data, static_cast<std::size_t>(t * c) * sizeof(float));
+        } else {
+            // v moves towards layer 0's value by sigmoid(v0 + x V1 V2); xv becomes that gate.
+            low_rank(xv, L.v1, L.v2, sh.d_value, std::nullopt, vec(L.v0), xv);
+            b_.unary(op_kind::sigmoid, xv, xv);
+            b_.lerp(v, v_first, xv, v);
+        }
+        b_.wkv7(r, w, k, v, kk, a, st.att_kv(l), y);
+        b_.group_norm(y, vec(L.ln_x_w), vec(L.ln_x_b), sh.n_head(), group_norm_eps, y);
+        b_.rwkv7_bonus(r, k, v, f32_mat(L.r_k, sh.n_head(), sh.head_size), y);
+        b_.binary(op_kind::mul, y, g, y);
+        b_.matmul(y, mat(L.att_output, c, c), none, xr);
+    }
+
+    // Channel mixing into y: v5.2 as RWKV-4 (receptance-gated), v7 without receptance.
+    void channel_mix(const rwkv57_weights::layer& L, rwkv57_state& st, std::int64_t l, std::int64_t t) {
+        const std::int64_t c = w_->shape.n_embd, f = w_->shape.n_ffn;
+        const tensor_view xx = act(s_.xx, t, c), xk = act(s_.xk, t, c), xr = act(s_.xr, t, c), r = act(s_.r, t, c),
+                          y = act(s_.y, t, c), hidden = act(s_.hidden, t, f), none{};
+        const tensor_view prev = st.ffn_xx(l);
+        if (w_->shape.version == 5) {
+            b_.token_shift(xx, prev, vec(L.ffn_mix_k), xk);
+            b_.token_shift(xx, prev, vec(L.ffn_mix_r), xr);
+        } else {
+            b_.token_lerp(xx, prev, vec(L.ffn_x_k), xk);
+        }
+        b_.matmul(xk, mat(L.ffn_key, f, c), none, hidden);
+        b_.unary(op_kind::squared_relu, hidden, hidden);
+        b_.matmul(hidden, mat(L.ffn_value, c, f), none, y);
+        if (w_->shape.version == 5) {
+            b_.matmul(xr, mat(L.ffn_receptance, c, c), none, r);
+            b_.unary(op_kind::sigmoid, r, r);
+            b_.binary(op_kind::mul, r, y, y);
+        }
+    }
+
+    // `want_logits` false: the serial engine skips the head for tokens whose
+    // logits nobody asked for.
+    void run_chunk(std::span<const std::int32_t> tokens, rwkv57_state& st, logits_mode mode, float* out,
+                   bool want_logits = true) {
+        const auto t = static_cast<std::int64_t>(tokens.size());
+        const std::int64_t c = w_->shape.n_embd, v = w_->shape.n_vocab;
+        ensure_scratch(t);
+        b_.upload(s_.ids.data(), tokens.data(), tokens.size() * 4);
+        const tensor_view x = act(s_.x, t, c), xx = act(s_.xx, t, c), xr = act(s_.xr, t, c), y = act(s_.y, t, c);
+        b_.embedding(mat(w_->emb, v, c), s_.ids.view(dtype::i32, {t}), x);
+        const std::size_t last_row = static_cast<std::size_t>((t - 1) * c) * sizeof(float);
+        for (std::int64_t l = 0; l < w_->shape.n_layer; ++l) {
+            const auto& L = w_->layers[static_cast<std::size_t>(l)];
+            b_.layernorm(x, vec(L.ln1_w), vec(L.ln1_b), layernorm_eps, xx);
+            if (w_->shape.version == 5)
+                time_mix_v5(L, st, l, t);
+            else
+                time_mix_v7(L, st, l, t);
+            b_.binary(op_kind::add, x, xr, x);
+            b_.copy(st.att_xx(l).data, static_cast<char*>(s_.xx.data()) + last_row, static_cast<std::size_t>(c) * 4);
+            b_.layernorm(x, vec(L.ln2_w), vec(L.ln2_b), layernorm_eps, xx);
+            channel_mix(L, st, l, t);
+            b_.binary(op_kind::add, x, y, x);
+            b_.copy(st.ffn_xx(l).data, static_cast<char*>(s_.xx.data()) + last_row, static_cast<std::size_t>(c) * 4);
+        }
+        st.advance(t);
+        if (!want_logits) return;
+        const std::int64_t rows = mode == logits_mode::all ? t : 1;
+        const std::size_t first = mode == logits_mode::all ? 0 : last_row;
+        const tensor_view x_rows = s_.x.view_at(first, dtype::f32, {rows, c});
+        const tensor_view xx_rows = s_.xx.view(dtype::f32, {rows, c});
+        b_.layernorm(x_rows, vec(w_->ln_out_w), vec(w_->ln_out_b), layernorm_eps, xx_rows);
+        b_.matmul(xx_rows, mat(w_->head, v, c), {}, s_.logits.view(dtype::f32, {rows, v}));
+        b_.download(out, s_.logits.data(), static_cast<std::size_t>(rows * v) * sizeof(float));
+    }
+
+    bool serial_;
+    std::shared_ptr<const rwkv57_weights> w_;
+    kernels::backend& b_;
+    scratch s_;
+};
+
+}  // namespace
+
+std::unique_ptr<engine> make_rwkv57_engine(bool serial, std::shared_ptr<const rwkv57_weights> weights,
+                                           kernels::backend& b) {
+    return std::make_unique<rwkv57_engine>(serial, std::move(weights), b);
+}
+
+}  // namespace engines
