@@ -7,6 +7,7 @@
 #include <map>
 
 #include "command.h"
+#include "engines/engine_spec.h"
 #include "option_values.h"
 #include "token_ids.h"
 #include "engines/model_file.h"
@@ -64,11 +65,13 @@ public:
         return "  rwkvbench logits --model m.pth --engine rwkv4-parallel --tokenizer bytes --text 'Hello' --out l.safetensors\n"
                "  rwkvbench logits --model m.pth --engine rwkv4-serial --ids ids.txt --out l.safetensors --state \\\n"
                "      --compare golden.safetensors --tolerance 1e-4\n"
-               "  rwkvbench logits --model random:rwkv4-169m --engine rwkv4-parallel --dtype bf16 --tokenizer bytes --text hi --out r.safetensors\n";
+               "  rwkvbench logits --model random:rwkv4-169m --engine rwkv4-parallel --dtype bf16 --tokenizer bytes --text hi --out r.safetensors\n"
+               "  rwkvbench logits --model rwkv7-g1.pth --engine rwkv7-serial --tokenizer datasets/tokenizers/rwkv_vocab_v20230424.txt \\\n"
+               "      --text 'Привет' --out l.safetensors --state   # v5.2/v7: state.att_xx, state.att_kv, state.ffn_xx\n";
     }
     void add_options(po::options_description& o) override {
         o.add_options()("model", po::value<std::string>()->required(), "checkpoint path, HF folder or random:NAME")(
-            "engine", po::value<std::string>()->required(), "rwkv4-serial, rwkv4-parallel or transformer")(
+            "engine", po::value<std::string>()->required(), engines::engine_names_sentence().c_str())(
             "text", po::value<std::string>(), "input text (needs --tokenizer)")(
             "tokenizer", po::value<std::string>(), "'bytes', a tokenizer.json or an RWKV World vocab")(
             "ids", po::value<std::string>(), "file of token ids separated by whitespace")(

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "command.h"
+#include "engines/engine_spec.h"
 #include "datasets/data_folders.h"
 #include "harness/build_info.h"
 #include "harness/errors.h"
@@ -94,6 +95,8 @@ public:
                "runs/a\n"
                "  rwkvbench run --model m.pth --engine rwkv4-serial --tokenizer bytes --task perplexity --data "
                "text.txt --out runs/b\n"
+               "  rwkvbench run --model rwkv7-g1.pth --engine rwkv7-parallel --tokenizer "
+               "datasets/tokenizers/rwkv_vocab_v20230424.txt --task multilingual --out runs/v7\n"
                "  rwkvbench run --config run.json --task multilingual --limit 50\n"
                "  rwkvbench run ... --out runs/a --resume      # continue a killed run\n"
                "  rwkvbench run --config run.json --dry-run=32 # examples, tokens and a 32-rank split\n"
@@ -101,7 +104,7 @@ public:
     }
     void add_options(po::options_description& o) override {
         o.add_options()("model", po::value<std::string>(), "checkpoint path, HF folder or random:NAME")(
-            "engine", po::value<std::string>(), "rwkv4-serial, rwkv4-parallel or transformer")(
+            "engine", po::value<std::string>(), engines::engine_names_sentence().c_str())(
             "tokenizer", po::value<std::string>(), "'bytes', a tokenizer.json or an RWKV World vocab")(
             "dtype", po::value<std::string>()->default_value("fp32"), "weight storage: fp32, fp16, bf16")(
             "task", po::value<std::string>(),

@@ -6,7 +6,7 @@
 // latency, cumulative time, state/KV bytes and resident memory. Each pass is
 // repeated options.repeats times; the raw latencies are kept in the report's
 // series so a later comparison can test significance. Engines that prefill
-// in parallel (rwkv4-parallel, transformer with a cache) also time prefill
+// in parallel (rwkv*-parallel, transformer with a cache) also time prefill
 // of each options.prefill_lengths prompt.
 //
 // A transformer without a cache replays its whole history each call, so its
@@ -131,8 +131,8 @@ sweep plan(const task_context& c) {
     if (c.model.spec.no_cache) s.n = std::min(s.n, s.o.max_context_no_cache - s.o.prompt);
     if (info.context_limit) s.n = std::min(s.n, *info.context_limit - s.o.prompt);
     s.n = std::max<std::int64_t>(s.n, 1);
-    s.parallel_prefill =
-        c.model.spec.engine == "rwkv4-parallel" || (c.model.spec.engine == "transformer" && !c.model.spec.no_cache);
+    s.parallel_prefill = c.model.spec.engine.ends_with("-parallel") ||
+                         (c.model.spec.engine == "transformer" && !c.model.spec.no_cache);
     return s;
 }
 

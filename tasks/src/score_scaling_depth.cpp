@@ -144,10 +144,14 @@ reports::depth_memory memory_at(task_context& c, const engines::engine_state& s)
     m.rss_bytes = resident_bytes();
     m.expected_weight_bytes = info.n_params * kernels::dtype_size(info.weight_type);
     const auto layer_floats = static_cast<std::uint64_t>(info.n_layer * info.n_embd);
-    // RWKV-4: att_xx, aa, bb, pp, ffn_xx per layer; a KV cache: a key and a value per layer and token.
-    m.expected_state_bytes = info.architecture == "rwkv4"
-                                 ? 5 * layer_floats * sizeof(float)
-                                 : 2 * layer_floats * static_cast<std::uint64_t>(s.n_tokens()) * sizeof(float);
+    // RWKV-4: att_xx, aa, bb, pp, ffn_xx per layer; v5.2/v7: att_xx, ffn_xx and H matrices of N x N
+    // (C x N) per layer; a KV cache: a key and a value per layer and token.
+    if (info.architecture == "rwkv4")
+        m.expected_state_bytes = 5 * layer_floats * sizeof(float);
+    else if (info.architecture == "rwkv5" || info.architecture == "rwkv7")
+        m.expected_state_bytes = layer_floats * (2 + static_cast<std::uint64_t>(info.head_size)) * sizeof(float);
+    else
+        m.expected_state_bytes = 2 * layer_floats * static_cast<std::uint64_t>(s.n_tokens()) * sizeof(float);
     m.device_used_bytes = kernels::cuda_memory_used(c.backend);
     return m;
 }

@@ -20,9 +20,10 @@ namespace engines {
 
 struct engine_info {
     std::string name;          // "rwkv4-serial", ...
-    std::string architecture;  // "rwkv4", "gpt-neox", "gpt2"
+    std::string architecture;  // "rwkv4", "rwkv5" (v5.2), "rwkv7", "gpt-neox", "gpt2"
     std::uint64_t n_params = 0;
     std::int64_t n_vocab = 0, n_layer = 0, n_embd = 0;
+    std::int64_t head_size = 0;  // RWKV v5.2/v7 (the matrix state's N) and transformers; 0 for RWKV-4
     std::optional<std::int64_t> context_limit;  // none for RWKV
     kernels::dtype weight_type = kernels::dtype::f32;
     std::uint64_t state_bytes = 0;  // per sequence, at the current context (RWKV: constant)

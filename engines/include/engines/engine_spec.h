@@ -59,5 +59,7 @@ struct engine_kind {
 };
 // The engine table's names and descriptions, in order.
 const std::vector<engine_kind>& engine_kinds();
+// "rwkv4-serial, rwkv4-parallel, ... or transformer", for --help texts.
+std::string engine_names_sentence();
 
 }  // namespace engines

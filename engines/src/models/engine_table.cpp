@@ -120,6 +120,14 @@ const std::vector<engine_kind>& engine_kinds() {
     return kinds;
 }
 
+std::string engine_names_sentence() {
+    std::string s;
+    const auto& kinds = engine_kinds();
+    for (std::size_t i = 0; i < kinds.size(); ++i)
+        s += (i == 0 ? "" : i + 1 == kinds.size() ? " or " : ", ") + kinds[i].name;
+    return s;
+}
+
 std::string dtype_spelling(kernels::dtype t) {
     switch (t) {
         case kernels::dtype::f32: return "fp32";

@@ -110,6 +110,7 @@ public:
         i.n_vocab = s.n_vocab;
         i.n_layer = s.n_layer;
         i.n_embd = s.n_embd;
+        i.head_size = s.head_size;
         i.weight_type = w_->weight_type;
         i.state_bytes = static_cast<std::uint64_t>(s.n_layer * (2 * s.n_embd + s.n_head() * s.head_size * s.head_size)) *
                         sizeof(float);

@@ -129,6 +129,7 @@ public:
         i.n_vocab = c.n_vocab;
         i.n_layer = c.n_layer;
         i.n_embd = c.n_embd;
+        i.head_size = c.n_embd / c.n_head;
         i.context_limit = context_limit_;
         i.weight_type = w_->weight_type;
         i.state_bytes = 0;  // grows with the context: 2 x n_layer x n_embd x 4 bytes per token

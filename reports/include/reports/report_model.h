@@ -107,7 +107,7 @@ struct depth_memory {
     std::uint64_t scratch_bytes = 0;          // the engine's activation buffers
     std::uint64_t rss_bytes = 0, peak_rss_bytes = 0;  // the process's, reported, not checked
     std::uint64_t expected_weight_bytes = 0;  // n_params x bytes per weight
-    std::uint64_t expected_state_bytes = 0;   // RWKV-4: 5 n_layer n_embd 4; KV: 2 n_layer n_embd depth 4
+    std::uint64_t expected_state_bytes = 0;   // RWKV-4: 5 L C 4; v5.2/v7: L C (2 + N) 4; KV: 2 L C depth 4
     std::optional<std::uint64_t> device_used_bytes;  // CUDA: total - free (cudaMemGetInfo)
 };
 
