@@ -30,7 +30,8 @@ TEST(EngineSpec, ValidatesNamesAndCombinationsWithOneMessageEach) {
     EXPECT_EQ(engines::parse_engine_spec({"rwkv4-serial", "m.pth", "bytes", {}, {}, false}, "x").dtype,
               kernels::dtype::f32);
     EXPECT_EQ(error_of({"rwkv5", "m", "bytes", {}, {}, false}),
-              "here: unknown engine 'rwkv5' (expected one of: rwkv4-serial, rwkv4-parallel, transformer)");
+              "here: unknown engine 'rwkv5' (expected one of: rwkv4-serial, rwkv4-parallel, rwkv5-serial, "
+              "rwkv5-parallel, rwkv7-serial, rwkv7-parallel, transformer)");
     EXPECT_EQ(error_of({"rwkv4-serial", "m", "bytes", "int8", {}, false}),
               "here: dtype must be fp32, fp16 or bf16, got 'int8'");
     EXPECT_EQ(error_of({"transformer", "m", "bytes", {}, "flash", false}),
@@ -47,13 +48,25 @@ TEST(EngineSpec, TheTableBuildsEveryEngineItLists) {
     auto b = kernels::make_cpu_backend(1);
     ASSERT_EQ(engines::engine_kinds().size(), engines::list_engines().size());
     for (const auto& k : engines::engine_kinds()) {
-        const std::string model = test_paths::data() + (k.name == "transformer" ? "/models/gptneox-tiny"
-                                                                                  : "/models/rwkv4-tiny/rwkv4-tiny-660K-f32.pth");
+        const std::string model =
+            test_paths::data() + (k.name == "transformer"       ? "/models/gptneox-tiny"
+                                  : k.name.starts_with("rwkv5") ? "/models/rwkv5-tiny/tiny-rwkv-5v2-730K-FP32.bin"
+                                  : k.name.starts_with("rwkv7") ? "/models/rwkv7-tiny/tiny-rwkv-7v0-834K-FP32.bin"
+                                                                : "/models/rwkv4-tiny/rwkv4-tiny-660K-f32.pth");
         const auto e = engines::make_engine({k.name, model, "bytes"}, *b);
         EXPECT_EQ(e->info().name, k.name);
     }
     EXPECT_THROW(engines::make_engine({"rwkv4-serial", test_paths::data() + "/models/gptneox-tiny", "bytes"}, *b),
                  harness::unsupported_error);
+    // A v7 checkpoint on a v5 engine (and the other way) says which engine it needs.
+    try {
+        engines::make_engine({"rwkv5-serial", test_paths::data() + "/models/rwkv7-tiny/rwkv7-tiny-834K-f32.pth", "bytes"},
+                             *b);
+        ADD_FAILURE() << "a v7 model ran on rwkv5-serial";
+    } catch (const harness::unsupported_error& e) {
+        EXPECT_NE(std::string(e.what()).find("use --engine rwkv7-serial"), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(engines::make_engine({"rwkv7-parallel", "random:rwkv5-0.4b", "bytes"}, *b), harness::usage_error);
 }
 
 }  // namespace

@@ -48,7 +48,7 @@ std::unique_ptr<engine> rwkv57(const engine_spec& s, kernels::backend& b, int ve
     if (info.architecture != arch)
         throw harness::unsupported_error(s.model + ": a " + info.architecture + " model cannot run on " + s.engine +
                                          (info.architecture.rfind("rwkv", 0) == 0
-                                              ? " (use --engine " + info.architecture + "-serial or -parallel)"
+                                              ? " (use --engine " + info.architecture + "-serial or " + info.architecture + "-parallel)"
                                               : ""));
     return make_rwkv57_engine(serial, load_rwkv57(*source.file, b, s.dtype), b);
 }
