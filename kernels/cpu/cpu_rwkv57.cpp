@@ -2,13 +2,18 @@
 // the other row and element ops). The recurrences are parallel over heads
 // and sequential over tokens within a head; each head's state (N x N floats,
 // 16 KiB at N = 64) stays in L1/L2 while its tokens stream past. The
-// per-element math is kernels/common/rwkv57_math.h, shared with CUDA.
+// per-element math is kernels/common/rwkv57_math.h, shared with CUDA (v7's
+// decay uses the CPU's vectorisable exp instead of libm's expf).
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "../common/rwkv57_math.h"
 #include "cpu_backend.h"
+#include "vec_math.h"
+
+#include <omp.h>
 
 #if defined(__clang__)
 #define KERNELS_CLONES
@@ -22,8 +27,9 @@ namespace {
 constexpr std::int64_t parallel_threshold = 1 << 15;
 
 // One token of one WKV-5.2 head: s [N, N] (key rows), out[N] written.
-KERNELS_CLONES void wkv5_head_token(float* s, const float* r, const float* k, const float* v, const float* w,
-                                    const float* u, std::int64_t n, float* out) {
+KERNELS_CLONES void wkv5_head_token(float* __restrict s, const float* __restrict r, const float* __restrict k,
+                                    const float* __restrict v, const float* __restrict w, const float* __restrict u,
+                                    std::int64_t n, float* __restrict out) {
     for (std::int64_t j = 0; j < n; ++j) out[j] = 0;
     // Key rows outer, value columns inner: the inner loop vectorises, and each
     // out[j] still sums over i in order, as model.py's r @ (u a + s) does.
@@ -33,19 +39,52 @@ KERNELS_CLONES void wkv5_head_token(float* s, const float* r, const float* k, co
     }
 }
 
-// One token of one WKV-7 head: s [N, N] (value rows); decay, a, b precomputed.
-KERNELS_CLONES void wkv7_head_token(float* s, const float* r, const float* decay, const float* k, const float* v,
-                                    const float* a, const float* b, std::int64_t n, float* out) {
+// Dot products in two 8-lane accumulators (GCC vector types: SIMD on every
+// clone, SSE pairs on the baseline one), then a fixed tree over the lanes:
+// one order on every machine, no 16-add latency chain per row. Inlined into
+// each caller's clone, so it is compiled for that caller's ISA.
+using float8 = float __attribute__((vector_size(32)));
+
+[[gnu::always_inline]] inline float dot(const float* __restrict x, const float* __restrict y, std::int64_t n) {
+    float8 acc0 = {}, acc1 = {};
+    std::int64_t j = 0;
+    for (; j + 16 <= n; j += 16) {
+        float8 x0, x1, y0, y1;  // memcpy: unaligned loads
+        std::memcpy(&x0, x + j, sizeof x0), std::memcpy(&x1, x + j + 8, sizeof x1);
+        std::memcpy(&y0, y + j, sizeof y0), std::memcpy(&y1, y + j + 8, sizeof y1);
+        acc0 += x0 * y0;
+        acc1 += x1 * y1;
+    }
+    const float8 s = acc0 + acc1;
+    float sum = ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]));
+    for (; j < n; ++j) sum += x[j] * y[j];
+    return sum;
+}
+
+// One token of one WKV-7 head: s [N, N] (value rows); decay, a (= -kk) and
+// b (= kk * iclr) precomputed. Row i: sa = s_i . a, the update along the
+// contiguous key channels, then out_i = s_i . r.
+KERNELS_CLONES void wkv7_head_token(float* __restrict s, const float* __restrict r, const float* __restrict decay,
+                                    const float* __restrict k, const float* __restrict v, const float* __restrict a,
+                                    const float* __restrict b, std::int64_t n, float* __restrict out) {
     for (std::int64_t i = 0; i < n; ++i) {
-        float* row = s + i * n;
-        float sa = 0;
-        for (std::int64_t j = 0; j < n; ++j) sa += row[j] * a[j];
-        float y = 0;
-        for (std::int64_t j = 0; j < n; ++j) {
-            row[j] = wkv7_element(row[j], decay[j], sa, b[j], v[i], k[j]);
-            y += row[j] * r[j];
-        }
-        out[i] = y;
+        float* __restrict row = s + i * n;
+        const float sa = dot(row, a, n), v_i = v[i];
+        for (std::int64_t j = 0; j < n; ++j) row[j] = wkv7_element(row[j], decay[j], sa, b[j], v_i, k[j]);
+        out[i] = dot(row, r, n);
+    }
+}
+
+// One head's per-token vectors: rwkv7_decay with the vectorisable exp of
+// the softmax (vec_math.h, ~1 ulp) where libm's expf would be a call per
+// element; a = -kk and b = kk * iclr as model.py hands them to its kernel.
+KERNELS_CLONES void wkv7_token_vectors(const float* __restrict w, const float* __restrict kk,
+                                       const float* __restrict iclr, std::int64_t n, float* __restrict decay,
+                                       float* __restrict a, float* __restrict b) {
+    for (std::int64_t j = 0; j < n; ++j) {
+        decay[j] = exp_fast(-0.606531f / (1.0f + exp_fast(-w[j])));
+        a[j] = -kk[j];
+        b[j] = kk[j] * iclr[j];
     }
 }
 
@@ -95,21 +134,26 @@ void cpu_backend::wkv7(const tensor_view& r, const tensor_view& w, const tensor_
                        const tensor_view& kk, const tensor_view& a, const tensor_view& state, const tensor_view& out) {
     check_wkv7(r, w, k, v, kk, a, state, out);
     const std::int64_t n_tokens = r.shape[0], c = r.shape[1], heads = state.shape[0], n = state.shape[1];
-#pragma omp parallel for num_threads(n_threads_) if (heads > 1 && n_tokens * n * n * heads > parallel_threshold)
-    for (std::int64_t h = 0; h < heads; ++h) {
+    // Each thread takes a contiguous range of heads and walks the tokens
+    // once: per token it reads one contiguous span of every input, and its
+    // heads' states stay in its cache.
+    const int workers = heads > 1 && n_tokens * n * n * heads > parallel_threshold
+                            ? static_cast<int>(std::min<std::int64_t>(n_threads_, heads))
+                            : 1;
+#pragma omp parallel num_threads(workers)
+    {
+        const std::int64_t id = omp_get_thread_num(), count = omp_get_num_threads();
+        const std::int64_t h0 = heads * id / count, h1 = heads * (id + 1) / count;
         std::vector<float> decay(static_cast<std::size_t>(n)), av(decay.size()), bv(decay.size());
-        float* s = state.as<float>() + h * n * n;
-        for (std::int64_t t = 0; t < n_tokens; ++t) {
-            const std::int64_t at = t * c + h * n;
-            const float *wt = w.as<const float>() + at, *kkt = kk.as<const float>() + at, *at_ = a.as<const float>() + at;
-            for (std::int64_t j = 0; j < n; ++j) {
-                decay[static_cast<std::size_t>(j)] = rwkv7_decay(wt[j]);
-                av[static_cast<std::size_t>(j)] = -kkt[j];
-                bv[static_cast<std::size_t>(j)] = kkt[j] * at_[j];
+        for (std::int64_t t = 0; t < n_tokens; ++t)
+            for (std::int64_t h = h0; h < h1; ++h) {
+                const std::int64_t at = t * c + h * n;
+                wkv7_token_vectors(w.as<const float>() + at, kk.as<const float>() + at, a.as<const float>() + at, n,
+                                   decay.data(), av.data(), bv.data());
+                wkv7_head_token(state.as<float>() + h * n * n, r.as<const float>() + at, decay.data(),
+                                k.as<const float>() + at, v.as<const float>() + at, av.data(), bv.data(), n,
+                                out.as<float>() + at);
             }
-            wkv7_head_token(s, r.as<const float>() + at, decay.data(), k.as<const float>() + at,
-                            v.as<const float>() + at, av.data(), bv.data(), n, out.as<float>() + at);
-        }
     }
 }
 
