@@ -25,14 +25,8 @@
 #include <vector>
 
 #include "cpu_backend.h"
+#include "cpu_clones.h"
 #include "vec_math.h"
-
-// clang 14 multiversions no templates: its builds (the fuzzers) run the default code.
-#if defined(__clang__)
-#define KERNELS_CLONES
-#else
-#define KERNELS_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#endif
 
 namespace kernels::cpu {
 namespace {

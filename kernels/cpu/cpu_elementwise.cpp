@@ -14,21 +14,12 @@
 #include "../common/rwkv57_math.h"
 #include "../common/wkv_math.h"
 #include "cpu_backend.h"
+#include "cpu_clones.h"
 #include "vec_math.h"
 #include "harness/errors.h"
 
-// clang 14 multiversions no templates: its builds (the fuzzers) run the default code.
-#if defined(__clang__)
-#define KERNELS_CLONES
-#else
-#define KERNELS_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#endif
-
 namespace kernels::cpu {
 namespace {
-
-// Below this many elements a parallel region costs more than it saves.
-constexpr std::int64_t parallel_threshold = 1 << 15;
 
 KERNELS_CLONES void layernorm_row(const float* x, const float* weight, const float* bias, float eps,
                                   std::int64_t n, float* out) {

@@ -4,6 +4,8 @@
 // 16 KiB at N = 64) stays in L1/L2 while its tokens stream past. The
 // per-element math is kernels/common/rwkv57_math.h, shared with CUDA (v7's
 // decay uses the CPU's vectorisable exp instead of libm's expf).
+#include <omp.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -11,20 +13,11 @@
 
 #include "../common/rwkv57_math.h"
 #include "cpu_backend.h"
+#include "cpu_clones.h"
 #include "vec_math.h"
-
-#include <omp.h>
-
-#if defined(__clang__)
-#define KERNELS_CLONES
-#else
-#define KERNELS_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#endif
 
 namespace kernels::cpu {
 namespace {
-
-constexpr std::int64_t parallel_threshold = 1 << 15;
 
 // One token of one WKV-5.2 head: s [N, N] (key rows), out[N] written.
 KERNELS_CLONES void wkv5_head_token(float* __restrict s, const float* __restrict r, const float* __restrict k,

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "engines/rwkv4_engine.h"
+#include "models/engine_checks.h"
 #include "harness/errors.h"
 #include "kernels/backend.h"
 
@@ -127,14 +128,8 @@ private:
 
     // The state as this engine's, every id inside the vocabulary.
     rwkv4_state& checked(std::span<const std::int32_t> tokens, engine_state& state) const {
-        auto* st = dynamic_cast<rwkv4_state*>(&state);
-        if (!st) throw harness::unsupported_error("rwkv4 engine: state from another engine");
-        const std::int64_t v = w_->shape.n_vocab;
-        for (std::size_t i = 0; i < tokens.size(); ++i)
-            if (tokens[i] < 0 || tokens[i] >= v)
-                throw harness::input_error("token id " + std::to_string(tokens[i]) + " at position " + std::to_string(i) +
-                                           " is outside the vocabulary of " + std::to_string(v));
-        return *st;
+        check_token_ids(tokens, w_->shape.n_vocab);
+        return own_state<rwkv4_state>(state, "rwkv4");
     }
 
     void ensure_scratch(std::int64_t t) {

@@ -16,25 +16,13 @@ std::shared_ptr<const rwkv4_weights> upload_rwkv4(const rwkv4_shape& shape, cons
     w->shape = shape;
     w->weight_type = weight_type;
     const std::int64_t c = shape.n_embd, f = shape.n_ffn, v = shape.n_vocab;
-    auto get = [&](const std::string& name, const std::vector<std::int64_t>& expected) {
-        float_tensor t = fetch_checked(source, name, expected);
-        w->n_params += t.values.size();
-        return t;
-    };
-    auto counted = [&](kernels::device_buffer buf) {
-        w->bytes += buf.bytes();
-        return buf;
-    };
-    auto vec = [&](const std::string& name) { return counted(upload_as(b, get(name, {c}), kernels::dtype::f32, name)); };
-    auto mat = [&](const std::string& name, std::int64_t rows, std::int64_t cols) {
-        return counted(upload_as(b, get(name, {rows, cols}), weight_type, name));
-    };
+    weight_uploader up(source, b, weight_type);
+    const auto vec = [&](const std::string& name) { return up.vec(name, c); };
 
     // model.py folds ln0 into the embedding once, at load time.
-    float_tensor emb = get("emb.weight", {v, c});
-    const float_tensor ln0_w = get("blocks.0.ln0.weight", {c}), ln0_b = get("blocks.0.ln0.bias", {c});
-    layernorm_fold(emb.values, c, ln0_w.values, ln0_b.values);
-    w->emb = counted(upload_as(b, emb, weight_type, "emb.weight"));
+    float_tensor emb = up.get("emb.weight", {v, c});
+    layernorm_fold(emb.values, c, up.get("blocks.0.ln0.weight", {c}).values, up.get("blocks.0.ln0.bias", {c}).values);
+    w->emb = up.upload(emb, weight_type, "emb.weight");
     for (std::int64_t l = 0; l < shape.n_layer; ++l) {
         const std::string p = "blocks." + std::to_string(l) + ".";
         rwkv4_weights::layer L;
@@ -47,20 +35,22 @@ std::shared_ptr<const rwkv4_weights> upload_rwkv4(const rwkv4_shape& shape, cons
         L.att_mix_r = vec(p + "att.time_mix_r");
         L.att_decay = vec(p + "att.time_decay");
         L.att_first = vec(p + "att.time_first");
-        L.att_key = mat(p + "att.key.weight", c, c);
-        L.att_value = mat(p + "att.value.weight", c, c);
-        L.att_receptance = mat(p + "att.receptance.weight", c, c);
-        L.att_output = mat(p + "att.output.weight", c, c);
+        L.att_key = up.mat(p + "att.key.weight", c, c);
+        L.att_value = up.mat(p + "att.value.weight", c, c);
+        L.att_receptance = up.mat(p + "att.receptance.weight", c, c);
+        L.att_output = up.mat(p + "att.output.weight", c, c);
         L.ffn_mix_k = vec(p + "ffn.time_mix_k");
         L.ffn_mix_r = vec(p + "ffn.time_mix_r");
-        L.ffn_key = mat(p + "ffn.key.weight", f, c);
-        L.ffn_value = mat(p + "ffn.value.weight", c, f);
-        L.ffn_receptance = mat(p + "ffn.receptance.weight", c, c);
+        L.ffn_key = up.mat(p + "ffn.key.weight", f, c);
+        L.ffn_value = up.mat(p + "ffn.value.weight", c, f);
+        L.ffn_receptance = up.mat(p + "ffn.receptance.weight", c, c);
         w->layers.push_back(std::move(L));
     }
     w->ln_out_w = vec("ln_out.weight");
     w->ln_out_b = vec("ln_out.bias");
-    w->head = mat("head.weight", v, c);
+    w->head = up.mat("head.weight", v, c);
+    w->n_params = up.n_params();
+    w->bytes = up.bytes();
     return w;
 }
 

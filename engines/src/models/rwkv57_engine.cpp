@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "engines/rwkv57_engine.h"
+#include "models/engine_checks.h"
 #include "harness/errors.h"
 #include "kernels/backend.h"
 
@@ -146,15 +147,10 @@ public:
     }
 
 private:
+    // The state as this engine's, every id inside the vocabulary.
     rwkv57_state& checked(std::span<const std::int32_t> tokens, engine_state& state) const {
-        auto* st = dynamic_cast<rwkv57_state*>(&state);
-        if (!st) throw harness::unsupported_error(info().name + " engine: state from another engine");
-        const std::int64_t v = w_->shape.n_vocab;
-        for (std::size_t i = 0; i < tokens.size(); ++i)
-            if (tokens[i] < 0 || tokens[i] >= v)
-                throw harness::input_error("token id " + std::to_string(tokens[i]) + " at position " + std::to_string(i) +
-                                           " is outside the vocabulary of " + std::to_string(v));
-        return *st;
+        check_token_ids(tokens, w_->shape.n_vocab);
+        return own_state<rwkv57_state>(state, info().name);
     }
 
     void ensure_scratch(std::int64_t t) {

@@ -2,6 +2,8 @@
 // shape from the tensors, each format's tensors in the engine layout, and
 // the upload.
 #include <cmath>
+#include <tuple>
+#include <utility>
 
 #include "engines/model_info.h"
 #include "engines/rwkv57_engine.h"
@@ -98,7 +100,7 @@ rwkv57_shape rwkv57_shape_of(const model_file& f, int version) {
     const std::string heads_from = version == 5 ? "blocks.0.att.time_decay" : "blocks.0.att.r_k";
     const std::int64_t n_head = shape_dim(f, heads_from, 0);
     const tensor_entry& h = f.at(heads_from);
-    if (n_head <= 0 || h.numel() != s.n_embd || s.n_embd % n_head != 0)
+    if (s.n_embd <= 0 || n_head <= 0 || h.numel() != s.n_embd || s.n_embd % n_head != 0)
         throw harness::input_error(f.path(), "byte", h.file_offset,
                                    "tensor '" + heads_from + "' is " + h.shape_string() + ", expected [n_head, " +
                                        "head_size] with n_head * head_size = n_embd = " + std::to_string(s.n_embd));
@@ -138,66 +140,55 @@ std::shared_ptr<const rwkv57_weights> upload_rwkv57(const rwkv57_shape& shape, c
     w->shape = shape;
     w->weight_type = weight_type;
     const std::int64_t c = shape.n_embd, f = shape.n_ffn, v = shape.n_vocab;
-    auto get = [&](const std::string& name, const std::vector<std::int64_t>& expected) {
-        float_tensor t = fetch_checked(source, name, expected);
-        w->n_params += t.values.size();
-        return t;
-    };
-    auto counted = [&](kernels::device_buffer buf) {
-        w->bytes += buf.bytes();
-        return buf;
-    };
-    auto vec = [&](const std::string& name) { return counted(upload_as(b, get(name, {c}), kernels::dtype::f32, name)); };
-    auto mat = [&](const std::string& name, std::int64_t rows, std::int64_t cols) {
-        return counted(upload_as(b, get(name, {rows, cols}), weight_type, name));
-    };
+    weight_uploader up(source, b, weight_type);
+    const auto vec = [&](const std::string& name) { return up.vec(name, c); };
 
-    float_tensor emb = get("emb.weight", {v, c});
-    layernorm_fold(emb.values, c, get("blocks.0.ln0.weight", {c}).values, get("blocks.0.ln0.bias", {c}).values);
-    w->emb = counted(upload_as(b, emb, weight_type, "emb.weight"));
+    float_tensor emb = up.get("emb.weight", {v, c});
+    layernorm_fold(emb.values, c, up.get("blocks.0.ln0.weight", {c}).values, up.get("blocks.0.ln0.bias", {c}).values);
+    w->emb = up.upload(emb, weight_type, "emb.weight");
     for (std::int64_t l = 0; l < shape.n_layer; ++l) {
         const std::string p = "blocks." + std::to_string(l) + ".", a = p + "att.", n = p + "ffn.";
         rwkv57_weights::layer L;
         L.ln1_w = vec(p + "ln1.weight"), L.ln1_b = vec(p + "ln1.bias");
         L.ln2_w = vec(p + "ln2.weight"), L.ln2_b = vec(p + "ln2.bias");
         L.ln_x_w = vec(a + "ln_x.weight"), L.ln_x_b = vec(a + "ln_x.bias");
-        L.att_receptance = mat(a + "receptance.weight", c, c);
-        L.att_key = mat(a + "key.weight", c, c);
-        L.att_value = mat(a + "value.weight", c, c);
-        L.att_output = mat(a + "output.weight", c, c);
-        L.ffn_key = mat(n + "key.weight", f, c);
-        L.ffn_value = mat(n + "value.weight", c, f);
+        L.att_receptance = up.mat(a + "receptance.weight", c, c);
+        L.att_key = up.mat(a + "key.weight", c, c);
+        L.att_value = up.mat(a + "value.weight", c, c);
+        L.att_output = up.mat(a + "output.weight", c, c);
+        L.ffn_key = up.mat(n + "key.weight", f, c);
+        L.ffn_value = up.mat(n + "value.weight", c, f);
         if (shape.version == 5) {
             L.mix_k = vec(a + "time_mix_k"), L.mix_v = vec(a + "time_mix_v");
             L.mix_r = vec(a + "time_mix_r"), L.mix_g = vec(a + "time_mix_g");
             L.decay = vec(a + "time_decay"), L.bonus = vec(a + "time_faaaa");
-            L.att_gate = mat(a + "gate.weight", c, c);
+            L.att_gate = up.mat(a + "gate.weight", c, c);
             L.ffn_mix_k = vec(n + "time_mix_k"), L.ffn_mix_r = vec(n + "time_mix_r");
-            L.ffn_receptance = mat(n + "receptance.weight", c, c);
+            L.ffn_receptance = up.mat(n + "receptance.weight", c, c);
         } else {
             L.x_r = vec(a + "x_r"), L.x_w = vec(a + "x_w"), L.x_k = vec(a + "x_k");
             L.x_v = vec(a + "x_v"), L.x_a = vec(a + "x_a"), L.x_g = vec(a + "x_g");
             // The low-rank matrices stay f32 whatever the weight dtype: a few
             // percent of the bytes, feeding exp and sigmoid where a bf16
             // mantissa would cost the most.
-            auto lora = [&](const std::string& name, std::int64_t rows, std::int64_t cols) {
-                return counted(upload_as(b, get(name, {rows, cols}), kernels::dtype::f32, name));
+            const auto lora = [&](const std::string& stem, std::int64_t d) {
+                return std::pair{up.f32_mat(a + stem + "1", d, c), up.f32_mat(a + stem + "2", c, d)};
             };
-            L.w0 = vec(a + "w0"), L.w1 = lora(a + "w1", shape.d_decay, c), L.w2 = lora(a + "w2", c, shape.d_decay);
-            L.a0 = vec(a + "a0"), L.a1 = lora(a + "a1", shape.d_iclr, c), L.a2 = lora(a + "a2", c, shape.d_iclr);
-            if (l > 0)
-                L.v0 = vec(a + "v0"), L.v1 = lora(a + "v1", shape.d_value, c), L.v2 = lora(a + "v2", c, shape.d_value);
-            L.g1 = lora(a + "g1", shape.d_gate, c), L.g2 = lora(a + "g2", c, shape.d_gate);
+            L.w0 = vec(a + "w0"), std::tie(L.w1, L.w2) = lora("w", shape.d_decay);
+            L.a0 = vec(a + "a0"), std::tie(L.a1, L.a2) = lora("a", shape.d_iclr);
+            if (l > 0) L.v0 = vec(a + "v0"), std::tie(L.v1, L.v2) = lora("v", shape.d_value);
+            std::tie(L.g1, L.g2) = lora("g", shape.d_gate);
             L.k_k = vec(a + "k_k"), L.k_a = vec(a + "k_a");
-            L.r_k = counted(upload_as(b, get(a + "r_k", {shape.n_head(), shape.head_size}), kernels::dtype::f32,
-                                      a + "r_k"));
+            L.r_k = up.f32_mat(a + "r_k", shape.n_head(), shape.head_size);
             L.ffn_x_k = vec(n + "x_k");
         }
         w->layers.push_back(std::move(L));
     }
     w->ln_out_w = vec("ln_out.weight");
     w->ln_out_b = vec("ln_out.bias");
-    w->head = mat("head.weight", v, c);
+    w->head = up.mat("head.weight", v, c);
+    w->n_params = up.n_params();
+    w->bytes = up.bytes();
     return w;
 }
 

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "engines/transformer_engine.h"
+#include "models/engine_checks.h"
 #include "harness/errors.h"
 #include "kernels/backend.h"
 
@@ -152,13 +153,9 @@ public:
 
     void forward(std::span<const std::int32_t> tokens, engine_state& state, logits_mode mode,
                  std::vector<float>& out) override {
-        auto* st = dynamic_cast<transformer_state*>(&state);
-        if (!st) throw harness::unsupported_error("transformer engine: state from another engine");
+        auto* st = &own_state<transformer_state>(state, "transformer");
         const auto& c = w_->config;
-        for (std::size_t i = 0; i < tokens.size(); ++i)
-            if (tokens[i] < 0 || tokens[i] >= c.n_vocab)
-                throw harness::input_error("token id " + std::to_string(tokens[i]) + " at position " + std::to_string(i) +
-                                           " is outside the vocabulary of " + std::to_string(c.n_vocab));
+        check_token_ids(tokens, c.n_vocab);
         const auto n = static_cast<std::int64_t>(tokens.size());
         if (st->n_tokens() + n > context_limit_)
             throw harness::input_error("context limit of " + std::to_string(context_limit_) + " tokens exceeded: " +

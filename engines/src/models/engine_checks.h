@@ -1,0 +1,29 @@
+// Checks every engine makes on what it is handed (header-only).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "engines/engine.h"
+#include "harness/errors.h"
+
+namespace engines {
+
+// Throws input_error naming the first id outside [0, n_vocab) and its position.
+inline void check_token_ids(std::span<const std::int32_t> tokens, std::int64_t n_vocab) {
+    for (std::size_t i = 0; i < tokens.size(); ++i)
+        if (tokens[i] < 0 || tokens[i] >= n_vocab)
+            throw harness::input_error("token id " + std::to_string(tokens[i]) + " at position " + std::to_string(i) +
+                                       " is outside the vocabulary of " + std::to_string(n_vocab));
+}
+
+// The state as the engine's own kind; unsupported_error naming `engine` otherwise.
+template <class State>
+State& own_state(engine_state& state, const std::string& engine) {
+    auto* st = dynamic_cast<State*>(&state);
+    if (!st) throw harness::unsupported_error(engine + " engine: state from another engine");
+    return *st;
+}
+
+}  // namespace engines
