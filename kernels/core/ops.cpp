@@ -208,7 +208,9 @@ namespace {
 // [T, C] activations of one shape, on one device.
 void expect_rows(op_kind kind, std::initializer_list<std::pair<const char*, const tensor_view*>> ts) {
     const tensor_view* first = nullptr;
-    for (const auto& [name, t] : ts) {
+    for (const auto& entry : ts) {
+        const char* name = entry.first;  // (clang 14 cannot capture structured bindings)
+        const tensor_view* t = entry.second;
         expect_dense(*t, kind, name, dtype::f32);
         expect(t->n_dims == 2, kind, [&] { return std::string(name) + " must be [T, C], got " + t->describe(); });
         if (!first) first = t;

@@ -16,6 +16,11 @@
 #include "cpu_clones.h"
 #include "vec_math.h"
 
+// GCC and clang warn that passing 32-byte vectors changes the ABI where AVX
+// is off (the baseline clone); the vector helpers below are always inlined,
+// so no call ever crosses that ABI.
+#pragma GCC diagnostic ignored "-Wpsabi"
+
 namespace kernels::cpu {
 namespace {
 
@@ -38,28 +43,64 @@ KERNELS_CLONES void wkv5_head_token(float* __restrict s, const float* __restrict
 // each caller's clone, so it is compiled for that caller's ISA.
 using float8 = float __attribute__((vector_size(32)));
 
+[[gnu::always_inline]] inline float hsum(const float8& s) {
+    return ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]));
+}
+
+[[gnu::always_inline]] inline float8 load8(const float* p) {
+    float8 v;
+    std::memcpy(&v, p, sizeof v);  // unaligned
+    return v;
+}
+
 [[gnu::always_inline]] inline float dot(const float* __restrict x, const float* __restrict y, std::int64_t n) {
     float8 acc0 = {}, acc1 = {};
     std::int64_t j = 0;
     for (; j + 16 <= n; j += 16) {
-        float8 x0, x1, y0, y1;  // memcpy: unaligned loads
-        std::memcpy(&x0, x + j, sizeof x0), std::memcpy(&x1, x + j + 8, sizeof x1);
-        std::memcpy(&y0, y + j, sizeof y0), std::memcpy(&y1, y + j + 8, sizeof y1);
-        acc0 += x0 * y0;
-        acc1 += x1 * y1;
+        acc0 += load8(x + j) * load8(y + j);
+        acc1 += load8(x + j + 8) * load8(y + j + 8);
     }
-    const float8 s = acc0 + acc1;
-    float sum = ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]));
+    float sum = hsum(acc0 + acc1);
     for (; j < n; ++j) sum += x[j] * y[j];
     return sum;
 }
 
 // One token of one WKV-7 head: s [N, N] (value rows); decay, a (= -kk) and
 // b (= kk * iclr) precomputed. Row i: sa = s_i . a, the update along the
-// contiguous key channels, then out_i = s_i . r.
+// contiguous key channels, then out_i = s_i . r. For N a multiple of 8 (the
+// real head size 64) two rows go together in 8-lane vectors: the key-side
+// vectors are loaded once for both, the update and the second dot product
+// share one pass, and the two rows' sums are independent chains.
 KERNELS_CLONES void wkv7_head_token(float* __restrict s, const float* __restrict r, const float* __restrict decay,
                                     const float* __restrict k, const float* __restrict v, const float* __restrict a,
                                     const float* __restrict b, std::int64_t n, float* __restrict out) {
+    if (n % 8 == 0) {
+        for (std::int64_t i = 0; i < n; i += 2) {
+            float* __restrict row0 = s + i * n;
+            float* __restrict row1 = row0 + n;
+            float8 sa0 = {}, sa1 = {};
+            for (std::int64_t j = 0; j < n; j += 8) {
+                const float8 a8 = load8(a + j);
+                sa0 += load8(row0 + j) * a8;
+                sa1 += load8(row1 + j) * a8;
+            }
+            const float sa_0 = hsum(sa0), sa_1 = hsum(sa1), v_0 = v[i], v_1 = v[i + 1];
+            float8 y0 = {}, y1 = {};
+            for (std::int64_t j = 0; j < n; j += 8) {
+                const float8 w8 = load8(decay + j), b8 = load8(b + j), k8 = load8(k + j), r8 = load8(r + j);
+                // wkv7_element on 8 lanes: s w + sa b + v k, in that order.
+                const float8 s0 = load8(row0 + j) * w8 + sa_0 * b8 + v_0 * k8;
+                const float8 s1 = load8(row1 + j) * w8 + sa_1 * b8 + v_1 * k8;
+                std::memcpy(row0 + j, &s0, sizeof s0);
+                std::memcpy(row1 + j, &s1, sizeof s1);
+                y0 += s0 * r8;
+                y1 += s1 * r8;
+            }
+            out[i] = hsum(y0);
+            out[i + 1] = hsum(y1);
+        }
+        return;
+    }
     for (std::int64_t i = 0; i < n; ++i) {
         float* __restrict row = s + i * n;
         const float sa = dot(row, a, n), v_i = v[i];
