@@ -139,7 +139,13 @@ def main():
                     fail(f"{what} (got {js(expr)!r}; keys the page saw: {js('window.keyLog || null')})")
                 time.sleep(0.05)
 
-        wait_for("document.readyState", "complete", "the page did not load")
+        # The new target starts on about:blank, which is "complete" too: wait
+        # for the review page itself, or what is set up below lands on a
+        # document the navigation then throws away.
+        # (Compared by content, not by URL: the URL's escaping of an unusual
+        # checkout path is Chromium's business.)
+        wait_for("location.protocol === 'file:' && document.readyState === 'complete' && "
+                 "document.querySelectorAll('article.item').length > 0", True, "the review page did not load")
         # Keys go to the focused page; a headless window is not focused by itself.
         b.call("Emulation.setFocusEmulationEnabled", {"enabled": True}, session)
         b.call("Page.bringToFront", {}, session)
