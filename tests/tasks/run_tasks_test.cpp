@@ -228,9 +228,10 @@ TEST(RunTasks, DepthSweepReachesEachDepthOnceAndSaysWhereItStops) {
             const json& m = s.at("memory")[k];
             EXPECT_EQ(m.at("state_used_bytes"), m.at("expected_state_bytes")) << "depth " << s.at("depth")[k];
             EXPECT_LE(m.at("state_used_bytes").get<std::uint64_t>(), m.at("state_allocated_bytes").get<std::uint64_t>());
-            if (name != "gpt2 cache")  // GPT-2 stores its tied head twice
+            if (name != "gpt2 cache") {  // GPT-2 stores its tied head twice
                 EXPECT_NEAR(m.at("weight_bytes").get<double>(), m.at("expected_weight_bytes").get<double>(),
                             0.01 * m.at("expected_weight_bytes").get<double>());
+            }
         }
         const auto cum = s.at("integrated_cumulative_ms").get<std::vector<double>>();
         for (std::size_t k = 1; k < cum.size(); ++k) EXPECT_GT(cum[k], cum[k - 1]);
@@ -350,8 +351,11 @@ TEST(RunTasks, SamplesAreLmEvalLinesThatAgreeWithTheMetrics) {
         EXPECT_EQ(x.at("acc").get<int>(), ((lp1 > lp0 ? 1 : 0) == x.at("target").get<int>()) ? 1 : 0);
         if (x.at("language") == "it") it_correct += x.at("acc").get<int>();
     }
-    for (const auto& r : results_of(report, "acc"))
-        if (r.at("language") == "it") EXPECT_DOUBLE_EQ(r.at("value").get<double>(), it_correct / 6);
+    for (const auto& r : results_of(report, "acc")) {
+        if (r.at("language") == "it") {
+            EXPECT_DOUBLE_EQ(r.at("value").get<double>(), it_correct / 6);
+        }
+    }
     // Resumed: written again from the journal, byte for byte.
     c.resume = true;
     tasks::run_tasks(c);

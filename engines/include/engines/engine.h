@@ -43,17 +43,20 @@ class engine_state {
 public:
     virtual ~engine_state() = default;
     virtual std::int64_t n_tokens() const = 0;  // tokens consumed so far
-    // Device bytes the state holds now: RWKV's fixed [n_layer, 5, n_embd]; the
+    // Device bytes the state holds now: RWKV's fixed state (RWKV-4 [n_layer, 5,
+    // n_embd]; v5.2/v7 per layer n_embd + n_head x N x N + n_embd); the
     // transformer's KV cache as allocated (it grows by doubling).
     virtual std::uint64_t bytes() const = 0;
     // Of those, the bytes that hold the tokens consumed: RWKV's whole state;
     // the KV cache's first n_tokens() positions.
     virtual std::uint64_t used_bytes() const { return bytes(); }
-    // RWKV: [n_layer, 5, n_embd] floats (att_xx, aa, bb, pp, ffn_xx per layer);
+    // RWKV-4: [n_layer, 5, n_embd] floats (att_xx, aa, bb, pp, ffn_xx per layer);
+    // v5.2/v7: per layer att_xx [C], att_kv [H, N, N], ffn_xx [C];
     // transformer: the keys then the values, [2, n_layer, n_head, n_tokens, head_dim].
     virtual std::vector<float> download() const = 0;
-    // The state in the golden files' layout: RWKV `state` [n_layer, 5, n_embd];
-    // transformer `present_key`, `present_value` [n_layer, n_head, T, head_dim].
+    // The state in the golden files' layout: RWKV-4 `state` [n_layer, 5, n_embd];
+    // v5.2/v7 `state.att_xx` [L, C], `state.att_kv` [L, H, N, N], `state.ffn_xx`
+    // [L, C]; transformer `present_key`, `present_value` [n_layer, n_head, T, head_dim].
     virtual std::vector<named_array> export_arrays() const = 0;
     // An independent copy in device memory of its own: fed the same tokens,
     // it gives the same logits as this state, bit for bit.

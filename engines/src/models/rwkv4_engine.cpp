@@ -7,6 +7,7 @@
 
 #include "engines/rwkv4_engine.h"
 #include "models/engine_checks.h"
+#include "models/recurrent_feed.h"
 #include "harness/errors.h"
 #include "kernels/backend.h"
 
@@ -102,19 +103,11 @@ public:
     void forward(std::span<const std::int32_t> tokens, engine_state& state, logits_mode mode,
                  std::vector<float>& out) override {
         rwkv4_state& st = checked(tokens, state);
-        const auto n = static_cast<std::int64_t>(tokens.size());
-        const std::int64_t v = w_->shape.n_vocab;
-        out.assign(static_cast<std::size_t>((mode == logits_mode::all ? n : 1) * v), 0.0f);
-        if (n == 0) return;
-        if (!serial_) {
-            run_chunk(tokens, st, mode, out.data(), wkv_mode::sequence);
-            return;
-        }
-        for (std::int64_t t = 0; t < n; ++t) {
-            const bool want = mode == logits_mode::all || t == n - 1;
-            float* dst = mode == logits_mode::all ? out.data() + t * v : out.data();
-            run_chunk(tokens.subspan(static_cast<std::size_t>(t), 1), st, logits_mode::last, dst, wkv_mode::step, want);
-        }
+        feed_tokens(serial_, static_cast<std::int64_t>(tokens.size()), w_->shape.n_vocab, mode, out,
+                    [&](std::int64_t first, std::int64_t count, logits_mode m, float* dst, bool want) {
+                        run_chunk(tokens.subspan(static_cast<std::size_t>(first), static_cast<std::size_t>(count)), st,
+                                  m, dst, serial_ ? wkv_mode::step : wkv_mode::sequence, want);
+                    });
     }
 
     void prefill(std::span<const std::int32_t> tokens, engine_state& state, std::vector<float>& out) override {
