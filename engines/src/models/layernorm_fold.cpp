@@ -1,4 +1,5 @@
 #include "models/layernorm_fold.h"
+#include "models/weight_upload.h"
 
 #include <cmath>
 
@@ -16,6 +17,13 @@ void layernorm_fold(std::vector<float>& x, std::int64_t n, const std::vector<flo
         const double inv = 1.0 / std::sqrt(var + 1e-5);
         for (std::int64_t i = 0; i < n; ++i) row[i] = static_cast<float>((row[i] - mean) * inv * w[static_cast<std::size_t>(i)] + b[static_cast<std::size_t>(i)]);
     }
+}
+
+kernels::device_buffer weight_uploader::folded_embedding(std::int64_t n_vocab, std::int64_t n_embd) {
+    float_tensor emb = get("emb.weight", {n_vocab, n_embd});
+    layernorm_fold(emb.values, n_embd, get("blocks.0.ln0.weight", {n_embd}).values,
+                   get("blocks.0.ln0.bias", {n_embd}).values);
+    return upload(emb, matrix_type_, "emb.weight");
 }
 
 }  // namespace engines

@@ -5,7 +5,6 @@
 #include "engines/model_info.h"
 #include "engines/rwkv4_engine.h"
 #include "harness/errors.h"
-#include "models/layernorm_fold.h"
 #include "models/weight_upload.h"
 
 namespace engines {
@@ -19,10 +18,7 @@ std::shared_ptr<const rwkv4_weights> upload_rwkv4(const rwkv4_shape& shape, cons
     weight_uploader up(source, b, weight_type);
     const auto vec = [&](const std::string& name) { return up.vec(name, c); };
 
-    // model.py folds ln0 into the embedding once, at load time.
-    float_tensor emb = up.get("emb.weight", {v, c});
-    layernorm_fold(emb.values, c, up.get("blocks.0.ln0.weight", {c}).values, up.get("blocks.0.ln0.bias", {c}).values);
-    w->emb = up.upload(emb, weight_type, "emb.weight");
+    w->emb = up.folded_embedding(v, c);
     for (std::int64_t l = 0; l < shape.n_layer; ++l) {
         const std::string p = "blocks." + std::to_string(l) + ".";
         rwkv4_weights::layer L;

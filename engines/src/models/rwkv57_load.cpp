@@ -8,7 +8,6 @@
 #include "engines/model_info.h"
 #include "engines/rwkv57_engine.h"
 #include "harness/errors.h"
-#include "models/layernorm_fold.h"
 #include "models/weight_upload.h"
 
 namespace engines {
@@ -143,9 +142,7 @@ std::shared_ptr<const rwkv57_weights> upload_rwkv57(const rwkv57_shape& shape, c
     weight_uploader up(source, b, weight_type);
     const auto vec = [&](const std::string& name) { return up.vec(name, c); };
 
-    float_tensor emb = up.get("emb.weight", {v, c});
-    layernorm_fold(emb.values, c, up.get("blocks.0.ln0.weight", {c}).values, up.get("blocks.0.ln0.bias", {c}).values);
-    w->emb = up.upload(emb, weight_type, "emb.weight");
+    w->emb = up.folded_embedding(v, c);
     for (std::int64_t l = 0; l < shape.n_layer; ++l) {
         const std::string p = "blocks." + std::to_string(l) + ".", a = p + "att.", n = p + "ffn.";
         rwkv57_weights::layer L;

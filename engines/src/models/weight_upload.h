@@ -50,6 +50,9 @@ public:
     kernels::device_buffer f32_mat(const std::string& name, std::int64_t rows, std::int64_t cols) {
         return upload(get(name, {rows, cols}), kernels::dtype::f32, name);
     }
+    // emb.weight [V, C] with blocks.0.ln0 folded in, as model.py does once at
+    // load time (every RWKV generation), in the matrix dtype.
+    kernels::device_buffer folded_embedding(std::int64_t n_vocab, std::int64_t n_embd);
     std::uint64_t n_params() const { return n_params_; }
     std::uint64_t bytes() const { return bytes_; }
 
