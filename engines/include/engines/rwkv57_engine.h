@@ -36,6 +36,8 @@ struct rwkv57_shape {
     // v7's low-rank widths: decay (w), in-context learning rate (a), value mix (v), gate (g).
     std::int64_t d_decay = 0, d_iclr = 0, d_value = 0, d_gate = 0;
     std::int64_t n_head() const { return n_embd / head_size; }
+    // The recurrent state per layer: att_xx [C], att_kv [H, N, N], ffn_xx [C].
+    std::int64_t state_floats_per_layer() const { return 2 * n_embd + n_head() * head_size * head_size; }
 };
 
 // The widths RWKV-LM's v7 model code derives from n_embd (max(32, round(f / 32) * 32)).

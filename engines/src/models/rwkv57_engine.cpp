@@ -69,7 +69,7 @@ public:
 
 private:
     std::int64_t kv_floats() const { return shape_.n_head() * shape_.head_size * shape_.head_size; }
-    std::int64_t per_layer() const { return 2 * shape_.n_embd + kv_floats(); }
+    std::int64_t per_layer() const { return shape_.state_floats_per_layer(); }
     std::size_t offset(std::int64_t l, std::int64_t floats) const {
         return static_cast<std::size_t>(l * per_layer() + floats) * sizeof(float);
     }
@@ -114,8 +114,7 @@ public:
         i.n_embd = s.n_embd;
         i.head_size = s.head_size;
         i.weight_type = w_->weight_type;
-        i.state_bytes = static_cast<std::uint64_t>(s.n_layer * (2 * s.n_embd + s.n_head() * s.head_size * s.head_size)) *
-                        sizeof(float);
+        i.state_bytes = static_cast<std::uint64_t>(s.n_layer * s.state_floats_per_layer()) * sizeof(float);
         i.weight_bytes = w_->bytes;
         i.scratch_bytes = s_.bytes();
         return i;
