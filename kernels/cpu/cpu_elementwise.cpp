@@ -106,18 +106,36 @@ void cpu_backend::group_norm(const tensor_view& x, const tensor_view& weight, co
     }
 }
 
-void cpu_backend::token_shift(const tensor_view& x, const tensor_view& x_prev, const tensor_view& mix,
-                              const tensor_view& out) {
-    check_token_shift(x, x_prev, mix, out);
+namespace {
+
+// out[t, c] = mixed(x[t, c], x[t-1, c] (x_prev for t = 0), mix[c]), rows in parallel.
+template <class Mix>
+void shift_rows(const tensor_view& x, const tensor_view& x_prev, const tensor_view& mix, const tensor_view& out,
+                int n_threads, Mix mixed) {
     const std::int64_t n_tokens = x.shape[0], n_embd = x.shape[1];
     const float* m = mix.as<const float>();
-#pragma omp parallel for num_threads(n_threads_) if (n_tokens * n_embd > parallel_threshold)
+#pragma omp parallel for num_threads(n_threads) if (n_tokens * n_embd > parallel_threshold)
     for (std::int64_t t = 0; t < n_tokens; ++t) {
         const float* cur = x.as<const float>() + t * n_embd;
         const float* prev = t == 0 ? x_prev.as<const float>() : cur - n_embd;
         float* dst = out.as<float>() + t * n_embd;
-        for (std::int64_t c = 0; c < n_embd; ++c) dst[c] = cur[c] * m[c] + prev[c] * (1.0f - m[c]);
+        for (std::int64_t c = 0; c < n_embd; ++c) dst[c] = mixed(cur[c], prev[c], m[c]);
     }
+}
+
+}  // namespace
+
+void cpu_backend::token_shift(const tensor_view& x, const tensor_view& x_prev, const tensor_view& mix,
+                              const tensor_view& out) {
+    check_token_shift(x, x_prev, mix, out);
+    shift_rows(x, x_prev, mix, out, n_threads_, [](float cur, float prev, float m) { return cur * m + prev * (1.0f - m); });
+}
+
+// RWKV-7's form: x + (x_prev - x) * mix.
+void cpu_backend::token_lerp(const tensor_view& x, const tensor_view& x_prev, const tensor_view& mix,
+                             const tensor_view& out) {
+    check_token_lerp(x, x_prev, mix, out);
+    shift_rows(x, x_prev, mix, out, n_threads_, [](float cur, float prev, float m) { return lerp_f(cur, prev, m); });
 }
 
 void cpu_backend::wkv_step(const tensor_view& w, const tensor_view& u, const tensor_view& k, const tensor_view& v,

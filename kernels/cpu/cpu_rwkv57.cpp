@@ -1,5 +1,5 @@
-// CPU backend: the RWKV v5.2 / v7 ops (group_norm, tanh and silu live with
-// the other row and element ops). The recurrences are parallel over heads
+// CPU backend: the RWKV v5.2 / v7 ops (group_norm, token_lerp, tanh and silu
+// live with the other row and element ops). The recurrences are parallel over heads
 // and sequential over tokens within a head; each head's state (N x N floats,
 // 16 KiB at N = 64) stays in L1/L2 while its tokens stream past. The
 // per-element math is kernels/common/rwkv57_math.h, shared with CUDA (v7's
@@ -123,20 +123,6 @@ KERNELS_CLONES void wkv7_token_vectors(const float* __restrict w, const float* _
 }
 
 }  // namespace
-
-void cpu_backend::token_lerp(const tensor_view& x, const tensor_view& x_prev, const tensor_view& mix,
-                             const tensor_view& out) {
-    check_token_lerp(x, x_prev, mix, out);
-    const std::int64_t n_tokens = x.shape[0], c = x.shape[1];
-    const float* m = mix.as<const float>();
-#pragma omp parallel for num_threads(n_threads_) if (n_tokens * c > parallel_threshold)
-    for (std::int64_t t = 0; t < n_tokens; ++t) {
-        const float* cur = x.as<const float>() + t * c;
-        const float* prev = t == 0 ? x_prev.as<const float>() : cur - c;
-        float* dst = out.as<float>() + t * c;
-        for (std::int64_t i = 0; i < c; ++i) dst[i] = lerp_f(cur[i], prev[i], m[i]);
-    }
-}
 
 void cpu_backend::lerp(const tensor_view& a, const tensor_view& b, const tensor_view& t, const tensor_view& out) {
     check_lerp(a, b, t, out);
