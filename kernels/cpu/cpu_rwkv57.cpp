@@ -1,7 +1,8 @@
 // CPU backend: the RWKV v5.2 / v7 ops (group_norm, token_lerp, tanh and silu
-// live with the other row and element ops). The recurrences are parallel over heads
-// and sequential over tokens within a head; each head's state (N x N floats,
-// 16 KiB at N = 64) stays in L1/L2 while its tokens stream past. The
+// live with the other row and element ops). The recurrences are parallel over
+// heads; within a head, whole chunks of wkv_chunk tokens go through the
+// matrix form (cpu_wkv_chunks.cpp) and the rest token by token, the head's
+// state (N x N floats, 16 KiB at N = 64) staying in L1/L2 throughout. The
 // per-element math is kernels/common/rwkv57_math.h, shared with CUDA (v7's
 // decay uses the CPU's vectorisable exp instead of libm's expf).
 #include <omp.h>
@@ -14,12 +15,9 @@
 #include "../common/rwkv57_math.h"
 #include "cpu_backend.h"
 #include "cpu_clones.h"
+#include "float8.h"
 #include "vec_math.h"
-
-// GCC and clang warn that passing 32-byte vectors changes the ABI where AVX
-// is off (the baseline clone); the vector helpers below are always inlined,
-// so no call ever crosses that ABI.
-#pragma GCC diagnostic ignored "-Wpsabi"
+#include "wkv_chunks.h"
 
 namespace kernels::cpu {
 namespace {
@@ -37,22 +35,8 @@ KERNELS_CLONES void wkv5_head_token(float* __restrict s, const float* __restrict
     }
 }
 
-// Dot products in two 8-lane accumulators (GCC vector types: SIMD on every
-// clone, SSE pairs on the baseline one), then a fixed tree over the lanes:
-// one order on every machine, no 16-add latency chain per row. Inlined into
-// each caller's clone, so it is compiled for that caller's ISA.
-using float8 = float __attribute__((vector_size(32)));
-
-[[gnu::always_inline]] inline float hsum(const float8& s) {
-    return ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]));
-}
-
-[[gnu::always_inline]] inline float8 load8(const float* p) {
-    float8 v;
-    std::memcpy(&v, p, sizeof v);  // unaligned
-    return v;
-}
-
+// Dot products in two 8-lane accumulators (float8.h), then a fixed tree
+// over the lanes: one order on every machine, no 16-add latency chain per row.
 [[gnu::always_inline]] inline float dot(const float* __restrict x, const float* __restrict y, std::int64_t n) {
     float8 acc0 = {}, acc1 = {};
     std::int64_t j = 0;
@@ -137,15 +121,23 @@ void cpu_backend::wkv5(const tensor_view& r, const tensor_view& k, const tensor_
                        const tensor_view& bonus, const tensor_view& state, const tensor_view& out) {
     check_wkv5(r, k, v, decay, bonus, state, out);
     const std::int64_t n_tokens = r.shape[0], c = r.shape[1], heads = state.shape[0], n = state.shape[1];
-#pragma omp parallel for num_threads(n_threads_) if (heads > 1 && n_tokens * n * n * heads > parallel_threshold)
-    for (std::int64_t h = 0; h < heads; ++h) {
-        float* s = state.as<float>() + h * n * n;
-        const float* w = decay.as<const float>() + h * n;
-        const float* u = bonus.as<const float>() + h * n;
-        for (std::int64_t t = 0; t < n_tokens; ++t) {
-            const std::int64_t at = t * c + h * n;
-            wkv5_head_token(s, r.as<const float>() + at, k.as<const float>() + at, v.as<const float>() + at, w, u, n,
-                            out.as<float>() + at);
+    const std::int64_t n_chunks = wkv5_chunks_pay(n) ? n_tokens / wkv_chunk : 0, chunked = n_chunks * wkv_chunk;
+#pragma omp parallel num_threads(n_threads_) if (heads > 1 && n_tokens * n * n * heads > parallel_threshold)
+    {
+        wkv_chunk_scratch scratch(n_chunks > 0 ? n : 0);
+#pragma omp for
+        for (std::int64_t h = 0; h < heads; ++h) {
+            float* s = state.as<float>() + h * n * n;
+            const float* w = decay.as<const float>() + h * n;
+            const float* u = bonus.as<const float>() + h * n;
+            if (n_chunks > 0)
+                wkv5_head_chunks(s, r.as<const float>() + h * n, k.as<const float>() + h * n,
+                                 v.as<const float>() + h * n, w, u, c, n_chunks, out.as<float>() + h * n, scratch);
+            for (std::int64_t t = chunked; t < n_tokens; ++t) {
+                const std::int64_t at = t * c + h * n;
+                wkv5_head_token(s, r.as<const float>() + at, k.as<const float>() + at, v.as<const float>() + at, w,
+                                u, n, out.as<float>() + at);
+            }
         }
     }
 }
@@ -154,9 +146,11 @@ void cpu_backend::wkv7(const tensor_view& r, const tensor_view& w, const tensor_
                        const tensor_view& kk, const tensor_view& a, const tensor_view& state, const tensor_view& out) {
     check_wkv7(r, w, k, v, kk, a, state, out);
     const std::int64_t n_tokens = r.shape[0], c = r.shape[1], heads = state.shape[0], n = state.shape[1];
-    // Each thread takes a contiguous range of heads and walks the tokens
-    // once: per token it reads one contiguous span of every input, and its
-    // heads' states stay in its cache.
+    const std::int64_t n_chunks = wkv7_chunks_pay(n) ? n_tokens / wkv_chunk : 0, chunked = n_chunks * wkv_chunk;
+    // Each thread takes a contiguous range of heads: their whole chunks in
+    // matrix form, then the remaining tokens one at a time, reading one
+    // contiguous span of every input per token while its heads' states stay
+    // in its cache.
     const int workers = heads > 1 && n_tokens * n * n * heads > parallel_threshold
                             ? static_cast<int>(std::min<std::int64_t>(n_threads_, heads))
                             : 1;
@@ -164,8 +158,16 @@ void cpu_backend::wkv7(const tensor_view& r, const tensor_view& w, const tensor_
     {
         const std::int64_t id = omp_get_thread_num(), count = omp_get_num_threads();
         const std::int64_t h0 = heads * id / count, h1 = heads * (id + 1) / count;
+        if (n_chunks > 0) {
+            wkv_chunk_scratch scratch(n);
+            for (std::int64_t h = h0; h < h1; ++h)
+                wkv7_head_chunks(state.as<float>() + h * n * n, r.as<const float>() + h * n,
+                                 w.as<const float>() + h * n, k.as<const float>() + h * n,
+                                 v.as<const float>() + h * n, kk.as<const float>() + h * n,
+                                 a.as<const float>() + h * n, c, n_chunks, out.as<float>() + h * n, scratch);
+        }
         std::vector<float> decay(static_cast<std::size_t>(n)), av(decay.size()), bv(decay.size());
-        for (std::int64_t t = 0; t < n_tokens; ++t)
+        for (std::int64_t t = chunked; t < n_tokens; ++t)
             for (std::int64_t h = h0; h < h1; ++h) {
                 const std::int64_t at = t * c + h * n;
                 wkv7_token_vectors(w.as<const float>() + at, kk.as<const float>() + at, a.as<const float>() + at, n,

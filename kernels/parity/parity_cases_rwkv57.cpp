@@ -96,8 +96,11 @@ host_tensor head_state(case_builder& b, const head_shape& s) {
 }
 
 // N = 12: the CPU's general path (its vector path takes N a multiple of 8).
-const head_shape head_shapes[] = {{1, 8, 8, true}, {1, 12, 64, false}, {33, 2, 64, false}, {100, 3, 16, true},
-                                  {7, 3, 40, false}, {9, 2, 12, false}};
+// T >= 32: whole chunks of the CPU's matrix form, and the tokens after them
+// one at a time (T = 200: six chunks and eight tokens; T = 64: two chunks).
+const head_shape head_shapes[] = {{1, 8, 8, true},    {1, 12, 64, false}, {33, 2, 64, false},
+                                  {100, 3, 16, true}, {7, 3, 40, false},  {9, 2, 12, false},
+                                  {200, 2, 64, false}, {64, 1, 8, false}};
 
 void add_wkv5(std::vector<op_case>& cases, std::uint32_t& seed) {
     for (const head_shape& s : head_shapes) {
@@ -105,11 +108,11 @@ void add_wkv5(std::vector<op_case>& cases, std::uint32_t& seed) {
         op_case c;
         c.name = head_case_name("wkv5", s);
         c.desc = {op_kind::wkv5};
-        // decay = exp(-exp(w)) for w in [-3, 1): from 0.07 to 0.95 per token.
+        // decay = exp(-exp(w)) for w in [-5, 3): from 2e-9 to 0.993 per token.
         c.make_tensors = [case_seed, s] {
             case_builder b(case_seed);
             const std::int64_t t = s.n_tokens, ch = std::int64_t{s.heads} * s.n;
-            host_tensor decay = b.uniform({ch}, -3, 1);
+            host_tensor decay = b.uniform({ch}, -5, 3);
             for (std::int64_t i = 0; i < ch; ++i) floats(decay)[i] = std::exp(-std::exp(floats(decay)[i]));
             host_tensor r = b.uniform({t, ch}), k = b.uniform({t, ch}), v = b.uniform({t, ch});
             return std::vector<host_tensor>{std::move(r), std::move(k), std::move(v), std::move(decay),
@@ -130,11 +133,13 @@ void add_wkv7(std::vector<op_case>& cases, std::uint32_t& seed) {
         c.name = head_case_name("wkv7", s);
         c.desc = {op_kind::wkv7};
         // kk unit length per head and a in [0, 1], as the model makes them:
-        // the delta rule then keeps the state bounded over 100 tokens.
+        // the delta rule then keeps the state bounded over 200 tokens. Decay
+        // logits in [-8, 8]: per-token decays from 0.9998 down to the floor
+        // e^-0.606531, where the chunked form's e^{-g} factors are largest.
         c.make_tensors = [case_seed, s] {
             case_builder b(case_seed);
             const std::int64_t t = s.n_tokens, ch = std::int64_t{s.heads} * s.n;
-            host_tensor r = b.uniform({t, ch}), w = b.uniform({t, ch}, -3, 3), k = b.uniform({t, ch}),
+            host_tensor r = b.uniform({t, ch}), w = b.uniform({t, ch}, -8, 8), k = b.uniform({t, ch}),
                         v = b.uniform({t, ch}), kk = b.uniform({t, ch}), a = b.uniform({t, ch}, 0, 1);
             for (std::int64_t p = 0; p < t * s.heads; ++p) {
                 float* x = floats(kk) + p * s.n;
