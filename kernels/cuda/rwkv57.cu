@@ -4,10 +4,12 @@
 // over keys) or row (v7: a value channel, summing over keys) of its N x N
 // state, token after token; each token's per-head vectors are staged in
 // shared memory. The per-element math is kernels/common/rwkv57_math.h,
-// shared with the CPU backend. The official kernels keep the state in
-// registers with N fixed at compile time; that and chunked prefill are
-// performance work for this file, behind the same launchers.
+// shared with the CPU backend. Sequences of at least one chunk run in matrix
+// form instead (kernels/common/wkv_chunk_block.h, one block per head with
+// the state and the chunk in shared memory: the per-token kernels' 64
+// threads walk T steps, the chunked ones' 256 work on products of 16 tokens).
 #include "../common/rwkv57_math.h"
+#include "../common/wkv_chunk_block.h"
 #include "cuda_util.cuh"
 #include "launchers.cuh"
 
@@ -100,6 +102,30 @@ __global__ void wkv7_kernel(const float* r, const float* w, const float* k, cons
     }
 }
 
+// Tokens per chunk on CUDA: at head size 64 the WKV-7 scratch is then 48 KiB,
+// the shared memory any block may have without opting in.
+constexpr int chunk_tokens = 16;
+constexpr int chunk_threads = 256;
+constexpr std::int64_t default_shared_bytes = 48 * 1024;
+
+__global__ void wkv5_chunked_kernel(const float* r, const float* k, const float* v, const float* decay,
+                                    const float* bonus, std::int64_t n_tokens, std::int64_t c, int n, float* state,
+                                    float* out) {
+    extern __shared__ float scratch[];
+    const int h = blockIdx.x;
+    wkv5_head_block(threadIdx.x, blockDim.x, scratch, n, chunk_tokens, n_tokens, r + h * n, k + h * n, v + h * n,
+                    decay + h * n, bonus + h * n, c, state + static_cast<std::int64_t>(h) * n * n, out + h * n);
+}
+
+__global__ void wkv7_chunked_kernel(const float* r, const float* w, const float* k, const float* v, const float* kk,
+                                    const float* a, std::int64_t n_tokens, std::int64_t c, int n, float* state,
+                                    float* out) {
+    extern __shared__ float scratch[];
+    const int h = blockIdx.x;
+    wkv7_head_block(threadIdx.x, blockDim.x, scratch, n, chunk_tokens, n_tokens, r + h * n, w + h * n, k + h * n,
+                    v + h * n, kk + h * n, a + h * n, c, state + static_cast<std::int64_t>(h) * n * n, out + h * n);
+}
+
 // One thread per (token, head): F.normalize(k * k_k) and the k scaling.
 __global__ void rwkv7_keys_kernel(float* k, const float* a, const float* k_k, const float* k_a, std::int64_t pieces,
                                   std::int64_t c, std::int64_t n, float* kk) {
@@ -155,6 +181,13 @@ void group_norm_forward(const float* x, const float* weight, const float* bias, 
 void wkv5_forward(const float* r, const float* k, const float* v, const float* decay, const float* bonus,
                   std::int64_t n_tokens, std::int64_t c, std::int64_t n_heads, std::int64_t head_size, float* state,
                   float* out, cudaStream_t stream) {
+    const std::int64_t chunked_bytes = wkv5_block_scratch::floats(static_cast<int>(head_size), chunk_tokens) * 4;
+    if (n_tokens >= chunk_tokens && chunked_bytes <= default_shared_bytes) {
+        wkv5_chunked_kernel<<<static_cast<unsigned>(n_heads), chunk_threads, static_cast<std::size_t>(chunked_bytes),
+                              stream>>>(r, k, v, decay, bonus, n_tokens, c, static_cast<int>(head_size), state, out);
+        KERNEL_LAUNCH_CHECK();
+        return;
+    }
     const auto shared = static_cast<std::size_t>(2 * head_size) * sizeof(float);
     wkv5_kernel<<<static_cast<unsigned>(n_heads), head_threads(head_size), shared, stream>>>(
         r, k, v, decay, bonus, n_tokens, c, static_cast<int>(head_size), state, out);
@@ -164,6 +197,13 @@ void wkv5_forward(const float* r, const float* k, const float* v, const float* d
 void wkv7_forward(const float* r, const float* w, const float* k, const float* v, const float* kk, const float* a,
                   std::int64_t n_tokens, std::int64_t c, std::int64_t n_heads, std::int64_t head_size, float* state,
                   float* out, cudaStream_t stream) {
+    const std::int64_t chunked_bytes = wkv7_block_scratch::floats(static_cast<int>(head_size), chunk_tokens) * 4;
+    if (n_tokens >= chunk_tokens && chunked_bytes <= default_shared_bytes) {
+        wkv7_chunked_kernel<<<static_cast<unsigned>(n_heads), chunk_threads, static_cast<std::size_t>(chunked_bytes),
+                              stream>>>(r, w, k, v, kk, a, n_tokens, c, static_cast<int>(head_size), state, out);
+        KERNEL_LAUNCH_CHECK();
+        return;
+    }
     const auto shared = static_cast<std::size_t>(5 * head_size) * sizeof(float);
     wkv7_kernel<<<static_cast<unsigned>(n_heads), head_threads(head_size), shared, stream>>>(
         r, w, k, v, kk, a, n_tokens, c, static_cast<int>(head_size), state, out);

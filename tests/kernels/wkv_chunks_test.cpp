@@ -1,14 +1,17 @@
-// The CPU's chunked WKV-5.2 / WKV-7 kernels (kernels/cpu/wkv_chunks.h)
-// called directly, on every machine: the op dispatch takes the chunked
-// WKV-7 only where it is the faster form (AVX-512), so the parity table
-// alone would leave it untested on AVX2 hosts. The expected values come
-// from the per-token recurrences written out here in double.
+// The chunked WKV-5.2 / WKV-7 kernels called directly, on every machine:
+// the CPU's (kernels/cpu/wkv_chunks.h; the op dispatch takes the chunked
+// WKV-7 only where it is the faster form, AVX-512, so the parity table alone
+// would leave it untested on AVX2 hosts) and the CUDA blocks' shared code
+// (kernels/common/wkv_chunk_block.h) run as a block of one thread. The
+// expected values come from the per-token recurrences written out here in
+// double.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
 #include <vector>
 
+#include "../../kernels/common/wkv_chunk_block.h"
 #include "../../kernels/cpu/wkv_chunks.h"
 
 namespace {
@@ -23,10 +26,10 @@ struct head_inputs {
     std::vector<float> state;                  // [n, n]
 };
 
-head_inputs make_inputs(std::int64_t n, std::int64_t chunks, unsigned seed) {
+head_inputs make_inputs(std::int64_t n, std::int64_t n_tokens, unsigned seed) {
     std::mt19937 rng(seed);
     std::uniform_real_distribution<float> unit(-1, 1), logit(-8, 8), rate(0, 1), log_log_decay(-5, 3);
-    head_inputs in{n, chunks * wkv_chunk, 2 * n, n, {}, {}, {}, {}, {}, {}, {}, {}, {}};
+    head_inputs in{n, n_tokens, 2 * n, n, {}, {}, {}, {}, {}, {}, {}, {}, {}};
     const std::size_t size = static_cast<std::size_t>(in.n_tokens * in.stride);
     for (auto* x : {&in.r, &in.k, &in.v, &in.kk}) {
         x->resize(size);
@@ -117,7 +120,7 @@ void expect_close(const std::vector<float>& out, const std::vector<float>& state
 class WkvChunks : public testing::TestWithParam<std::int64_t> {};
 
 TEST_P(WkvChunks, Wkv7MatchesTheRecurrence) {
-    const head_inputs in = make_inputs(GetParam(), 3, 11);
+    const head_inputs in = make_inputs(GetParam(), 3 * wkv_chunk, 11);
     std::vector<float> out(in.r.size(), -7.0f), state = in.state;
     wkv_chunk_scratch scratch(in.n);
     const auto o = static_cast<std::size_t>(in.offset);
@@ -127,13 +130,39 @@ TEST_P(WkvChunks, Wkv7MatchesTheRecurrence) {
 }
 
 TEST_P(WkvChunks, Wkv5MatchesTheRecurrence) {
-    const head_inputs in = make_inputs(GetParam(), 3, 12);
+    const head_inputs in = make_inputs(GetParam(), 3 * wkv_chunk, 12);
     std::vector<float> out(in.r.size(), -7.0f), state = in.state;
     wkv_chunk_scratch scratch(in.n);
     const auto o = static_cast<std::size_t>(in.offset);
     kernels::cpu::wkv5_head_chunks(state.data(), &in.r[o], &in.k[o], &in.v[o], in.decay.data(), in.bonus.data(),
                                    in.stride, 3, &out[o], scratch);
     expect_close(out, state, in, wkv5_in_double(in), "wkv5");
+}
+
+// The CUDA form: chunks of 16 as the GPU runs them, the last one 5 tokens.
+constexpr int block_chunk = 16;
+constexpr std::int64_t block_tokens = 3 * block_chunk + 5;
+
+TEST_P(WkvChunks, Wkv7BlockFormMatchesTheRecurrence) {
+    const head_inputs in = make_inputs(GetParam(), block_tokens, 13);
+    std::vector<float> out(in.r.size(), -7.0f), state = in.state;
+    const int n = static_cast<int>(in.n);
+    std::vector<float> scratch(static_cast<std::size_t>(kernels::wkv7_block_scratch::floats(n, block_chunk)));
+    const auto o = static_cast<std::size_t>(in.offset);
+    kernels::wkv7_head_block(0, 1, scratch.data(), n, block_chunk, in.n_tokens, &in.r[o], &in.w[o], &in.k[o],
+                             &in.v[o], &in.kk[o], &in.iclr[o], in.stride, state.data(), &out[o]);
+    expect_close(out, state, in, wkv7_in_double(in), "wkv7 block");
+}
+
+TEST_P(WkvChunks, Wkv5BlockFormMatchesTheRecurrence) {
+    const head_inputs in = make_inputs(GetParam(), block_tokens, 14);
+    std::vector<float> out(in.r.size(), -7.0f), state = in.state;
+    const int n = static_cast<int>(in.n);
+    std::vector<float> scratch(static_cast<std::size_t>(kernels::wkv5_block_scratch::floats(n, block_chunk)));
+    const auto o = static_cast<std::size_t>(in.offset);
+    kernels::wkv5_head_block(0, 1, scratch.data(), n, block_chunk, in.n_tokens, &in.r[o], &in.k[o], &in.v[o],
+                             in.decay.data(), in.bonus.data(), in.stride, state.data(), &out[o]);
+    expect_close(out, state, in, wkv5_in_double(in), "wkv5 block");
 }
 
 // 64: the real head size (the 16-float blocks where AVX-512 has them); 16
