@@ -1,4 +1,5 @@
 #include "kernels/dtype.h"
+#include "kernels/quant.h"
 
 namespace kernels {
 
@@ -17,6 +18,17 @@ std::optional<dtype> parse_dtype(std::string_view name) {
     if (name == "fp16" || name == "f16") return dtype::f16;
     if (name == "bf16") return dtype::bf16;
     return std::nullopt;
+}
+
+std::string_view quant_name(quant_format f) {
+    switch (f) {
+        case quant_format::q4_0: return "Q4_0";
+        case quant_format::q4_1: return "Q4_1";
+        case quant_format::q5_0: return "Q5_0";
+        case quant_format::q5_1: return "Q5_1";
+        case quant_format::q8_0: return "Q8_0";
+    }
+    return "?";
 }
 
 }  // namespace kernels

@@ -160,12 +160,25 @@ std::string bin_tensor(const std::string& name, std::int32_t type, std::vector<s
     return s + name + std::string(data_bytes, 0);
 }
 
-TEST(BrokenRwkvcppBin, QuantizedTensorIsNamed) {
-    expect_rejected(temp_file("q.bin", bin_header(101, 1) + bin_tensor("emb.weight", 8, {2, 4}, 8)), "type Q5_1");
+TEST(BrokenRwkvcppBin, RetiredQuantizedTensorTypeIsNamed) {
+    expect_rejected(temp_file("q.bin", bin_header(101, 1) + bin_tensor("emb.weight", 5, {32, 2}, 40)),
+                    "type Q4_2, which is not supported (supported: FP32, FP16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0)");
 }
 
-TEST(BrokenRwkvcppBin, QuantizedModelIsRefused) {
-    expect_rejected(temp_file("q8.bin", bin_header(101, 9)), "Q8_0: quantized rwkv.cpp files are not supported");
+TEST(BrokenRwkvcppBin, RetiredQuantizedModelIsRefused) {
+    expect_rejected(temp_file("q41o.bin", bin_header(101, 4)), "model data type Q4_1_O is not supported");
+}
+
+TEST(BrokenRwkvcppBin, QuantizedRowsMustBeWholeBlocks) {
+    // ne0 = 4: rwkv.cpp writes no such file (ggml's own check is compiled out in Release).
+    expect_rejected(temp_file("q8rows.bin", bin_header(101, 9) + bin_tensor("emb.weight", 9, {4, 2}, 34)),
+                    "'emb.weight' [2, 4] is Q8_0 but its rows of 4 are not whole blocks of 32");
+}
+
+TEST(BrokenRwkvcppBin, TruncatedQuantizedData) {
+    // Two Q8_0 rows of one 34-byte block each: 68 bytes.
+    expect_rejected(temp_file("q8short.bin", bin_header(101, 9) + bin_tensor("emb.weight", 9, {32, 2}, 40)),
+                    "needs 68 bytes, 40 left");
 }
 
 TEST(BrokenRwkvcppBin, TruncatedData) {

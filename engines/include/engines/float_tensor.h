@@ -16,7 +16,8 @@ struct float_tensor {
 };
 
 // Decodes any f32/f16/bf16 tensor to float32 values (f16/bf16 widened
-// exactly), shape unchanged. Throws input_error naming the file, offset and
+// exactly, rwkv.cpp's quantized blocks dequantized bit-identically to
+// ggml), shape unchanged. Throws input_error naming the file, offset and
 // tensor for other dtypes.
 float_tensor decode_f32(const model_file& f, const tensor_entry& t);
 

@@ -19,6 +19,7 @@
 
 #include "harness/mapped_file.h"
 #include "kernels/dtype.h"
+#include "kernels/quant.h"
 
 namespace engines {
 
@@ -29,6 +30,7 @@ struct tensor_entry {
     std::string name;
     std::string stored_dtype;            // as the file names it: "F32", "BF16", "torch.FloatStorage", "FP16", "BOOL"
     std::optional<kernels::dtype> type;  // f32/f16/bf16 when the engines can compute with it
+    std::optional<kernels::quant_format> quant;  // rwkv.cpp's block formats (rows of shape.back() / 32 blocks)
     std::vector<std::int64_t> shape;     // row-major (PyTorch order; .bin dims are un-reversed)
     std::uint64_t file_offset = 0;       // where the bytes start in the file
     std::uint64_t n_bytes = 0;
