@@ -88,9 +88,11 @@ void check_matmul(const tensor_view& x, const tensor_view& w, const tensor_view&
     const op_kind k = op_kind::matmul;
     expect_dense(x, k, "x", dtype::f32);
     expect(x.n_dims == 2, k, [&] { return "x must be [T, K], got " + x.describe(); });
-    expect(!w.empty() && is_weight_dtype(w.type) && w.n_dims == 2 && w.is_contiguous(), k,
-           [&] { return "w must be a contiguous f32/f16/bf16 matrix [N, K], got " + w.describe(); });
+    expect(!w.empty() && (is_weight_dtype(w.type) || is_quantized(w.type)) && w.n_dims == 2 && w.is_contiguous(), k,
+           [&] { return "w must be a contiguous f32/f16/bf16/q* matrix [N, K], got " + w.describe(); });
     expect(w.shape[1] == x.shape[1], k, [&] { return "inner dims differ: x " + x.describe() + ", w " + w.describe(); });
+    expect(!is_quantized(w.type) || w.shape[1] % 32 == 0, k,
+           [&] { return "a block-quantized w needs rows of whole 32-weight blocks, got " + w.describe(); });
     expect_dense(out, k, "out", dtype::f32);
     expect(out.n_dims == 2 && out.shape[0] == x.shape[0] && out.shape[1] == w.shape[0], k,
            [&] { return "out must be [T, N], got " + out.describe(); });

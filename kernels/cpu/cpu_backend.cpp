@@ -85,6 +85,7 @@ bool cpu_backend::supports(const op_desc& desc) const {
     if (desc.kind == op_kind::matmul || desc.kind == op_kind::embedding) {
         if (isa_ == cpu_isa::avx512_bf16 && desc.kind == op_kind::matmul && desc.weight_type == dtype::f16)
             return false;  // the native-bf16 path has no f16 counterpart
+        if (is_quantized(desc.weight_type)) return desc.kind == op_kind::matmul;
         return desc.weight_type != dtype::i32;
     }
     return desc.weight_type == dtype::f32;

@@ -23,6 +23,9 @@ struct half_gemv_args {
 };
 inline constexpr std::int64_t small_batch_max = 4;
 
+// Rows per block of weights converted to f32 for the blocked prefill paths.
+std::int64_t rows_per_block(std::int64_t n_out, std::int64_t n_in, int n_threads);
+
 void half_gemv_scalar(const half_gemv_args& a);
 void half_gemv_avx2(const half_gemv_args& a);
 void half_gemv_avx512(const half_gemv_args& a);
@@ -90,6 +93,7 @@ public:
 private:
     void check_on_cpu(const tensor_view& t) const;
     void half_matmul(const tensor_view& x, const tensor_view& w, const tensor_view& out);
+    void quant_matmul(const tensor_view& x, const tensor_view& w, const tensor_view& out);
     void attention_naive(const tensor_view& q, const tensor_view& k_cache, const tensor_view& v_cache,
                          const attention_params& p, const tensor_view& out);
     void attention_decode(const tensor_view& q, const tensor_view& k_cache, const tensor_view& v_cache,

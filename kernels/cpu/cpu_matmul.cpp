@@ -8,6 +8,7 @@
 //  * f16/bf16 weights, larger T (prefill): each thread converts a block of
 //    weight rows to f32 in its own buffer (L2-sized) and runs a one-thread
 //    sgemm on it; the weights are never expanded whole in memory.
+//  * block-quantized weights: cpu_quant_matmul.cpp, the same two shapes.
 #include <cblas.h>
 #include <omp.h>
 
@@ -18,7 +19,6 @@
 #include "harness/errors.h"
 
 namespace kernels::cpu {
-namespace {
 
 // Rows of converted weights per block: at most ~1 MiB of floats (L2-sized),
 // and a block count that is a multiple of the thread count, so that no
@@ -30,6 +30,8 @@ std::int64_t rows_per_block(std::int64_t n_out, std::int64_t n_in, int n_threads
     const std::int64_t n_blocks = (n_out + per_round - 1) / per_round * n_threads;
     return std::max<std::int64_t>(1, (n_out + n_blocks - 1) / n_blocks);
 }
+
+namespace {
 
 void add_bias(const tensor_view& bias, const tensor_view& out, int n_threads) {
     if (bias.empty()) return;
@@ -53,7 +55,9 @@ void cpu_backend::matmul(const tensor_view& x, const tensor_view& w, const tenso
                                          " path does not take " + std::string(dtype_name(w.type)) + " weights");
     const auto n_tokens = static_cast<int>(x.shape[0]), n_in = static_cast<int>(x.shape[1]),
                n_out = static_cast<int>(w.shape[0]);
-    if (w.type == dtype::f32 && (n_tokens > small_batch_max || isa_ == cpu_isa::scalar)) {
+    if (is_quantized(w.type)) {
+        quant_matmul(x, w, out);
+    } else if (w.type == dtype::f32 && (n_tokens > small_batch_max || isa_ == cpu_isa::scalar)) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n_tokens, n_out, n_in, 1.0f, x.as<const float>(),
                         n_in, w.as<const float>(), n_in, 0.0f, out.as<float>(), n_out);
     } else {

@@ -61,6 +61,7 @@ public:
     std::string_view name() const override { return "cuda"; }
     device_kind device() const override { return device_kind::cuda; }
     bool supports(const op_desc& desc) const override {
+        if (is_quantized(desc.weight_type)) return desc.kind == op_kind::matmul;
         if (desc.kind == op_kind::matmul || desc.kind == op_kind::embedding) return desc.weight_type != dtype::i32;
         return desc.weight_type == dtype::f32;
     }
@@ -108,7 +109,9 @@ public:
         check_matmul(x, w, bias, out);
         on_device({&x, &w, &bias, &out});
         const std::int64_t n_tokens = x.shape[0], n_in = x.shape[1], n_out = w.shape[0];
-        if (w.type == dtype::f32) {
+        if (is_quantized(w.type)) {
+            quant_matmul(x, w, out);
+        } else if (w.type == dtype::f32) {
             sgemm_xwt(x.as<const float>(), w.as<const float>(), n_tokens, n_in, n_out, n_out, out.as<float>());
         } else if (n_tokens <= cuda::half_gemv_max_tokens) {
             cuda::half_gemv_forward(x.as<const float>(), w.as<const std::uint16_t>(), w.type == dtype::bf16, n_tokens,
@@ -125,6 +128,26 @@ public:
             }
         }
         if (!bias.empty()) cuda::add_row_bias(out.as<float>(), bias.as<const float>(), n_tokens, n_out, stream_);
+    }
+
+    // Block-quantized weights: the warp-per-row kernel for decode, else
+    // rows dequantized (up to 64 MiB of floats at a time) for cuBLAS.
+    void quant_matmul(const tensor_view& x, const tensor_view& w, const tensor_view& out) {
+        const std::int64_t n_tokens = x.shape[0], n_in = x.shape[1], n_out = w.shape[0];
+        const quant_format f = quant_format_of(w.type);
+        const auto* wp = w.as<const unsigned char>();
+        if (n_tokens <= cuda::half_gemv_max_tokens) {
+            cuda::quant_gemv_forward(x.as<const float>(), wp, f, n_tokens, n_in, n_out, out.as<float>(), stream_);
+            return;
+        }
+        const std::int64_t row_bytes = storage_bytes(w.type, n_in);
+        const std::int64_t block = std::max<std::int64_t>(1, (std::int64_t{16} << 20) / n_in);
+        float* converted = scratch_floats(static_cast<std::size_t>(std::min(block, n_out) * n_in));
+        for (std::int64_t row0 = 0; row0 < n_out; row0 += block) {
+            const std::int64_t rows = std::min(block, n_out - row0);
+            cuda::dequantize_forward(wp + row0 * row_bytes, f, rows * n_in, converted, stream_);
+            sgemm_xwt(x.as<const float>(), converted, n_tokens, n_in, rows, n_out, out.as<float>() + row0);
+        }
     }
 
     void token_shift(const tensor_view& x, const tensor_view& x_prev, const tensor_view& mix,

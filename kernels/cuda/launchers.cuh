@@ -10,6 +10,7 @@
 
 #include "kernels/dtype.h"
 #include "kernels/ops.h"
+#include "kernels/quant.h"
 
 namespace kernels::cuda {
 
@@ -63,6 +64,12 @@ void rwkv7_bonus_forward(const float* r, const float* k, const float* v, const f
 void half_gemv_forward(const float* x, const std::uint16_t* w, bool is_bf16, std::int64_t n_tokens,
                        std::int64_t n_in, std::int64_t n_out, float* out, cudaStream_t stream);
 inline constexpr std::int64_t half_gemv_max_tokens = 4;
+
+// quant_gemv.cu: the same for rwkv.cpp's block formats (T <= half_gemv_max_tokens),
+// and n weights (a multiple of 32) dequantized to f32 for the cuBLAS path.
+void quant_gemv_forward(const float* x, const unsigned char* w, quant_format f, std::int64_t n_tokens,
+                        std::int64_t n_in, std::int64_t n_out, float* out, cudaStream_t stream);
+void dequantize_forward(const unsigned char* w, quant_format f, std::int64_t n, float* out, cudaStream_t stream);
 
 // attention.cu: the streaming (online softmax) variant, split over keys
 // (flash-decoding): `attention_fused_splits` picks the number of key splits for

@@ -9,6 +9,7 @@
 #include "../common/wkv_math.h"
 #include "kernels/parity.h"
 #include "case_builder.h"
+#include "kernels/quant.h"
 
 namespace kernels::parity {
 namespace {
@@ -16,6 +17,12 @@ namespace {
 const std::vector<dtype> weight_types = {dtype::f32, dtype::f16, dtype::bf16};
 
 float load(const host_tensor& t, std::int64_t i) {
+    if (is_quantized(t.type)) {  // the element's block, then the element
+        const quant_format f = quant_format_of(t.type);
+        float block[quant_block_weights];
+        dequantize_block(f, t.bytes.data() + i / quant_block_weights * quant_block_bytes(f), block);
+        return block[i % quant_block_weights];
+    }
     if (t.type == dtype::f32) {
         float v;
         std::memcpy(&v, t.bytes.data() + 4 * i, 4);
@@ -119,6 +126,42 @@ void add_matmul(std::vector<op_case>& cases, std::uint32_t& seed) {
                 c.min_nmse = 1e-14;
                 cases.push_back(std::move(c));
             }
+        }
+    }
+}
+
+// Block-quantized weights (rwkv.cpp's formats): rows of whole 32-weight
+// blocks; T <= 4 takes the CPU's block dot products, larger T its
+// dequantize-and-sgemm path.
+void add_quant_matmul(std::vector<op_case>& cases, std::uint32_t& seed) {
+    const std::vector<std::tuple<int, int, int>> shapes = {{1, 64, 48}, {2, 96, 7}, {4, 768, 33}, {5, 64, 96}, {33, 128, 70}};
+    for (dtype wt : {dtype::q4_0, dtype::q4_1, dtype::q5_0, dtype::q5_1, dtype::q8_0}) {
+        for (auto [n_tokens, n_in, n_out] : shapes) {
+            const bool with_bias = n_tokens == 5;
+            const std::uint32_t case_seed = seed++;
+            op_case c;
+            c.name = "matmul[" + dims({{"T", n_tokens}, {"K", n_in}, {"N", n_out}}) + ",w=" +
+                     std::string(dtype_name(wt)) + (with_bias ? ",bias" : "") + "]";
+            c.desc = {op_kind::matmul, wt};
+            c.make_tensors = [case_seed, wt, with_bias, t = n_tokens, k = n_in, n = n_out] {
+                case_builder b(case_seed);
+                host_tensor x = b.uniform({t, k});
+                const host_tensor values = b.uniform({n, k});
+                host_tensor w{wt, {n, k}, std::vector<unsigned char>(static_cast<std::size_t>(storage_bytes(wt, n * k)))};
+                quantize_row(quant_format_of(wt), reinterpret_cast<const float*>(values.bytes.data()), n * k,
+                             w.bytes.data());
+                return std::vector<host_tensor>{std::move(x), std::move(w),
+                                                with_bias ? b.uniform({n}) : host_tensor{dtype::f32, {0}, {}},
+                                                case_builder::poisoned({t, n})};
+            };
+            c.rounding_sigma = matmul_rounding_sigma;
+            c.outputs = {3};
+            c.run = [with_bias](backend& be, const std::vector<tensor_view>& t) {
+                be.matmul(t[0], t[1], with_bias ? t[2] : tensor_view{}, t[3]);
+            };
+            c.min_atol = 1e-6;
+            c.min_nmse = 1e-14;
+            cases.push_back(std::move(c));
         }
     }
 }
@@ -394,6 +437,7 @@ std::vector<op_case> all_cases() {
     add_rotary(cases, seed);
     add_attention(cases, seed);
     add_rwkv57(cases, seed);
+    add_quant_matmul(cases, seed);
     return cases;
 }
 

@@ -1,5 +1,7 @@
 // Reference matmul: out[t, n] = sum_k x[t, k] * w[n, k] + bias[n].
 // Loops run n-outer (one weight row at a time), unlike the kernels.
+#include <vector>
+
 #include "kernels/ref.h"
 
 namespace kernels::ref {
@@ -9,11 +11,13 @@ template <class acc>
 void matmul(const tensor_view& x, const tensor_view& w, const tensor_view& bias, const tensor_view& out) {
     check_matmul(x, w, bias, out);
     const std::int64_t n_tokens = x.shape[0], n_in = x.shape[1], n_out = w.shape[0];
+    std::vector<float> row(static_cast<std::size_t>(n_in));
     for (std::int64_t n = 0; n < n_out; ++n) {
+        for (std::int64_t k = 0; k < n_in; ++k) row[k] = load_weight(w, n * n_in + k);
         for (std::int64_t t = 0; t < n_tokens; ++t) {
             const float* x_t = x.as<const float>() + t * n_in;  // seek to x[t, :]
             acc sum = bias.empty() ? acc(0) : acc(bias.as<const float>()[n]);
-            for (std::int64_t k = 0; k < n_in; ++k) sum += acc(x_t[k]) * acc(load_weight(w, n * n_in + k));
+            for (std::int64_t k = 0; k < n_in; ++k) sum += acc(x_t[k]) * acc(row[k]);
             out.as<float>()[t * n_out + n] = static_cast<float>(sum);
         }
     }

@@ -142,7 +142,11 @@ reports::depth_memory memory_at(task_context& c, const engines::engine_state& s)
     m.state_used_bytes = s.used_bytes();
     m.scratch_bytes = info.scratch_bytes;
     m.rss_bytes = resident_bytes();
-    m.expected_weight_bytes = info.n_params * kernels::dtype_size(info.weight_type);
+    // Block formats keep the embedding, the head and the vectors in f32: no
+    // one size per parameter, so the loader's own count stands there.
+    m.expected_weight_bytes = kernels::is_quantized(info.weight_type)
+                                  ? info.weight_bytes
+                                  : info.n_params * kernels::dtype_size(info.weight_type);
     const auto layer_floats = static_cast<std::uint64_t>(info.n_layer * info.n_embd);
     // RWKV-4: att_xx, aa, bb, pp, ffn_xx per layer; v5.2/v7: att_xx, ffn_xx and H matrices of N x N
     // (C x N) per layer; a KV cache: a key and a value per layer and token.

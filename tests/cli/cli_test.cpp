@@ -363,7 +363,7 @@ TEST(Cli, EngineSpecMistakesReadTheSameInRunAndLogits) {
         const std::string name = cmd.substr(0, cmd.find(' '));
         const result dtype = run(cmd + " --model " + tiny + " --engine rwkv4-serial --tokenizer bytes --dtype f8 --out " + out);
         EXPECT_EQ(dtype.code, 2);
-        EXPECT_NE(dtype.err.find(name + ": dtype must be fp32, fp16 or bf16, got 'f8'"), std::string::npos) << dtype.err;
+        EXPECT_NE(dtype.err.find(name + ": dtype must be fp32, fp16, bf16, q8_0, q5_0, q5_1, q4_0 or q4_1, got 'f8'"), std::string::npos) << dtype.err;
         const result attention =
             run(cmd + " --model " + tiny + " --engine rwkv4-serial --tokenizer bytes --attention fused --out " + out);
         EXPECT_EQ(attention.code, 2);

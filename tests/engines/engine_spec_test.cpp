@@ -33,7 +33,7 @@ TEST(EngineSpec, ValidatesNamesAndCombinationsWithOneMessageEach) {
               "here: unknown engine 'rwkv5' (expected one of: rwkv4-serial, rwkv4-parallel, rwkv5-serial, "
               "rwkv5-parallel, rwkv7-serial, rwkv7-parallel, transformer)");
     EXPECT_EQ(error_of({"rwkv4-serial", "m", "bytes", "int8", {}, false}),
-              "here: dtype must be fp32, fp16 or bf16, got 'int8'");
+              "here: dtype must be fp32, fp16, bf16, q8_0, q5_0, q5_1, q4_0 or q4_1, got 'int8'");
     EXPECT_EQ(error_of({"transformer", "m", "bytes", {}, "flash", false}),
               "here: attention must be naive or fused, got 'flash'");
     EXPECT_EQ(error_of({"rwkv4-parallel", "m", "bytes", {}, "naive", false}),

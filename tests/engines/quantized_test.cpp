@@ -13,6 +13,7 @@
 //      0.99 (synthetic / tiny).
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -41,6 +42,17 @@ struct quant_case {
 void PrintTo(const quant_case& c, std::ostream* os) { *os << c.model << " " << c.format; }
 
 std::string bin_path(const quant_case& c) { return quant_dir + "models/" + c.model + "/" + c.stem + "-" + c.format + ".bin"; }
+
+// The FP32 file rwkv.cpp quantized.
+std::string source_path(const quant_case& c) {
+    return test_paths::data() + "/models/" + c.model + "/" + c.stem + "-FP32.bin";
+}
+
+kernels::dtype dtype_of(const quant_case& c) {
+    std::string lower = c.format;
+    for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return *kernels::parse_dtype(lower);
+}
 
 std::vector<double> as_doubles(const model_file& f, const std::string& name) {
     const tensor_entry& t = f.at(name);
@@ -86,61 +98,122 @@ TEST_P(Quantized, DequantizesBitIdenticallyToGgml) {
     EXPECT_EQ(quantized, expected.size());
 }
 
-TEST_P(Quantized, LogitsMatchFloat64OnTheSameWeightsAndRwkvcpp) {
-    const quant_case& c = GetParam();
+struct logit_check {
+    double max_abs_vs_f64, max_abs_vs_rwkvcpp, mean_kl_vs_rwkvcpp, top1_vs_rwkvcpp;
+};
+
+// The serial engine token by token (or the parallel one over all tokens at
+// once) on the file's weights stored as `type`, against both references.
+logit_check run_and_compare(const quant_case& c, kernels::dtype type, bool serial, std::vector<float>* logits_out = nullptr) {
     auto backend = kernels::make_backend("cpu", 0);
     const auto file = model_file::open(bin_path(c));
-    const auto weights = load_rwkv4(*file, *backend, kernels::dtype::f32);
+    const auto weights = load_rwkv4(*file, *backend, type);
     const auto golden = model_file::open(quant_dir + "golden/" + c.model + "/ml300_" + c.format + "_rwkvcpp.safetensors");
     const std::vector<std::int32_t> ids = input_ids(*golden);
     const std::vector<double> rwkvcpp = as_doubles(*golden, "logits");
-    const std::int64_t vocab = golden->at("logits").shape.back();
+    const auto vocab = static_cast<std::size_t>(golden->at("logits").shape.back());
 
-    auto engine = make_rwkv4_engine(true, weights, *backend);
+    auto engine = make_rwkv4_engine(serial, weights, *backend);
     auto state = engine->new_state();
     std::vector<float> logits, one;
-    for (std::size_t t = 0; t < ids.size(); ++t) {
-        engine->forward(std::span(ids).subspan(t, 1), *state, logits_mode::last, one);
-        logits.insert(logits.end(), one.begin(), one.end());
+    if (serial) {
+        for (std::size_t t = 0; t < ids.size(); ++t) {
+            engine->forward(std::span(ids).subspan(t, 1), *state, logits_mode::last, one);
+            logits.insert(logits.end(), one.begin(), one.end());
+        }
+    } else {
+        engine->forward(ids, *state, logits_mode::all, logits);
     }
-    ASSERT_EQ(logits.size(), rwkvcpp.size());
-
+    EXPECT_EQ(logits.size(), rwkvcpp.size());
     const auto f64 = model_file::open(quant_dir + "golden/" + c.model + "/ml300_" + c.format + "_f64deq.safetensors");
     const std::vector<double> exact = as_doubles(*f64, "logits");
-    ASSERT_EQ(exact.size(), logits.size());
-    double worst_exact = 0, worst = 0, kl_sum = 0;
+    EXPECT_EQ(exact.size(), logits.size());
+    if (logits.size() != rwkvcpp.size() || exact.size() != logits.size()) return {1e9, 1e9, 1e9, 0};
+
+    logit_check r{0, 0, 0, 0};
     std::size_t same_top1 = 0;
-    for (std::size_t r = 0; r < ids.size(); ++r) {
-        const float* ours = logits.data() + r * vocab;
-        const double* theirs = rwkvcpp.data() + r * vocab;
+    for (std::size_t row = 0; row < ids.size(); ++row) {
+        const float* ours = logits.data() + row * vocab;
+        const double* theirs = rwkvcpp.data() + row * vocab;
         double max_ours = ours[0], max_theirs = theirs[0];
-        std::int64_t arg_ours = 0, arg_theirs = 0;
-        for (std::int64_t i = 0; i < vocab; ++i) {
-            worst_exact = std::max(worst_exact, std::fabs(ours[i] - exact[r * vocab + i]));
-            worst = std::max(worst, std::fabs(ours[i] - theirs[i]));
+        std::size_t arg_ours = 0, arg_theirs = 0;
+        for (std::size_t i = 0; i < vocab; ++i) {
+            r.max_abs_vs_f64 = std::max(r.max_abs_vs_f64, std::fabs(ours[i] - exact[row * vocab + i]));
+            r.max_abs_vs_rwkvcpp = std::max(r.max_abs_vs_rwkvcpp, std::fabs(ours[i] - theirs[i]));
             if (ours[i] > max_ours) max_ours = ours[i], arg_ours = i;
             if (theirs[i] > max_theirs) max_theirs = theirs[i], arg_theirs = i;
         }
         same_top1 += arg_ours == arg_theirs;
         // KL(rwkv.cpp || ours) over the softmaxes, in double.
         double z_ours = 0, z_theirs = 0;
-        for (std::int64_t i = 0; i < vocab; ++i)
+        for (std::size_t i = 0; i < vocab; ++i)
             z_ours += std::exp(ours[i] - max_ours), z_theirs += std::exp(theirs[i] - max_theirs);
         const double log_z_ours = max_ours + std::log(z_ours), log_z_theirs = max_theirs + std::log(z_theirs);
-        for (std::int64_t i = 0; i < vocab; ++i) {
+        for (std::size_t i = 0; i < vocab; ++i) {
             const double lp_theirs = theirs[i] - log_z_theirs, lp_ours = ours[i] - log_z_ours;
-            kl_sum += std::exp(lp_theirs) * (lp_theirs - lp_ours);
+            r.mean_kl_vs_rwkvcpp += std::exp(lp_theirs) * (lp_theirs - lp_ours);
         }
     }
-    const double mean_kl = kl_sum / static_cast<double>(ids.size());
-    const double top1 = static_cast<double>(same_top1) / static_cast<double>(ids.size());
-    RecordProperty("max_abs_vs_f64", std::to_string(worst_exact));
-    RecordProperty("max_abs_vs_rwkvcpp", std::to_string(worst));
-    RecordProperty("mean_kl_vs_rwkvcpp", std::to_string(mean_kl));
-    EXPECT_LE(worst_exact, 1e-4);
-    EXPECT_LE(worst, c.max_abs);
-    EXPECT_LE(mean_kl, c.mean_kl);
-    EXPECT_GE(top1, c.top1);
+    r.mean_kl_vs_rwkvcpp /= static_cast<double>(ids.size());
+    r.top1_vs_rwkvcpp = static_cast<double>(same_top1) / static_cast<double>(ids.size());
+    if (logits_out) *logits_out = std::move(logits);
+    return r;
+}
+
+void expect_within(const logit_check& r, const quant_case& c, const std::string& what) {
+    testing::Test::RecordProperty(what + " max_abs_vs_f64", std::to_string(r.max_abs_vs_f64));
+    testing::Test::RecordProperty(what + " max_abs_vs_rwkvcpp", std::to_string(r.max_abs_vs_rwkvcpp));
+    testing::Test::RecordProperty(what + " mean_kl_vs_rwkvcpp", std::to_string(r.mean_kl_vs_rwkvcpp));
+    EXPECT_LE(r.max_abs_vs_f64, 1e-4) << what;
+    EXPECT_LE(r.max_abs_vs_rwkvcpp, c.max_abs) << what;
+    EXPECT_LE(r.mean_kl_vs_rwkvcpp, c.mean_kl) << what;
+    EXPECT_GE(r.top1_vs_rwkvcpp, c.top1) << what;
+}
+
+TEST_P(Quantized, DequantizedToF32MatchesFloat64AndRwkvcpp) {
+    expect_within(run_and_compare(GetParam(), kernels::dtype::f32, true), GetParam(), "f32 serial");
+}
+
+// The engines computing on the blocks themselves: the serial engine's
+// block dot products, the parallel engine's dequantize-and-sgemm.
+TEST_P(Quantized, BlocksMatchFloat64AndRwkvcpp) {
+    const kernels::dtype type = dtype_of(GetParam());
+    expect_within(run_and_compare(GetParam(), type, true), GetParam(), "blocks serial");
+    expect_within(run_and_compare(GetParam(), type, false), GetParam(), "blocks parallel");
+}
+
+// --dtype q*: the FP32 model quantized at load holds the same bytes as the
+// file rwkv.cpp's quantizer wrote, tensor by tensor...
+TEST_P(Quantized, QuantizingTheFp32ModelGivesRwkvcppsBytes) {
+    const quant_case& c = GetParam();
+    const auto source = model_file::open(source_path(c));
+    const auto quantized = model_file::open(bin_path(c));
+    std::size_t compared = 0;
+    for (const tensor_entry& t : quantized->tensors()) {
+        if (!t.quant) continue;
+        const float_tensor values = decode_f32(*source, source->at(t.name));
+        std::vector<unsigned char> blocks(static_cast<std::size_t>(t.n_bytes));
+        kernels::quantize_row(*t.quant, values.values.data(), t.numel(), blocks.data());
+        EXPECT_EQ(0, std::memcmp(blocks.data(), t.data, blocks.size())) << t.name;
+        ++compared;
+    }
+    EXPECT_GT(compared, 20u);
+}
+
+// ...so the engine computes the same logits from either.
+TEST_P(Quantized, QuantizedAtLoadRunsLikeTheFile) {
+    const quant_case& c = GetParam();
+    auto backend = kernels::make_backend("cpu", 0);
+    std::vector<std::vector<float>> logits;
+    for (const std::string& path : {source_path(c), bin_path(c)}) {
+        const auto file = model_file::open(path);
+        auto engine = make_rwkv4_engine(true, load_rwkv4(*file, *backend, dtype_of(c)), *backend);
+        auto state = engine->new_state();
+        const std::vector<std::int32_t> ids = {10, 200, 33, 7, 255, 0, 64};
+        logits.emplace_back();
+        engine->forward(ids, *state, logits_mode::all, logits.back());
+    }
+    EXPECT_EQ(logits[0], logits[1]);
 }
 
 std::vector<quant_case> cases() {
@@ -152,8 +225,8 @@ std::vector<quant_case> cases() {
     return out;
 }
 
-INSTANTIATE_TEST_SUITE_P(Files, Quantized, testing::ValuesIn(cases()), [](const auto& info) {
-    return (info.param.model == "rwkv4-synth" ? std::string("synth_") : std::string("tiny_")) + info.param.format;
+INSTANTIATE_TEST_SUITE_P(Files, Quantized, testing::ValuesIn(cases()), [](const auto& p) {
+    return (p.param.model == "rwkv4-synth" ? std::string("synth_") : std::string("tiny_")) + p.param.format;
 });
 
 }  // namespace

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "engines/model_file.h"
@@ -13,6 +14,11 @@ namespace engines {
 struct float_tensor {
     std::vector<std::int64_t> shape;
     std::vector<float> values;
+    // A tensor stored in one of rwkv.cpp's block formats keeps its blocks
+    // too, so that an engine storing weights in that format uploads the
+    // file's bytes rather than quantizing the values again.
+    std::optional<kernels::quant_format> quant;
+    std::vector<unsigned char> blocks;
 };
 
 // Decodes any f32/f16/bf16 tensor to float32 values (f16/bf16 widened

@@ -23,7 +23,9 @@ struct rwkv4_shape {
 };
 
 // Weights on a backend, in the engine layout. Matrices (and the folded
-// embedding) in `weight_type`; vectors in f32.
+// embedding) in `weight_type`; vectors in f32. Under a block format
+// (q8_0 ...) the embedding and the head stay f32, as rwkv.cpp's quantizer
+// leaves them: `edge_type`.
 struct rwkv4_weights {
     struct layer {
         kernels::device_buffer ln1_w, ln1_b, ln2_w, ln2_b;
@@ -33,6 +35,7 @@ struct rwkv4_weights {
     };
     rwkv4_shape shape;
     kernels::dtype weight_type = kernels::dtype::f32;
+    kernels::dtype edge_type = kernels::dtype::f32;  // emb and head
     std::uint64_t n_params = 0;
     std::uint64_t bytes = 0;  // device bytes of every buffer below
     kernels::device_buffer emb, ln_out_w, ln_out_b, head;

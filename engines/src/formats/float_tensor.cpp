@@ -17,6 +17,8 @@ float_tensor decode_f32(const model_file& f, const tensor_entry& t) {
     out.values.resize(static_cast<std::size_t>(t.numel()));
     if (t.quant) {  // the loader checked that the rows are whole blocks and the bytes are there
         kernels::dequantize_row(*t.quant, t.data, t.numel(), out.values.data());
+        out.quant = t.quant;
+        out.blocks.assign(t.data, t.data + t.n_bytes);
         return out;
     }
     // The mapping may be unaligned (rwkv.cpp files are packed): copy, don't cast.

@@ -134,8 +134,8 @@ std::string dtype_spelling(kernels::dtype t) {
         case kernels::dtype::f16: return "fp16";
         case kernels::dtype::bf16: return "bf16";
         case kernels::dtype::i32: return "i32";
+        default: return std::string(kernels::dtype_name(t));  // q8_0 ...
     }
-    return "?";
 }
 
 engine_spec parse_engine_spec(const engine_spec_text& t, const std::string& where) {
@@ -147,7 +147,7 @@ engine_spec parse_engine_spec(const engine_spec_text& t, const std::string& wher
     s.engine = t.engine, s.model = t.model, s.tokenizer = t.tokenizer;
     if (t.dtype) {
         const auto d = kernels::parse_dtype(*t.dtype);
-        if (!d) bad("dtype must be fp32, fp16 or bf16, got '" + *t.dtype + "'");
+        if (!d) bad("dtype must be fp32, fp16, bf16, q8_0, q5_0, q5_1, q4_0 or q4_1, got '" + *t.dtype + "'");
         s.dtype = *d;
     }
     if ((t.attention || t.no_cache) && !e->kind.has_attention)

@@ -23,7 +23,7 @@ kernels::device_buffer weight_uploader::folded_embedding(std::int64_t n_vocab, s
     float_tensor emb = get("emb.weight", {n_vocab, n_embd});
     layernorm_fold(emb.values, n_embd, get("blocks.0.ln0.weight", {n_embd}).values,
                    get("blocks.0.ln0.bias", {n_embd}).values);
-    return upload(emb, matrix_type_, "emb.weight");
+    return upload(emb, edge_type(), "emb.weight");
 }
 
 }  // namespace engines

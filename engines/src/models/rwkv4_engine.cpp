@@ -142,6 +142,10 @@ private:
     tensor_view mat(const kernels::device_buffer& buf, std::int64_t rows, std::int64_t cols) const {
         return buf.view(w_->weight_type, {rows, cols});
     }
+    // emb and head (f32 under a block format).
+    tensor_view edge(const kernels::device_buffer& buf, std::int64_t rows, std::int64_t cols) const {
+        return buf.view(w_->edge_type, {rows, cols});
+    }
     tensor_view act(const kernels::device_buffer& buf, std::int64_t t, std::int64_t cols) const {
         return buf.view(dtype::f32, {t, cols});
     }
@@ -158,7 +162,7 @@ private:
                           rx = act(s_.rx, t, c), k = act(s_.k, t, c), vv = act(s_.v, t, c), r = act(s_.r, t, c),
                           y = act(s_.y, t, c), hidden = act(s_.hidden, t, f);
         const tensor_view none{};
-        b_.embedding(mat(w_->emb, v, c), s_.ids.view(dtype::i32, {t}), x);
+        b_.embedding(edge(w_->emb, v, c), s_.ids.view(dtype::i32, {t}), x);
         const std::size_t last_row = static_cast<std::size_t>((t - 1) * c) * sizeof(float);
         for (std::int64_t l = 0; l < w_->shape.n_layer; ++l) {
             const auto& L = w_->layers[static_cast<std::size_t>(l)];
@@ -203,7 +207,7 @@ private:
         const tensor_view x_rows = s_.x.view_at(first, dtype::f32, {rows, c});
         const tensor_view xx_rows = s_.xx.view(dtype::f32, {rows, c});
         b_.layernorm(x_rows, vec(w_->ln_out_w), vec(w_->ln_out_b), layernorm_eps, xx_rows);
-        b_.matmul(xx_rows, mat(w_->head, v, c), none, s_.logits.view(dtype::f32, {rows, v}));
+        b_.matmul(xx_rows, edge(w_->head, v, c), none, s_.logits.view(dtype::f32, {rows, v}));
         b_.download(out, s_.logits.data(), static_cast<std::size_t>(rows * v) * sizeof(float));
     }
 

@@ -43,7 +43,9 @@ bool is_lora_out(const std::string& name) {  // (x W1) W2: official (d, C), engi
 
 float_tensor transposed(const float_tensor& t) {
     const std::int64_t rows = t.shape[0], cols = t.shape[1];
-    float_tensor out{{cols, rows}, std::vector<float>(t.values.size())};
+    float_tensor out;
+    out.shape = {cols, rows};
+    out.values.resize(t.values.size());
     for (std::int64_t r = 0; r < rows; ++r)
         for (std::int64_t c = 0; c < cols; ++c)
             out.values[static_cast<std::size_t>(c * rows + r)] = t.values[static_cast<std::size_t>(r * cols + c)];
@@ -137,6 +139,9 @@ std::shared_ptr<const rwkv57_weights> upload_rwkv57(const rwkv57_shape& shape, c
                                                     kernels::backend& b, kernels::dtype weight_type) {
     auto w = std::make_shared<rwkv57_weights>();
     w->shape = shape;
+    if (kernels::is_quantized(weight_type))
+        throw harness::unsupported_error(std::string(kernels::dtype_name(weight_type)) +
+                                         " weights: the block formats run on the RWKV-4 engines only so far");
     w->weight_type = weight_type;
     const std::int64_t c = shape.n_embd, f = shape.n_ffn, v = shape.n_vocab;
     weight_uploader up(source, b, weight_type);
@@ -183,7 +188,7 @@ std::shared_ptr<const rwkv57_weights> upload_rwkv57(const rwkv57_shape& shape, c
     }
     w->ln_out_w = vec("ln_out.weight");
     w->ln_out_b = vec("ln_out.bias");
-    w->head = up.mat("head.weight", v, c);
+    w->head = up.head("head.weight", v, c);
     w->n_params = up.n_params();
     w->bytes = up.bytes();
     return w;

@@ -50,6 +50,13 @@ public:
     kernels::device_buffer f32_mat(const std::string& name, std::int64_t rows, std::int64_t cols) {
         return upload(get(name, {rows, cols}), kernels::dtype::f32, name);
     }
+    // The embedding's and the head's dtype: the matrix dtype, except f32
+    // under a block format (rwkv.cpp quantizes neither; the embedding op
+    // reads element types only).
+    kernels::dtype edge_type() const { return kernels::is_quantized(matrix_type_) ? kernels::dtype::f32 : matrix_type_; }
+    kernels::device_buffer head(const std::string& name, std::int64_t rows, std::int64_t cols) {
+        return upload(get(name, {rows, cols}), edge_type(), name);
+    }
     // emb.weight [V, C] with blocks.0.ln0 folded in, as model.py does once at
     // load time (every RWKV generation), in the matrix dtype.
     kernels::device_buffer folded_embedding(std::int64_t n_vocab, std::int64_t n_embd);

@@ -18,6 +18,7 @@
 #include <optional>
 #include <string_view>
 
+#include "kernels/dtype.h"
 #include "kernels/half_math.h"
 #include "kernels/hd.h"
 
@@ -40,6 +41,15 @@ KERNELS_HD int quant_block_bytes(quant_format f) {
 
 // "Q4_0" ... "Q8_0", rwkv.cpp's names.
 std::string_view quant_name(quant_format f);
+
+// The tensor dtype of a block format and back (t must be quantized).
+constexpr dtype dtype_of(quant_format f) {
+    return static_cast<dtype>(static_cast<int>(dtype::q4_0) + static_cast<int>(f));
+}
+constexpr quant_format quant_format_of(dtype t) {
+    return static_cast<quant_format>(static_cast<int>(t) - static_cast<int>(dtype::q4_0));
+}
+static_assert(dtype_of(quant_format::q8_0) == dtype::q8_0 && dtype_of(quant_format::q5_0) == dtype::q5_0);
 
 namespace quant_detail {
 
@@ -116,6 +126,10 @@ KERNELS_HD void dequantize_block(quant_format f, const unsigned char* block, flo
         }
     }
 }
+
+// n weights (a multiple of 32) into n / 32 consecutive blocks, as ggml's
+// reference quantizer writes them (kernels/core/quantize.cpp).
+void quantize_row(quant_format f, const float* x, std::int64_t n, unsigned char* blocks);
 
 // n weights (a multiple of 32) from n / 32 consecutive blocks.
 inline void dequantize_row(quant_format f, const unsigned char* blocks, std::int64_t n, float* out) {

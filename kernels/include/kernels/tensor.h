@@ -30,7 +30,7 @@ struct tensor_view {
 
     bool empty() const { return data == nullptr; }
     std::int64_t numel() const;
-    std::int64_t size_bytes() const { return numel() * static_cast<std::int64_t>(dtype_size(type)); }
+    std::int64_t size_bytes() const { return storage_bytes(type, numel()); }
     bool is_contiguous() const;
     // Size of dimension d counted from the end: dim_from_end(0) is the innermost.
     std::int64_t dim_from_end(int d) const { return shape[n_dims - 1 - d]; }
