@@ -44,12 +44,14 @@ std::shared_ptr<const engines::rwkv4_weights> weights(kernels::dtype wt) {
     return w;
 }
 
-// Bytes a decode step must read: every matrix and the head, plus one embedding row and the vectors.
+// Bytes a decode step must read: every matrix and the head, plus one
+// embedding row and the vectors (the head in its own dtype: f32 under a
+// block format).
 double decode_bytes(const engines::rwkv4_weights& w) {
-    const double c = static_cast<double>(w.shape.n_embd), f = static_cast<double>(w.shape.n_ffn),
-                 v = static_cast<double>(w.shape.n_vocab), l = static_cast<double>(w.shape.n_layer);
-    const double matrices = l * (5 * c * c + 2 * c * f) + v * c;
-    return matrices * static_cast<double>(kernels::dtype_size(w.weight_type)) + 4.0 * (l * 13 * c + 2 * c) + c * 4;
+    const std::int64_t c = w.shape.n_embd, f = w.shape.n_ffn, v = w.shape.n_vocab, l = w.shape.n_layer;
+    const double layers = static_cast<double>(kernels::storage_bytes(w.weight_type, l * (5 * c * c + 2 * c * f)));
+    const double head = static_cast<double>(kernels::storage_bytes(w.edge_type, v * c));
+    return layers + head + 4.0 * static_cast<double>(l * 13 * c + 2 * c) + static_cast<double>(c) * 4;
 }
 
 double matrix_params(const engines::rwkv4_weights& w) {
@@ -116,6 +118,16 @@ const int registered = [] {
             ->Arg(128)->Arg(1024)->Unit(benchmark::kMillisecond);
         min(benchmark::RegisterBenchmark(("rwkv4_169m/perplexity_mode/" + d).c_str(), bm_parallel, wt, logits_mode::all))
             ->Arg(1024)->Unit(benchmark::kMillisecond);
+    }
+    // rwkv.cpp's block formats (the weights quantized at load as its quantizer would).
+    for (kernels::dtype wt : {kernels::dtype::q8_0, kernels::dtype::q4_0}) {
+        const std::string d(kernels::dtype_name(wt));
+        benchmark::RegisterBenchmark(("rwkv4_169m/serial_decode/" + d).c_str(), bm_decode, wt)
+            ->ComputeStatistics("min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); })
+            ->Unit(benchmark::kMillisecond);
+        benchmark::RegisterBenchmark(("rwkv4_169m/parallel_prefill/" + d).c_str(), bm_parallel, wt, logits_mode::last)
+            ->Arg(1024)
+            ->Unit(benchmark::kMillisecond);
     }
     return 0;
 }();

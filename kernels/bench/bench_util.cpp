@@ -9,6 +9,7 @@
 #include <random>
 
 #include "kernels/half_math.h"
+#include "kernels/quant.h"
 #include "kernels/cpu_options.h"
 #include "kernels/cuda_timing.h"
 
@@ -42,10 +43,15 @@ device_tensor::device_tensor(kernels::backend& b, kernels::dtype type, std::init
     : owner_(b) {
     view_ = kernels::tensor_view::make(nullptr, type, shape, b.device());
     const auto n = static_cast<std::size_t>(view_.numel());
-    std::vector<unsigned char> host(n * kernels::dtype_size(type));
+    std::vector<unsigned char> host(static_cast<std::size_t>(kernels::storage_bytes(type, view_.numel())));
     std::mt19937 rng(42);
     std::uniform_real_distribution<float> dist(lo, hi);
-    for (std::size_t i = 0; i < n; ++i) {
+    if (kernels::is_quantized(type)) {  // uniform values, quantized as rwkv.cpp would
+        std::vector<float> values(n);
+        for (float& v : values) v = dist(rng);
+        kernels::quantize_row(kernels::quant_format_of(type), values.data(), view_.numel(), host.data());
+    }
+    for (std::size_t i = 0; i < n && !kernels::is_quantized(type); ++i) {
         const float v = dist(rng);
         if (type == kernels::dtype::f32) {
             std::memcpy(host.data() + 4 * i, &v, 4);

@@ -27,7 +27,7 @@ void bm_matmul(benchmark::State& state, const std::string& backend_name, dtype w
     bench::device_tensor out(*b, dtype::f32, {n_tokens, n_out});
     bench::run_timed(state, *b, [&] { b->matmul(x.view(), w.view(), kernels::tensor_view{}, out.view()); });
     const double flops = 2.0 * n_tokens * n_out * n_in;
-    const double bytes = static_cast<double>(n_out * n_in * kernels::dtype_size(wt)) + 4.0 * n_tokens * (n_in + n_out);
+    const double bytes = static_cast<double>(kernels::storage_bytes(wt, n_out * n_in)) + 4.0 * n_tokens * (n_in + n_out);
     state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
     state.counters["GB/s"] = benchmark::Counter(bytes * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
     state.counters["tokens/s"] = benchmark::Counter(static_cast<double>(n_tokens), benchmark::Counter::kIsIterationInvariantRate);
@@ -41,7 +41,9 @@ const int registered = [] {
     };
     const std::vector<variant> variants = {{"cpu", dtype::f32},  {"cpu", dtype::f16},  {"cpu", dtype::bf16},
                                            {"cpu/avx512_bf16", dtype::bf16},
-                                           {"cuda", dtype::f32}, {"cuda", dtype::f16}, {"cuda", dtype::bf16}};
+                                           {"cpu", dtype::q8_0}, {"cpu", dtype::q4_0},
+                                           {"cuda", dtype::f32}, {"cuda", dtype::f16}, {"cuda", dtype::bf16},
+                                           {"cuda", dtype::q8_0}, {"cuda", dtype::q4_0}};
     for (const auto& v : variants)
         for (const auto& [n_out, n_in] : shapes)
             for (std::int64_t t : {1, 16, 128, 1024}) {

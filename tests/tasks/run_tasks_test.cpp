@@ -435,7 +435,7 @@ TEST(RunTasks, RunConfigFilesAndTheirMistakes) {
             {R"({"models": [{"model": "x", "engine": "e", "tokenizer": "bytes"}], "tasks": ["x"]})",
              "models[0]: unknown engine 'e' (expected one of: rwkv4-serial, rwkv4-parallel, rwkv5-serial, rwkv5-parallel, rwkv7-serial, rwkv7-parallel, transformer)"},
             {R"({"models": [{"model": "x", "engine": "rwkv4-serial", "tokenizer": "bytes", "dtype": "q8"}], "tasks": ["x"]})",
-             "models[0]: dtype must be fp32, fp16 or bf16, got 'q8'"},
+             "models[0]: dtype must be fp32, fp16, bf16, q8_0, q5_0, q5_1, q4_0 or q4_1, got 'q8'"},
             {R"({"models": [{"model": "x", "engine": "rwkv4-serial", "tokenizer": "bytes", "no_cache": true}], "tasks": ["x"]})",
              "models[0]: attention and no_cache apply to the transformer engine only"}}) {
         tasks::run_config bad_config;
