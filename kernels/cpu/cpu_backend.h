@@ -5,6 +5,7 @@
 #pragma once
 
 #include "kernels/backend.h"
+#include "kernels/quant.h"
 #include "kernels/cpu_options.h"
 
 namespace kernels::cpu {
@@ -22,6 +23,15 @@ struct half_gemv_args {
     bool is_f32 = false;
 };
 inline constexpr std::int64_t small_batch_max = 4;
+
+// Row dots on rwkv.cpp's block formats (kernels/quant.h), T <= small_batch_max.
+struct quant_gemv_args {
+    const float* x;          // [T, K]
+    const unsigned char* w;  // [N, K / 32] blocks
+    float* out;              // [T, N]
+    std::int64_t n_tokens, n_in, n_out, row_begin, row_end;
+};
+void quant_gemv_avx2(const quant_gemv_args& a, quant_format f);
 
 // Rows per block of weights converted to f32 for the blocked prefill paths.
 std::int64_t rows_per_block(std::int64_t n_out, std::int64_t n_in, int n_threads);

@@ -28,7 +28,7 @@ enum class quant_format { q4_0, q4_1, q5_0, q5_1, q8_0 };
 
 inline constexpr int quant_block_weights = 32;
 
-KERNELS_HD int quant_block_bytes(quant_format f) {
+KERNELS_HD constexpr int quant_block_bytes(quant_format f) {
     switch (f) {
         case quant_format::q4_0: return 18;
         case quant_format::q4_1: return 20;
