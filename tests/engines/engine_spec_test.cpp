@@ -21,6 +21,22 @@ std::string error_of(const engines::engine_spec_text& t) {
     return "";
 }
 
+// INTERFACES: "a quantized .bin keeps its format unless --dtype says otherwise".
+TEST(EngineSpec, AQuantizedBinKeepsItsFormatUnlessTheDtypeIsGiven) {
+    const std::string q51 = test_paths::data() + "/quantized/models/rwkv4-synth/rwkv4-synth-3x64-Q5_1.bin";
+    const std::string fp32 = test_paths::data() + "/models/rwkv4-synth/rwkv4-synth-3x64-FP32.bin";
+    const auto dtype = [](const std::string& engine, const std::string& model, std::optional<std::string> d) {
+        return engines::parse_engine_spec({engine, model, "bytes", std::move(d), {}, false}, "x").dtype;
+    };
+    EXPECT_EQ(dtype("rwkv4-serial", q51, {}), kernels::dtype::q5_1);
+    EXPECT_EQ(dtype("rwkv4-parallel", q51, {}), kernels::dtype::q5_1);
+    EXPECT_EQ(dtype("rwkv4-serial", q51, "fp32"), kernels::dtype::f32);
+    EXPECT_EQ(dtype("rwkv4-serial", q51, "q8_0"), kernels::dtype::q8_0);
+    EXPECT_EQ(dtype("rwkv4-serial", fp32, {}), kernels::dtype::f32);
+    EXPECT_EQ(dtype("rwkv4-serial", "no/such/file.bin", {}), kernels::dtype::f32);  // loading it reports the error
+    EXPECT_EQ(engines::dtype_spelling(kernels::dtype::q5_1), "q5_1");
+}
+
 TEST(EngineSpec, ValidatesNamesAndCombinationsWithOneMessageEach) {
     const auto s = engines::parse_engine_spec({"transformer", "random:pythia-160m", "bytes", "f16", "fused", true}, "x");
     EXPECT_EQ(s.dtype, kernels::dtype::f16);

@@ -1,5 +1,8 @@
 // The engine table: each engine's name, description and factory; engine
 // specs are parsed against it (engine_spec.h).
+#include <cstring>
+#include <fstream>
+
 #include "engines/engine_spec.h"
 #include "engines/model_info.h"
 #include "engines/registry.h"
@@ -9,6 +12,29 @@ namespace engines {
 namespace {
 
 bool is_random(const std::string& model) { return model.rfind("random:", 0) == 0; }
+
+// The block format of an rwkv.cpp .bin whose quantized matrices all share
+// one (as rwkv.cpp's quantizer writes them); nullopt for anything else,
+// including a file that cannot be read (loading it reports why).
+std::optional<kernels::dtype> stored_block_format(const std::string& path) {
+    {
+        std::ifstream in(path, std::ios::binary);
+        char magic[4] = {};
+        if (!in.read(magic, 4) || std::memcmp(magic, "fmgg", 4) != 0) return std::nullopt;
+    }
+    try {
+        const auto file = model_file::open(path);
+        std::optional<kernels::quant_format> format;
+        for (const tensor_entry& t : file->tensors()) {
+            if (!t.quant) continue;
+            if (format && *format != *t.quant) return std::nullopt;
+            format = t.quant;
+        }
+        if (format) return kernels::dtype_of(*format);
+    } catch (const std::exception&) {
+    }
+    return std::nullopt;
+}
 
 std::string random_model_names() {
     std::string names;
@@ -149,6 +175,8 @@ engine_spec parse_engine_spec(const engine_spec_text& t, const std::string& wher
         const auto d = kernels::parse_dtype(*t.dtype);
         if (!d) bad("dtype must be fp32, fp16, bf16, q8_0, q5_0, q5_1, q4_0 or q4_1, got '" + *t.dtype + "'");
         s.dtype = *d;
+    } else if (t.engine.rfind("rwkv4-", 0) == 0 && !is_random(t.model)) {
+        s.dtype = stored_block_format(t.model).value_or(kernels::dtype::f32);
     }
     if ((t.attention || t.no_cache) && !e->kind.has_attention)
         bad("attention and no_cache apply to the transformer engine only, not " + t.engine);
