@@ -1,6 +1,7 @@
 // `rwkvbench logits`: run an engine over a text or ids, save input_ids,
 // logits (and the state) as safetensors, and optionally compare with a
-// reference file — the check a user runs against another implementation.
+// reference file — the check a user runs against another implementation,
+// or a quantized model against its base (KL, top-1, perplexities).
 #include <cmath>
 #include <iomanip>
 #include <iostream>
@@ -22,14 +23,22 @@
 namespace cli {
 namespace {
 
+// What --compare reports, as llama.cpp's perplexity --kl-divergence does for
+// a quantized model against its base: max |d|, KL(ref || ours) per position
+// (softmaxes in double), top-1 agreement, both perplexities over the input's
+// next-token predictions, and the KL by position bucket.
 struct comparison {
-    double max_abs = 0, mean_kl = 0, top1 = 0;
+    double max_abs = 0, mean_kl = 0, top1 = 0, ppl_ours = 0, ppl_ref = 0;
+    std::vector<std::pair<std::string, double>> kl_by_position;  // "[lo, hi)" -> mean KL
 };
 
-comparison compare_logits(const std::vector<float>& ours, const std::vector<float>& ref, std::int64_t v) {
+comparison compare_logits(const std::vector<float>& ours, const std::vector<float>& ref, std::int64_t v,
+                          const std::vector<std::int32_t>& ids) {
     comparison c;
     const std::size_t rows = ref.size() / static_cast<std::size_t>(v);
     std::size_t agree = 0;
+    double nll_ours = 0, nll_ref = 0;
+    std::vector<double> kl_at(rows);
     for (std::size_t r = 0; r < rows; ++r) {
         const float* a = ours.data() + r * static_cast<std::size_t>(v);
         const float* b = ref.data() + r * static_cast<std::size_t>(v);
@@ -51,9 +60,28 @@ comparison compare_logits(const std::vector<float>& ours, const std::vector<floa
             const double lp = b[i] - mb - lsb, lq = a[i] - ma - lsa;
             kl += std::exp(lp) * (lp - lq);
         }
+        kl_at[r] = kl;
         c.mean_kl += kl;
+        // Row r predicts token r + 1.
+        if (r + 1 < rows && ids[r + 1] >= 0 && ids[r + 1] < v) {
+            const auto next = static_cast<std::size_t>(ids[r + 1]);
+            nll_ours -= a[next] - ma - lsa;
+            nll_ref -= b[next] - mb - lsb;
+        }
     }
     if (rows) c.mean_kl /= static_cast<double>(rows), c.top1 = static_cast<double>(agree) / static_cast<double>(rows);
+    if (rows > 1) {
+        c.ppl_ours = std::exp(nll_ours / static_cast<double>(rows - 1));
+        c.ppl_ref = std::exp(nll_ref / static_cast<double>(rows - 1));
+    }
+    // Buckets doubling from 64 tokens: early positions see little context.
+    for (std::size_t lo = 0, hi = 64; lo < rows; lo = hi, hi *= 2) {
+        const std::size_t end = std::min(hi, rows);
+        double sum = 0;
+        for (std::size_t r = lo; r < end; ++r) sum += kl_at[r];
+        c.kl_by_position.emplace_back("[" + std::to_string(lo) + ", " + std::to_string(end) + ")",
+                                      sum / static_cast<double>(end - lo));
+    }
     return c;
 }
 
@@ -142,9 +170,15 @@ public:
         if (ref.values.size() != logits.size())
             throw harness::input_error(ref_path + ": tensor '" + ref_name + "' is " + ref_entry.shape_string() + ", expected [" +
                                        std::to_string(t) + ", " + std::to_string(info.n_vocab) + "]");
-        const comparison c = compare_logits(logits, ref.values, info.n_vocab);
+        const comparison c = compare_logits(logits, ref.values, info.n_vocab, ids);
         std::cout << std::setprecision(3) << "max_abs_diff " << c.max_abs << "\nmean_kl " << c.mean_kl << "\ntop1_agreement "
-                  << c.top1 << "\n" << (c.max_abs <= tol ? "PASS" : "FAIL") << " (tolerance " << tol << ")\n";
+                  << c.top1 << "\n";
+        if (t > 1)
+            std::cout << std::setprecision(6) << "perplexity " << c.ppl_ours << " (reference " << c.ppl_ref << ", ratio "
+                      << c.ppl_ours / c.ppl_ref << ")\n";
+        std::cout << std::setprecision(3);
+        for (const auto& [bucket, kl] : c.kl_by_position) std::cout << "mean_kl positions " << bucket << " " << kl << "\n";
+        std::cout << (c.max_abs <= tol ? "PASS" : "FAIL") << " (tolerance " << tol << ")\n";
         return c.max_abs <= tol ? 0 : 1;
     }
 };

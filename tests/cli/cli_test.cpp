@@ -152,6 +152,30 @@ std::string en128_ids_file() {
     return path;
 }
 
+// A quantized model against its base, as llama.cpp's --kl-divergence: the
+// Q4_0 file (run on its blocks: a quantized .bin keeps its format) against
+// the FP32 model's saved logits.
+TEST(Cli, LogitsCompareReportsKlTop1AndPerplexityOfAQuantizedModel) {
+    const std::string base = testing::TempDir() + "/logits_base.safetensors";
+    ASSERT_EQ(run("logits --model " + synth_model + "FP32.bin --engine rwkv4-serial --ids " + en128_ids_file() +
+                  " --out " + base).code, 0);
+    const std::string q4 = q(test_paths::data() + "/quantized/models/rwkv4-synth/rwkv4-synth-3x64-Q4_0.bin");
+    const result r = run("logits --model " + q4 + " --engine rwkv4-serial --ids " + en128_ids_file() + " --out " + base +
+                         ".q4 --compare " + base + " --tolerance 100");
+    ASSERT_EQ(r.code, 0) << r.err << r.out;
+    const auto value_after = [&](const std::string& key) {
+        const std::size_t at = r.out.find(key);
+        return at == std::string::npos ? -1.0 : std::stod(r.out.substr(at + key.size()));
+    };
+    // rwkv.cpp's own Q4_0 of this model: mean KL 0.048, top-1 0.81 over 300 tokens.
+    EXPECT_GT(value_after("mean_kl "), 0.005) << r.out;
+    EXPECT_LT(value_after("mean_kl "), 0.2) << r.out;
+    EXPECT_GT(value_after("top1_agreement "), 0.6) << r.out;
+    EXPECT_GT(value_after("perplexity "), 1.0) << r.out;
+    EXPECT_NE(r.out.find("mean_kl positions [0, 64) "), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("mean_kl positions [64, 128) "), std::string::npos) << r.out;
+}
+
 TEST(Cli, LogitsMatchesTheGoldenAndSavesState) {
     const std::string out = testing::TempDir() + "/logits_out.safetensors";
     for (const char* engine : {"rwkv4-serial", "rwkv4-parallel"}) {
