@@ -153,8 +153,11 @@ void cpu_backend::quant_matmul(const tensor_view& x, const tensor_view& w, const
 #pragma omp for schedule(dynamic, 1)
         for (std::int64_t b = 0; b < n_blocks; ++b) {
             const std::int64_t row0 = b * block, rows = std::min(block, n_out - row0);
-            for (std::int64_t r = 0; r < rows; ++r)
-                dequantize_row(f, wp + (row0 + r) * row_bytes, n_in, converted.data() + r * n_in);
+            // Rows are whole blocks, so a block of rows is one run of blocks.
+            if (isa_ != cpu_isa::scalar)
+                quant_dequantize_avx2(f, wp + row0 * row_bytes, rows * n_in, converted.data());
+            else
+                dequantize_row(f, wp + row0 * row_bytes, rows * n_in, converted.data());
             // Inside our parallel region OpenBLAS runs this on the calling thread.
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n_tokens), static_cast<int>(rows),
                         static_cast<int>(n_in), 1.0f, x.as<const float>(), static_cast<int>(n_in), converted.data(),

@@ -99,7 +99,34 @@ void gemv_rows(const quant_gemv_args& a) {
     for (; n < a.row_end; ++n) gemv_block_rows<F, 1>(a, n);
 }
 
+// n weights from their blocks: q d (+ m) as a multiply then an add, no
+// fused multiply-add, so the values are ggml's bit for bit.
+template <quant_format F>
+void dequantize_rows(const unsigned char* blocks, std::int64_t n, float* out) {
+    constexpr bool offset = F == quant_format::q4_1 || F == quant_format::q5_1;
+    for (std::int64_t b = 0; b < n / quant_block_weights; ++b) {
+        __m256 q[4];
+        float d, m;
+        unpack<F>(blocks + b * quant_block_bytes(F), q, d, m);
+        const __m256 dv = _mm256_set1_ps(d), mv = _mm256_set1_ps(m);
+        for (int g = 0; g < 4; ++g) {
+            const __m256 w = _mm256_mul_ps(q[g], dv);
+            _mm256_storeu_ps(out + b * quant_block_weights + 8 * g, offset ? _mm256_add_ps(w, mv) : w);
+        }
+    }
+}
+
 }  // namespace
+
+void quant_dequantize_avx2(quant_format f, const unsigned char* blocks, std::int64_t n, float* out) {
+    switch (f) {
+        case quant_format::q4_0: return dequantize_rows<quant_format::q4_0>(blocks, n, out);
+        case quant_format::q4_1: return dequantize_rows<quant_format::q4_1>(blocks, n, out);
+        case quant_format::q5_0: return dequantize_rows<quant_format::q5_0>(blocks, n, out);
+        case quant_format::q5_1: return dequantize_rows<quant_format::q5_1>(blocks, n, out);
+        case quant_format::q8_0: return dequantize_rows<quant_format::q8_0>(blocks, n, out);
+    }
+}
 
 void quant_gemv_avx2(const quant_gemv_args& a, quant_format f) {
     switch (f) {
