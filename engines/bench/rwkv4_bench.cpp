@@ -7,16 +7,24 @@
 //    GFLOP/s (2 x matrix parameters x tokens), against roofline/openblas_sgemm;
 //  * perplexity mode: parallel with logits at every position.
 // Threads: RWKVBENCH_BENCH_THREADS (default all cores). Peak RSS in MiB.
+// RWKVBENCH_BENCH_MODEL=file adds rwkv4_file/serial_decode and
+// rwkv4_file/parallel_prefill/1024 on that RWKV-4 checkpoint in its own
+// dtype (a quantized rwkv.cpp .bin keeps its format): the same file a peer
+// such as rwkv.cpp is timed on.
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <functional>
 #include <map>
 
 #include "bench_util.h"  // kernels/bench: the one benchmark executable's helpers
+#include "engines/engine_spec.h"
+#include "engines/model_file.h"
 #include "engines/registry.h"
+#include "engines/rwkv4_engine.h"
 #include "kernels/backend.h"
 
 namespace {
@@ -31,6 +39,18 @@ int threads() {
 kernels::backend& cpu() {
     static auto b = kernels::make_cpu_backend(threads());
     return *b;
+}
+
+// The RWKVBENCH_BENCH_MODEL file's weights, as `run` would load them.
+std::shared_ptr<const engines::rwkv4_weights> file_weights() {
+    static std::shared_ptr<const engines::rwkv4_weights> w;
+    if (!w) {
+        const std::string path = std::getenv("RWKVBENCH_BENCH_MODEL");
+        const engines::engine_spec spec = engines::parse_engine_spec({"rwkv4-serial", path, "bytes", {}, {}, false}, "bench");
+        const auto file = engines::model_file::open(path);
+        w = engines::load_rwkv4(*file, cpu(), spec.dtype);
+    }
+    return w;
 }
 
 // One weight upload per dtype for the whole run (generating 169M values takes seconds).
@@ -65,8 +85,14 @@ void peak_memory(benchmark::State& state) {
     state.counters["peak_RSS_MiB"] = static_cast<double>(u.ru_maxrss) / 1024.0;
 }
 
-void bm_decode(benchmark::State& state, kernels::dtype wt) {
-    const auto w = weights(wt);
+using weights_fn = std::function<std::shared_ptr<const engines::rwkv4_weights>()>;
+
+weights_fn random_169m(kernels::dtype wt) {
+    return [wt] { return weights(wt); };
+}
+
+void bm_decode(benchmark::State& state, const weights_fn& get) {
+    const auto w = get();
     auto e = engines::make_rwkv4_engine(true, w, cpu());
     auto st = e->new_state();
     std::vector<float> logits;
@@ -85,8 +111,8 @@ void bm_decode(benchmark::State& state, kernels::dtype wt) {
     peak_memory(state);
 }
 
-void bm_parallel(benchmark::State& state, kernels::dtype wt, logits_mode mode) {
-    const auto w = weights(wt);
+void bm_parallel(benchmark::State& state, const weights_fn& get, logits_mode mode) {
+    const auto w = get();
     const auto n = static_cast<std::size_t>(state.range(0));
     std::vector<std::int32_t> ids(n);
     for (std::size_t i = 0; i < n; ++i) ids[i] = static_cast<std::int32_t>((i * 7919) % 50277);
@@ -113,19 +139,26 @@ const int registered = [] {
         const auto min = [](benchmark::internal::Benchmark* b) {
             return b->ComputeStatistics("min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); });
         };
-        min(benchmark::RegisterBenchmark(("rwkv4_169m/serial_decode/" + d).c_str(), bm_decode, wt))->Unit(benchmark::kMillisecond);
-        min(benchmark::RegisterBenchmark(("rwkv4_169m/parallel_prefill/" + d).c_str(), bm_parallel, wt, logits_mode::last))
+        min(benchmark::RegisterBenchmark(("rwkv4_169m/serial_decode/" + d).c_str(), bm_decode, random_169m(wt)))->Unit(benchmark::kMillisecond);
+        min(benchmark::RegisterBenchmark(("rwkv4_169m/parallel_prefill/" + d).c_str(), bm_parallel, random_169m(wt), logits_mode::last))
             ->Arg(128)->Arg(1024)->Unit(benchmark::kMillisecond);
-        min(benchmark::RegisterBenchmark(("rwkv4_169m/perplexity_mode/" + d).c_str(), bm_parallel, wt, logits_mode::all))
+        min(benchmark::RegisterBenchmark(("rwkv4_169m/perplexity_mode/" + d).c_str(), bm_parallel, random_169m(wt), logits_mode::all))
             ->Arg(1024)->Unit(benchmark::kMillisecond);
+    }
+    if (std::getenv("RWKVBENCH_BENCH_MODEL")) {
+        benchmark::RegisterBenchmark("rwkv4_file/serial_decode", bm_decode, weights_fn(file_weights))
+            ->Unit(benchmark::kMillisecond);
+        benchmark::RegisterBenchmark("rwkv4_file/parallel_prefill", bm_parallel, weights_fn(file_weights), logits_mode::last)
+            ->Arg(1024)
+            ->Unit(benchmark::kMillisecond);
     }
     // rwkv.cpp's block formats (the weights quantized at load as its quantizer would).
     for (kernels::dtype wt : {kernels::dtype::q8_0, kernels::dtype::q4_0}) {
         const std::string d(kernels::dtype_name(wt));
-        benchmark::RegisterBenchmark(("rwkv4_169m/serial_decode/" + d).c_str(), bm_decode, wt)
+        benchmark::RegisterBenchmark(("rwkv4_169m/serial_decode/" + d).c_str(), bm_decode, random_169m(wt))
             ->ComputeStatistics("min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); })
             ->Unit(benchmark::kMillisecond);
-        benchmark::RegisterBenchmark(("rwkv4_169m/parallel_prefill/" + d).c_str(), bm_parallel, wt, logits_mode::last)
+        benchmark::RegisterBenchmark(("rwkv4_169m/parallel_prefill/" + d).c_str(), bm_parallel, random_169m(wt), logits_mode::last)
             ->Arg(1024)
             ->Unit(benchmark::kMillisecond);
     }
