@@ -32,6 +32,7 @@ struct quant_gemv_args {
     std::int64_t n_tokens, n_in, n_out, row_begin, row_end;
 };
 void quant_gemv_avx2(const quant_gemv_args& a, quant_format f);
+void quant_gemv_avx512(const quant_gemv_args& a, quant_format f);
 // n weights (whole blocks) to f32, bit-identical to dequantize_row.
 void quant_dequantize_avx2(quant_format f, const unsigned char* blocks, std::int64_t n, float* out);
 

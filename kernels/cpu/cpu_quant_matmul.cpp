@@ -127,8 +127,8 @@ void cpu_backend::quant_matmul(const tensor_view& x, const tensor_view& w, const
     const std::int64_t row_bytes = n_in / quant_block_weights * quant_block_bytes(f);
     const auto* wp = w.as<const unsigned char>();
     if (n_tokens <= small_batch_max) {
-        // AVX2 and up: the intrinsics kernels; otherwise the portable ones.
-        const bool avx2 = isa_ != cpu_isa::scalar;
+        // AVX2 and AVX-512: the intrinsics kernels; otherwise the portable ones.
+        const bool avx2 = isa_ == cpu_isa::avx2, avx512 = isa_ == cpu_isa::avx512 || isa_ == cpu_isa::avx512_bf16;
         const gemv_fn portable = gemv_for(f);
         const std::int64_t per_thread = (n_out + n_threads_ - 1) / n_threads_;
         const std::int64_t step = (per_thread + 15) / 16 * 16;
@@ -138,7 +138,9 @@ void cpu_backend::quant_matmul(const tensor_view& x, const tensor_view& w, const
         {
             const quant_gemv_args args{x.as<const float>(), wp,          out.as<float>(), n_tokens, n_in, n_out,
                                        part * step,         std::min(n_out, (part + 1) * step)};
-            if (avx2)
+            if (avx512)
+                quant_gemv_avx512(args, f);
+            else if (avx2)
                 quant_gemv_avx2(args, f);
             else
                 portable(args);
