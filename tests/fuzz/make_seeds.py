@@ -78,6 +78,21 @@ def rwkvcpp_bin(tensors):
         out += struct.pack("<%df" % numel(shape), *values(numel(shape), k))
     return out
 
+# rwkv.cpp's block formats (type id, bytes per 32 weights): one tensor of
+# each, rows of 32 or 64 weights, fp16 scales 1/64 and offsets -1/4.
+QUANT = [(2, 18, "Q4_0"), (3, 20, "Q4_1"), (7, 22, "Q5_0"), (8, 24, "Q5_1"), (9, 34, "Q8_0")]
+
+def rwkvcpp_quantized_bin():
+    out = struct.pack("<6i", 0x67676D66, 101, V, 32, 1, 9)
+    for k, (type_id, block, name) in enumerate(QUANT):
+        key = ("blocks.0.%s.weight" % name.lower()).encode()
+        rows, cols = 2, 32 * (1 + k % 2)
+        out += struct.pack("<3i", 2, len(key), type_id) + struct.pack("<2i", cols, rows) + key
+        for b in range(rows * cols // 32):
+            data = struct.pack("<e", 1 / 64) + (struct.pack("<e", -0.25) if type_id in (3, 8) else b"")
+            out += data + bytes((b * 37 + i * 11) % 256 for i in range(block - len(data)))
+    return out
+
 def pth_bytes(tensors):
     # Stand-ins for torch's globals: the pickle names them by module and
     # qualified name only, which is all rwkvbench's unpickler reads.
@@ -145,6 +160,7 @@ def main():
     t = rwkv4_tensors()
     write("checkpoint", "tiny.safetensors", safetensors_bytes(t))
     write("checkpoint", "tiny-fp32.bin", rwkvcpp_bin(t))
+    write("checkpoint", "quantized.bin", rwkvcpp_quantized_bin())
     write("checkpoint", "tiny.pth", pth_bytes(t))
     for name in ("gptneox-tiny", "gpt2-tiny"):
         write("hf_config", name + ".json", head("tests/data/models/%s/config.json" % name))
