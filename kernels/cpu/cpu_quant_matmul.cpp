@@ -3,8 +3,10 @@
 //    tokens; a block's 32 quantized values are widened to floats in
 //    registers and dotted with each token's 32 activations, the block scale
 //    applied once per block (the "_1" formats add m times the activations'
-//    block sum), two rows at a time. The activations stay f32 — rwkv.cpp quantizes them to 8
-//    bits as well, which this does not copy.
+//    block sum). quant_gemv_avx2.cpp / quant_gemv_avx512.cpp do this with
+//    intrinsics; the portable kernel below (GCC vector types) serves the
+//    scalar ISA. The activations stay f32: rwkv.cpp also quantizes them to 8
+//    bits, which this does not copy.
 //  * larger T (prefill): blocks of rows are dequantized (bit-identically to
 //    ggml) into a per-thread f32 buffer and multiplied by a one-thread
 //    sgemm, as the f16/bf16 path does.

@@ -14,9 +14,9 @@ std::shared_ptr<const rwkv4_weights> upload_rwkv4(const rwkv4_shape& shape, cons
     auto w = std::make_shared<rwkv4_weights>();
     w->shape = shape;
     w->weight_type = weight_type;
-    w->edge_type = kernels::is_quantized(weight_type) ? kernels::dtype::f32 : weight_type;
     const std::int64_t c = shape.n_embd, f = shape.n_ffn, v = shape.n_vocab;
     weight_uploader up(source, b, weight_type);
+    w->edge_type = up.edge_type();
     const auto vec = [&](const std::string& name) { return up.vec(name, c); };
 
     w->emb = up.folded_embedding(v, c);
