@@ -4,6 +4,8 @@
 // a BLAS call made inside one of our parallel regions runs on one thread.
 #pragma once
 
+#include <functional>
+
 #include "kernels/backend.h"
 #include "kernels/quant.h"
 #include "kernels/cpu_options.h"
@@ -36,8 +38,12 @@ void quant_gemv_avx512(const quant_gemv_args& a, quant_format f);
 // n weights (whole blocks) to f32, bit-identical to dequantize_row.
 void quant_dequantize_avx2(quant_format f, const unsigned char* blocks, std::int64_t n, float* out);
 
-// Rows per block of weights converted to f32 for the blocked prefill paths.
-std::int64_t rows_per_block(std::int64_t n_out, std::int64_t n_in, int n_threads);
+// out[T, N] = x[T, K] . W^T for weights stored in a form sgemm cannot read:
+// each thread converts blocks of rows (about 1 MiB of floats) with
+// `convert_rows(row0, rows, dst)` into its own buffer and runs a one-thread
+// sgemm on them (cpu_matmul.cpp).
+void blocked_sgemm(const tensor_view& x, std::int64_t n_out, int n_threads, const tensor_view& out,
+                   const std::function<void(std::int64_t row0, std::int64_t rows, float* dst)>& convert_rows);
 
 void half_gemv_scalar(const half_gemv_args& a);
 void half_gemv_avx2(const half_gemv_args& a);

@@ -13,12 +13,14 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <functional>
 #include <vector>
 
 #include "cpu_backend.h"
 #include "harness/errors.h"
 
 namespace kernels::cpu {
+namespace {
 
 // Rows of converted weights per block: at most ~1 MiB of floats (L2-sized),
 // and a block count that is a multiple of the thread count, so that no
@@ -30,8 +32,6 @@ std::int64_t rows_per_block(std::int64_t n_out, std::int64_t n_in, int n_threads
     const std::int64_t n_blocks = (n_out + per_round - 1) / per_round * n_threads;
     return std::max<std::int64_t>(1, (n_out + n_blocks - 1) / n_blocks);
 }
-
-namespace {
 
 void add_bias(const tensor_view& bias, const tensor_view& out, int n_threads) {
     if (bias.empty()) return;
@@ -91,16 +91,23 @@ void cpu_backend::half_matmul(const tensor_view& x, const tensor_view& w, const 
     void (*convert)(const std::uint16_t*, std::int64_t, bool, float*) = half_to_f32_scalar;
     if (isa_ == cpu_isa::avx2) convert = half_to_f32_avx2;
     if (isa_ == cpu_isa::avx512 || isa_ == cpu_isa::avx512_bf16) convert = half_to_f32_avx512;
-    const std::int64_t block = rows_per_block(n_out, n_in, n_threads_);
+    blocked_sgemm(x, n_out, n_threads_, out, [&](std::int64_t row0, std::int64_t rows, float* dst) {
+        convert(wp + row0 * n_in, rows * n_in, is_bf16, dst);
+    });
+}
+
+void blocked_sgemm(const tensor_view& x, std::int64_t n_out, int n_threads, const tensor_view& out,
+                   const std::function<void(std::int64_t row0, std::int64_t rows, float* dst)>& convert_rows) {
+    const std::int64_t n_tokens = x.shape[0], n_in = x.shape[1];
+    const std::int64_t block = rows_per_block(n_out, n_in, n_threads);
     const std::int64_t n_blocks = (n_out + block - 1) / block;
-#pragma omp parallel num_threads(n_threads_)
+#pragma omp parallel num_threads(n_threads)
     {
         std::vector<float> converted(static_cast<std::size_t>(block * n_in));
 #pragma omp for schedule(dynamic, 1)
         for (std::int64_t b = 0; b < n_blocks; ++b) {
             const std::int64_t row0 = b * block, rows = std::min(block, n_out - row0);
-            const std::uint16_t* src = wp + row0 * n_in;
-            convert(src, rows * n_in, is_bf16, converted.data());
+            convert_rows(row0, rows, converted.data());
             // Inside our parallel region OpenBLAS runs this on the calling thread.
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n_tokens), static_cast<int>(rows),
                         static_cast<int>(n_in), 1.0f, x.as<const float>(), static_cast<int>(n_in), converted.data(),

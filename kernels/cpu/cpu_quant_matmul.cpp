@@ -10,7 +10,6 @@
 //  * larger T (prefill): blocks of rows are dequantized (bit-identically to
 //    ggml) into a per-thread f32 buffer and multiplied by a one-thread
 //    sgemm, as the f16/bf16 path does.
-#include <cblas.h>
 #include <omp.h>
 
 #include <algorithm>
@@ -149,25 +148,13 @@ void cpu_backend::quant_matmul(const tensor_view& x, const tensor_view& w, const
         }
         return;
     }
-    const std::int64_t block = rows_per_block(n_out, n_in, n_threads_);
-    const std::int64_t n_blocks = (n_out + block - 1) / block;
-#pragma omp parallel num_threads(n_threads_)
-    {
-        std::vector<float> converted(static_cast<std::size_t>(block * n_in));
-#pragma omp for schedule(dynamic, 1)
-        for (std::int64_t b = 0; b < n_blocks; ++b) {
-            const std::int64_t row0 = b * block, rows = std::min(block, n_out - row0);
-            // Rows are whole blocks, so a block of rows is one run of blocks.
-            if (isa_ != cpu_isa::scalar)
-                quant_dequantize_avx2(f, wp + row0 * row_bytes, rows * n_in, converted.data());
-            else
-                dequantize_row(f, wp + row0 * row_bytes, rows * n_in, converted.data());
-            // Inside our parallel region OpenBLAS runs this on the calling thread.
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n_tokens), static_cast<int>(rows),
-                        static_cast<int>(n_in), 1.0f, x.as<const float>(), static_cast<int>(n_in), converted.data(),
-                        static_cast<int>(n_in), 0.0f, out.as<float>() + row0, static_cast<int>(n_out));
-        }
-    }
+    // Rows are whole blocks, so a run of rows is one run of blocks.
+    blocked_sgemm(x, n_out, n_threads_, out, [&](std::int64_t row0, std::int64_t rows, float* dst) {
+        if (isa_ != cpu_isa::scalar)
+            quant_dequantize_avx2(f, wp + row0 * row_bytes, rows * n_in, dst);
+        else
+            dequantize_row(f, wp + row0 * row_bytes, rows * n_in, dst);
+    });
 }
 
 }  // namespace kernels::cpu

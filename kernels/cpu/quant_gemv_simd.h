@@ -1,0 +1,118 @@
+// The row-dot loop and the dequantizer of the block formats, written once
+// over a small traits type V and instantiated in quant_gemv_avx2.cpp and
+// quant_gemv_avx512.cpp (each compiled with its own -m flags, F16C among
+// them; called only when the CPU has them). V supplies the register type,
+// `groups` registers per 32-weight block, `rows` rows kept in registers,
+// load/zero/set1/mul/add/fmadd/reduce/store, and unpack<F>(block, q, d, m):
+// the block's values as `groups` float registers (without d and m) and its
+// fp16 scale and offset widened exactly — so that w = q d + m.
+//
+// Per block: dot = sum_g q_g x_g as a tree, acc += d dot (+ m sum x); the
+// lanes are summed once per row. Everything is a template of V, whose type
+// is local to its file: the two ISAs never share an instantiation.
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "cpu_backend.h"
+#include "kernels/quant.h"
+
+namespace kernels::cpu {
+
+template <class V>
+float quant_scale(const unsigned char* p) {
+    std::uint16_t h;
+    std::memcpy(&h, p, 2);
+    return _cvtsh_ss(h);  // F16C: exact
+}
+
+template <class V>
+typename V::reg block_dot(const typename V::reg* q, const typename V::reg* x) {
+    const typename V::reg low = V::fmadd(q[1], x[1], V::mul(q[0], x[0]));
+    if constexpr (V::groups == 2) return low;
+    return V::add(low, V::fmadd(q[3], x[3], V::mul(q[2], x[2])));
+}
+
+template <class V>
+typename V::reg block_sum(const typename V::reg* x) {
+    const typename V::reg low = V::add(x[0], x[1]);
+    if constexpr (V::groups == 2) return low;
+    return V::add(low, V::add(x[2], x[3]));
+}
+
+template <class V, quant_format F, int Rows>
+void quant_gemv_rows_of(const quant_gemv_args& a, std::int64_t n) {
+    using reg = typename V::reg;
+    constexpr bool offset = F == quant_format::q4_1 || F == quant_format::q5_1;
+    constexpr int block_bytes = quant_block_bytes(F), width = 32 / V::groups;
+    const std::int64_t blocks = a.n_in / quant_block_weights, row_bytes = blocks * block_bytes;
+    reg acc[Rows][small_batch_max];
+    for (auto& row : acc)
+        for (auto& v : row) v = V::zero();
+    for (std::int64_t b = 0; b < blocks; ++b) {
+        reg q[Rows][V::groups];
+        float d[Rows], m[Rows];
+        for (int r = 0; r < Rows; ++r) V::template unpack<F>(a.w + (n + r) * row_bytes + b * block_bytes, q[r], d[r], m[r]);
+        for (std::int64_t t = 0; t < a.n_tokens; ++t) {
+            reg x[V::groups];
+            for (int g = 0; g < V::groups; ++g) x[g] = V::load(a.x + t * a.n_in + b * quant_block_weights + g * width);
+            const reg x_sum = offset ? block_sum<V>(x) : x[0];
+            for (int r = 0; r < Rows; ++r) {
+                acc[r][t] = V::fmadd(V::set1(d[r]), block_dot<V>(q[r], x), acc[r][t]);
+                if (offset) acc[r][t] = V::fmadd(V::set1(m[r]), x_sum, acc[r][t]);
+            }
+        }
+    }
+    for (int r = 0; r < Rows; ++r)
+        for (std::int64_t t = 0; t < a.n_tokens; ++t) a.out[t * a.n_out + n + r] = V::reduce(acc[r][t]);
+}
+
+template <class V, quant_format F>
+void quant_gemv_rows(const quant_gemv_args& a) {
+    std::int64_t n = a.row_begin;
+    for (; n + V::rows <= a.row_end; n += V::rows) quant_gemv_rows_of<V, F, V::rows>(a, n);
+    for (; n < a.row_end; ++n) quant_gemv_rows_of<V, F, 1>(a, n);
+}
+
+template <class V>
+void quant_gemv(const quant_gemv_args& a, quant_format f) {
+    switch (f) {
+        case quant_format::q4_0: return quant_gemv_rows<V, quant_format::q4_0>(a);
+        case quant_format::q4_1: return quant_gemv_rows<V, quant_format::q4_1>(a);
+        case quant_format::q5_0: return quant_gemv_rows<V, quant_format::q5_0>(a);
+        case quant_format::q5_1: return quant_gemv_rows<V, quant_format::q5_1>(a);
+        case quant_format::q8_0: return quant_gemv_rows<V, quant_format::q8_0>(a);
+    }
+}
+
+// n weights from their blocks: q d (+ m) as a multiply then an add, no
+// fused multiply-add, so the values are ggml's bit for bit.
+template <class V, quant_format F>
+void quant_dequantize_as(const unsigned char* blocks, std::int64_t n, float* out) {
+    constexpr bool offset = F == quant_format::q4_1 || F == quant_format::q5_1;
+    constexpr int width = 32 / V::groups;
+    for (std::int64_t b = 0; b < n / quant_block_weights; ++b) {
+        typename V::reg q[V::groups];
+        float d, m;
+        V::template unpack<F>(blocks + b * quant_block_bytes(F), q, d, m);
+        for (int g = 0; g < V::groups; ++g) {
+            const typename V::reg w = V::mul(q[g], V::set1(d));
+            V::store(out + b * quant_block_weights + g * width, offset ? V::add(w, V::set1(m)) : w);
+        }
+    }
+}
+
+template <class V>
+void quant_dequantize(quant_format f, const unsigned char* blocks, std::int64_t n, float* out) {
+    switch (f) {
+        case quant_format::q4_0: return quant_dequantize_as<V, quant_format::q4_0>(blocks, n, out);
+        case quant_format::q4_1: return quant_dequantize_as<V, quant_format::q4_1>(blocks, n, out);
+        case quant_format::q5_0: return quant_dequantize_as<V, quant_format::q5_0>(blocks, n, out);
+        case quant_format::q5_1: return quant_dequantize_as<V, quant_format::q5_1>(blocks, n, out);
+        case quant_format::q8_0: return quant_dequantize_as<V, quant_format::q8_0>(blocks, n, out);
+    }
+}
+
+}  // namespace kernels::cpu
