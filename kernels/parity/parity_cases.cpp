@@ -96,74 +96,62 @@ void add_layernorm(std::vector<op_case>& cases, std::uint32_t& seed) {
     }
 }
 
+// One matmul case: x [T, K] uniform, w [N, K] from `make_weights`, the
+// optional bias, NaN-poisoned out; tolerances from the rounding analysis.
+op_case matmul_case(std::uint32_t case_seed, dtype wt, int n_tokens, int n_in, int n_out, bool with_bias,
+                    std::function<host_tensor(case_builder&, dtype, int, int)> make_weights) {
+    op_case c;
+    c.name = "matmul[" + dims({{"T", n_tokens}, {"K", n_in}, {"N", n_out}}) + ",w=" + std::string(dtype_name(wt)) +
+             (with_bias ? ",bias" : "") + "]";
+    c.desc = {op_kind::matmul, wt};
+    c.make_tensors = [case_seed, wt, with_bias, t = n_tokens, k = n_in, n = n_out, make_weights] {
+        case_builder b(case_seed);
+        host_tensor x = b.uniform({t, k});
+        host_tensor w = make_weights(b, wt, n, k);
+        return std::vector<host_tensor>{std::move(x), std::move(w),
+                                        with_bias ? b.uniform({n}) : host_tensor{dtype::f32, {0}, {}},
+                                        case_builder::poisoned({t, n})};
+    };
+    c.rounding_sigma = matmul_rounding_sigma;
+    c.outputs = {3};
+    c.run = [with_bias](backend& be, const std::vector<tensor_view>& t) {
+        be.matmul(t[0], t[1], with_bias ? t[2] : tensor_view{}, t[3]);
+    };
+    // Sums of K products of +-1 values: the float reference's error is
+    // already the scale; the floor covers a lucky exact float sum.
+    c.min_atol = 1e-6;
+    c.min_nmse = 1e-14;
+    return c;
+}
+
 void add_matmul(std::vector<op_case>& cases, std::uint32_t& seed) {
     // T <= 4 takes the decode paths, larger T the blocked/BLAS paths.
     const std::vector<std::tuple<int, int, int>> shapes = {
         {1, 64, 48}, {1, 65, 17}, {2, 33, 7}, {4, 768, 33}, {5, 64, 96}, {33, 130, 70}, {64, 256, 300}};
-    for (dtype wt : weight_types) {
-        for (auto [n_tokens, n_in, n_out] : shapes) {
+    const auto uniform_weights = [](case_builder& b, dtype wt, int n, int k) { return b.uniform({n, k}, -1, 1, wt); };
+    for (dtype wt : weight_types)
+        for (auto [n_tokens, n_in, n_out] : shapes)
             for (bool with_bias : {false, true}) {
                 if (with_bias && n_tokens != 5 && n_tokens != 1) continue;  // bias is one add; two shapes suffice
-                const std::uint32_t case_seed = seed++;
-                op_case c;
-                c.name = "matmul[" + dims({{"T", n_tokens}, {"K", n_in}, {"N", n_out}}) + ",w=" +
-                         std::string(dtype_name(wt)) + (with_bias ? ",bias" : "") + "]";
-                c.desc = {op_kind::matmul, wt};
-                c.make_tensors = [case_seed, wt, with_bias, t = n_tokens, k = n_in, n = n_out] {
-                    case_builder b(case_seed);
-                    return std::vector<host_tensor>{b.uniform({t, k}), b.uniform({n, k}, -1, 1, wt),
-                                                    with_bias ? b.uniform({n}) : host_tensor{dtype::f32, {0}, {}},
-                                                    case_builder::poisoned({t, n})};
-                };
-                c.rounding_sigma = matmul_rounding_sigma;
-                c.outputs = {3};
-                c.run = [with_bias](backend& be, const std::vector<tensor_view>& t) {
-                    be.matmul(t[0], t[1], with_bias ? t[2] : tensor_view{}, t[3]);
-                };
-                // Sums of K products of +-1 values: the float reference's error is
-                // already the scale; the floor covers a lucky exact float sum.
-                c.min_atol = 1e-6;
-                c.min_nmse = 1e-14;
-                cases.push_back(std::move(c));
+                cases.push_back(matmul_case(seed++, wt, n_tokens, n_in, n_out, with_bias, uniform_weights));
             }
-        }
-    }
 }
 
 // Block-quantized weights (rwkv.cpp's formats): rows of whole 32-weight
 // blocks; T <= 4 takes the CPU's block dot products, larger T its
-// dequantize-and-sgemm path.
+// dequantize-and-sgemm path. The weights are uniform values quantized as
+// rwkv.cpp's quantizer does.
 void add_quant_matmul(std::vector<op_case>& cases, std::uint32_t& seed) {
     const std::vector<std::tuple<int, int, int>> shapes = {{1, 64, 48}, {2, 96, 7}, {4, 768, 33}, {5, 64, 96}, {33, 128, 70}};
-    for (dtype wt : {dtype::q4_0, dtype::q4_1, dtype::q5_0, dtype::q5_1, dtype::q8_0}) {
-        for (auto [n_tokens, n_in, n_out] : shapes) {
-            const bool with_bias = n_tokens == 5;
-            const std::uint32_t case_seed = seed++;
-            op_case c;
-            c.name = "matmul[" + dims({{"T", n_tokens}, {"K", n_in}, {"N", n_out}}) + ",w=" +
-                     std::string(dtype_name(wt)) + (with_bias ? ",bias" : "") + "]";
-            c.desc = {op_kind::matmul, wt};
-            c.make_tensors = [case_seed, wt, with_bias, t = n_tokens, k = n_in, n = n_out] {
-                case_builder b(case_seed);
-                host_tensor x = b.uniform({t, k});
-                const host_tensor values = b.uniform({n, k});
-                host_tensor w{wt, {n, k}, std::vector<unsigned char>(static_cast<std::size_t>(storage_bytes(wt, n * k)))};
-                quantize_row(quant_format_of(wt), reinterpret_cast<const float*>(values.bytes.data()), n * k,
-                             w.bytes.data());
-                return std::vector<host_tensor>{std::move(x), std::move(w),
-                                                with_bias ? b.uniform({n}) : host_tensor{dtype::f32, {0}, {}},
-                                                case_builder::poisoned({t, n})};
-            };
-            c.rounding_sigma = matmul_rounding_sigma;
-            c.outputs = {3};
-            c.run = [with_bias](backend& be, const std::vector<tensor_view>& t) {
-                be.matmul(t[0], t[1], with_bias ? t[2] : tensor_view{}, t[3]);
-            };
-            c.min_atol = 1e-6;
-            c.min_nmse = 1e-14;
-            cases.push_back(std::move(c));
-        }
-    }
+    const auto quantized_weights = [](case_builder& b, dtype wt, int n, int k) {
+        const host_tensor values = b.uniform({n, k});
+        host_tensor w{wt, {n, k}, std::vector<unsigned char>(static_cast<std::size_t>(storage_bytes(wt, n * k)))};
+        quantize_row(quant_format_of(wt), reinterpret_cast<const float*>(values.bytes.data()), n * k, w.bytes.data());
+        return w;
+    };
+    for (dtype wt : {dtype::q4_0, dtype::q4_1, dtype::q5_0, dtype::q5_1, dtype::q8_0})
+        for (auto [n_tokens, n_in, n_out] : shapes)
+            cases.push_back(matmul_case(seed++, wt, n_tokens, n_in, n_out, n_tokens == 5, quantized_weights));
 }
 
 void add_token_shift(std::vector<op_case>& cases, std::uint32_t& seed) {

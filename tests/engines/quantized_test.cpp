@@ -23,6 +23,7 @@
 #include "engines/rwkv4_engine.h"
 #include "harness/sha256.h"
 #include "kernels/backend.h"
+#include "golden_arrays.h"
 #include "test_paths.h"
 
 namespace {
@@ -52,18 +53,6 @@ kernels::dtype dtype_of(const quant_case& c) {
     std::string lower = c.format;
     for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     return *kernels::parse_dtype(lower);
-}
-
-std::vector<double> as_doubles(const model_file& f, const std::string& name) {
-    const tensor_entry& t = f.at(name);
-    std::vector<double> out(static_cast<std::size_t>(t.numel()));
-    if (t.stored_dtype == "F64") {
-        std::memcpy(out.data(), t.data, out.size() * 8);
-    } else {
-        const float_tensor v = decode_f32(f, t);
-        std::copy(v.values.begin(), v.values.end(), out.begin());
-    }
-    return out;
 }
 
 std::vector<std::int32_t> input_ids(const model_file& f) {
@@ -110,7 +99,7 @@ logit_check run_and_compare(const quant_case& c, kernels::dtype type, bool seria
     const auto weights = load_rwkv4(*file, *backend, type);
     const auto golden = model_file::open(quant_dir + "golden/" + c.model + "/ml300_" + c.format + "_rwkvcpp.safetensors");
     const std::vector<std::int32_t> ids = input_ids(*golden);
-    const std::vector<double> rwkvcpp = as_doubles(*golden, "logits");
+    const std::vector<double> rwkvcpp = golden_doubles(*golden, "logits");
     const auto vocab = static_cast<std::size_t>(golden->at("logits").shape.back());
 
     auto engine = make_rwkv4_engine(serial, weights, *backend);
@@ -126,7 +115,7 @@ logit_check run_and_compare(const quant_case& c, kernels::dtype type, bool seria
     }
     EXPECT_EQ(logits.size(), rwkvcpp.size());
     const auto f64 = model_file::open(quant_dir + "golden/" + c.model + "/ml300_" + c.format + "_f64deq.safetensors");
-    const std::vector<double> exact = as_doubles(*f64, "logits");
+    const std::vector<double> exact = golden_doubles(*f64, "logits");
     EXPECT_EQ(exact.size(), logits.size());
     if (logits.size() != rwkvcpp.size() || exact.size() != logits.size()) return {1e9, 1e9, 1e9, 0};
 

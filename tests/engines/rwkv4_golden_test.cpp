@@ -16,6 +16,7 @@
 
 #include "engines/rwkv4_engine.h"
 #include "kernels/backend.h"
+#include "golden_arrays.h"
 #include "test_paths.h"
 
 namespace {
@@ -33,28 +34,16 @@ struct golden {
     std::int64_t n_vocab = 0;
 };
 
-std::vector<double> read_doubles(const model_file& f, const std::string& name) {
-    const tensor_entry& t = f.at(name);
-    std::vector<double> out(static_cast<std::size_t>(t.numel()));
-    if (t.stored_dtype == "F64") {
-        std::memcpy(out.data(), t.data, out.size() * 8);
-    } else {
-        const float_tensor v = decode_f32(f, t);
-        std::copy(v.values.begin(), v.values.end(), out.begin());
-    }
-    return out;
-}
-
 golden read_golden(const std::string& file, const std::string& logits_name = "logits", const std::string& state_name = "state") {
     const auto f = model_file::open(golden_dir + file);
     golden g;
     const tensor_entry& ids = f->at("input_ids");
     g.ids.resize(static_cast<std::size_t>(ids.numel()));
     std::memcpy(g.ids.data(), ids.data, g.ids.size() * 4);
-    g.logits = read_doubles(*f, logits_name);
+    g.logits = golden_doubles(*f, logits_name);
     g.n_vocab = f->at(logits_name).shape.back();
     if (f->find(state_name)) {
-        const auto s = read_doubles(*f, state_name);
+        const auto s = golden_doubles(*f, state_name);
         g.state.assign(s.begin(), s.end());
     }
     if (f->find("states_after_each_token")) g.states_after_each_token = decode_f32(*f, f->at("states_after_each_token")).values;

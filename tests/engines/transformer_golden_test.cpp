@@ -11,6 +11,7 @@
 #include "engines/registry.h"
 #include "harness/errors.h"
 #include "kernels/backend.h"
+#include "golden_arrays.h"
 #include "test_paths.h"
 
 namespace {
@@ -19,26 +20,8 @@ using namespace engines;
 
 const std::string data_dir = test_paths::data() + "/";
 
-std::vector<double> doubles(const model_file& f, const std::string& name) {
-    const tensor_entry& t = f.at(name);
-    std::vector<double> out(static_cast<std::size_t>(t.numel()));
-    if (t.stored_dtype == "F64") {
-        std::memcpy(out.data(), t.data, out.size() * 8);
-    } else if (t.stored_dtype == "I64") {
-        for (std::size_t i = 0; i < out.size(); ++i) {
-            std::int64_t v;
-            std::memcpy(&v, t.data + 8 * i, 8);
-            out[i] = static_cast<double>(v);
-        }
-    } else {
-        const auto v = decode_f32(f, t);
-        std::copy(v.values.begin(), v.values.end(), out.begin());
-    }
-    return out;
-}
-
 std::vector<std::int32_t> ints(const model_file& f, const std::string& name) {
-    const auto d = doubles(f, name);
+    const auto d = golden_doubles(f, name);
     return {d.begin(), d.end()};
 }
 
@@ -91,19 +74,19 @@ TEST_P(TransformerGolden, FullSequenceAndKvCache) {
     auto e = make();
     auto st = e->new_state();
     const auto logits = feed(*e, *st, ids_, ids_.size());
-    EXPECT_LE(max_diff(logits, doubles(*golden_, "logits_full")), 1e-4);
-    EXPECT_LE(max_diff(logits, doubles(*golden_, "logits_full_f64")), 1e-4);
+    EXPECT_LE(max_diff(logits, golden_doubles(*golden_, "logits_full")), 1e-4);
+    EXPECT_LE(max_diff(logits, golden_doubles(*golden_, "logits_full_f64")), 1e-4);
     const auto arrays = st->export_arrays();
     ASSERT_EQ(arrays.size(), 2u);
     EXPECT_EQ(arrays[0].name, "present_key");
-    EXPECT_LE(max_diff(arrays[0].values, doubles(*golden_, "present_key"), true), 1e-4);
-    EXPECT_LE(max_diff(arrays[1].values, doubles(*golden_, "present_value"), true), 1e-4);
+    EXPECT_LE(max_diff(arrays[0].values, golden_doubles(*golden_, "present_key"), true), 1e-4);
+    EXPECT_LE(max_diff(arrays[1].values, golden_doubles(*golden_, "present_value"), true), 1e-4);
 }
 
 TEST_P(TransformerGolden, IncrementalOneTokenPerCall) {
     auto e = make();
     auto st = e->new_state();
-    EXPECT_LE(max_diff(feed(*e, *st, ids_, 1), doubles(*golden_, "logits_incremental")), 1e-4);
+    EXPECT_LE(max_diff(feed(*e, *st, ids_, 1), golden_doubles(*golden_, "logits_incremental")), 1e-4);
 }
 
 TEST_P(TransformerGolden, PrefillThenDecode) {
@@ -112,19 +95,19 @@ TEST_P(TransformerGolden, PrefillThenDecode) {
     auto logits = feed(*e, *st, std::span(ids_).first(64), 64);
     const auto rest = feed(*e, *st, std::span(ids_).subspan(64), 1);
     logits.insert(logits.end(), rest.begin(), rest.end());
-    EXPECT_LE(max_diff(logits, doubles(*golden_, "logits_prefill_decode")), 1e-4);
+    EXPECT_LE(max_diff(logits, golden_doubles(*golden_, "logits_prefill_decode")), 1e-4);
 }
 
 TEST_P(TransformerGolden, OddChunksMatchTheFullSequence) {
     auto e = make();
     auto st = e->new_state();
-    EXPECT_LE(max_diff(feed(*e, *st, ids_, 7), doubles(*golden_, "logits_full")), 1e-4);
+    EXPECT_LE(max_diff(feed(*e, *st, ids_, 7), golden_doubles(*golden_, "logits_full")), 1e-4);
 }
 
 TEST_P(TransformerGolden, NoCacheRecomputesTheSameLogits) {
     auto e = make(true);
     auto st = e->new_state();
-    EXPECT_LE(max_diff(feed(*e, *st, ids_, 1), doubles(*golden_, "logits_full")), 1e-4);
+    EXPECT_LE(max_diff(feed(*e, *st, ids_, 1), golden_doubles(*golden_, "logits_full")), 1e-4);
 }
 
 TEST_P(TransformerGolden, GreedyContinuation) {
@@ -177,7 +160,7 @@ TEST(TransformerGoldenExtra, NeoxFp16Weights) {
         auto st = e->new_state();
         std::vector<float> logits;
         e->forward(ids, *st, logits_mode::all, logits);
-        EXPECT_LE(max_diff(logits, doubles(*golden, "logits_full_f16weights")), 1e-4) << kernels::dtype_name(wt);
+        EXPECT_LE(max_diff(logits, golden_doubles(*golden, "logits_full_f16weights")), 1e-4) << kernels::dtype_name(wt);
     }
 }
 
