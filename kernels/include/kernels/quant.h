@@ -7,10 +7,11 @@
 //   Q5_1 24: d, m, qh, qs[16]   w = q d + m
 //   Q8_0 34: d, qs[32] int8     w = q d
 // Dequantization is ggml's dequantize_row_*: float multiply, then a separate
-// add (no fused multiply-add: the build is ISO C++, where GCC and clang do
-// not contract, and CUDA code must use __fmul_rn/__fadd_rn), fp16 scales
-// widened exactly, subnormals included — so the weights are bit-identical
-// to ggml's (tests/engines/quantized_test.cpp checks every tensor).
+// add, never fused (the product is its own statement: GCC in ISO mode does
+// not contract, clang only within one expression; CUDA uses
+// __fmul_rn/__fadd_rn), fp16 scales widened exactly, subnormals included —
+// so the weights are bit-identical to ggml's
+// (tests/engines/quantized_test.cpp checks every tensor).
 #pragma once
 
 #include <cstdint>
