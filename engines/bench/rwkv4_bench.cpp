@@ -100,7 +100,7 @@ void bm_decode(benchmark::State& state, const weights_fn& get) {
     e->forward(std::span(&token, 1), *st, logits_mode::last, logits);  // warm-up
     for (auto _ : state) {
         e->forward(std::span(&token, 1), *st, logits_mode::last, logits);
-        token = (token * 31 + 7) % 50277;
+        token = static_cast<std::int32_t>((token * 31 + 7) % w->shape.n_vocab);
     }
     state.counters["tokens/s"] = benchmark::Counter(1.0, benchmark::Counter::kIsIterationInvariantRate);
     state.counters["GB/s"] = benchmark::Counter(decode_bytes(*w) * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
@@ -115,7 +115,7 @@ void bm_parallel(benchmark::State& state, const weights_fn& get, logits_mode mod
     const auto w = get();
     const auto n = static_cast<std::size_t>(state.range(0));
     std::vector<std::int32_t> ids(n);
-    for (std::size_t i = 0; i < n; ++i) ids[i] = static_cast<std::int32_t>((i * 7919) % 50277);
+    for (std::size_t i = 0; i < n; ++i) ids[i] = static_cast<std::int32_t>((i * 7919) % static_cast<std::size_t>(w->shape.n_vocab));
     auto e = engines::make_rwkv4_engine(false, w, cpu());
     std::vector<float> logits;
     {
@@ -134,11 +134,11 @@ void bm_parallel(benchmark::State& state, const weights_fn& get, logits_mode mod
 }
 
 const int registered = [] {
+    const auto min = [](benchmark::internal::Benchmark* b) {
+        return b->ComputeStatistics("min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); });
+    };
     for (kernels::dtype wt : {kernels::dtype::f32, kernels::dtype::bf16}) {
         const std::string d(kernels::dtype_name(wt));
-        const auto min = [](benchmark::internal::Benchmark* b) {
-            return b->ComputeStatistics("min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); });
-        };
         min(benchmark::RegisterBenchmark(("rwkv4_169m/serial_decode/" + d).c_str(), bm_decode, random_169m(wt)))->Unit(benchmark::kMillisecond);
         min(benchmark::RegisterBenchmark(("rwkv4_169m/parallel_prefill/" + d).c_str(), bm_parallel, random_169m(wt), logits_mode::last))
             ->Arg(128)->Arg(1024)->Unit(benchmark::kMillisecond);
@@ -155,8 +155,7 @@ const int registered = [] {
     // rwkv.cpp's block formats (the weights quantized at load as its quantizer would).
     for (kernels::dtype wt : {kernels::dtype::q8_0, kernels::dtype::q4_0}) {
         const std::string d(kernels::dtype_name(wt));
-        benchmark::RegisterBenchmark(("rwkv4_169m/serial_decode/" + d).c_str(), bm_decode, random_169m(wt))
-            ->ComputeStatistics("min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); })
+        min(benchmark::RegisterBenchmark(("rwkv4_169m/serial_decode/" + d).c_str(), bm_decode, random_169m(wt)))
             ->Unit(benchmark::kMillisecond);
         benchmark::RegisterBenchmark(("rwkv4_169m/parallel_prefill/" + d).c_str(), bm_parallel, random_169m(wt), logits_mode::last)
             ->Arg(1024)

@@ -38,6 +38,12 @@ void quant_gemv_avx512(const quant_gemv_args& a, quant_format f);
 // n weights (whole blocks) to f32, bit-identical to dequantize_row.
 void quant_dequantize_avx2(quant_format f, const unsigned char* blocks, std::int64_t n, float* out);
 
+// The decode-sized row-dot kernels' work split: `run(begin, end)` on one
+// contiguous range of output rows per thread (a multiple of 16 rows each),
+// in parallel when the matrix is large enough to pay for it (cpu_matmul.cpp).
+void for_row_ranges(std::int64_t n_out, std::int64_t n_in, int n_threads,
+                    const std::function<void(std::int64_t begin, std::int64_t end)>& run);
+
 // out[T, N] = x[T, K] . W^T for weights stored in a form sgemm cannot read:
 // each thread converts blocks of rows (about 1 MiB of floats) with
 // `convert_rows(row0, rows, dst)` into its own buffer and runs a one-thread

@@ -76,16 +76,9 @@ void cpu_backend::half_matmul(const tensor_view& x, const tensor_view& w, const 
         if (isa_ == cpu_isa::avx2) gemv = half_gemv_avx2;
         if (isa_ == cpu_isa::avx512) gemv = half_gemv_avx512;
         if (isa_ == cpu_isa::avx512_bf16) gemv = half_gemv_avx512_bf16;
-        // Static split into contiguous row ranges, a multiple of 16 rows each.
-        const std::int64_t per_thread = (n_out + n_threads_ - 1) / n_threads_;
-        const std::int64_t step = (per_thread + 15) / 16 * 16;
-        const std::int64_t n_parts = (n_out + step - 1) / step;
-#pragma omp parallel for num_threads(n_threads_) schedule(static, 1) if (n_parts > 1 && n_out * n_in > (1 << 16))
-        for (std::int64_t part = 0; part < n_parts; ++part) {
-            half_gemv_args a{x.as<const float>(), wp, out.as<float>(), n_tokens, n_in, n_out,
-                             part * step, std::min(n_out, (part + 1) * step), is_bf16, is_f32};
-            gemv(a);
-        }
+        for_row_ranges(n_out, n_in, n_threads_, [&](std::int64_t begin, std::int64_t end) {
+            gemv({x.as<const float>(), wp, out.as<float>(), n_tokens, n_in, n_out, begin, end, is_bf16, is_f32});
+        });
         return;
     }
     void (*convert)(const std::uint16_t*, std::int64_t, bool, float*) = half_to_f32_scalar;
@@ -94,6 +87,16 @@ void cpu_backend::half_matmul(const tensor_view& x, const tensor_view& w, const 
     blocked_sgemm(x, n_out, n_threads_, out, [&](std::int64_t row0, std::int64_t rows, float* dst) {
         convert(wp + row0 * n_in, rows * n_in, is_bf16, dst);
     });
+}
+
+void for_row_ranges(std::int64_t n_out, std::int64_t n_in, int n_threads,
+                    const std::function<void(std::int64_t begin, std::int64_t end)>& run) {
+    // Static split into contiguous row ranges, a multiple of 16 rows each.
+    const std::int64_t per_thread = (n_out + n_threads - 1) / n_threads;
+    const std::int64_t step = (per_thread + 15) / 16 * 16;
+    const std::int64_t n_parts = (n_out + step - 1) / step;
+#pragma omp parallel for num_threads(n_threads) schedule(static, 1) if (n_parts > 1 && n_out * n_in > (1 << 16))
+    for (std::int64_t part = 0; part < n_parts; ++part) run(part * step, std::min(n_out, (part + 1) * step));
 }
 
 void blocked_sgemm(const tensor_view& x, std::int64_t n_out, int n_threads, const tensor_view& out,

@@ -117,15 +117,9 @@ public:
             cuda::half_gemv_forward(x.as<const float>(), w.as<const std::uint16_t>(), w.type == dtype::bf16, n_tokens,
                                     n_in, n_out, out.as<float>(), stream_);
         } else {
-            // Convert up to 64 MiB of weight rows at a time, then one sgemm per block.
-            const std::int64_t block = std::max<std::int64_t>(1, (std::int64_t{16} << 20) / n_in);
-            float* converted = scratch_floats(static_cast<std::size_t>(std::min(block, n_out) * n_in));
-            for (std::int64_t row0 = 0; row0 < n_out; row0 += block) {
-                const std::int64_t rows = std::min(block, n_out - row0);
-                cuda::convert_to_f32(w.as<const std::uint16_t>() + row0 * n_in, w.type, rows * n_in, converted,
-                                     stream_);
-                sgemm_xwt(x.as<const float>(), converted, n_tokens, n_in, rows, n_out, out.as<float>() + row0);
-            }
+            converted_sgemm(x, n_out, out, [&](std::int64_t row0, std::int64_t rows, float* dst) {
+                cuda::convert_to_f32(w.as<const std::uint16_t>() + row0 * n_in, w.type, rows * n_in, dst, stream_);
+            });
         }
         if (!bias.empty()) cuda::add_row_bias(out.as<float>(), bias.as<const float>(), n_tokens, n_out, stream_);
     }
@@ -141,11 +135,22 @@ public:
             return;
         }
         const std::int64_t row_bytes = storage_bytes(w.type, n_in);
+        converted_sgemm(x, n_out, out, [&](std::int64_t row0, std::int64_t rows, float* dst) {
+            cuda::dequantize_forward(wp + row0 * row_bytes, f, rows * n_in, dst, stream_);
+        });
+    }
+
+    // out = x . W^T for weights cuBLAS cannot read: up to 64 MiB of rows at a
+    // time converted by `convert_rows(row0, rows, dst)` into scratch, then
+    // one sgemm per block.
+    template <class Convert>
+    void converted_sgemm(const tensor_view& x, std::int64_t n_out, const tensor_view& out, Convert convert_rows) {
+        const std::int64_t n_tokens = x.shape[0], n_in = x.shape[1];
         const std::int64_t block = std::max<std::int64_t>(1, (std::int64_t{16} << 20) / n_in);
         float* converted = scratch_floats(static_cast<std::size_t>(std::min(block, n_out) * n_in));
         for (std::int64_t row0 = 0; row0 < n_out; row0 += block) {
             const std::int64_t rows = std::min(block, n_out - row0);
-            cuda::dequantize_forward(wp + row0 * row_bytes, f, rows * n_in, converted, stream_);
+            convert_rows(row0, rows, converted);
             sgemm_xwt(x.as<const float>(), converted, n_tokens, n_in, rows, n_out, out.as<float>() + row0);
         }
     }

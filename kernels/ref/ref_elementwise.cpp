@@ -5,7 +5,6 @@
 
 #include "../common/activation_math.h"
 #include "kernels/half_math.h"
-#include "kernels/quant.h"
 #include "kernels/ref.h"
 
 namespace kernels::ref {
@@ -15,17 +14,12 @@ float load_weight(const tensor_view& w, std::int64_t i) {
         case dtype::f32: return w.as<const float>()[i];
         case dtype::f16: return f16_to_f32(w.as<const std::uint16_t>()[i]);
         case dtype::bf16: return bf16_to_f32(w.as<const std::uint16_t>()[i]);
-        case dtype::i32: break;
-        case dtype::q4_0:
+        case dtype::i32:
+        case dtype::q4_0:  // block formats: whole rows at a time (ref_matmul.cpp)
         case dtype::q4_1:
         case dtype::q5_0:
         case dtype::q5_1:
-        case dtype::q8_0: {  // the element's whole block, then the element
-            const quant_format f = quant_format_of(w.type);
-            float block[quant_block_weights];
-            dequantize_block(f, w.as<const unsigned char>() + i / quant_block_weights * quant_block_bytes(f), block);
-            return block[i % quant_block_weights];
-        }
+        case dtype::q8_0: break;
     }
     return NAN;
 }

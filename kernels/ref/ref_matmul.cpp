@@ -2,6 +2,7 @@
 // Loops run n-outer (one weight row at a time), unlike the kernels.
 #include <vector>
 
+#include "kernels/quant.h"
 #include "kernels/ref.h"
 
 namespace kernels::ref {
@@ -13,7 +14,11 @@ void matmul(const tensor_view& x, const tensor_view& w, const tensor_view& bias,
     const std::int64_t n_tokens = x.shape[0], n_in = x.shape[1], n_out = w.shape[0];
     std::vector<float> row(static_cast<std::size_t>(n_in));
     for (std::int64_t n = 0; n < n_out; ++n) {
-        for (std::int64_t k = 0; k < n_in; ++k) row[k] = load_weight(w, n * n_in + k);
+        if (is_quantized(w.type))
+            dequantize_row(quant_format_of(w.type), w.as<const unsigned char>() + n * storage_bytes(w.type, n_in), n_in,
+                           row.data());
+        else
+            for (std::int64_t k = 0; k < n_in; ++k) row[k] = load_weight(w, n * n_in + k);
         for (std::int64_t t = 0; t < n_tokens; ++t) {
             const float* x_t = x.as<const float>() + t * n_in;  // seek to x[t, :]
             acc sum = bias.empty() ? acc(0) : acc(bias.as<const float>()[n]);

@@ -139,9 +139,7 @@ std::shared_ptr<const rwkv57_weights> upload_rwkv57(const rwkv57_shape& shape, c
                                                     kernels::backend& b, kernels::dtype weight_type) {
     auto w = std::make_shared<rwkv57_weights>();
     w->shape = shape;
-    if (kernels::is_quantized(weight_type))
-        throw harness::unsupported_error(std::string(kernels::dtype_name(weight_type)) +
-                                         " weights: the block formats run on the RWKV-4 engines only so far");
+    refuse_block_formats(weight_type);
     w->weight_type = weight_type;
     const std::int64_t c = shape.n_embd, f = shape.n_ffn, v = shape.n_vocab;
     weight_uploader up(source, b, weight_type);

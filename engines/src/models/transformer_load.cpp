@@ -91,9 +91,7 @@ std::shared_ptr<const transformer_weights> upload_transformer(const transformer_
                                                               kernels::dtype weight_type) {
     auto w = std::make_shared<transformer_weights>();
     w->config = config;
-    if (kernels::is_quantized(weight_type))
-        throw harness::unsupported_error(std::string(kernels::dtype_name(weight_type)) +
-                                         " weights: the block formats run on the RWKV-4 engines only so far");
+    refuse_block_formats(weight_type);
     w->weight_type = weight_type;
     const std::int64_t h = config.n_embd, f = config.n_ffn, v = config.n_vocab;
     auto get = [&](const std::string& role, const std::vector<std::int64_t>& shape) {

@@ -20,6 +20,11 @@ namespace engines {
 float_tensor fetch_checked(const std::function<float_tensor(const std::string&)>& source, const std::string& name,
                            const std::vector<std::int64_t>& shape);
 
+// The engines that do not multiply on rwkv.cpp's block formats (yet): a
+// q* weight dtype is refused, naming it (their quantized files still load,
+// dequantized, under fp32/fp16/bf16).
+void refuse_block_formats(kernels::dtype weight_type);
+
 kernels::device_buffer upload_as(kernels::backend& b, const float_tensor& t, kernels::dtype type, const std::string& name);
 
 // The RWKV loaders' way through a checkpoint: every tensor fetched with its
