@@ -383,7 +383,11 @@ void add_attention(std::vector<op_case>& cases, std::uint32_t& seed) {
                                        {4, 12, 64, 1999, 2003},
                                        // CUDA's tiled prefill at its widest head and at its threshold (16
                                        // queries), and a head too wide for it (the split kernel takes it)
-                                       {40, 2, 128, 3, 43}, {16, 4, 64, 100, 116}, {20, 1, 160, 0, 20}};
+                                       {40, 2, 128, 3, 43}, {16, 4, 64, 100, 116}, {20, 1, 160, 0, 20},
+                                       // the CPU decode's head sizes: compiled in (64 above, 80, 128),
+                                       // vector-wide but not compiled in (48), and with a scalar tail (20)
+                                       {2, 3, 80, 700, 702}, {2, 2, 128, 700, 702}, {1, 3, 48, 300, 301},
+                                       {3, 2, 20, 520, 523}};
     for (attention_variant v : {attention_variant::naive, attention_variant::fused}) {
         for (const shape& s : shapes) {
             const std::uint32_t case_seed = seed++;
