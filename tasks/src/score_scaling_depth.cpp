@@ -1,16 +1,25 @@
 // The scaling_depth scorer: decode latency against context depth, the way
 // llama-bench's -d and sweep-bench measure long contexts without generating
-// every token. Each engine is brought to the depths (options.depths) by one
-// incremental prefill: from 0 to the first depth, then on to the next, in
-// chunks of options.prefill_chunk tokens, each segment timed (prefill
-// tokens/s per depth). At each depth, options.decode_tokens tokens are
-// decoded greedily and each forward call timed, options.repeats times: a
-// KV cache is rewound to the depth after each repeat, a recurrent state is
-// copied at the depth and the copy decoded, so no repeat prefills again.
+// every token. Two phases:
+//  1. Each engine is brought to the depths (options.depths) by one
+//     incremental prefill: from 0 to the first depth, then on to the next,
+//     in chunks of options.prefill_chunk tokens, each segment timed (prefill
+//     tokens/s per depth); at each depth memory is taken by kind (weights,
+//     state/KV allocated and used, the engine's scratch, the process's RSS,
+//     CUDA device memory) beside its analytic size from the model's shape,
+//     and options.warmup_tokens are decoded untimed. A recurrent state is
+//     kept at every depth (a copy); a KV cache only at the deepest.
+//  2. Rounds (options.repeats): in each, every depth in turn (ascending in
+//     even rounds, descending in odd ones) and at each depth every engine
+//     decodes options.decode_tokens tokens greedily, each forward call
+//     timed. A recurrent state decodes a copy of its state at the depth; a
+//     KV cache decodes a copy of the deepest cache rewound to the depth (the
+//     deepest itself at the deepest depth, rewound after). So the latencies
+//     of all depths are measured in the same minutes: this machine's
+//     bandwidth drifts by 10-20% over a minute, which measured depth after
+//     depth once made a flat RWKV line look 16% slower at 2k than at 1k.
 // The serial RWKV engine prefills through its parallel kernels
-// (engine::prefill). Memory is taken by kind at each depth (weights,
-// state/KV allocated and used, the engine's scratch, the process's RSS, CUDA
-// device memory) beside its analytic size from the model's shape.
+// (engine::prefill).
 //
 // A transformer without a cache stops at options.max_depth_no_cache; one
 // whose context limit is below the deepest depth has it lifted when its
@@ -160,15 +169,26 @@ reports::depth_memory memory_at(task_context& c, const engines::engine_state& s)
     return m;
 }
 
-// One engine while it is measured: its plan, its state at the depth
-// reached so far and the logits there.
+// What phase 1 leaves of one depth for phase 2: the logits there (the first
+// decoded token is their argmax), a recurrent state's copy at the depth, and
+// what the repeats' records carry from phase 1.
+struct depth_point {
+    std::vector<float> logits;
+    std::unique_ptr<engines::engine_state> state;  // recurrent states only
+    std::int64_t prefill_from = -1;
+    double prefill_ms = 0;
+    reports::depth_memory memory;
+};
+
+// One engine while it is measured: its plan, its state at the deepest depth
+// reached so far, the logits there, and what phase 1 kept of each depth.
 struct live_engine {
     task_context* c;
     depth_plan plan;
     timer clock;
     std::unique_ptr<engines::engine_state> state;
     std::vector<float> logits;
-    std::set<std::int64_t> warmed;
+    std::map<std::int64_t, depth_point> at;
 };
 
 // Feeds the context from the state's depth to `to` in chunks; the summed
@@ -185,24 +205,38 @@ double prefill_to(live_engine& e, std::int64_t to) {
     return ms;
 }
 
-// Decodes n tokens greedily after the state's depth, timing each call, and
-// leaves the state at the depth: a KV cache is rewound, a recurrent state
-// is decoded on a copy.
-std::vector<double> decode_at_depth(live_engine& e, std::int64_t n) {
-    const std::int64_t depth = e.state->n_tokens();
-    std::unique_ptr<engines::engine_state> copy;
-    engines::engine_state* s = e.state.get();
-    if (!s->keeps_history()) copy = s->copy(), s = copy.get();
-    std::vector<float> logits = e.logits;
+// Decodes n tokens greedily after what `s` holds (`logits`: the logits
+// there), timing each call.
+std::vector<double> decode_from(live_engine& e, engines::engine_state& s, std::vector<float> logits, std::int64_t n) {
+    const std::int64_t depth = s.n_tokens();
     std::vector<double> ms;
     for (std::int64_t i = 0; i < n; ++i) {
         const std::int32_t next = depth == 0 && i == 0 ? e.plan.tokens[0] : argmax(logits);
         ms.push_back(e.clock.ms(
-            [&] { e.c->engine.forward(std::span(&next, 1), *s, engines::logits_mode::last, logits); }, 1));
+            [&] { e.c->engine.forward(std::span(&next, 1), s, engines::logits_mode::last, logits); }, 1));
     }
-    if (!copy && !s->rewind(depth))
-        throw std::logic_error("scaling_depth: a KV cache could not be rewound to " + std::to_string(depth));
     return ms;
+}
+
+// Decodes n tokens at a depth phase 1 reached: a recurrent state on a copy
+// of its state there; a KV cache on a copy of the deepest cache rewound to
+// the depth, or at the deepest depth on the cache itself, rewound after.
+std::vector<double> decode_at(live_engine& e, std::int64_t depth, std::int64_t n) {
+    const depth_point& p = e.at.at(depth);
+    if (p.state) {
+        const auto copy = p.state->copy();
+        return decode_from(e, *copy, p.logits, n);
+    }
+    if (depth == e.state->n_tokens()) {
+        auto ms = decode_from(e, *e.state, p.logits, n);
+        if (!e.state->rewind(depth))
+            throw std::logic_error("scaling_depth: a KV cache could not be rewound to " + std::to_string(depth));
+        return ms;
+    }
+    const auto copy = e.state->copy();
+    if (!copy->rewind(depth))
+        throw std::logic_error("scaling_depth: a KV cache could not be rewound to " + std::to_string(depth));
+    return decode_from(e, *copy, p.logits, n);
 }
 
 // Lifts the engines' context limits while they are measured, whatever ends the measurement.
@@ -225,38 +259,73 @@ private:
 }  // namespace
 
 void measure_depths(const std::vector<task_context*>& contexts, const std::vector<request>& cases) {
-    if (contexts.empty()) return;
+    // The cases still to measure, by (repeat, depth), and the engines that have any.
+    std::map<std::pair<std::int64_t, std::int64_t>, const request*> todo;
+    std::vector<task_context*> measured;
+    for (task_context* c : contexts) {
+        bool any = false;
+        for (const request& q : cases)
+            if (!c->done(q)) todo[{q.doc.at("repeat").get<std::int64_t>(), depth_of(q)}] = &q, any = true;
+        if (any) measured.push_back(c);
+    }
+    if (measured.empty()) return;
     std::vector<live_engine> engines;
-    engines.reserve(contexts.size());
-    for (task_context* c : contexts) engines.push_back({c, plan(*c), timer(*c), nullptr, {}, {}});
+    engines.reserve(measured.size());
+    for (task_context* c : measured) engines.push_back({c, plan(*c), timer(*c), nullptr, {}, {}});
     const lifted_limits lifted(engines);
-    const std::string who =
-        contexts.size() == 1 ? "" : " (" + std::to_string(contexts.size()) + " engines interleaved)";
-    auto progress = contexts[0]->progress("depth cases" + who, cases.size());
-    // Cases come depth by depth, repeat by repeat (scaling_depth_requests);
-    // every engine runs a case before the next case starts, so a slow phase
-    // of the machine hits them alike.
-    for (std::size_t i = 0; i < cases.size(); ++i) {
-        const request& q = cases[i];
-        const std::int64_t depth = depth_of(q);
+    const std::string who = engines.size() == 1 ? "" : " (" + std::to_string(engines.size()) + " engines interleaved)";
+    const auto reaches = [](const live_engine& e, std::int64_t depth) {
+        return std::binary_search(e.plan.depths.begin(), e.plan.depths.end(), depth);
+    };
+
+    // Phase 1: every engine to every depth, depth by depth, the engines in turn.
+    std::set<std::int64_t> depths;
+    for (const live_engine& e : engines) depths.insert(e.plan.depths.begin(), e.plan.depths.end());
+    auto prefill_progress = engines[0].c->progress("depth prefill" + who, depths.size());
+    for (const std::int64_t depth : depths) {
         for (live_engine& e : engines) {
-            task_context& c = *e.c;
-            if (c.done(q) || !std::binary_search(e.plan.depths.begin(), e.plan.depths.end(), depth)) continue;
+            if (!reaches(e, depth)) continue;
             reset_peak_resident();
-            depth_case_record rec;
-            rec.depth = depth;
-            if (!e.state || e.state->n_tokens() > depth) e.state = c.engine.new_state(), e.logits.clear();
+            if (!e.state) e.state = e.c->engine.new_state();
+            depth_point p;
             if (e.state->n_tokens() < depth) {
-                rec.prefill_from = e.state->n_tokens();
-                rec.prefill_ms = prefill_to(e, depth);
+                p.prefill_from = e.state->n_tokens();
+                p.prefill_ms = prefill_to(e, depth);
             }
-            rec.memory = memory_at(c, *e.state);
-            if (e.warmed.insert(depth).second) decode_at_depth(e, e.plan.o.warmup);  // caches, page faults
-            rec.latency_ms = decode_at_depth(e, e.plan.o.decode_tokens);
-            rec.memory.peak_rss_bytes = peak_resident_bytes();
-            c.record_as(q, rec);
+            p.memory = memory_at(*e.c, *e.state);
+            p.logits = e.logits;
+            if (!e.state->keeps_history()) p.state = e.state->copy();
+            e.at.emplace(depth, std::move(p));
+            decode_at(e, depth, e.plan.o.warmup);  // caches, page faults
+            e.at.at(depth).memory.peak_rss_bytes = peak_resident_bytes();
         }
-        progress.update(i + 1);
+        prefill_progress.update(static_cast<std::size_t>(std::distance(depths.begin(), depths.find(depth))) + 1);
+    }
+
+    // Phase 2: rounds over the depths, every engine at each depth in turn.
+    auto progress = engines[0].c->progress("depth cases" + who, todo.size());
+    std::size_t finished = 0;
+    const std::int64_t rounds = todo.rbegin()->first.first + 1;
+    for (std::int64_t r = 0; r < rounds; ++r) {
+        std::vector<std::int64_t> order(depths.begin(), depths.end());
+        if (r % 2 == 1) std::reverse(order.begin(), order.end());
+        for (const std::int64_t depth : order) {
+            const auto it = todo.find({r, depth});
+            if (it == todo.end()) continue;
+            const request& q = *it->second;
+            for (live_engine& e : engines) {
+                task_context& c = *e.c;
+                if (c.done(q) || !reaches(e, depth)) continue;
+                const depth_point& p = e.at.at(depth);
+                depth_case_record rec;
+                rec.depth = depth;
+                if (r == 0) rec.prefill_from = p.prefill_from, rec.prefill_ms = p.prefill_ms;
+                rec.memory = p.memory;
+                rec.latency_ms = decode_at(e, depth, e.plan.o.decode_tokens);
+                c.record_as(q, rec);
+            }
+            progress.update(++finished);
+        }
     }
 }
 

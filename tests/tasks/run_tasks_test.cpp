@@ -258,6 +258,19 @@ TEST(RunTasks, DepthSweepReachesEachDepthOnceAndSaysWhereItStops) {
     for (const auto& r : results_of(report, "ms_per_token")) EXPECT_EQ(r.at("samples").size(), 2u);
     // The series read back as the report model's.
     for (const auto& [name, s] : by_model) EXPECT_EQ(json(s.get<reports::depth_series>()), s) << name;
+    // The decode cases ran in rounds over the depths (up, then down), not
+    // depth after depth; only the first round's cases carry the prefill.
+    std::ifstream in(c.out_dir + "/journal.jsonl");
+    std::vector<std::string> order;
+    for (std::string line; std::getline(in, line);) {
+        const json rec = json::parse(line);
+        if (rec.value("model", "") != "neox cache") continue;
+        order.push_back(rec.at("example").get<std::string>());
+        const bool first_round = order.back().ends_with(":0");
+        EXPECT_EQ(rec.at("prefill_from").get<int>() >= 0, first_round && rec.at("depth").get<int>() > 0) << order.back();
+    }
+    EXPECT_EQ(order, (std::vector<std::string>{"depth:0:0", "depth:64:0", "depth:256:0", "depth:700:0", "depth:700:1",
+                                               "depth:256:1", "depth:64:1", "depth:0:1"}));
 }
 
 // samples/<task>/<model>.jsonl: one lm-eval --log_samples line per scored
