@@ -102,6 +102,15 @@ const head_shape head_shapes[] = {{1, 8, 8, true},    {1, 12, 64, false}, {33, 2
                                   {100, 3, 16, true}, {7, 3, 40, false},  {9, 2, 12, false},
                                   {200, 2, 64, false}, {64, 1, 8, false}};
 
+// A recurrence over up to 200 tokens summed in another valid order (the
+// chunked matrix form, other lane splits) lands a few times the float
+// reference's own error from the truth: on some draws of the inputs more
+// than the default "twice the float reference" (wkv7 T = 64: nmse 1.3e-13
+// against 2 x 5e-14). 1e-12 is a relative rms error of 1e-6 (about 17 ulp);
+// a wrong term or index gives 1e-4 or more, and the per-element bounds
+// stand beside it.
+constexpr double recurrence_min_nmse = 1e-12;
+
 void add_wkv5(std::vector<op_case>& cases, std::uint32_t& seed) {
     for (const head_shape& s : head_shapes) {
         const std::uint32_t case_seed = seed++;
@@ -122,6 +131,7 @@ void add_wkv5(std::vector<op_case>& cases, std::uint32_t& seed) {
         c.run = [](backend& be, const std::vector<tensor_view>& t) { be.wkv5(t[0], t[1], t[2], t[3], t[4], t[5], t[6]); };
         c.min_atol = 2e-6;
         c.rtol = 1e-5;
+        c.min_nmse = recurrence_min_nmse;
         cases.push_back(std::move(c));
     }
 }
@@ -156,6 +166,7 @@ void add_wkv7(std::vector<op_case>& cases, std::uint32_t& seed) {
         };
         c.min_atol = 4e-6;
         c.rtol = 1e-5;
+        c.min_nmse = recurrence_min_nmse;
         cases.push_back(std::move(c));
     }
 }

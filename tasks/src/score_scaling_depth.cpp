@@ -259,7 +259,7 @@ private:
 }  // namespace
 
 void measure_depths(const std::vector<task_context*>& contexts, const std::vector<request>& cases) {
-    // The cases still to measure, by (repeat, depth), and the engines that have any.
+    // The cases still to measure, keyed (repeat, depth), and the engines that have any.
     std::map<std::pair<std::int64_t, std::int64_t>, const request*> todo;
     std::vector<task_context*> measured;
     for (task_context* c : contexts) {
@@ -282,6 +282,7 @@ void measure_depths(const std::vector<task_context*>& contexts, const std::vecto
     std::set<std::int64_t> depths;
     for (const live_engine& e : engines) depths.insert(e.plan.depths.begin(), e.plan.depths.end());
     auto prefill_progress = engines[0].c->progress("depth prefill" + who, depths.size());
+    std::size_t reached = 0;
     for (const std::int64_t depth : depths) {
         for (live_engine& e : engines) {
             if (!reaches(e, depth)) continue;
@@ -299,7 +300,7 @@ void measure_depths(const std::vector<task_context*>& contexts, const std::vecto
             decode_at(e, depth, e.plan.o.warmup);  // caches, page faults
             e.at.at(depth).memory.peak_rss_bytes = peak_resident_bytes();
         }
-        prefill_progress.update(static_cast<std::size_t>(std::distance(depths.begin(), depths.find(depth))) + 1);
+        prefill_progress.update(++reached);
     }
 
     // Phase 2: rounds over the depths, every engine at each depth in turn.
