@@ -6,8 +6,8 @@
 // decode roofline) and, for naive, the score matrix bytes. Decode cases
 // rotate over enough copies of the cache (>= 512 MiB in all) that none is
 // still in a cache when it is read again, as in a model whose every layer
-// has its own; on the CPU x_bound = time / (KV bytes / read bandwidth
-// measured next to the case): 1.0 = memory-bound.
+// has its own; on the CPU x_bound = step time / the time of a plain read of
+// an equally large copy, timed right after each step: 1.0 = memory-bound.
 #include <chrono>
 #include <cmath>
 #include <deque>

@@ -218,24 +218,24 @@ std::vector<double> decode_from(live_engine& e, engines::engine_state& s, std::v
     return ms;
 }
 
+void rewind_to(engines::engine_state& s, std::int64_t depth) {
+    if (!s.rewind(depth))
+        throw std::logic_error("scaling_depth: a KV cache could not be rewound to " + std::to_string(depth));
+}
+
 // Decodes n tokens at a depth phase 1 reached: a recurrent state on a copy
 // of its state there; a KV cache on a copy of the deepest cache rewound to
 // the depth, or at the deepest depth on the cache itself, rewound after.
 std::vector<double> decode_at(live_engine& e, std::int64_t depth, std::int64_t n) {
     const depth_point& p = e.at.at(depth);
-    if (p.state) {
-        const auto copy = p.state->copy();
-        return decode_from(e, *copy, p.logits, n);
-    }
+    if (p.state) return decode_from(e, *p.state->copy(), p.logits, n);
     if (depth == e.state->n_tokens()) {
         auto ms = decode_from(e, *e.state, p.logits, n);
-        if (!e.state->rewind(depth))
-            throw std::logic_error("scaling_depth: a KV cache could not be rewound to " + std::to_string(depth));
+        rewind_to(*e.state, depth);
         return ms;
     }
     const auto copy = e.state->copy();
-    if (!copy->rewind(depth))
-        throw std::logic_error("scaling_depth: a KV cache could not be rewound to " + std::to_string(depth));
+    rewind_to(*copy, depth);
     return decode_from(e, *copy, p.logits, n);
 }
 
