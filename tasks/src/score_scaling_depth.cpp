@@ -50,6 +50,10 @@ using json = nlohmann::json;
 struct depth_options {
     std::vector<std::int64_t> depths{0, 512, 1024, 2048, 4096, 8192, 16384};
     std::int64_t decode_tokens = 32, repeats = 3, warmup = 4, prefill_chunk = 512, max_depth_no_cache = 1024;
+    // A transformer without a cache decodes this many tokens per case (at
+    // most decode_tokens): each of its tokens recomputes the whole context,
+    // so at depth 512 one token costs what 100 tokens of the others do.
+    std::int64_t decode_tokens_no_cache = 32;  // read as decode_tokens when not given
     std::int64_t reference_depth = 512;  // latency_growth compares the deepest depth's latency with this one's
     bool lift_context_limit = true;
 };
@@ -66,6 +70,7 @@ depth_options read_options(const task_definition& d) {
     s.warmup = o.value("warmup_tokens", s.warmup);
     s.prefill_chunk = o.value("prefill_chunk", s.prefill_chunk);
     s.max_depth_no_cache = o.value("max_depth_no_cache", s.max_depth_no_cache);
+    s.decode_tokens_no_cache = o.value("decode_tokens_no_cache", s.decode_tokens);
     s.reference_depth = o.value("reference_depth", s.reference_depth);
     s.lift_context_limit = o.value("lift_context_limit", s.lift_context_limit);
     if (s.depths.empty()) throw bad("depths: expected at least one depth");
@@ -78,20 +83,38 @@ depth_options read_options(const task_definition& d) {
     if (s.warmup < 0) throw bad("warmup_tokens: expected 0 or more");
     if (s.prefill_chunk < 1) throw bad("prefill_chunk: expected at least 1");
     if (s.max_depth_no_cache < 0) throw bad("max_depth_no_cache: expected 0 or more");
+    if (s.decode_tokens_no_cache < 1 || s.decode_tokens_no_cache > s.decode_tokens)
+        throw bad("decode_tokens_no_cache: expected 1 to decode_tokens (" + std::to_string(s.decode_tokens) + ")");
     return s;
 }
 
 // One case (a depth and a repeat) of one engine, as the journal holds it.
 // prefill_from >= 0: this case brought the state from there to the depth
-// in prefill_ms; -1: it found the state at the depth already.
+// in prefill_ms; -1: it found the state at the depth already, or took it
+// from the engine named in state_from (absent from older journals).
 struct depth_case_record {
     std::int64_t depth = 0;
     std::vector<double> latency_ms;
     std::int64_t prefill_from = -1;
     double prefill_ms = 0;
     reports::depth_memory memory;
+    std::string state_from;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(depth_case_record, depth, latency_ms, prefill_from, prefill_ms, memory)
+
+void to_json(json& j, const depth_case_record& r) {
+    j = {{"depth", r.depth}, {"latency_ms", r.latency_ms}, {"prefill_from", r.prefill_from},
+         {"prefill_ms", r.prefill_ms}, {"memory", r.memory}};
+    if (!r.state_from.empty()) j["state_from"] = r.state_from;
+}
+
+void from_json(const json& j, depth_case_record& r) {
+    j.at("depth").get_to(r.depth);
+    j.at("latency_ms").get_to(r.latency_ms);
+    j.at("prefill_from").get_to(r.prefill_from);
+    j.at("prefill_ms").get_to(r.prefill_ms);
+    j.at("memory").get_to(r.memory);
+    r.state_from = j.value("state_from", std::string());
+}
 
 std::int64_t depth_of(const request& q) { return q.doc.at("depth").get<std::int64_t>(); }
 
@@ -100,6 +123,7 @@ std::int64_t depth_of(const request& q) { return q.doc.at("depth").get<std::int6
 struct depth_plan {
     depth_options o;
     std::vector<std::int64_t> depths;
+    std::int64_t decode_tokens = 0;  // per case: options.decode_tokens, or decode_tokens_no_cache without a cache
     std::string note;
     std::int64_t lift_to = 0;  // > 0: the context limit to lift to while measuring
     std::vector<std::int32_t> tokens;  // the context: the deepest depth's tokens, plus one to start depth 0
@@ -108,6 +132,7 @@ struct depth_plan {
 depth_plan plan(task_context& c) {
     depth_plan p;
     p.o = read_options(c.def);
+    p.decode_tokens = c.model.spec.no_cache ? p.o.decode_tokens_no_cache : p.o.decode_tokens;
     const engines::engine_info info = c.engine.info();
     const std::int64_t deepest = p.o.depths.back();
     const std::int64_t need = deepest + p.o.warmup + p.o.decode_tokens;
@@ -189,7 +214,40 @@ struct live_engine {
     std::unique_ptr<engines::engine_state> state;
     std::vector<float> logits;
     std::map<std::int64_t, depth_point> at;
+    const live_engine* state_from = nullptr;  // takes this engine's state at each depth instead of prefilling
 };
+
+// Whether `a` and `b` prefill by the same computation to the same recurrent
+// state: one model file (or random seed) in one dtype on one backend, both
+// recurrent engines of one architecture sweeping the same depths. RWKV's
+// serial and parallel engines are such a pair: the serial engine's prefill
+// runs the parallel mode's kernels on the same weights, so its states would
+// be the parallel engine's bit for bit.
+bool same_prefill(const live_engine& a, const live_engine& b) {
+    const engines::engine_spec &x = a.c->model.spec, &y = b.c->model.spec;
+    const engines::engine_info i = a.c->engine.info(), j = b.c->engine.info();
+    const bool recurrent = i.architecture.rfind("rwkv", 0) == 0;
+    return recurrent && i.architecture == j.architecture && x.model == y.model && x.seed == y.seed &&
+           x.dtype == y.dtype && &a.c->backend == &b.c->backend && a.plan.depths == b.plan.depths &&
+           a.plan.tokens == b.plan.tokens;
+}
+
+// Pairs each engine with an earlier-listed one that prefills the same way
+// (preferring a parallel engine as the one that prefills: it is its own mode).
+void share_prefills(std::vector<live_engine>& engines) {
+    const auto serial = [](const live_engine& e) {
+        const std::string name = e.c->engine.info().name;
+        return name.size() >= 7 && name.compare(name.size() - 7, 7, "-serial") == 0;
+    };
+    for (live_engine& e : engines) {
+        if (e.state_from) continue;
+        for (live_engine& other : engines)
+            if (&other != &e && !other.state_from && same_prefill(e, other) && serial(e) && !serial(other)) {
+                e.state_from = &other;
+                break;
+            }
+    }
+}
 
 // Feeds the context from the state's depth to `to` in chunks; the summed
 // time of the chunk calls in milliseconds.
@@ -224,8 +282,8 @@ void rewind_to(engines::engine_state& s, std::int64_t depth) {
 }
 
 // Decodes n tokens at a depth phase 1 reached: a recurrent state on a copy
-// of its state there; a KV cache on a copy of the deepest cache rewound to
-// the depth, or at the deepest depth on the cache itself, rewound after.
+// of its state there; a KV cache on a copy of the deepest cache's first
+// `depth` positions, or at the deepest depth on the cache itself, rewound after.
 std::vector<double> decode_at(live_engine& e, std::int64_t depth, std::int64_t n) {
     const depth_point& p = e.at.at(depth);
     if (p.state) return decode_from(e, *p.state->copy(), p.logits, n);
@@ -234,8 +292,8 @@ std::vector<double> decode_at(live_engine& e, std::int64_t depth, std::int64_t n
         rewind_to(*e.state, depth);
         return ms;
     }
-    const auto copy = e.state->copy();
-    rewind_to(*copy, depth);
+    const auto copy = e.state->copy_first(depth);
+    if (!copy) throw std::logic_error("scaling_depth: a KV cache could not be copied to depth " + std::to_string(depth));
     return decode_from(e, *copy, p.logits, n);
 }
 
@@ -278,28 +336,38 @@ void measure_depths(const std::vector<task_context*>& contexts, const std::vecto
         return std::binary_search(e.plan.depths.begin(), e.plan.depths.end(), depth);
     };
 
-    // Phase 1: every engine to every depth, depth by depth, the engines in turn.
+    // Phase 1: every engine to every depth, depth by depth, the engines in
+    // turn (those that take another's state after it).
+    share_prefills(engines);
     std::set<std::int64_t> depths;
     for (const live_engine& e : engines) depths.insert(e.plan.depths.begin(), e.plan.depths.end());
     auto prefill_progress = engines[0].c->progress("depth prefill" + who, depths.size());
     std::size_t reached = 0;
     for (const std::int64_t depth : depths) {
-        for (live_engine& e : engines) {
-            if (!reaches(e, depth)) continue;
-            reset_peak_resident();
-            if (!e.state) e.state = e.c->engine.new_state();
-            depth_point p;
-            if (e.state->n_tokens() < depth) {
-                p.prefill_from = e.state->n_tokens();
-                p.prefill_ms = prefill_to(e, depth);
+        for (const bool adopting : {false, true})
+            for (live_engine& e : engines) {
+                if (!reaches(e, depth) || (e.state_from != nullptr) != adopting) continue;
+                reset_peak_resident();
+                depth_point p;
+                if (e.state_from) {
+                    const depth_point& from = e.state_from->at.at(depth);
+                    p.state = from.state->copy();
+                    p.logits = from.logits;
+                    p.memory = memory_at(*e.c, *p.state);
+                } else {
+                    if (!e.state) e.state = e.c->engine.new_state();
+                    if (e.state->n_tokens() < depth) {
+                        p.prefill_from = e.state->n_tokens();
+                        p.prefill_ms = prefill_to(e, depth);
+                    }
+                    p.memory = memory_at(*e.c, *e.state);
+                    p.logits = e.logits;
+                    if (!e.state->keeps_history()) p.state = e.state->copy();
+                }
+                e.at.emplace(depth, std::move(p));
+                decode_at(e, depth, e.plan.o.warmup);  // caches, page faults
+                e.at.at(depth).memory.peak_rss_bytes = peak_resident_bytes();
             }
-            p.memory = memory_at(*e.c, *e.state);
-            p.logits = e.logits;
-            if (!e.state->keeps_history()) p.state = e.state->copy();
-            e.at.emplace(depth, std::move(p));
-            decode_at(e, depth, e.plan.o.warmup);  // caches, page faults
-            e.at.at(depth).memory.peak_rss_bytes = peak_resident_bytes();
-        }
         prefill_progress.update(++reached);
     }
 
@@ -321,8 +389,9 @@ void measure_depths(const std::vector<task_context*>& contexts, const std::vecto
                 depth_case_record rec;
                 rec.depth = depth;
                 if (r == 0) rec.prefill_from = p.prefill_from, rec.prefill_ms = p.prefill_ms;
+                if (e.state_from) rec.state_from = e.state_from->c->model.name;
                 rec.memory = p.memory;
-                rec.latency_ms = decode_at(e, depth, e.plan.o.decode_tokens);
+                rec.latency_ms = decode_at(e, depth, e.plan.decode_tokens);
                 c.record_as(q, rec);
             }
             progress.update(++finished);
@@ -344,7 +413,7 @@ task_requests scaling_depth_requests(const task_definition& d, const task_input&
 void score_scaling_depth(task_context& c, const std::vector<request>& cases) {
     measure_depths({&c}, cases);  // a no-op for what the journal holds
     const depth_plan p = plan(c);
-    const std::int64_t n = p.o.decode_tokens;
+    const std::int64_t n = p.decode_tokens;
     std::map<std::int64_t, std::vector<depth_case_record>> by_depth;  // repeats in order
     for (const request& q : cases)
         if (const auto rec = c.done_as<depth_case_record>(q)) {
@@ -362,6 +431,12 @@ void score_scaling_depth(task_context& c, const std::vector<request>& cases) {
     s.header = header_of(c);
     s.decode_tokens = n;
     s.depth_note = p.note;
+    for (const auto& [depth, recs] : by_depth)
+        if (const std::string& from = recs.front().state_from; !from.empty()) {
+            s.depth_note += (s.depth_note.empty() ? "" : "; ") + std::string("state at each depth from ") + from +
+                            "'s prefill (the same weights and prefill kernels: no prefill of its own)";
+            break;
+        }
     std::vector<std::vector<double>> per_repeat_means;  // [depth][repeat]
     for (const auto& [depth, recs] : by_depth) {
         s.depth.push_back(depth);

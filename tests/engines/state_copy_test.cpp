@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <numeric>
+#include <tuple>
 
 #include "engines/engine_spec.h"
 #include "engines/registry.h"
@@ -86,6 +87,64 @@ TEST_P(EngineStateCopy, ARewoundCacheContinuesAsIfTheTokensAfterWereNeverFed) {
     e->forward(next, *s, logits_mode::all, got);
     EXPECT_EQ(got, expected);
     EXPECT_FALSE(s->rewind(40)) << "rewinding past the end";
+}
+
+// copy_first(n): what copy() then rewind(n) gives (the depth sweep takes its
+// shallow depths from the deepest KV cache this way), the original untouched.
+TEST_P(EngineStateCopy, CopyFirstIsACopyRewound) {
+    auto b = kernels::make_cpu_backend(1);
+    auto e = make(GetParam(), *b);
+    const auto a = ids(20, 0), next = ids(5, 3);
+    auto s = e->new_state();
+    std::vector<float> logits, expected, got;
+    e->forward(a, *s, logits_mode::all, logits);
+    const std::vector<float> before = s->download();
+    EXPECT_EQ(s->copy_first(21), nullptr) << "past the end";
+    const std::int64_t n = s->keeps_history() ? 7 : 20;
+    if (!s->keeps_history()) {
+        EXPECT_EQ(s->copy_first(7), nullptr) << "a recurrent state cannot go back";
+    }
+    const auto first = s->copy_first(n);
+    ASSERT_NE(first, nullptr);
+    EXPECT_EQ(first->n_tokens(), n);
+    auto rewound = s->copy();
+    ASSERT_TRUE(rewound->rewind(n));
+    if (!GetParam().no_cache) {
+        EXPECT_EQ(first->download(), rewound->download());
+    }
+    e->forward(next, *rewound, logits_mode::all, expected);
+    e->forward(next, *first, logits_mode::all, got);
+    EXPECT_EQ(got, expected);
+    EXPECT_EQ(s->n_tokens(), 20);
+    EXPECT_EQ(s->download(), before);
+}
+
+// The depth sweep gives the serial RWKV engine the parallel engine's state at
+// each depth instead of prefilling again: their prefills agree bit for bit
+// (the serial engine's prefill runs the parallel mode's kernels).
+TEST(EnginePrefill, SerialRwkvPrefillsExactlyAsTheParallelEngine) {
+    auto b = kernels::make_cpu_backend(2);
+    for (const auto& [serial, parallel, model] :
+         {std::tuple{"rwkv4-serial", "rwkv4-parallel", "rwkv4-tiny/rwkv4-tiny-660K-f32.pth"},
+          std::tuple{"rwkv7-serial", "rwkv7-parallel", "rwkv7-tiny/rwkv7-tiny-834K-f32.pth"},
+          std::tuple{"rwkv5-serial", "rwkv5-parallel", "rwkv5-tiny/tiny-rwkv-5v2-730K-FP32.bin"}}) {
+        SCOPED_TRACE(serial);
+        auto s = make({"", serial, model, false}, *b), p = make({"", parallel, model, false}, *b);
+        auto from_s = s->new_state(), from_p = p->new_state();
+        std::vector<float> logits_s, logits_p;
+        for (const std::size_t chunk : {33u, 40u, 7u}) {  // an incremental prefill, as the sweep's
+            const auto part = ids(chunk, static_cast<std::int32_t>(chunk));
+            s->prefill(part, *from_s, logits_s);
+            p->prefill(part, *from_p, logits_p);
+        }
+        EXPECT_EQ(from_s->download(), from_p->download());
+        EXPECT_EQ(logits_s, logits_p);
+        // ...and the serial engine decodes on the parallel engine's state.
+        std::vector<float> a, c;
+        s->forward(ids(3, 9), *from_p, logits_mode::all, a);
+        s->forward(ids(3, 9), *from_s, logits_mode::all, c);
+        EXPECT_EQ(a, c);
+    }
 }
 
 TEST_P(EngineStateCopy, KeepsHistorySaysWhetherRewindCanGoBack) {

@@ -30,8 +30,8 @@ std::string run_of(const std::string& name, const std::string& model_file, const
     const std::string dir = test_paths::fresh_dir("review", name);
     tasks::run_config c;
     c.models = {{"m", {engine, test_paths::source() + "/datasets/models/pair-udhr/" + model_file, "bytes"}}};
-    const auto task = [](const char* name, std::size_t limit) {
-        tasks::task_request t = tasks::task_request::named(name);
+    const auto task = [](const char* task_name, std::size_t limit) {
+        tasks::task_request t = tasks::task_request::named(task_name);
         t.limit = limit;  // examples (per language); WikiText: lines, as the transformer slides windows over them
         return t;
     };

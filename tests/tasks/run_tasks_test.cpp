@@ -183,8 +183,10 @@ INSTANTIATE_TEST_SUITE_P(RunTasks, Scaling, testing::Values(true, false),
 
 // The depth sweep on the tiny models: every engine reaches each depth by one
 // incremental prefill (chunks that do not divide the depths), decodes at it
-// per repeat; the no-cache engine and GPT-2's learned positions stop short
-// and say why, GPT-NeoX's rotary limit is lifted; memory agrees with the shapes.
+// per repeat; the serial RWKV engine takes the parallel one's states
+// instead; the no-cache engine decodes fewer tokens, it and GPT-2's learned
+// positions stop short and say why, GPT-NeoX's rotary limit is lifted;
+// memory agrees with the shapes.
 TEST(RunTasks, DepthSweepReachesEachDepthOnceAndSaysWhereItStops) {
     const std::string gpt2 = test_data + "/models/gpt2-tiny";
     tasks::run_config c;
@@ -195,7 +197,7 @@ TEST(RunTasks, DepthSweepReachesEachDepthOnceAndSaysWhereItStops) {
     tasks::task_request t = tasks::task_request::named("scaling_depth");
     t.options = {{"depths", {0, 64, 256, 700}}, {"decode_tokens", 4},       {"repeats", 2},
                  {"warmup_tokens", 1},          {"prefill_chunk", 100},     {"max_depth_no_cache", 64},
-                 {"reference_depth", 64}};
+                 {"reference_depth", 64},       {"decode_tokens_no_cache", 2}};
     c.tasks = {t};
     c.out_dir = fresh_dir("scaling_depth");
     const json report = tasks::run_tasks(c);
@@ -210,7 +212,9 @@ TEST(RunTasks, DepthSweepReachesEachDepthOnceAndSaysWhereItStops) {
     EXPECT_EQ(depths("neox cache"), (std::vector<int>{0, 64, 256, 700}));
     EXPECT_EQ(depths("neox no cache"), (std::vector<int>{0, 64}));
     EXPECT_EQ(depths("gpt2 cache"), (std::vector<int>{0, 64, 256}));
-    EXPECT_EQ(by_model.at("rwkv serial").at("depth_note"), "");
+    EXPECT_EQ(by_model.at("rwkv parallel").at("depth_note"), "");
+    const std::string serial_note = by_model.at("rwkv serial").at("depth_note");
+    EXPECT_NE(serial_note.find("state at each depth from rwkv parallel"), std::string::npos) << serial_note;
     EXPECT_NE(by_model.at("neox cache").at("depth_note").get<std::string>().find("lifted to 705"), std::string::npos);
     EXPECT_NE(by_model.at("neox no cache").at("depth_note").get<std::string>().find("no KV cache"), std::string::npos);
     EXPECT_NE(by_model.at("gpt2 cache").at("depth_note").get<std::string>().find("learned positions"),
@@ -219,11 +223,15 @@ TEST(RunTasks, DepthSweepReachesEachDepthOnceAndSaysWhereItStops) {
         SCOPED_TRACE(name);
         const std::size_t n = s.at("depth").size();
         ASSERT_EQ(s.at("latency_ms").size(), n);
-        EXPECT_EQ(s.at("latency_ms")[0].size(), 2u);     // repeats
-        EXPECT_EQ(s.at("latency_ms")[0][0].size(), 4u);  // decode tokens
-        // One incremental prefill: each depth from the one before.
-        for (std::size_t k = 1; k < n; ++k) EXPECT_EQ(s.at("prefill_from")[k], s.at("depth")[k - 1]);
-        EXPECT_TRUE(s.at("prefill_tokens_per_s")[0].is_null());
+        EXPECT_EQ(s.at("latency_ms")[0].size(), 2u);  // repeats
+        EXPECT_EQ(s.at("latency_ms")[0][0].size(), name == "neox no cache" ? 2u : 4u);  // decode tokens
+        EXPECT_EQ(s.at("decode_tokens"), name == "neox no cache" ? 2 : 4);
+        // One incremental prefill: each depth from the one before; none of
+        // the serial engine's own.
+        const bool own_prefill = name != "rwkv serial";
+        for (std::size_t k = 1; k < n; ++k) EXPECT_EQ(s.at("prefill_from")[k], s.at("depth")[own_prefill ? k - 1 : k]);
+        for (std::size_t k = 0; k < n; ++k)
+            EXPECT_EQ(s.at("prefill_tokens_per_s")[k].is_null(), k == 0 || !own_prefill) << s.at("depth")[k];
         for (std::size_t k = 0; k < n; ++k) {
             const json& m = s.at("memory")[k];
             EXPECT_EQ(m.at("state_used_bytes"), m.at("expected_state_bytes")) << "depth " << s.at("depth")[k];
@@ -251,6 +259,8 @@ TEST(RunTasks, DepthSweepReachesEachDepthOnceAndSaysWhereItStops) {
     };
     EXPECT_EQ(count("ms_per_token", "rwkv parallel"), 4);
     EXPECT_EQ(count("prefill_tokens_per_s", "rwkv parallel"), 3);
+    EXPECT_EQ(count("prefill_tokens_per_s", "rwkv serial"), 0);
+    EXPECT_EQ(count("latency_growth", "rwkv serial"), 1);
     EXPECT_EQ(count("latency_growth", "neox cache"), 1);
     EXPECT_EQ(count("latency_growth", "neox no cache"), 0);  // only the reference depth
     EXPECT_EQ(count("growth_exponent", "neox cache"), 1);

@@ -61,6 +61,12 @@ public:
     // An independent copy in device memory of its own: fed the same tokens,
     // it gives the same logits as this state, bit for bit.
     virtual std::unique_ptr<engine_state> copy() const = 0;
+    // What copy() then rewind(n) would give, or nullptr where rewind(n)
+    // would fail; a KV cache copies only its first n positions.
+    virtual std::unique_ptr<engine_state> copy_first(std::int64_t n) const {
+        auto out = copy();
+        return out->rewind(n) ? std::move(out) : nullptr;
+    }
     // Forgets every token after the first `n`, as if they had never been fed
     // (a KV cache keeps its first n positions), and returns true. Returns
     // false, changing nothing, where it cannot: n > n_tokens(), or a

@@ -64,16 +64,23 @@ public:
         return out;
     }
 
-    std::unique_ptr<engine_state> copy() const override {
+    std::unique_ptr<engine_state> copy() const override { return copy_first(n_tokens()); }
+
+    // Copies only the first n positions (the depth sweep takes a shallow
+    // depth from the deepest cache), into a cache as large as this one, so
+    // decoding after them does not grow it.
+    std::unique_ptr<engine_state> copy_first(std::int64_t n) const override {
+        if (n < 0 || n > n_tokens()) return nullptr;
         auto out = std::make_unique<transformer_state>(backend_, config_, limit_);
         out->reserve(capacity);
+        const std::int64_t rows = std::min(cached, n);
         const std::size_t row = static_cast<std::size_t>(config_.n_embd) * sizeof(float);
-        for (std::size_t l = 0; l < keys.size() && cached > 0; ++l) {
-            backend_.copy(out->keys[l].data(), keys[l].data(), static_cast<std::size_t>(cached) * row);
-            backend_.copy(out->values[l].data(), values[l].data(), static_cast<std::size_t>(cached) * row);
+        for (std::size_t l = 0; l < keys.size() && rows > 0; ++l) {
+            backend_.copy(out->keys[l].data(), keys[l].data(), static_cast<std::size_t>(rows) * row);
+            backend_.copy(out->values[l].data(), values[l].data(), static_cast<std::size_t>(rows) * row);
         }
-        out->history = history;
-        out->cached = cached;
+        out->history.assign(history.begin(), history.begin() + n);
+        out->cached = rows;
         return out;
     }
 
