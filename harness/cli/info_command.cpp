@@ -59,6 +59,7 @@ public:
             j["cuda_version"] = b.cuda_version;
             j["cuda_architectures"] = b.cuda_architectures;
             j["blas"] = kernels::blas_description();
+            j["blas_core"] = kernels::blas_core_name();
             j["threads"] = kernels::cpu_thread_count();
             j["cpu"] = {{"model", f.model_name}, {"logical_cores", f.logical_cores}, {"features", f.summary()},
                         {"matmul_isa", std::string(kernels::cpu_isa_name(isa))}};

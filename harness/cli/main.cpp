@@ -10,6 +10,7 @@
 #include "harness/build_info.h"
 #include "harness/errors.h"
 #include "harness/mpi_world.h"
+#include "kernels/backend.h"
 
 namespace {
 
@@ -119,6 +120,10 @@ int main(int argc, char** argv) {
     // like a full disk (exit 3, the path and the reason), instead of killing
     // the process without a word.
     std::signal(SIGXFSZ, SIG_IGN);
+    // Before anything else: this may run the program again with OpenBLAS's
+    // kernels for this CPU (OpenBLAS falls back to SSE3 ones on models it
+    // does not know).
+    kernels::use_blas_kernels_for_this_cpu(argv);
     harness::init_world(argc, argv);
     const int code = dispatch(argc, argv);
     harness::finalize_world();

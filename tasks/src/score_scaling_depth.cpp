@@ -473,10 +473,18 @@ void score_scaling_depth(task_context& c, const std::vector<request>& cases) {
     };
     s.integrated_cumulative_ms = integrate(s.median_latency_ms);
     const std::vector<double> x(s.depth.begin(), s.depth.end());
-    const poly_fit quad = fit_polynomial(x, s.integrated_cumulative_ms, 2), lat = fit_polynomial(x, s.median_latency_ms, 1);
-    s.cumulative_quadratic = fit_record(quad);
+    s.cumulative_quadratic = fit_record(fit_polynomial(x, s.integrated_cumulative_ms, 2));
+    // Latency against depth over every repeat's case, and from it whether the
+    // cumulative time's T² term (half the latency's slope) is above zero: the
+    // integrated points are running sums of the same few latencies, so a fit
+    // through them has residuals far smaller than the measurements' scatter
+    // (a flat RWKV line came out "significantly quadratic" from them).
+    std::vector<double> x_cases, y_cases;
+    for (std::size_t k = 0; k < s.depth.size(); ++k)
+        for (const double v : per_repeat_means[k]) x_cases.push_back(x[k]), y_cases.push_back(v);
+    const poly_fit lat = fit_polynomial(x_cases, y_cases, 1);
     s.latency_linear = fit_record(lat);
-    s.quadratic_significant = quad.above_zero(2);
+    s.quadratic_significant = lat.above_zero(1);
     const auto ref = std::find_if(s.depth.begin(), s.depth.end(),
                                   [&](std::int64_t d) { return d >= std::max<std::int64_t>(p.o.reference_depth, 1); });
     const std::size_t deepest = s.depth.size() - 1;

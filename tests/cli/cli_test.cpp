@@ -13,6 +13,7 @@
 #include <string>
 
 #include "cli_run.h"
+#include "kernels/backend.h"
 #include "test_paths.h"
 
 namespace {
@@ -63,6 +64,22 @@ TEST(Cli, InfoJsonParses) {
     EXPECT_TRUE(j.at("cuda_devices").is_array());
     EXPECT_FALSE(j.at("git_commit").get<std::string>().empty());
     EXPECT_NE(j.at("blas").get<std::string>().find("OpenBLAS"), std::string::npos);
+}
+
+// OpenBLAS falls back to SSE3 kernels on CPU models newer than it knows
+// (0.3.21 on an Emerald Rapids Xeon): rwkvbench runs with kernels for the
+// CPU's vector units instead, unless OPENBLAS_CORETYPE says otherwise.
+TEST(Cli, BlasKernelsFitTheCpuUnlessTheUserChoseThem) {
+    const result r = run("info --json", "unset OPENBLAS_CORETYPE;");
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    const auto core = j.at("blas_core").get<std::string>();
+    if (j.at("cpu").at("features").get<std::string>().find("avx2") != std::string::npos) {
+        EXPECT_EQ(kernels::blas_core_for(core, kernels::cpu_isa::avx2), std::nullopt) << core << " on an AVX2 CPU";
+    }
+    const result chosen = run("info --json", "OPENBLAS_CORETYPE=Prescott; export OPENBLAS_CORETYPE;");
+    ASSERT_EQ(chosen.code, 0) << chosen.err;
+    EXPECT_EQ(nlohmann::json::parse(chosen.out).at("blas_core"), "Prescott");
 }
 
 TEST(Cli, CommandHelpShowsExamples) {

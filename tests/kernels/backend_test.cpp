@@ -70,6 +70,19 @@ TEST(Backends, CpuEmbeddingRejectsIdsOutsideTheVocabulary) {
                  harness::unsupported_error);
 }
 
+// OpenBLAS's fallbacks below AVX2 are replaced by kernels for the CPU's best
+// vector unit; a choice at AVX2 or above stands, and so does any choice on
+// a CPU without AVX2.
+TEST(Backends, BlasCoreForReplacesOnlyFallbacksBelowAvx2) {
+    EXPECT_EQ(blas_core_for("Prescott", cpu_isa::avx512_bf16), "Cooperlake");
+    EXPECT_EQ(blas_core_for("prescott", cpu_isa::avx512), "SkylakeX");
+    EXPECT_EQ(blas_core_for("Nehalem", cpu_isa::avx2), "Haswell");
+    EXPECT_EQ(blas_core_for("Sandybridge", cpu_isa::avx2), "Haswell");  // AVX without FMA
+    EXPECT_EQ(blas_core_for("Prescott", cpu_isa::scalar), std::nullopt);
+    for (const char* fine : {"Haswell", "Zen", "SkylakeX", "Cooperlake", "SapphireRapids"})
+        EXPECT_EQ(blas_core_for(fine, cpu_isa::avx512_bf16), std::nullopt) << fine;
+}
+
 TEST(Backends, ThreadCountIsApplied) {
     auto b = make_cpu_backend(1);
     EXPECT_EQ(cpu_thread_count(), 1);

@@ -213,7 +213,7 @@ TEST(RunTasks, DepthSweepReachesEachDepthOnceAndSaysWhereItStops) {
     EXPECT_EQ(depths("neox no cache"), (std::vector<int>{0, 64}));
     EXPECT_EQ(depths("gpt2 cache"), (std::vector<int>{0, 64, 256}));
     EXPECT_EQ(by_model.at("rwkv parallel").at("depth_note"), "");
-    const std::string serial_note = by_model.at("rwkv serial").at("depth_note");
+    const auto serial_note = by_model.at("rwkv serial").at("depth_note").get<std::string>();
     EXPECT_NE(serial_note.find("state at each depth from rwkv parallel"), std::string::npos) << serial_note;
     EXPECT_NE(by_model.at("neox cache").at("depth_note").get<std::string>().find("lifted to 705"), std::string::npos);
     EXPECT_NE(by_model.at("neox no cache").at("depth_note").get<std::string>().find("no KV cache"), std::string::npos);

@@ -10,10 +10,12 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "kernels/cpu_options.h"
 #include "kernels/ops.h"
 #include "kernels/tensor.h"
 
@@ -115,5 +117,18 @@ std::unique_ptr<backend> make_backend(std::string_view device, int n_threads = 0
 // Facts for `rwkvbench info`: the BLAS library and its thread count.
 std::string blas_description();
 int cpu_thread_count();
+
+// The kernels OpenBLAS uses ("Prescott", "SkylakeX", ...).
+std::string blas_core_name();
+// The OPENBLAS_CORETYPE that gives OpenBLAS kernels for a CPU whose best
+// path is `best`, where OpenBLAS picked `core` (openblas_get_corename()),
+// kernels without AVX2, as it does on CPU models newer than it knows;
+// nullopt where its choice stands (blas_kernels.cpp).
+std::optional<std::string> blas_core_for(std::string_view core, cpu_isa best);
+// Called first in main: where blas_core_for names other kernels and
+// OPENBLAS_CORETYPE is not set, runs this program again (same argv, same
+// process) with it set, since OpenBLAS reads it only when it loads.
+// Returns where nothing changes or the exec fails.
+void use_blas_kernels_for_this_cpu(char** argv);
 
 }  // namespace kernels

@@ -127,8 +127,10 @@ struct depth_series {
     // Cumulative time of generating up to each depth, integrated from the
     // latencies (trapezoids between depths), not measured.
     std::vector<double> integrated_cumulative_ms;
-    poly_fit_record cumulative_quadratic, latency_linear;  // over depth
-    bool quadratic_significant = false;  // the T² term more than 2 standard errors above 0
+    poly_fit_record cumulative_quadratic;  // over depth, through integrated_cumulative_ms
+    poly_fit_record latency_linear;        // over depth, every repeat's case a point
+    // The cumulative time's T² term above 0: the latency's slope more than 2 standard errors above 0.
+    bool quadratic_significant = false;
     // Where the sweep stops short of the task's deepest depth, and why
     // ("no KV cache: capped at 1024", "learned positions end at 1024"); or
     // that the model's context limit was lifted ("context limit 2048 lifted: rotary positions").
