@@ -124,6 +124,7 @@ struct depth_plan {
     depth_options o;
     std::vector<std::int64_t> depths;
     std::int64_t decode_tokens = 0;  // per case: options.decode_tokens, or decode_tokens_no_cache without a cache
+    std::int64_t warmup = 0;         // options.warmup_tokens, at most decode_tokens without a cache
     std::string note;
     std::int64_t lift_to = 0;  // > 0: the context limit to lift to while measuring
     std::vector<std::int32_t> tokens;  // the context: the deepest depth's tokens, plus one to start depth 0
@@ -133,6 +134,7 @@ depth_plan plan(task_context& c) {
     depth_plan p;
     p.o = read_options(c.def);
     p.decode_tokens = c.model.spec.no_cache ? p.o.decode_tokens_no_cache : p.o.decode_tokens;
+    p.warmup = c.model.spec.no_cache ? std::min(p.o.warmup, p.decode_tokens) : p.o.warmup;
     const engines::engine_info info = c.engine.info();
     const std::int64_t deepest = p.o.depths.back();
     const std::int64_t need = deepest + p.o.warmup + p.o.decode_tokens;
@@ -365,7 +367,7 @@ void measure_depths(const std::vector<task_context*>& contexts, const std::vecto
                     if (!e.state->keeps_history()) p.state = e.state->copy();
                 }
                 e.at.emplace(depth, std::move(p));
-                decode_at(e, depth, e.plan.o.warmup);  // caches, page faults
+                decode_at(e, depth, e.plan.warmup);  // caches, page faults
                 e.at.at(depth).memory.peak_rss_bytes = peak_resident_bytes();
             }
         prefill_progress.update(++reached);
