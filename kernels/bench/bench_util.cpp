@@ -116,20 +116,21 @@ float parallel_sum(const float* data, std::int64_t n) {
     return sum;
 }
 
-double read_bandwidth_gbs(kernels::backend& b) {
-    constexpr std::int64_t bytes = std::int64_t{256} << 20, n = bytes / 4;
-    auto* data = static_cast<float*>(b.alloc(bytes));
-    std::fill_n(data, n, 1.0f);
-    double best = 1e30;
-    float sink = 0;
-    for (int rep = 0; rep < 7; ++rep) {
-        const auto t0 = std::chrono::steady_clock::now();
-        sink += parallel_sum(data, n);
-        best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    }
-    benchmark::DoNotOptimize(sink);
-    b.free(data);
-    return static_cast<double>(bytes) * 1e-9 / best;
+read_bound::read_bound(kernels::backend& b, double bytes)
+    : owner_(b), n_(std::max<std::int64_t>(1, static_cast<std::int64_t>(bytes / 4))) {
+    data_ = static_cast<float*>(b.alloc(static_cast<std::size_t>(n_) * 4));
+    std::fill_n(data_, n_, 1.0f);
+}
+
+read_bound::~read_bound() {
+    benchmark::DoNotOptimize(sink_);
+    owner_.free(data_);
+}
+
+double read_bound::read_seconds() {
+    const auto t0 = std::chrono::steady_clock::now();
+    sink_ += parallel_sum(data_, n_);
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 void flush_cpu_caches() {

@@ -46,13 +46,30 @@ void run_timed(benchmark::State& state, kernels::backend& b, const std::function
 // when bound and kernel are both taken as their best.
 benchmark::internal::Benchmark* with_min(benchmark::internal::Benchmark* b);
 
-// The plain parallel read bandwidth of this machine right now, GB/s: the
-// best of a few sums over a 256 MiB buffer allocated by `b` (the same page
-// policy as weights), with b's threads. Engine benchmarks measure it next to
-// each case, because on shared machines it drifts within minutes.
-double read_bandwidth_gbs(kernels::backend& b);
 // Sum of data[0..n) over the backend's OpenMP threads (the memory-read kernel).
 float parallel_sum(const float* data, std::int64_t n);
+
+// The read an engine's decode step is held to: a buffer as large as the
+// bytes the step reads (beyond the caches, where the weights are), allocated
+// by `b` as weights are and summed over b's threads. A benchmark times one
+// read right after each step: the bound is then measured in the same
+// seconds as the steps, which this machine's drifting bandwidth needs (one
+// best-of-7 figure taken before the case scattered x_bound from 0.8 to 1.4).
+// x_bound = total step time / total read time.
+class read_bound {
+public:
+    read_bound(kernels::backend& b, double bytes);
+    ~read_bound();
+    read_bound(const read_bound&) = delete;
+    read_bound& operator=(const read_bound&) = delete;
+    double read_seconds();  // one timed read of the whole buffer
+
+private:
+    kernels::backend& owner_;
+    float* data_;
+    std::int64_t n_;
+    float sink_ = 0;
+};
 
 // Evicts the caches between iterations where a benchmark asks for cold data.
 void flush_cpu_caches();
