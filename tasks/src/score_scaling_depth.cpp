@@ -234,8 +234,8 @@ bool same_prefill(const live_engine& a, const live_engine& b) {
            a.plan.tokens == b.plan.tokens;
 }
 
-// Pairs each engine with an earlier-listed one that prefills the same way
-// (preferring a parallel engine as the one that prefills: it is its own mode).
+// Pairs each serial engine with a measured non-serial one that prefills the
+// same way (the parallel engine prefills: that is its own mode).
 void share_prefills(std::vector<live_engine>& engines) {
     const auto serial = [](const live_engine& e) {
         const std::string name = e.c->engine.info().name;
