@@ -4,8 +4,10 @@
 //    the weight bytes it must read per token -> GB/s, and x_bound = time /
 //    the time of a plain read of as many bytes, timed after each step
 //    (bench::read_bound);
-//  * parallel prefill of 128 and 1024 tokens (last logits): tokens/s and
-//    GFLOP/s (2 x matrix parameters x tokens), against roofline/openblas_sgemm;
+//  * parallel prefill of 128 and 1024 tokens (last logits): tokens/s,
+//    GFLOP/s (2 x matrix parameters x tokens) and of_sgemm, the share of
+//    the speed of its matmuls alone as plain sgemm calls, timed after each
+//    prefill (bench::sgemm_sequence);
 //  * perplexity mode: parallel with logits at every position.
 // Threads: RWKVBENCH_BENCH_THREADS (default all cores). Peak RSS in MiB.
 // RWKVBENCH_BENCH_MODEL=file adds rwkv4_file/serial_decode and
@@ -20,6 +22,7 @@
 #include <cstdlib>
 #include <functional>
 #include <map>
+#include <utility>
 
 #include "bench_util.h"  // kernels/bench: the one benchmark executable's helpers
 #include "engines/engine_spec.h"
@@ -119,6 +122,20 @@ void bm_decode(benchmark::State& state, const weights_fn& get) {
     peak_memory(state);
 }
 
+// The shapes a chunk multiplies: per layer r, k, v, o, the FFN's key,
+// value and receptance; the head where every position's logits are asked for.
+std::vector<std::pair<std::int64_t, std::int64_t>> matmul_shapes(const engines::rwkv4_shape& s, bool head) {
+    const std::int64_t c = s.n_embd, f = s.n_ffn;
+    std::vector<std::pair<std::int64_t, std::int64_t>> out;
+    for (std::int64_t l = 0; l < s.n_layer; ++l) {
+        for (int i = 0; i < 5; ++i) out.emplace_back(c, c);  // r, k, v, o and the FFN's receptance
+        out.emplace_back(f, c);
+        out.emplace_back(c, f);
+    }
+    if (head) out.emplace_back(s.n_vocab, c);
+    return out;
+}
+
 void bm_parallel(benchmark::State& state, const weights_fn& get, logits_mode mode) {
     const auto w = get();
     const auto n = static_cast<std::size_t>(state.range(0));
@@ -130,10 +147,19 @@ void bm_parallel(benchmark::State& state, const weights_fn& get, logits_mode mod
         auto st = e->new_state();
         e->forward(ids, *st, mode, logits);  // warm-up: scratch buffers, BLAS threads
     }
+    bench::sgemm_sequence matmuls(matmul_shapes(w->shape, mode == logits_mode::all), static_cast<std::int64_t>(n));
+    double prefill_s = 0, sgemm_s = 0;
     for (auto _ : state) {
+        const auto t0 = std::chrono::steady_clock::now();
         auto st = e->new_state();
         e->forward(ids, *st, mode, logits);
+        prefill_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        state.PauseTiming();
+        sgemm_s += matmuls.seconds();
+        state.ResumeTiming();
     }
+    // The share of plain sgemm's speed the prefill reaches (1.0: as fast as its matmuls alone).
+    state.counters["of_sgemm"] = sgemm_s / prefill_s;
     const double head = mode == logits_mode::all ? static_cast<double>(w->shape.n_vocab * w->shape.n_embd) : 0.0;
     state.counters["tokens/s"] = benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsIterationInvariantRate);
     state.counters["GFLOP/s"] = benchmark::Counter(2e-9 * (matrix_params(*w) + head) * static_cast<double>(n),

@@ -7,18 +7,16 @@
 //  * parallel prefill of 128 and 1024 tokens (last logits): tokens/s,
 //    GFLOP/s (2 x matrix parameters x tokens) and of_sgemm, the share of
 //    the speed of its matmuls alone as plain sgemm calls, timed after each
-//    prefill (sgemm_sequence);
+//    prefill (bench::sgemm_sequence);
 //  * perplexity mode: parallel with logits at every position.
 // The WKV-7 kernel's own time at the same T: wkv7_sequence/cpu/C=768.
 #include <benchmark/benchmark.h>
-#include <cblas.h>
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <map>
-#include <random>
 #include <utility>
 
 #include "bench_util.h"
@@ -96,48 +94,22 @@ void bm_decode(benchmark::State& state, kernels::dtype wt) {
     peak_memory(state);
 }
 
-// The engine's matmuls alone: plain OpenBLAS sgemm at every shape a chunk
-// of T tokens multiplies (per layer r, k, v, o, the FFN and the low-rank
-// pairs; the head when every position's logits are asked for), one
-// random matrix per shape reused across layers (at T >= 128 they are
-// compute-bound). The prefill is held to it: timed after each prefill, so
-// that both see the same machine.
-class sgemm_sequence {
-public:
-    sgemm_sequence(const engines::rwkv57_shape& s, std::int64_t t, bool head) : t_(t) {
-        const std::int64_t c = s.n_embd, f = s.n_ffn;
-        for (std::int64_t l = 0; l < s.n_layer; ++l) {
-            for (int i = 0; i < 4; ++i) shapes_.push_back({c, c});
-            shapes_.push_back({f, c});
-            shapes_.push_back({c, f});
-            for (const std::int64_t d : {s.d_decay, s.d_iclr, s.d_gate, l > 0 ? s.d_value : 0})
-                if (d > 0) shapes_.push_back({d, c}), shapes_.push_back({c, d});
-        }
-        if (head) shapes_.push_back({s.n_vocab, c});
-        std::int64_t widest = 0, largest = 0;
-        for (const auto& [n, k] : shapes_) widest = std::max({widest, n, k}), largest = std::max(largest, n * k);
-        std::mt19937 rng(7);
-        std::uniform_real_distribution<float> u(-1, 1);
-        for (auto* v : {&x_, &out_}) v->resize(static_cast<std::size_t>(t * widest));
-        w_.resize(static_cast<std::size_t>(largest));
-        for (auto* v : {&x_, &w_})
-            for (float& e : *v) e = u(rng);
+// The shapes a chunk multiplies: per layer r, k, v, o, the FFN and the
+// low-rank pairs (v's from layer 1 on); the head where every position's
+// logits are asked for.
+std::vector<std::pair<std::int64_t, std::int64_t>> matmul_shapes(const engines::rwkv57_shape& s, bool head) {
+    const std::int64_t c = s.n_embd, f = s.n_ffn;
+    std::vector<std::pair<std::int64_t, std::int64_t>> out;
+    for (std::int64_t l = 0; l < s.n_layer; ++l) {
+        for (int i = 0; i < 4; ++i) out.emplace_back(c, c);
+        out.emplace_back(f, c);
+        out.emplace_back(c, f);
+        for (const std::int64_t d : {s.d_decay, s.d_iclr, s.d_gate, l > 0 ? s.d_value : 0})
+            if (d > 0) out.emplace_back(d, c), out.emplace_back(c, d);
     }
-
-    double seconds() {
-        const auto t0 = std::chrono::steady_clock::now();
-        for (const auto& [n, k] : shapes_)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(t_), static_cast<int>(n),
-                        static_cast<int>(k), 1.0f, x_.data(), static_cast<int>(k), w_.data(), static_cast<int>(k), 0.0f,
-                        out_.data(), static_cast<int>(n));
-        return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    }
-
-private:
-    std::int64_t t_;
-    std::vector<std::pair<std::int64_t, std::int64_t>> shapes_;  // (n_out, n_in)
-    std::vector<float> x_, w_, out_;
-};
+    if (head) out.emplace_back(s.n_vocab, c);
+    return out;
+}
 
 void bm_parallel(benchmark::State& state, kernels::dtype wt, logits_mode mode) {
     const auto w = weights(wt);
@@ -150,7 +122,7 @@ void bm_parallel(benchmark::State& state, kernels::dtype wt, logits_mode mode) {
         auto st = e->new_state();
         e->forward(ids, *st, mode, logits);  // warm-up: scratch buffers, BLAS threads
     }
-    sgemm_sequence matmuls(w->shape, static_cast<std::int64_t>(n), mode == logits_mode::all);
+    bench::sgemm_sequence matmuls(matmul_shapes(w->shape, mode == logits_mode::all), static_cast<std::int64_t>(n));
     double prefill_s = 0, sgemm_s = 0;
     for (auto _ : state) {
         const auto t0 = std::chrono::steady_clock::now();

@@ -1,5 +1,7 @@
 #include "bench_util.h"
 
+#include <cblas.h>
+
 #include <omp.h>
 
 #include <algorithm>
@@ -130,6 +132,27 @@ read_bound::~read_bound() {
 double read_bound::read_seconds() {
     const auto t0 = std::chrono::steady_clock::now();
     sink_ += parallel_sum(data_, n_);
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+sgemm_sequence::sgemm_sequence(std::vector<std::pair<std::int64_t, std::int64_t>> shapes, std::int64_t t)
+    : shapes_(std::move(shapes)), t_(t) {
+    std::int64_t widest = 0, largest = 0;
+    for (const auto& [n, k] : shapes_) widest = std::max({widest, n, k}), largest = std::max(largest, n * k);
+    std::mt19937 rng(7);
+    std::uniform_real_distribution<float> u(-1, 1);
+    for (auto* v : {&x_, &out_}) v->resize(static_cast<std::size_t>(t * widest));
+    w_.resize(static_cast<std::size_t>(largest));
+    for (auto* v : {&x_, &w_})
+        for (float& e : *v) e = u(rng);
+}
+
+double sgemm_sequence::seconds() {
+    const auto t0 = std::chrono::steady_clock::now();
+    for (const auto& [n, k] : shapes_)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(t_), static_cast<int>(n), static_cast<int>(k),
+                    1.0f, x_.data(), static_cast<int>(k), w_.data(), static_cast<int>(k), 0.0f, out_.data(),
+                    static_cast<int>(n));
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 

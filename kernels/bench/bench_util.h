@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kernels/backend.h"
@@ -69,6 +70,23 @@ private:
     float* data_;
     std::int64_t n_;
     float sink_ = 0;
+};
+
+// An engine's matmuls alone: plain OpenBLAS sgemm calls, x [T, n_in] times
+// w [n_out, n_in]^T, at each (n_out, n_in) of `shapes` in turn, one random
+// matrix per call (at T >= 128 they are compute-bound, so reusing it costs
+// nothing). The bound a prefill is held to: a benchmark times it after each
+// prefill, so that both see the same machine; of_sgemm = sgemm time /
+// prefill time.
+class sgemm_sequence {
+public:
+    sgemm_sequence(std::vector<std::pair<std::int64_t, std::int64_t>> shapes, std::int64_t t);
+    double seconds();  // one timed pass over the shapes
+
+private:
+    std::vector<std::pair<std::int64_t, std::int64_t>> shapes_;
+    std::int64_t t_;
+    std::vector<float> x_, w_, out_;
 };
 
 // Evicts the caches between iterations where a benchmark asks for cold data.
