@@ -14,6 +14,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <string>
+#include <string_view>
 
 #include "harness/cpu_features.h"
 #include "kernels/backend.h"
@@ -41,6 +42,8 @@ std::optional<std::string> blas_core_for(std::string_view core, cpu_isa best) {
 
 void use_blas_kernels_for_this_cpu(char** argv) {
     if (std::getenv("OPENBLAS_CORETYPE") != nullptr) return;  // the user's choice, or this is the run again
+    // Only an OpenBLAS built for several targets reads it.
+    if (std::string_view(openblas_get_config()).find("DYNAMIC_ARCH") == std::string_view::npos) return;
     const cpu_isa best = cpu_isa_available(cpu_isa::avx512_bf16) ? cpu_isa::avx512_bf16
                          : cpu_isa_available(cpu_isa::avx512)     ? cpu_isa::avx512
                          : cpu_isa_available(cpu_isa::avx2) && harness::detect_cpu_features().fma
