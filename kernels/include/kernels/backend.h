@@ -125,9 +125,10 @@ std::string blas_core_name();
 // kernels without AVX2, as it does on CPU models newer than it knows;
 // nullopt where its choice stands (blas_kernels.cpp).
 std::optional<std::string> blas_core_for(std::string_view core, cpu_isa best);
-// Called first in main: where blas_core_for names other kernels and
-// OPENBLAS_CORETYPE is not set, runs this program again (same argv, same
-// process) with it set, since OpenBLAS reads it only when it loads.
+// Called first in main: where blas_core_for names other kernels,
+// OPENBLAS_CORETYPE is not set and OpenBLAS is built for several targets
+// (DYNAMIC_ARCH), runs this program again (same argv, same process) with
+// it set, since OpenBLAS reads it only when it loads.
 // Returns where nothing changes or the exec fails.
 void use_blas_kernels_for_this_cpu(char** argv);
 
