@@ -18,7 +18,6 @@
 #include <sys/resource.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdlib>
 #include <functional>
 #include <map>
@@ -80,9 +79,24 @@ double decode_bytes(const engines::rwkv4_weights& w) {
     return layers + head + 4.0 * static_cast<double>(l * 13 * c + 2 * c) + static_cast<double>(c) * 4;
 }
 
+// The shapes a chunk multiplies: per layer r, k, v, o, the FFN's key,
+// value and receptance; the head where every position's logits are asked for.
+std::vector<std::pair<std::int64_t, std::int64_t>> matmul_shapes(const engines::rwkv4_shape& s, bool head) {
+    const std::int64_t c = s.n_embd, f = s.n_ffn;
+    std::vector<std::pair<std::int64_t, std::int64_t>> out;
+    for (std::int64_t l = 0; l < s.n_layer; ++l) {
+        for (int i = 0; i < 5; ++i) out.emplace_back(c, c);  // r, k, v, o and the FFN's receptance
+        out.emplace_back(f, c);
+        out.emplace_back(c, f);
+    }
+    if (head) out.emplace_back(s.n_vocab, c);
+    return out;
+}
+
 double matrix_params(const engines::rwkv4_weights& w) {
-    const double c = static_cast<double>(w.shape.n_embd), f = static_cast<double>(w.shape.n_ffn);
-    return static_cast<double>(w.shape.n_layer) * (5 * c * c + 2 * c * f);
+    double n = 0;
+    for (const auto& [rows, cols] : matmul_shapes(w.shape, false)) n += static_cast<double>(rows * cols);
+    return n;
 }
 
 void peak_memory(benchmark::State& state) {
@@ -105,35 +119,18 @@ void bm_decode(benchmark::State& state, const weights_fn& get) {
     std::int32_t token = 187;
     e->forward(std::span(&token, 1), *st, logits_mode::last, logits);  // warm-up
     bench::read_bound bound(cpu(), decode_bytes(*w));
-    double step_s = 0, read_s = 0;
-    for (auto _ : state) {
-        const auto t0 = std::chrono::steady_clock::now();
-        e->forward(std::span(&token, 1), *st, logits_mode::last, logits);
-        step_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        token = static_cast<std::int32_t>((token * 31 + 7) % w->shape.n_vocab);
-        state.PauseTiming();
-        read_s += bound.read_seconds();
-        state.ResumeTiming();
-    }
+    const auto t = bench::time_with_bound(
+        state,
+        [&] {
+            e->forward(std::span(&token, 1), *st, logits_mode::last, logits);
+            token = static_cast<std::int32_t>((token * 31 + 7) % w->shape.n_vocab);
+        },
+        [&] { return bound.read_seconds(); });
     state.counters["tokens/s"] = benchmark::Counter(1.0, benchmark::Counter::kIsIterationInvariantRate);
     state.counters["GB/s"] = benchmark::Counter(decode_bytes(*w) * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
     // time per token / time to read its bytes, read after each step: 1.0 = at the bound.
-    state.counters["x_bound"] = step_s / read_s;
+    state.counters["x_bound"] = t.work_s / t.bound_s;
     peak_memory(state);
-}
-
-// The shapes a chunk multiplies: per layer r, k, v, o, the FFN's key,
-// value and receptance; the head where every position's logits are asked for.
-std::vector<std::pair<std::int64_t, std::int64_t>> matmul_shapes(const engines::rwkv4_shape& s, bool head) {
-    const std::int64_t c = s.n_embd, f = s.n_ffn;
-    std::vector<std::pair<std::int64_t, std::int64_t>> out;
-    for (std::int64_t l = 0; l < s.n_layer; ++l) {
-        for (int i = 0; i < 5; ++i) out.emplace_back(c, c);  // r, k, v, o and the FFN's receptance
-        out.emplace_back(f, c);
-        out.emplace_back(c, f);
-    }
-    if (head) out.emplace_back(s.n_vocab, c);
-    return out;
 }
 
 void bm_parallel(benchmark::State& state, const weights_fn& get, logits_mode mode) {
@@ -148,18 +145,15 @@ void bm_parallel(benchmark::State& state, const weights_fn& get, logits_mode mod
         e->forward(ids, *st, mode, logits);  // warm-up: scratch buffers, BLAS threads
     }
     bench::sgemm_sequence matmuls(matmul_shapes(w->shape, mode == logits_mode::all), static_cast<std::int64_t>(n));
-    double prefill_s = 0, sgemm_s = 0;
-    for (auto _ : state) {
-        const auto t0 = std::chrono::steady_clock::now();
-        auto st = e->new_state();
-        e->forward(ids, *st, mode, logits);
-        prefill_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        state.PauseTiming();
-        sgemm_s += matmuls.seconds();
-        state.ResumeTiming();
-    }
+    const auto t = bench::time_with_bound(
+        state,
+        [&] {
+            auto st = e->new_state();
+            e->forward(ids, *st, mode, logits);
+        },
+        [&] { return matmuls.seconds(); });
     // The share of plain sgemm's speed the prefill reaches (1.0: as fast as its matmuls alone).
-    state.counters["of_sgemm"] = sgemm_s / prefill_s;
+    state.counters["of_sgemm"] = t.bound_s / t.work_s;
     const double head = mode == logits_mode::all ? static_cast<double>(w->shape.n_vocab * w->shape.n_embd) : 0.0;
     state.counters["tokens/s"] = benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsIterationInvariantRate);
     state.counters["GFLOP/s"] = benchmark::Counter(2e-9 * (matrix_params(*w) + head) * static_cast<double>(n),

@@ -14,7 +14,6 @@
 #include <sys/resource.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdlib>
 #include <map>
 #include <utility>
@@ -78,19 +77,16 @@ void bm_decode(benchmark::State& state, kernels::dtype wt) {
     std::int32_t token = 187;
     e->forward(std::span(&token, 1), *st, logits_mode::last, logits);  // warm-up
     bench::read_bound bound(cpu(), decode_bytes(*w));
-    double step_s = 0, read_s = 0;
-    for (auto _ : state) {
-        const auto t0 = std::chrono::steady_clock::now();
-        e->forward(std::span(&token, 1), *st, logits_mode::last, logits);
-        step_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        token = (token * 31 + 7) % 65536;
-        state.PauseTiming();
-        read_s += bound.read_seconds();
-        state.ResumeTiming();
-    }
+    const auto t = bench::time_with_bound(
+        state,
+        [&] {
+            e->forward(std::span(&token, 1), *st, logits_mode::last, logits);
+            token = (token * 31 + 7) % 65536;
+        },
+        [&] { return bound.read_seconds(); });
     state.counters["tokens/s"] = benchmark::Counter(1.0, benchmark::Counter::kIsIterationInvariantRate);
     state.counters["GB/s"] = benchmark::Counter(decode_bytes(*w) * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
-    state.counters["x_bound"] = step_s / read_s;  // time per token / time to read its bytes, read after each step
+    state.counters["x_bound"] = t.work_s / t.bound_s;  // time per token / time to read its bytes, read after each step
     peak_memory(state);
 }
 
@@ -123,18 +119,15 @@ void bm_parallel(benchmark::State& state, kernels::dtype wt, logits_mode mode) {
         e->forward(ids, *st, mode, logits);  // warm-up: scratch buffers, BLAS threads
     }
     bench::sgemm_sequence matmuls(matmul_shapes(w->shape, mode == logits_mode::all), static_cast<std::int64_t>(n));
-    double prefill_s = 0, sgemm_s = 0;
-    for (auto _ : state) {
-        const auto t0 = std::chrono::steady_clock::now();
-        auto st = e->new_state();
-        e->forward(ids, *st, mode, logits);
-        prefill_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        state.PauseTiming();
-        sgemm_s += matmuls.seconds();
-        state.ResumeTiming();
-    }
+    const auto t = bench::time_with_bound(
+        state,
+        [&] {
+            auto st = e->new_state();
+            e->forward(ids, *st, mode, logits);
+        },
+        [&] { return matmuls.seconds(); });
     // The share of plain sgemm's speed the prefill reaches (1.0: as fast as its matmuls alone).
-    state.counters["of_sgemm"] = sgemm_s / prefill_s;
+    state.counters["of_sgemm"] = t.bound_s / t.work_s;
     const double head = mode == logits_mode::all ? static_cast<double>(w->shape.n_vocab * w->shape.n_embd) : 0.0;
     state.counters["tokens/s"] = benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsIterationInvariantRate);
     state.counters["GFLOP/s"] = benchmark::Counter(2e-9 * (matrix_params(w->shape) + head) * static_cast<double>(n),

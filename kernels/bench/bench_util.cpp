@@ -85,6 +85,20 @@ void run_timed(benchmark::State& state, kernels::backend& b, const std::function
     }
 }
 
+work_and_bound time_with_bound(benchmark::State& state, const std::function<void()>& work,
+                               const std::function<double()>& bound) {
+    work_and_bound total;
+    for (auto _ : state) {
+        const auto t0 = std::chrono::steady_clock::now();
+        work();
+        total.work_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        state.PauseTiming();
+        total.bound_s += bound();
+        state.ResumeTiming();
+    }
+    return total;
+}
+
 benchmark::internal::Benchmark* with_min(benchmark::internal::Benchmark* b) {
     return b->ComputeStatistics("min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); });
 }

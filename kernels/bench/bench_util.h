@@ -42,6 +42,16 @@ private:
 // runs), then timed per iteration, manual time (CUDA events on GPU).
 void run_timed(benchmark::State& state, kernels::backend& b, const std::function<void()>& work);
 
+// The benchmark loop on the CPU: `work` timed each iteration, then, with the
+// benchmark's clock paused, `bound` (one read_bound read or sgemm_sequence
+// pass, returning its seconds) right after it, so both see the same
+// machine. Returns the total seconds of the work and of the bound.
+struct work_and_bound {
+    double work_s = 0, bound_s = 0;
+};
+work_and_bound time_with_bound(benchmark::State& state, const std::function<void()>& work,
+                               const std::function<double()>& bound);
+
 // Adds a "min" aggregate (the best repetition) to a benchmark: on these noisy
 // shared machines the best run is the fairest bound and the fairest figure,
 // when bound and kernel are both taken as their best.

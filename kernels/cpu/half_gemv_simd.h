@@ -35,17 +35,6 @@ inline float weight_at(const half_gemv_args& a, const std::uint16_t* w_row, std:
     return a.is_bf16 ? bf16_to_f32(w_row[k]) : f16_to_f32(w_row[k]);
 }
 
-// Weight bytes asked for ahead of their use (a prefetch into L1 per 64
-// bytes read): the hardware's L2 streamer stops at every 4 KiB page and
-// ramps up again, which left decode at 1.20-1.30x the time of a plain read
-// of the same bytes; 2 KiB ahead: 1.11-1.18x (RWKV-4 169M and RWKV-7 0.1B,
-// fp32, 2 threads of an Emerald Rapids Xeon; 1 KiB and 4 KiB were between).
-constexpr std::int64_t gemv_prefetch_bytes = 2048;
-
-inline void prefetch_weights(const std::uint16_t* at) {
-    __builtin_prefetch(reinterpret_cast<const char*>(at) + gemv_prefetch_bytes, 0, 3);
-}
-
 template <class V, int n_tokens>
 inline void half_gemv_row(const half_gemv_args& a, std::int64_t n) {
     constexpr int width = V::width, chains = 4;
@@ -57,7 +46,7 @@ inline void half_gemv_row(const half_gemv_args& a, std::int64_t n) {
     for (; k + chains * width <= a.n_in; k += chains * width) {
         for (int c = 0; c < chains; ++c) {
             const std::int64_t kc = k + c * width;
-            if (a.is_f32 || c % 2 == 0) prefetch_weights(w_row + kc * (a.is_f32 ? 2 : 1));  // one per 64 bytes
+            if (a.is_f32 || c % 2 == 0) prefetch_ahead(w_row + kc * (a.is_f32 ? 2 : 1));  // one per 64 bytes
             const typename V::reg wv = load_weights<V>(a, w_row + kc * (a.is_f32 ? 2 : 1));
             for (int t = 0; t < n_tokens; ++t) acc[c][t] = V::fma(wv, V::load(a.x + t * a.n_in + kc), acc[c][t]);
         }
@@ -91,7 +80,7 @@ inline void bf16_gemv_row_split(const half_gemv_args& a, const float* x_split, s
     for (; k + chains * block <= a.n_in; k += chains * block) {
         for (int c = 0; c < chains; ++c) {
             const std::int64_t kc = k + c * block;
-            prefetch_weights(w_row + kc);
+            prefetch_ahead(w_row + kc);
             const auto words = V::load_words(w_row + kc);
             const typename V::reg even = V::words_low_to_float(words), odd = V::words_high_to_float(words);
             for (int t = 0; t < n_tokens; ++t) {

@@ -51,13 +51,13 @@ void quant_gemv_rows_of(const quant_gemv_args& a, std::int64_t n) {
     reg acc[Rows][small_batch_max];
     for (auto& row : acc)
         for (auto& v : row) v = V::zero();
-    // One prefetch per 64 bytes of each row, 2 KiB ahead (as the f32/f16/bf16 row-dot; half_gemv_simd.h).
+    // One prefetch per 64 bytes of each row (prefetch_ahead, as the f32/f16/bf16 row-dot).
     constexpr int prefetch_every = block_bytes >= 64 ? 1 : 64 / block_bytes;
     for (std::int64_t b = 0; b < blocks; ++b) {
         reg q[Rows][V::groups];
         float d[Rows], m[Rows];
         if (b % prefetch_every == 0)
-            for (int r = 0; r < Rows; ++r) __builtin_prefetch(a.w + (n + r) * row_bytes + b * block_bytes + 2048, 0, 3);
+            for (int r = 0; r < Rows; ++r) prefetch_ahead(a.w + (n + r) * row_bytes + b * block_bytes);
         for (int r = 0; r < Rows; ++r) V::template unpack<F>(a.w + (n + r) * row_bytes + b * block_bytes, q[r], d[r], m[r]);
         for (std::int64_t t = 0; t < a.n_tokens; ++t) {
             reg x[V::groups];

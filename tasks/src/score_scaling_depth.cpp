@@ -237,14 +237,11 @@ bool same_prefill(const live_engine& a, const live_engine& b) {
 // Pairs each serial engine with a measured non-serial one that prefills the
 // same way (the parallel engine prefills: that is its own mode).
 void share_prefills(std::vector<live_engine>& engines) {
-    const auto serial = [](const live_engine& e) {
-        const std::string name = e.c->engine.info().name;
-        return name.size() >= 7 && name.compare(name.size() - 7, 7, "-serial") == 0;
-    };
+    const auto serial = [](const live_engine& e) { return e.c->engine.info().name.ends_with("-serial"); };
     for (live_engine& e : engines) {
-        if (e.state_from) continue;
-        for (live_engine& other : engines)
-            if (&other != &e && !other.state_from && same_prefill(e, other) && serial(e) && !serial(other)) {
+        if (!serial(e)) continue;
+        for (const live_engine& other : engines)
+            if (!serial(other) && same_prefill(e, other)) {
                 e.state_from = &other;
                 break;
             }
@@ -299,6 +296,32 @@ std::vector<double> decode_at(live_engine& e, std::int64_t depth, std::int64_t n
     return decode_from(e, *copy, p.logits, n);
 }
 
+// Phase 1 at one depth for one engine: its state brought there by prefill
+// (or taken from the engine it shares its prefill with, which reached the
+// depth first), memory by kind, the warm-up tokens decoded.
+void reach_depth(live_engine& e, std::int64_t depth) {
+    reset_peak_resident();
+    depth_point p;
+    if (e.state_from) {
+        const depth_point& from = e.state_from->at.at(depth);
+        p.state = from.state->copy();
+        p.logits = from.logits;
+        p.memory = memory_at(*e.c, *p.state);
+    } else {
+        if (!e.state) e.state = e.c->engine.new_state();
+        if (e.state->n_tokens() < depth) {
+            p.prefill_from = e.state->n_tokens();
+            p.prefill_ms = prefill_to(e, depth);
+        }
+        p.memory = memory_at(*e.c, *e.state);
+        p.logits = e.logits;
+        if (!e.state->keeps_history()) p.state = e.state->copy();
+    }
+    e.at.emplace(depth, std::move(p));
+    decode_at(e, depth, e.plan.warmup);  // caches, page faults
+    e.at.at(depth).memory.peak_rss_bytes = peak_resident_bytes();
+}
+
 // Lifts the engines' context limits while they are measured, whatever ends the measurement.
 class lifted_limits {
 public:
@@ -346,30 +369,9 @@ void measure_depths(const std::vector<task_context*>& contexts, const std::vecto
     auto prefill_progress = engines[0].c->progress("depth prefill" + who, depths.size());
     std::size_t reached = 0;
     for (const std::int64_t depth : depths) {
-        for (const bool adopting : {false, true})
-            for (live_engine& e : engines) {
-                if (!reaches(e, depth) || (e.state_from != nullptr) != adopting) continue;
-                reset_peak_resident();
-                depth_point p;
-                if (e.state_from) {
-                    const depth_point& from = e.state_from->at.at(depth);
-                    p.state = from.state->copy();
-                    p.logits = from.logits;
-                    p.memory = memory_at(*e.c, *p.state);
-                } else {
-                    if (!e.state) e.state = e.c->engine.new_state();
-                    if (e.state->n_tokens() < depth) {
-                        p.prefill_from = e.state->n_tokens();
-                        p.prefill_ms = prefill_to(e, depth);
-                    }
-                    p.memory = memory_at(*e.c, *e.state);
-                    p.logits = e.logits;
-                    if (!e.state->keeps_history()) p.state = e.state->copy();
-                }
-                e.at.emplace(depth, std::move(p));
-                decode_at(e, depth, e.plan.warmup);  // caches, page faults
-                e.at.at(depth).memory.peak_rss_bytes = peak_resident_bytes();
-            }
+        for (const bool sharing : {false, true})
+            for (live_engine& e : engines)
+                if (reaches(e, depth) && (e.state_from != nullptr) == sharing) reach_depth(e, depth);
         prefill_progress.update(++reached);
     }
 
