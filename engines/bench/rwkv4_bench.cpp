@@ -23,7 +23,7 @@
 #include <map>
 #include <utility>
 
-#include "bench_util.h"  // kernels/bench: the one benchmark executable's helpers
+#include "prefill_case.h"  // with bench_util.h (kernels/bench): the benchmark executable's helpers
 #include "engines/engine_spec.h"
 #include "engines/model_file.h"
 #include "engines/registry.h"
@@ -139,25 +139,9 @@ void bm_parallel(benchmark::State& state, const weights_fn& get, logits_mode mod
     std::vector<std::int32_t> ids(n);
     for (std::size_t i = 0; i < n; ++i) ids[i] = static_cast<std::int32_t>((i * 7919) % static_cast<std::size_t>(w->shape.n_vocab));
     auto e = engines::make_rwkv4_engine(false, w, cpu());
-    std::vector<float> logits;
-    {
-        auto st = e->new_state();
-        e->forward(ids, *st, mode, logits);  // warm-up: scratch buffers, BLAS threads
-    }
-    bench::sgemm_sequence matmuls(matmul_shapes(w->shape, mode == logits_mode::all), static_cast<std::int64_t>(n));
-    const auto t = bench::time_with_bound(
-        state,
-        [&] {
-            auto st = e->new_state();
-            e->forward(ids, *st, mode, logits);
-        },
-        [&] { return matmuls.seconds(); });
-    // The share of plain sgemm's speed the prefill reaches (1.0: as fast as its matmuls alone).
-    state.counters["of_sgemm"] = t.bound_s / t.work_s;
     const double head = mode == logits_mode::all ? static_cast<double>(w->shape.n_vocab * w->shape.n_embd) : 0.0;
-    state.counters["tokens/s"] = benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsIterationInvariantRate);
-    state.counters["GFLOP/s"] = benchmark::Counter(2e-9 * (matrix_params(*w) + head) * static_cast<double>(n),
-                                                   benchmark::Counter::kIsIterationInvariantRate);
+    bench::prefill_case(state, *e, ids, mode, matmul_shapes(w->shape, mode == logits_mode::all),
+                        matrix_params(*w) + head);
     peak_memory(state);
 }
 

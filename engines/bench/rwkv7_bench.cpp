@@ -18,7 +18,7 @@
 #include <map>
 #include <utility>
 
-#include "bench_util.h"
+#include "prefill_case.h"
 #include "engines/registry.h"
 #include "kernels/backend.h"
 
@@ -113,25 +113,9 @@ void bm_parallel(benchmark::State& state, kernels::dtype wt, logits_mode mode) {
     std::vector<std::int32_t> ids(n);
     for (std::size_t i = 0; i < n; ++i) ids[i] = static_cast<std::int32_t>((i * 7919) % 65536);
     auto e = engines::make_rwkv57_engine(false, w, cpu());
-    std::vector<float> logits;
-    {
-        auto st = e->new_state();
-        e->forward(ids, *st, mode, logits);  // warm-up: scratch buffers, BLAS threads
-    }
-    bench::sgemm_sequence matmuls(matmul_shapes(w->shape, mode == logits_mode::all), static_cast<std::int64_t>(n));
-    const auto t = bench::time_with_bound(
-        state,
-        [&] {
-            auto st = e->new_state();
-            e->forward(ids, *st, mode, logits);
-        },
-        [&] { return matmuls.seconds(); });
-    // The share of plain sgemm's speed the prefill reaches (1.0: as fast as its matmuls alone).
-    state.counters["of_sgemm"] = t.bound_s / t.work_s;
     const double head = mode == logits_mode::all ? static_cast<double>(w->shape.n_vocab * w->shape.n_embd) : 0.0;
-    state.counters["tokens/s"] = benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsIterationInvariantRate);
-    state.counters["GFLOP/s"] = benchmark::Counter(2e-9 * (matrix_params(w->shape) + head) * static_cast<double>(n),
-                                                   benchmark::Counter::kIsIterationInvariantRate);
+    bench::prefill_case(state, *e, ids, mode, matmul_shapes(w->shape, mode == logits_mode::all),
+                        matrix_params(w->shape) + head);
     peak_memory(state);
 }
 
