@@ -18,6 +18,21 @@ inline void check_token_ids(std::span<const std::int32_t> tokens, std::int64_t n
                                        " is outside the vocabulary of " + std::to_string(n_vocab));
 }
 
+// forward_batch's lists: one state and one logits_from per sequence, each
+// logits_from within [0, size]. Throws input_error naming the sequence.
+inline void check_batch(std::span<const std::span<const std::int32_t>> tokens, std::span<engine_state* const> states,
+                        std::span<const std::int64_t> logits_from) {
+    if (states.size() != tokens.size() || logits_from.size() != tokens.size())
+        throw harness::input_error("forward_batch: " + std::to_string(tokens.size()) + " sequences but " +
+                                   std::to_string(states.size()) + " states and " +
+                                   std::to_string(logits_from.size()) + " logits_from");
+    for (std::size_t i = 0; i < tokens.size(); ++i)
+        if (logits_from[i] < 0 || logits_from[i] > static_cast<std::int64_t>(tokens[i].size()))
+            throw harness::input_error("forward_batch: sequence " + std::to_string(i) + " has " +
+                                       std::to_string(tokens[i].size()) + " tokens; logits_from " +
+                                       std::to_string(logits_from[i]) + " is outside them");
+}
+
 // The state as the engine's own kind; unsupported_error naming `engine` otherwise.
 template <class State>
 State& own_state(engine_state& state, const std::string& engine) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "engines/rwkv4_engine.h"
+#include "models/chunk_rows.h"
 #include "models/engine_checks.h"
 #include "models/recurrent_feed.h"
 #include "harness/errors.h"
@@ -105,19 +106,45 @@ public:
         rwkv4_state& st = checked(tokens, state);
         feed_tokens(serial_, static_cast<std::int64_t>(tokens.size()), w_->shape.n_vocab, mode, out,
                     [&](std::int64_t first, std::int64_t count, logits_mode m, float* dst, bool want) {
-                        run_chunk(tokens.subspan(static_cast<std::size_t>(first), static_cast<std::size_t>(count)), st,
-                                  m, dst, serial_ ? wkv_mode::step : wkv_mode::sequence, want);
+                        const auto chunk = tokens.subspan(static_cast<std::size_t>(first), static_cast<std::size_t>(count));
+                        run_chunk(chunk, state_rows::sequence(st, count), serial_ ? wkv_mode::step : wkv_mode::sequence,
+                                  head_rows(count, m, want), dst);
                     });
     }
 
     void prefill(std::span<const std::int32_t> tokens, engine_state& state, std::vector<float>& out) override {
         rwkv4_state& st = checked(tokens, state);
         out.assign(static_cast<std::size_t>(w_->shape.n_vocab), 0.0f);
-        if (!tokens.empty()) run_chunk(tokens, st, logits_mode::last, out.data(), wkv_mode::sequence);
+        const auto t = static_cast<std::int64_t>(tokens.size());
+        if (t > 0) run_chunk(tokens, state_rows::sequence(st, t), wkv_mode::sequence, head_rows(t, logits_mode::last, true), out.data());
     }
+
+    // The serial engine steps the sequences together: B rows per matmul.
+    void forward_batch(std::span<const std::span<const std::int32_t>> tokens, std::span<engine_state* const> states,
+                       std::span<const std::int64_t> logits_from, std::vector<std::vector<float>>& out) override {
+        if (!serial_) return engine::forward_batch(tokens, states, logits_from, out);
+        check_batch(tokens, states, logits_from);
+        std::vector<rwkv4_state*> own;
+        for (std::size_t i = 0; i < tokens.size(); ++i) own.push_back(&checked(tokens[i], *states[i]));
+        step_sequences(tokens, own, logits_from, w_->shape.n_vocab, out,
+                       [&](std::vector<rwkv4_state*> st, std::span<const std::int32_t> ids, std::int64_t wanted,
+                           float* dst) {
+                           run_chunk(ids, state_rows::one_each(std::move(st)), wkv_mode::step, {0, wanted}, dst);
+                       });
+    }
+    bool batches() const override { return serial_; }
 
 private:
     enum class wkv_mode { step, sequence };
+    using state_rows = chunk_rows<rwkv4_state>;
+    // The rows of a chunk that go through ln_out and the head.
+    struct row_span {
+        std::int64_t first = 0, count = 0;
+    };
+    static row_span head_rows(std::int64_t t, logits_mode mode, bool want) {
+        if (!want) return {};
+        return mode == logits_mode::all ? row_span{0, t} : row_span{t - 1, 1};
+    }
 
     // The state as this engine's, every id inside the vocabulary.
     rwkv4_state& checked(std::span<const std::int32_t> tokens, engine_state& state) const {
@@ -150,65 +177,74 @@ private:
         return buf.view(dtype::f32, {t, cols});
     }
 
-    // `want_logits` false: the serial engine skips the head for tokens whose
-    // logits nobody asked for.
-    void run_chunk(std::span<const std::int32_t> tokens, rwkv4_state& st, logits_mode mode, float* out, wkv_mode wkv,
-                   bool want_logits = true) {
+    // One chunk: `tokens` are the rows of `r` (one sequence's T tokens, or
+    // one token each of B sequences); `head` the rows whose logits go to out.
+    void run_chunk(std::span<const std::int32_t> tokens, const state_rows& r, wkv_mode wkv, row_span head, float* out) {
         const auto t = static_cast<std::int64_t>(tokens.size());
         const std::int64_t c = w_->shape.n_embd, f = w_->shape.n_ffn, v = w_->shape.n_vocab;
         ensure_scratch(t);
         b_.upload(s_.ids.data(), tokens.data(), tokens.size() * 4);
         const tensor_view x = act(s_.x, t, c), xx = act(s_.xx, t, c), kx = act(s_.kx, t, c), vx = act(s_.vx, t, c),
-                          rx = act(s_.rx, t, c), k = act(s_.k, t, c), vv = act(s_.v, t, c), r = act(s_.r, t, c),
+                          rx = act(s_.rx, t, c), k = act(s_.k, t, c), vv = act(s_.v, t, c), rr = act(s_.r, t, c),
                           y = act(s_.y, t, c), hidden = act(s_.hidden, t, f);
         const tensor_view none{};
+        // Token shift of xx's rows into `mixed`, each run of rows after its state's slot.
+        const auto shift = [&](std::int64_t l, std::int64_t slot, const kernels::device_buffer& mix,
+                               const tensor_view& mixed) {
+            r.each([&](rwkv4_state& st, std::int64_t first, std::int64_t n) {
+                b_.token_shift(row_range(xx, first, n), st.slot_view(l, slot), vec(mix), row_range(mixed, first, n));
+            });
+        };
+        // Each state keeps its last row of xx for the next token's shift.
+        const auto keep_last = [&](std::int64_t l, std::int64_t slot) {
+            r.each([&](rwkv4_state& st, std::int64_t first, std::int64_t n) {
+                b_.copy(st.slot_view(l, slot).data, row_range(xx, first + n - 1, 1).data, static_cast<std::size_t>(c) * 4);
+            });
+        };
         b_.embedding(edge(w_->emb, v, c), s_.ids.view(dtype::i32, {t}), x);
-        const std::size_t last_row = static_cast<std::size_t>((t - 1) * c) * sizeof(float);
         for (std::int64_t l = 0; l < w_->shape.n_layer; ++l) {
             const auto& L = w_->layers[static_cast<std::size_t>(l)];
             // Time mixing (attention).
             b_.layernorm(x, vec(L.ln1_w), vec(L.ln1_b), layernorm_eps, xx);
-            const tensor_view prev_att = st.slot_view(l, att_xx);
-            b_.token_shift(xx, prev_att, vec(L.att_mix_k), kx);
-            b_.token_shift(xx, prev_att, vec(L.att_mix_v), vx);
-            b_.token_shift(xx, prev_att, vec(L.att_mix_r), rx);
+            shift(l, att_xx, L.att_mix_k, kx);
+            shift(l, att_xx, L.att_mix_v, vx);
+            shift(l, att_xx, L.att_mix_r, rx);
             b_.matmul(kx, mat(L.att_key, c, c), none, k);
             b_.matmul(vx, mat(L.att_value, c, c), none, vv);
-            b_.matmul(rx, mat(L.att_receptance, c, c), none, r);
-            b_.unary(op_kind::sigmoid, r, r);
-            const tensor_view wkv_state = st.slot_view(l, att_aa, 3);
-            if (wkv == wkv_mode::step)
-                b_.wkv_step(vec(L.att_decay), vec(L.att_first), k, vv, wkv_state, y);
-            else
-                b_.wkv_sequence(vec(L.att_decay), vec(L.att_first), k, vv, wkv_state, y);
-            b_.binary(op_kind::mul, r, y, y);
+            b_.matmul(rx, mat(L.att_receptance, c, c), none, rr);
+            b_.unary(op_kind::sigmoid, rr, rr);
+            r.each([&](rwkv4_state& st, std::int64_t first, std::int64_t n) {
+                const tensor_view ks = row_range(k, first, n), vs = row_range(vv, first, n), ys = row_range(y, first, n);
+                if (wkv == wkv_mode::step)
+                    b_.wkv_step(vec(L.att_decay), vec(L.att_first), ks, vs, st.slot_view(l, att_aa, 3), ys);
+                else
+                    b_.wkv_sequence(vec(L.att_decay), vec(L.att_first), ks, vs, st.slot_view(l, att_aa, 3), ys);
+            });
+            b_.binary(op_kind::mul, rr, y, y);
             b_.matmul(y, mat(L.att_output, c, c), none, k);  // k is free again: reuse as the output
             b_.binary(op_kind::add, x, k, x);
-            b_.copy(prev_att.data, static_cast<char*>(s_.xx.data()) + last_row, static_cast<std::size_t>(c) * 4);
+            keep_last(l, att_xx);
             // Channel mixing (feed-forward).
             b_.layernorm(x, vec(L.ln2_w), vec(L.ln2_b), layernorm_eps, xx);
-            const tensor_view prev_ffn = st.slot_view(l, ffn_xx);
-            b_.token_shift(xx, prev_ffn, vec(L.ffn_mix_k), kx);
-            b_.token_shift(xx, prev_ffn, vec(L.ffn_mix_r), rx);
-            b_.matmul(rx, mat(L.ffn_receptance, c, c), none, r);
-            b_.unary(op_kind::sigmoid, r, r);
+            shift(l, ffn_xx, L.ffn_mix_k, kx);
+            shift(l, ffn_xx, L.ffn_mix_r, rx);
+            b_.matmul(rx, mat(L.ffn_receptance, c, c), none, rr);
+            b_.unary(op_kind::sigmoid, rr, rr);
             b_.matmul(kx, mat(L.ffn_key, f, c), none, hidden);
             b_.unary(op_kind::squared_relu, hidden, hidden);
             b_.matmul(hidden, mat(L.ffn_value, c, f), none, y);
-            b_.binary(op_kind::mul, r, y, y);
+            b_.binary(op_kind::mul, rr, y, y);
             b_.binary(op_kind::add, x, y, x);
-            b_.copy(prev_ffn.data, static_cast<char*>(s_.xx.data()) + last_row, static_cast<std::size_t>(c) * 4);
+            keep_last(l, ffn_xx);
         }
-        st.advance(t);
-        if (!want_logits) return;
+        r.each([](rwkv4_state& st, std::int64_t, std::int64_t n) { st.advance(n); });
+        if (head.count == 0) return;
         // Only the rows whose logits are wanted go through ln_out and the head.
-        const std::int64_t rows = mode == logits_mode::all ? t : 1;
-        const std::size_t first = mode == logits_mode::all ? 0 : last_row;
-        const tensor_view x_rows = s_.x.view_at(first, dtype::f32, {rows, c});
-        const tensor_view xx_rows = s_.xx.view(dtype::f32, {rows, c});
+        const tensor_view x_rows = row_range(x, head.first, head.count);
+        const tensor_view xx_rows = act(s_.xx, head.count, c);
         b_.layernorm(x_rows, vec(w_->ln_out_w), vec(w_->ln_out_b), layernorm_eps, xx_rows);
-        b_.matmul(xx_rows, edge(w_->head, v, c), none, s_.logits.view(dtype::f32, {rows, v}));
-        b_.download(out, s_.logits.data(), static_cast<std::size_t>(rows * v) * sizeof(float));
+        b_.matmul(xx_rows, edge(w_->head, v, c), none, s_.logits.view(dtype::f32, {head.count, v}));
+        b_.download(out, s_.logits.data(), static_cast<std::size_t>(head.count * v) * sizeof(float));
     }
 
     bool serial_;

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "engines/rwkv57_engine.h"
+#include "models/chunk_rows.h"
 #include "models/engine_checks.h"
 #include "models/recurrent_feed.h"
 #include "harness/errors.h"
@@ -127,18 +128,65 @@ public:
         rwkv57_state& st = checked(tokens, state);
         feed_tokens(serial_, static_cast<std::int64_t>(tokens.size()), w_->shape.n_vocab, mode, out,
                     [&](std::int64_t first, std::int64_t count, logits_mode m, float* dst, bool want) {
-                        run_chunk(tokens.subspan(static_cast<std::size_t>(first), static_cast<std::size_t>(count)), st,
-                                  m, dst, want);
+                        run_chunk(tokens.subspan(static_cast<std::size_t>(first), static_cast<std::size_t>(count)),
+                                  state_rows::sequence(st, count), head_rows(count, m, want), dst);
                     });
     }
 
     void prefill(std::span<const std::int32_t> tokens, engine_state& state, std::vector<float>& out) override {
         rwkv57_state& st = checked(tokens, state);
         out.assign(static_cast<std::size_t>(w_->shape.n_vocab), 0.0f);
-        if (!tokens.empty()) run_chunk(tokens, st, logits_mode::last, out.data());
+        const auto t = static_cast<std::int64_t>(tokens.size());
+        if (t > 0) run_chunk(tokens, state_rows::sequence(st, t), head_rows(t, logits_mode::last, true), out.data());
     }
 
+    // The serial engine steps the sequences together: B rows per matmul.
+    void forward_batch(std::span<const std::span<const std::int32_t>> tokens, std::span<engine_state* const> states,
+                       std::span<const std::int64_t> logits_from, std::vector<std::vector<float>>& out) override {
+        if (!serial_) return engine::forward_batch(tokens, states, logits_from, out);
+        check_batch(tokens, states, logits_from);
+        std::vector<rwkv57_state*> own;
+        for (std::size_t i = 0; i < tokens.size(); ++i) own.push_back(&checked(tokens[i], *states[i]));
+        step_sequences(tokens, own, logits_from, w_->shape.n_vocab, out,
+                       [&](std::vector<rwkv57_state*> st, std::span<const std::int32_t> ids, std::int64_t wanted,
+                           float* dst) { run_chunk(ids, state_rows::one_each(std::move(st)), {0, wanted}, dst); });
+    }
+    bool batches() const override { return serial_; }
+
 private:
+    using state_rows = chunk_rows<rwkv57_state>;
+    // The rows of a chunk that go through ln_out and the head.
+    struct row_span {
+        std::int64_t first = 0, count = 0;
+    };
+    static row_span head_rows(std::int64_t t, logits_mode mode, bool want) {
+        if (!want) return {};
+        return mode == logits_mode::all ? row_span{0, t} : row_span{t - 1, 1};
+    }
+    enum class shift_kind { shift, lerp };  // token_shift (RWKV-4, v5.2), token_lerp (v7)
+    enum class block { att, ffn };
+
+    // xx's rows mixed with the row before each (a state's saved row before
+    // its first) into `mixed`.
+    void shift(const state_rows& r, block which, std::int64_t l, shift_kind kind, const kernels::device_buffer& mix,
+               const tensor_view& mixed) {
+        const tensor_view xx = act(s_.xx, r.n_rows, w_->shape.n_embd);
+        r.each([&](rwkv57_state& st, std::int64_t first, std::int64_t n) {
+            const tensor_view prev = which == block::att ? st.att_xx(l) : st.ffn_xx(l);
+            if (kind == shift_kind::shift)
+                b_.token_shift(row_range(xx, first, n), prev, vec(mix), row_range(mixed, first, n));
+            else
+                b_.token_lerp(row_range(xx, first, n), prev, vec(mix), row_range(mixed, first, n));
+        });
+    }
+    // Each state keeps its last row of xx for the next token's shift.
+    void keep_last(const state_rows& r, block which, std::int64_t l) {
+        const tensor_view xx = act(s_.xx, r.n_rows, w_->shape.n_embd);
+        r.each([&](rwkv57_state& st, std::int64_t first, std::int64_t n) {
+            const tensor_view prev = which == block::att ? st.att_xx(l) : st.ffn_xx(l);
+            b_.copy(prev.data, row_range(xx, first + n - 1, 1).data, static_cast<std::size_t>(w_->shape.n_embd) * 4);
+        });
+    }
     // The state as this engine's, every id inside the vocabulary.
     rwkv57_state& checked(std::span<const std::int32_t> tokens, engine_state& state) const {
         check_token_ids(tokens, w_->shape.n_vocab);
@@ -177,22 +225,24 @@ private:
     }
 
     // v5.2 time mixing: writes the block's output (before the residual) to xr.
-    void time_mix_v5(const rwkv57_weights::layer& L, rwkv57_state& st, std::int64_t l, std::int64_t t) {
-        const std::int64_t c = w_->shape.n_embd;
-        const tensor_view xx = act(s_.xx, t, c), xr = act(s_.xr, t, c), xk = act(s_.xk, t, c), xv = act(s_.xv, t, c),
+    void time_mix_v5(const rwkv57_weights::layer& L, const state_rows& rows, std::int64_t l) {
+        const std::int64_t c = w_->shape.n_embd, t = rows.n_rows;
+        const tensor_view xr = act(s_.xr, t, c), xk = act(s_.xk, t, c), xv = act(s_.xv, t, c),
                           xg = act(s_.xg, t, c), r = act(s_.r, t, c), k = act(s_.k, t, c), v = act(s_.v, t, c),
                           g = act(s_.g, t, c), y = act(s_.y, t, c), none{};
-        const tensor_view prev = st.att_xx(l);
-        b_.token_shift(xx, prev, vec(L.mix_k), xk);
-        b_.token_shift(xx, prev, vec(L.mix_v), xv);
-        b_.token_shift(xx, prev, vec(L.mix_r), xr);
-        b_.token_shift(xx, prev, vec(L.mix_g), xg);
+        shift(rows, block::att, l, shift_kind::shift, L.mix_k, xk);
+        shift(rows, block::att, l, shift_kind::shift, L.mix_v, xv);
+        shift(rows, block::att, l, shift_kind::shift, L.mix_r, xr);
+        shift(rows, block::att, l, shift_kind::shift, L.mix_g, xg);
         b_.matmul(xr, mat(L.att_receptance, c, c), none, r);
         b_.matmul(xk, mat(L.att_key, c, c), none, k);
         b_.matmul(xv, mat(L.att_value, c, c), none, v);
         b_.matmul(xg, mat(L.att_gate, c, c), none, g);
         b_.unary(op_kind::silu, g, g);
-        b_.wkv5(r, k, v, vec(L.decay), vec(L.bonus), st.att_kv(l), y);
+        rows.each([&](rwkv57_state& st, std::int64_t first, std::int64_t n) {
+            b_.wkv5(row_range(r, first, n), row_range(k, first, n), row_range(v, first, n), vec(L.decay), vec(L.bonus),
+                    st.att_kv(l), row_range(y, first, n));
+        });
         b_.group_norm(y, vec(L.ln_x_w), vec(L.ln_x_b), w_->shape.n_head(), group_norm_eps, y);
         b_.binary(op_kind::mul, y, g, y);
         b_.matmul(y, mat(L.att_output, c, c), none, xr);  // xr is free again: the block's output
@@ -210,21 +260,20 @@ private:
     }
 
     // v7 time mixing: writes the block's output (before the residual) to xr.
-    void time_mix_v7(const rwkv57_weights::layer& L, rwkv57_state& st, std::int64_t l, std::int64_t t) {
+    void time_mix_v7(const rwkv57_weights::layer& L, const state_rows& rows, std::int64_t l) {
         const rwkv57_shape& sh = w_->shape;
-        const std::int64_t c = sh.n_embd;
-        const tensor_view xx = act(s_.xx, t, c), xr = act(s_.xr, t, c), xw = act(s_.xw, t, c), xk = act(s_.xk, t, c),
+        const std::int64_t c = sh.n_embd, t = rows.n_rows;
+        const tensor_view xr = act(s_.xr, t, c), xw = act(s_.xw, t, c), xk = act(s_.xk, t, c),
                           xv = act(s_.xv, t, c), xa = act(s_.xa, t, c), xg = act(s_.xg, t, c), r = act(s_.r, t, c),
                           w = act(s_.w, t, c), k = act(s_.k, t, c), v = act(s_.v, t, c), a = act(s_.a, t, c),
                           g = act(s_.g, t, c), kk = act(s_.kk, t, c), y = act(s_.y, t, c),
                           v_first = act(s_.v_first, t, c), none{};
-        const tensor_view prev = st.att_xx(l);
-        b_.token_lerp(xx, prev, vec(L.x_r), xr);
-        b_.token_lerp(xx, prev, vec(L.x_w), xw);
-        b_.token_lerp(xx, prev, vec(L.x_k), xk);
-        b_.token_lerp(xx, prev, vec(L.x_v), xv);
-        b_.token_lerp(xx, prev, vec(L.x_a), xa);
-        b_.token_lerp(xx, prev, vec(L.x_g), xg);
+        shift(rows, block::att, l, shift_kind::lerp, L.x_r, xr);
+        shift(rows, block::att, l, shift_kind::lerp, L.x_w, xw);
+        shift(rows, block::att, l, shift_kind::lerp, L.x_k, xk);
+        shift(rows, block::att, l, shift_kind::lerp, L.x_v, xv);
+        shift(rows, block::att, l, shift_kind::lerp, L.x_a, xa);
+        shift(rows, block::att, l, shift_kind::lerp, L.x_g, xg);
         b_.matmul(xr, mat(L.att_receptance, c, c), none, r);
         low_rank(xw, L.w1, L.w2, sh.d_decay, op_kind::tanh, vec(L.w0), w);  // the decay's logit
         b_.matmul(xk, mat(L.att_key, c, c), none, k);
@@ -241,7 +290,10 @@ private:
             b_.unary(op_kind::sigmoid, xv, xv);
             b_.lerp(v, v_first, xv, v);
         }
-        b_.wkv7(r, w, k, v, kk, a, st.att_kv(l), y);
+        rows.each([&](rwkv57_state& st, std::int64_t first, std::int64_t n) {
+            b_.wkv7(row_range(r, first, n), row_range(w, first, n), row_range(k, first, n), row_range(v, first, n),
+                    row_range(kk, first, n), row_range(a, first, n), st.att_kv(l), row_range(y, first, n));
+        });
         b_.group_norm(y, vec(L.ln_x_w), vec(L.ln_x_b), sh.n_head(), group_norm_eps, y);
         b_.rwkv7_bonus(r, k, v, f32_mat(L.r_k, sh.n_head(), sh.head_size), y);
         b_.binary(op_kind::mul, y, g, y);
@@ -249,16 +301,15 @@ private:
     }
 
     // Channel mixing into y: v5.2 as RWKV-4 (receptance-gated), v7 without receptance.
-    void channel_mix(const rwkv57_weights::layer& L, rwkv57_state& st, std::int64_t l, std::int64_t t) {
-        const std::int64_t c = w_->shape.n_embd, f = w_->shape.n_ffn;
-        const tensor_view xx = act(s_.xx, t, c), xk = act(s_.xk, t, c), xr = act(s_.xr, t, c), r = act(s_.r, t, c),
+    void channel_mix(const rwkv57_weights::layer& L, const state_rows& rows, std::int64_t l) {
+        const std::int64_t c = w_->shape.n_embd, f = w_->shape.n_ffn, t = rows.n_rows;
+        const tensor_view xk = act(s_.xk, t, c), xr = act(s_.xr, t, c), r = act(s_.r, t, c),
                           y = act(s_.y, t, c), hidden = act(s_.hidden, t, f), none{};
-        const tensor_view prev = st.ffn_xx(l);
         if (w_->shape.version == 5) {
-            b_.token_shift(xx, prev, vec(L.ffn_mix_k), xk);
-            b_.token_shift(xx, prev, vec(L.ffn_mix_r), xr);
+            shift(rows, block::ffn, l, shift_kind::shift, L.ffn_mix_k, xk);
+            shift(rows, block::ffn, l, shift_kind::shift, L.ffn_mix_r, xr);
         } else {
-            b_.token_lerp(xx, prev, vec(L.ffn_x_k), xk);
+            shift(rows, block::ffn, l, shift_kind::lerp, L.ffn_x_k, xk);
         }
         b_.matmul(xk, mat(L.ffn_key, f, c), none, hidden);
         b_.unary(op_kind::squared_relu, hidden, hidden);
@@ -270,40 +321,36 @@ private:
         }
     }
 
-    // `want_logits` false: the serial engine skips the head for tokens whose
-    // logits nobody asked for.
-    void run_chunk(std::span<const std::int32_t> tokens, rwkv57_state& st, logits_mode mode, float* out,
-                   bool want_logits = true) {
+    // One chunk: `tokens` are the rows of `rows` (one sequence's T tokens,
+    // or one token each of B sequences); `head` the rows whose logits go to out.
+    void run_chunk(std::span<const std::int32_t> tokens, const state_rows& rows, row_span head, float* out) {
         const auto t = static_cast<std::int64_t>(tokens.size());
         const std::int64_t c = w_->shape.n_embd, v = w_->shape.n_vocab;
         ensure_scratch(t);
         b_.upload(s_.ids.data(), tokens.data(), tokens.size() * 4);
         const tensor_view x = act(s_.x, t, c), xx = act(s_.xx, t, c), xr = act(s_.xr, t, c), y = act(s_.y, t, c);
         b_.embedding(mat(w_->emb, v, c), s_.ids.view(dtype::i32, {t}), x);
-        const std::size_t last_row = static_cast<std::size_t>((t - 1) * c) * sizeof(float);
         for (std::int64_t l = 0; l < w_->shape.n_layer; ++l) {
             const auto& L = w_->layers[static_cast<std::size_t>(l)];
             b_.layernorm(x, vec(L.ln1_w), vec(L.ln1_b), layernorm_eps, xx);
             if (w_->shape.version == 5)
-                time_mix_v5(L, st, l, t);
+                time_mix_v5(L, rows, l);
             else
-                time_mix_v7(L, st, l, t);
+                time_mix_v7(L, rows, l);
             b_.binary(op_kind::add, x, xr, x);
-            b_.copy(st.att_xx(l).data, static_cast<char*>(s_.xx.data()) + last_row, static_cast<std::size_t>(c) * 4);
+            keep_last(rows, block::att, l);
             b_.layernorm(x, vec(L.ln2_w), vec(L.ln2_b), layernorm_eps, xx);
-            channel_mix(L, st, l, t);
+            channel_mix(L, rows, l);
             b_.binary(op_kind::add, x, y, x);
-            b_.copy(st.ffn_xx(l).data, static_cast<char*>(s_.xx.data()) + last_row, static_cast<std::size_t>(c) * 4);
+            keep_last(rows, block::ffn, l);
         }
-        st.advance(t);
-        if (!want_logits) return;
-        const std::int64_t rows = mode == logits_mode::all ? t : 1;
-        const std::size_t first = mode == logits_mode::all ? 0 : last_row;
-        const tensor_view x_rows = s_.x.view_at(first, dtype::f32, {rows, c});
-        const tensor_view xx_rows = s_.xx.view(dtype::f32, {rows, c});
+        rows.each([](rwkv57_state& st, std::int64_t, std::int64_t n) { st.advance(n); });
+        if (head.count == 0) return;
+        const tensor_view x_rows = row_range(x, head.first, head.count);
+        const tensor_view xx_rows = act(s_.xx, head.count, c);
         b_.layernorm(x_rows, vec(w_->ln_out_w), vec(w_->ln_out_b), layernorm_eps, xx_rows);
-        b_.matmul(xx_rows, mat(w_->head, v, c), {}, s_.logits.view(dtype::f32, {rows, v}));
-        b_.download(out, s_.logits.data(), static_cast<std::size_t>(rows * v) * sizeof(float));
+        b_.matmul(xx_rows, mat(w_->head, v, c), {}, s_.logits.view(dtype::f32, {head.count, v}));
+        b_.download(out, s_.logits.data(), static_cast<std::size_t>(head.count * v) * sizeof(float));
     }
 
     bool serial_;

@@ -1,0 +1,25 @@
+// engine::forward_batch for engines without a batched path: one forward per
+// sequence, its rows before logits_from cut.
+#include <algorithm>
+
+#include "engines/engine.h"
+#include "models/engine_checks.h"
+
+namespace engines {
+
+void engine::forward_batch(std::span<const std::span<const std::int32_t>> tokens,
+                           std::span<engine_state* const> states, std::span<const std::int64_t> logits_from,
+                           std::vector<std::vector<float>>& out) {
+    check_batch(tokens, states, logits_from);
+    const engine_info i = info();
+    for (const auto& seq : tokens) check_token_ids(seq, i.n_vocab);  // feed nothing when one is bad
+    const auto v = static_cast<std::size_t>(i.n_vocab);
+    out.resize(tokens.size());
+    std::vector<float> all;
+    for (std::size_t s = 0; s < tokens.size(); ++s) {
+        forward(tokens[s], *states[s], logits_mode::all, all);
+        out[s].assign(all.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(logits_from[s]) * v), all.end());
+    }
+}
+
+}  // namespace engines

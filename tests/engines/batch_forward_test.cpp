@@ -1,0 +1,152 @@
+// engine::forward_batch (engine.h): several independent sequences fed at
+// once, each after its own state, with the logits of each from a position
+// on. Engines without a batched path loop over forward() and must agree
+// with it exactly; the serial RWKV engines step the sequences together (B
+// rows per matmul) and agree with one sequence at a time to the last bits
+// (GEMM against GEMV summation order), exactly when one sequence is fed.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "engines/engine_spec.h"
+#include "engines/registry.h"
+#include "harness/errors.h"
+#include "kernels/backend.h"
+#include "test_paths.h"
+
+namespace {
+
+using namespace engines;
+
+struct batch_case {
+    const char* name;
+    const char* engine;
+    const char* model;  // under tests/data/models
+    kernels::dtype dtype;
+    bool batched;  // steps sequences together
+};
+
+void PrintTo(const batch_case& c, std::ostream* os) { *os << c.name; }
+
+class ForwardBatch : public testing::TestWithParam<batch_case> {};
+
+std::unique_ptr<engine> make(const batch_case& c, kernels::backend& b) {
+    engine_spec spec;
+    spec.engine = c.engine, spec.model = test_paths::data() + "/models/" + c.model, spec.tokenizer = "bytes";
+    spec.dtype = c.dtype;
+    return make_engine(spec, b);
+}
+
+std::vector<std::int32_t> ids(std::size_t n, std::int32_t salt) {
+    std::vector<std::int32_t> out(n);
+    for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<std::int32_t>((i * 53 + 7 + static_cast<std::size_t>(salt) * 31) % 250);
+    return out;
+}
+
+// What forward_batch must give: forward(all) of each sequence, rows cut.
+std::vector<float> one_at_a_time(engine& e, engine_state& st, std::span<const std::int32_t> tokens, std::int64_t from) {
+    std::vector<float> all;
+    e.forward(tokens, st, logits_mode::all, all);
+    const auto v = static_cast<std::ptrdiff_t>(e.info().n_vocab);
+    return {all.begin() + from * v, all.end()};
+}
+
+// Largest |a - b| over the largest |b| (1 at least): GEMM-vs-GEMV rounding
+// moves logits by a few float ulps of the row's scale.
+double scaled_difference(const std::vector<float>& a, const std::vector<float>& b) {
+    double diff = 0, scale = 1;
+    for (std::size_t i = 0; i < b.size(); ++i) {
+        diff = std::max(diff, std::abs(static_cast<double>(a[i]) - b[i]));
+        scale = std::max(scale, std::abs(static_cast<double>(b[i])));
+    }
+    return diff / scale;
+}
+
+TEST_P(ForwardBatch, EachSequenceAsIfFedAlone) {
+    auto b = kernels::make_cpu_backend(1);
+    auto e = make(GetParam(), *b);
+    // Different lengths (the batch shrinks as they end), logits from the
+    // start, the middle, the last token and none; one state already holds tokens.
+    const std::vector<std::vector<std::int32_t>> seqs = {ids(7, 1), ids(1, 2), ids(12, 3), ids(5, 4), ids(9, 5)};
+    const std::vector<std::int64_t> from = {3, 0, 11, 5, 0};
+    std::vector<std::unique_ptr<engine_state>> batch_states, alone_states;
+    for (std::size_t i = 0; i < seqs.size(); ++i) {
+        batch_states.push_back(e->new_state());
+        alone_states.push_back(e->new_state());
+    }
+    std::vector<float> ignored;
+    const auto prefix = ids(4, 9);
+    e->forward(prefix, *batch_states[4], logits_mode::last, ignored);
+    e->forward(prefix, *alone_states[4], logits_mode::last, ignored);
+
+    std::vector<std::span<const std::int32_t>> tokens(seqs.begin(), seqs.end());
+    std::vector<engine_state*> states;
+    for (auto& s : batch_states) states.push_back(s.get());
+    std::vector<std::vector<float>> out;
+    e->forward_batch(tokens, states, from, out);
+    EXPECT_EQ(e->batches(), GetParam().batched);
+
+    ASSERT_EQ(out.size(), seqs.size());
+    const auto v = static_cast<std::size_t>(e->info().n_vocab);
+    for (std::size_t i = 0; i < seqs.size(); ++i) {
+        const auto want = one_at_a_time(*e, *alone_states[i], seqs[i], from[i]);
+        ASSERT_EQ(out[i].size(), (seqs[i].size() - static_cast<std::size_t>(from[i])) * v) << "sequence " << i;
+        if (GetParam().batched)
+            EXPECT_LT(scaled_difference(out[i], want), 1e-5) << "sequence " << i;
+        else
+            EXPECT_EQ(out[i], want) << "sequence " << i;
+        EXPECT_EQ(batch_states[i]->n_tokens(), alone_states[i]->n_tokens()) << "sequence " << i;
+        EXPECT_LT(scaled_difference(batch_states[i]->download(), alone_states[i]->download()), 1e-5) << "sequence " << i;
+    }
+}
+
+TEST_P(ForwardBatch, OneSequenceIsExactlyForward) {
+    auto b = kernels::make_cpu_backend(1);
+    auto e = make(GetParam(), *b);
+    const auto seq = ids(10, 6);
+    auto batch_state = e->new_state(), alone_state = e->new_state();
+    std::vector<std::span<const std::int32_t>> tokens = {seq};
+    std::vector<engine_state*> states = {batch_state.get()};
+    const std::vector<std::int64_t> from = {2};
+    std::vector<std::vector<float>> out;
+    e->forward_batch(tokens, states, from, out);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0], one_at_a_time(*e, *alone_state, seq, 2));
+    EXPECT_EQ(batch_state->download(), alone_state->download());
+}
+
+TEST_P(ForwardBatch, RefusesMismatchedListsAndBadPositions) {
+    auto b = kernels::make_cpu_backend(1);
+    auto e = make(GetParam(), *b);
+    const auto seq = ids(4, 1);
+    auto st = e->new_state(), other = e->new_state();
+    std::vector<std::span<const std::int32_t>> tokens = {seq, seq};
+    std::vector<engine_state*> one_state = {st.get()}, two_states = {st.get(), other.get()};
+    std::vector<std::vector<float>> out;
+    EXPECT_THROW(e->forward_batch(tokens, one_state, std::vector<std::int64_t>{0, 0}, out), harness::input_error);
+    tokens.pop_back();
+    EXPECT_THROW(e->forward_batch(tokens, one_state, std::vector<std::int64_t>{5}, out), harness::input_error);
+    EXPECT_THROW(e->forward_batch(tokens, one_state, std::vector<std::int64_t>{-1}, out), harness::input_error);
+    const std::vector<std::int32_t> bad = {1, -3};
+    tokens = {seq, bad};  // the bad id in the second sequence: the first is not fed either
+    EXPECT_THROW(e->forward_batch(tokens, two_states, std::vector<std::int64_t>{0, 0}, out), harness::input_error);
+    EXPECT_EQ(st->n_tokens(), 0) << "a refused batch fed nothing";
+    EXPECT_EQ(other->n_tokens(), 0) << "a refused batch fed nothing";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Engines, ForwardBatch,
+    testing::Values(
+        batch_case{"rwkv4_serial", "rwkv4-serial", "rwkv4-tiny/rwkv4-tiny-660K-f32.pth", kernels::dtype::f32, true},
+        batch_case{"rwkv4_serial_bf16", "rwkv4-serial", "rwkv4-tiny/rwkv4-tiny-660K-f32.pth", kernels::dtype::bf16, true},
+        batch_case{"rwkv4_serial_q8_0", "rwkv4-serial", "rwkv4-synth/rwkv4-synth-3x64-f32.pth", kernels::dtype::q8_0, true},
+        batch_case{"rwkv4_parallel", "rwkv4-parallel", "rwkv4-tiny/rwkv4-tiny-660K-f32.pth", kernels::dtype::f32, false},
+        batch_case{"rwkv5_serial", "rwkv5-serial", "rwkv5-tiny/rwkv5-tiny-730K-f32.pth", kernels::dtype::f32, true},
+        batch_case{"rwkv7_serial", "rwkv7-serial", "rwkv7-tiny/rwkv7-tiny-834K-f32.pth", kernels::dtype::f32, true},
+        batch_case{"rwkv7_parallel", "rwkv7-parallel", "rwkv7-tiny/rwkv7-tiny-834K-f32.pth", kernels::dtype::f32, false},
+        batch_case{"neox", "transformer", "gptneox-tiny", kernels::dtype::f32, false},
+        batch_case{"gpt2", "transformer", "gpt2-tiny", kernels::dtype::f32, false}),
+    [](const testing::TestParamInfo<batch_case>& i) { return std::string(i.param.name); });
+
+}  // namespace
