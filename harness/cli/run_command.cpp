@@ -123,6 +123,9 @@ public:
             "seed", po::value<std::uint64_t>()->default_value(1234), "seed of random: models and synthetic prompts")(
             "device", po::value<std::string>()->default_value("cpu"), "cpu or cuda")(
             "threads", po::value<int>()->default_value(0), "CPU threads (0: all cores)")(
+            "batch-size", po::value<long long>()->default_value(16),
+            "examples scored together: the serial RWKV engines step their sequences at once, one matmul for "
+            "all (1: one at a time)")(
             "limit", po::value<long long>(), "first N examples of each task (and of each language)")(
             "langs", po::value<std::string>(), "per-language tasks: only these codes, e.g. eng_Latn,tha_Thai")(
             "out", po::value<std::string>(), "run folder (default runs/run-<timestamp>)")(
@@ -185,6 +188,10 @@ public:
         c.seed = args.at("seed").as<std::uint64_t>();
         c.device = args.at("device").as<std::string>();
         c.threads = threads_option(args, "run");
+        const long long batch = args.at("batch-size").as<long long>();
+        if (batch < 1 || batch > 4096)
+            throw harness::usage_error("run: --batch-size must be 1 to 4096, got " + std::to_string(batch));
+        c.batch_size = static_cast<std::size_t>(batch);
         const std::string progress = args.at("progress").as<std::string>();
         if (progress != "auto" && progress != "always" && progress != "never")
             throw harness::usage_error("run: --progress must be auto, always or never");

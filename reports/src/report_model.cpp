@@ -293,7 +293,7 @@ void from_json(const json& j, provenance_record& p) {
 void to_json(json& j, const run_settings& s) {
     j = {{"device", s.device}, {"limit", nullable(s.limit)},
          {"langs", s.langs},   {"no_pad", s.no_pad},
-         {"seed", s.seed},     {"data_dir", s.data_dir},
+         {"seed", s.seed},     {"batch_size", s.batch_size}, {"data_dir", s.data_dir},
          {"data", s.data},     {"config_file", s.config_file}};
     if (s.test_delay_us_per_token > 0) j["test_delay_us_per_token"] = s.test_delay_us_per_token;
 }
@@ -304,6 +304,7 @@ void from_json(const json& j, run_settings& s) {
     s.langs = optional_or<std::vector<std::string>>(j, "langs", {});
     s.no_pad = optional_or<bool>(j, "no_pad", false);
     s.seed = optional_or<std::uint64_t>(j, "seed", 0);
+    s.batch_size = optional_or<std::int64_t>(j, "batch_size", 1);
     s.data_dir = optional_or<std::string>(j, "data_dir", "");
     s.data = optional_or<std::string>(j, "data", "");
     s.config_file = optional_or<std::string>(j, "config_file", "");

@@ -6,12 +6,18 @@
 
 namespace tasks {
 
+lambada_ids lambada_tokens(const engines::tokenizer& tok, const std::string& context_text, const std::string& target,
+                           bool pad) {
+    lambada_ids ids{pad ? tok.encode("\n") : std::vector<std::int32_t>{}, tok.encode(target)};
+    const std::vector<std::int32_t> encoded = tok.encode(context_text);
+    ids.context.insert(ids.context.end(), encoded.begin(), encoded.end());
+    return ids;
+}
+
 loglikelihood_result score_lambada(engines::engine& e, const engines::tokenizer& tok, const std::string& context_text,
                                    const std::string& target, bool pad) {
-    std::vector<std::int32_t> context = pad ? tok.encode("\n") : std::vector<std::int32_t>{};
-    const std::vector<std::int32_t> encoded = tok.encode(context_text);
-    context.insert(context.end(), encoded.begin(), encoded.end());
-    return loglikelihood(e, context, tok.encode(target));
+    const lambada_ids ids = lambada_tokens(tok, context_text, target, pad);
+    return loglikelihood(e, ids.context, ids.target);
 }
 
 lambada_metrics aggregate_lambada(const std::vector<loglikelihood_result>& results) {

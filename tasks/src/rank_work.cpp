@@ -129,10 +129,22 @@ std::vector<std::vector<request>> rank_ledger::my_part(const model_entry& m, con
     const harness::world_info& w = harness::world();
     harness::stopwatch clock;
     const auto tok = engines::load_tokenizer(m.spec.tokenizer);
-    std::vector<std::pair<std::size_t, const request*>> items;  // (task, request)
+    // The unit of work is a scoring batch (request::batch) with an example no
+    // journal holds: a rank scores the whole batch, as a plain run forms it,
+    // and journals what was missing. Items: those missing examples.
+    struct unit {
+        std::size_t task;
+        std::span<const request> batch;
+    };
+    std::vector<unit> units;
+    std::vector<std::pair<std::size_t, const request*>> items;  // (unit, request)
     for (std::size_t t = 0; t < tasks.size(); ++t)
-        for (const request& r : tasks[t].requests)
-            if (is_example(r) && !journal_.find({tasks[t].task, m.name, r.id})) items.emplace_back(t, &r);
+        for (const std::span<const request> batch : batch_runs(tasks[t].requests)) {
+            if (!is_example(batch.front())) continue;
+            for (const request& r : batch)
+                if (!journal_.find({tasks[t].task, m.name, r.id})) items.emplace_back(units.size(), &r);
+            if (!items.empty() && items.back().first == units.size()) units.push_back({t, batch});
+        }
     // Each rank tokenizes every size-th item and rank 0 shares the costs:
     // tokenizing all of them on every rank would cost each rank as much as
     // its share of the scoring does on a fast GPU.
@@ -151,13 +163,16 @@ std::vector<std::vector<request>> rank_ledger::my_part(const model_entry& m, con
         }
     }
     std::istringstream shared(harness::broadcast_from_root(all_costs));
-    std::vector<std::uint64_t> costs(items.size());
-    for (auto& c : costs)
+    std::vector<std::uint64_t> costs(units.size(), 0);
+    for (const auto& [u, r] : items) {
+        std::uint64_t c = 0;
         if (!(shared >> c)) throw std::logic_error("rank_ledger: fewer costs than examples");
+        costs[u] += c;
+    }
     const std::vector<int> rank = assign_by_cost(costs, w.size);
     std::vector<std::vector<request>> mine(tasks.size());
-    for (std::size_t i = 0; i < items.size(); ++i)
-        if (rank[i] == w.rank) mine[items[i].first].push_back(*items[i].second);
+    for (std::size_t u = 0; u < units.size(); ++u)
+        if (rank[u] == w.rank) mine[units[u].task].insert(mine[units[u].task].end(), units[u].batch.begin(), units[u].batch.end());
     in_part_ = true;
     if (w.rank == 0) {
         split_s_ += clock.elapsed_seconds();

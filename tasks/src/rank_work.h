@@ -64,10 +64,11 @@ public:
     rank_ledger(const rank_ledger&) = delete;
     rank_ledger& operator=(const rank_ledger&) = delete;
 
-    // This rank's examples of each task (in the tasks' order): those of `m`
-    // no journal holds, costed with m's tokenizer and assigned by
-    // assign_by_cost over all the tasks together. Rank 0 starts its
-    // progress line over all of them.
+    // This rank's examples of each task (in the tasks' order): the scoring
+    // batches (request::batch) holding examples of `m` no journal holds,
+    // each costed by those examples' tokens with m's tokenizer and assigned
+    // whole by assign_by_cost over all the tasks together. Rank 0 starts its
+    // progress line over the examples.
     std::vector<std::vector<request>> my_part(const model_entry& m, const std::vector<task_work>& tasks);
     // After scoring them: waits for every rank (rank 0 showing progress),
     // gathers the new journal lines to rank 0, which adopts them. Returns,

@@ -69,6 +69,30 @@ task_requests build_requests(const task_definition& d, const task_input& in) {
         std::erase_if(out.requests,
                       [&](const request& r) { return is_example(r) && ++kept[r.language] > *in.limit; });
     }
+    std::int64_t batch = -1;
+    std::size_t in_batch = 0;
+    const std::string* language = nullptr;
+    for (request& r : out.requests) {
+        if (!is_example(r)) continue;
+        if (!language || *language != r.language || in_batch == std::max<std::size_t>(in.batch_size, 1)) {
+            ++batch;
+            in_batch = 0;
+        }
+        r.batch = batch;
+        ++in_batch;
+        language = &r.language;
+    }
+    return out;
+}
+
+std::vector<std::span<const request>> batch_runs(std::span<const request> requests) {
+    std::vector<std::span<const request>> out;
+    for (std::size_t i = 0; i < requests.size();) {
+        std::size_t end = i + 1;
+        while (end < requests.size() && requests[end].batch == requests[i].batch) ++end;
+        out.push_back(requests.subspan(i, end - i));
+        i = end;
+    }
     return out;
 }
 

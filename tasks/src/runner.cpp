@@ -82,7 +82,7 @@ std::vector<planned_task> plan(const run_config& c, task_catalog& catalog,
                 throw harness::input_error((req.where.empty() ? "task " + name : req.where) + ": limit: " + name +
                                            " has no examples to limit (a " + p.def.scorer + " task)");
             }
-            p.built = build_requests(p.def, {folders, c.data_file, c.langs, p.limit});
+            p.built = build_requests(p.def, {folders, c.data_file, c.langs, p.limit, c.batch_size});
             if (p.def.per_language()) {
                 if (p.built.languages.empty()) {
                     const std::string why =
@@ -254,12 +254,18 @@ std::vector<planned_model_work> plan_run(const run_config& c, int ranks) {
         for (const auto& t : planned) {
             if (!runs_on(t, m)) continue;
             planned_model_work::task_work_size size{t.def.name, 0, 0, 0};
-            for (const request& r : t.built.requests) {
-                if (t.scorer->has_examples && !is_example(r)) continue;
-                ++size.examples;
-                if (!t.scorer->has_examples) continue;  // a timing case: no tokens to share
-                size.sequences += r.n_choices();
-                costs.push_back(request_tokens(r, *tok));
+            for (const std::span<const request> batch : batch_runs(t.built.requests)) {
+                if (!t.scorer->has_examples) {  // timing cases: no tokens to share
+                    size.examples += batch.size();
+                    continue;
+                }
+                if (!is_example(batch.front())) continue;
+                costs.push_back(0);  // a batch goes to one rank whole (rank_ledger::my_part)
+                for (const request& r : batch) {
+                    ++size.examples;
+                    size.sequences += r.n_choices();
+                    costs.back() += request_tokens(r, *tok);
+                }
                 size.tokens += costs.back();
             }
             w.tasks.push_back(size);
@@ -459,6 +465,7 @@ json run_tasks(const run_config& given) {
     }
     reports::run_settings config;
     config.device = c.device, config.langs = c.langs, config.no_pad = c.no_pad, config.seed = c.seed;
+    config.batch_size = static_cast<std::int64_t>(c.batch_size);
     if (c.limit) config.limit = static_cast<std::int64_t>(*c.limit);
     config.data_dir = c.data_dir, config.data = c.data_file, config.config_file = c.config_file;
     config.test_delay_us_per_token = c.test_delay_us_per_token;

@@ -18,17 +18,17 @@ task_requests lambada_requests(const task_definition& d, const task_input& in) {
 void score_lambada(task_context& c, const std::vector<request>& requests) {
     const bool pad = !c.def.options.value("pad", std::string("\n")).empty();
     auto progress = c.progress("", requests.size());
+    const auto outcomes = batch_outcomes<reports::target_outcome>(c, requests, progress, [&](std::span<const request> batch) {
+        std::vector<lambada_ids> ids;
+        for (const request& r : batch) ids.push_back(lambada_tokens(c.tok, r.contexts.at(0), r.continuations.at(0), pad));
+        std::vector<loglikelihood_pair> pairs;
+        for (const auto& x : ids) pairs.push_back({x.context, x.target});
+        std::vector<reports::target_outcome> out;
+        for (const auto& ll : loglikelihood_batch(c.engine, pairs)) out.push_back({ll.logprob, ll.greedy, ll.n_tokens});
+        return out;
+    });
     std::vector<loglikelihood_result> scored;
-    for (std::size_t i = 0; i < requests.size(); ++i) {
-        const request& r = requests[i];
-        auto done = c.done_as<reports::target_outcome>(r);
-        if (!done) {
-            const auto ll = score_lambada(c.engine, c.tok, r.contexts.at(0), r.continuations.at(0), pad);
-            done = c.record_as(r, reports::target_outcome{ll.logprob, ll.greedy, ll.n_tokens});
-        }
-        scored.push_back({done->logprob, done->greedy, done->n_tokens});
-        progress.update(i + 1);
-    }
+    for (const auto& o : outcomes) scored.push_back({o.logprob, o.greedy, o.n_tokens});
     const lambada_metrics m = aggregate_lambada(scored);
     c.add("acc", m.acc.value, m.acc.stderr_, m.acc.n);
     c.add("ppl", m.ppl.value, m.ppl.stderr_, m.ppl.n);

@@ -67,24 +67,35 @@ void score_multiple_choice(task_context& c, const std::vector<request>& requests
     for (const std::span<const request> run : language_runs(requests, request_kind::multiple_choice)) {
         const std::string& lang = run.front().language;
         auto progress = c.progress(lang, run.size());
-        std::vector<double> correct, correct_norm;
-        for (const request& r : run) {
-            auto done = c.done_as<reports::choice_outcome>(r);
-            if (!done) {
+        // Every choice of every example of a batch is one sequence of one forward_batch.
+        const auto outcomes = batch_outcomes<reports::choice_outcome>(c, run, progress, [&](std::span<const request> batch) {
+            std::vector<std::vector<std::int32_t>> contexts, continuations;
+            for (const request& r : batch)
+                for (std::size_t ch = 0; ch < r.n_choices(); ++ch) {
+                    contexts.push_back(pad);
+                    const auto encoded = c.tok.encode(r.context(ch));
+                    contexts.back().insert(contexts.back().end(), encoded.begin(), encoded.end());
+                    continuations.push_back(c.tok.encode(r.continuation(ch)));
+                }
+            std::vector<loglikelihood_pair> pairs;
+            for (std::size_t i = 0; i < contexts.size(); ++i) pairs.push_back({contexts[i], continuations[i]});
+            const std::vector<loglikelihood_result> scored = loglikelihood_batch(c.engine, pairs);
+            std::vector<reports::choice_outcome> out;
+            std::size_t next = 0;
+            for (const request& r : batch) {
                 std::vector<double> lp, bytes;
                 for (std::size_t ch = 0; ch < r.n_choices(); ++ch) {
-                    std::vector<std::int32_t> context = pad;
-                    const auto encoded = c.tok.encode(r.context(ch));
-                    context.insert(context.end(), encoded.begin(), encoded.end());
-                    const std::string& cont = r.continuation(ch);
-                    lp.push_back(loglikelihood(c.engine, context, c.tok.encode(cont)).logprob);
-                    bytes.push_back(static_cast<double>(cont.size()));
+                    lp.push_back(scored[next++].logprob);
+                    bytes.push_back(static_cast<double>(r.continuation(ch).size()));
                 }
-                done = c.record_as(r, reports::choice_outcome{lp, bytes, r.gold});
+                out.push_back({lp, bytes, r.gold});
             }
-            correct.push_back(done->correct() ? 1.0 : 0.0);
-            correct_norm.push_back(done->correct_per_byte() ? 1.0 : 0.0);
-            progress.update(correct.size());
+            return out;
+        });
+        std::vector<double> correct, correct_norm;
+        for (const auto& o : outcomes) {
+            correct.push_back(o.correct() ? 1.0 : 0.0);
+            correct_norm.push_back(o.correct_per_byte() ? 1.0 : 0.0);
         }
         const auto n = static_cast<std::int64_t>(correct.size());
         // Binomial standard error sqrt(p(1-p)/(n-1)) equals the sample standard error of 0/1 outcomes.

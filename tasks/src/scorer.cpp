@@ -26,32 +26,54 @@ bool is_argmax(std::span<const float> row, std::int32_t token) {
 
 loglikelihood_result loglikelihood(engines::engine& e, std::span<const std::int32_t> context,
                                    std::span<const std::int32_t> continuation) {
-    if (continuation.empty()) throw harness::input_error("loglikelihood: empty continuation");
-    if (context.empty()) throw harness::input_error("loglikelihood: empty context (nothing predicts the first token)");
-    // A context-limited engine keeps the end of the context, as lm-eval does.
-    if (const auto limit = e.info().context_limit) {
-        const auto room = static_cast<std::int64_t>(*limit) - static_cast<std::int64_t>(continuation.size()) + 1;
-        if (room < 1)
-            throw harness::input_error("loglikelihood: a continuation of " + std::to_string(continuation.size()) +
-                                       " tokens does not fit the context limit of " + std::to_string(*limit));
-        if (static_cast<std::int64_t>(context.size()) > room) context = context.last(static_cast<std::size_t>(room));
+    const loglikelihood_pair pair{context, continuation};
+    return loglikelihood_batch(e, std::span<const loglikelihood_pair>(&pair, 1)).front();
+}
+
+std::vector<loglikelihood_result> loglikelihood_batch(engines::engine& e, std::span<const loglikelihood_pair> pairs) {
+    const engines::engine_info info = e.info();
+    std::vector<std::vector<std::int32_t>> inputs;
+    std::vector<std::int64_t> first_scored;  // the input position whose logits score continuation token 0
+    for (auto [context, continuation] : pairs) {
+        if (continuation.empty()) throw harness::input_error("loglikelihood: empty continuation");
+        if (context.empty())
+            throw harness::input_error("loglikelihood: empty context (nothing predicts the first token)");
+        // A context-limited engine keeps the end of the context, as lm-eval does.
+        if (const auto limit = info.context_limit) {
+            const auto room = static_cast<std::int64_t>(*limit) - static_cast<std::int64_t>(continuation.size()) + 1;
+            if (room < 1)
+                throw harness::input_error("loglikelihood: a continuation of " + std::to_string(continuation.size()) +
+                                           " tokens does not fit the context limit of " + std::to_string(*limit));
+            if (static_cast<std::int64_t>(context.size()) > room) context = context.last(static_cast<std::size_t>(room));
+        }
+        // Fed: context + continuation[:-1]; the logits after context's last token score continuation[0].
+        std::vector<std::int32_t> input(context.begin(), context.end());
+        input.insert(input.end(), continuation.begin(), continuation.end() - 1);
+        inputs.push_back(std::move(input));
+        first_scored.push_back(static_cast<std::int64_t>(context.size()) - 1);
     }
-    std::vector<std::int32_t> input(context.begin(), context.end());
-    input.insert(input.end(), continuation.begin(), continuation.end() - 1);
-    auto state = e.new_state();
-    std::vector<float> logits;
-    e.forward(input, *state, engines::logits_mode::all, logits);
-    const auto v = static_cast<std::size_t>(e.info().n_vocab);
-    loglikelihood_result r;
-    for (std::size_t i = 0; i < continuation.size(); ++i) {
-        // Continuation token i is predicted by the logits after input position context.size() - 1 + i.
-        const std::size_t row = context.size() - 1 + i;
-        const std::span<const float> l(logits.data() + row * v, v);
-        r.logprob += token_logprob(l, continuation[i]);
-        r.greedy = r.greedy && is_argmax(l, continuation[i]);
+    std::vector<std::unique_ptr<engines::engine_state>> states;
+    std::vector<engines::engine_state*> state_ptrs;
+    for (std::size_t i = 0; i < pairs.size(); ++i) {
+        states.push_back(e.new_state());
+        state_ptrs.push_back(states.back().get());
     }
-    r.n_tokens = static_cast<std::int64_t>(continuation.size());
-    return r;
+    const std::vector<std::span<const std::int32_t>> tokens(inputs.begin(), inputs.end());
+    std::vector<std::vector<float>> logits;
+    e.forward_batch(tokens, state_ptrs, first_scored, logits);
+    const auto v = static_cast<std::size_t>(info.n_vocab);
+    std::vector<loglikelihood_result> out(pairs.size());
+    for (std::size_t p = 0; p < pairs.size(); ++p) {
+        const std::span<const std::int32_t> continuation = pairs[p].continuation;
+        loglikelihood_result& r = out[p];
+        for (std::size_t i = 0; i < continuation.size(); ++i) {
+            const std::span<const float> row(logits[p].data() + i * v, v);
+            r.logprob += token_logprob(row, continuation[i]);
+            r.greedy = r.greedy && is_argmax(row, continuation[i]);
+        }
+        r.n_tokens = static_cast<std::int64_t>(continuation.size());
+    }
+    return out;
 }
 
 rolling_result loglikelihood_rolling(engines::engine& e, std::span<const std::int32_t> tokens, std::int64_t stride,

@@ -91,6 +91,29 @@ private:
     harness::input_error bad_journal_record(const request& r, const std::string& what) const;
 };
 
+// The outcomes of `requests` in order, scored a batch at a time
+// (request::batch): `score(batch)` gives one outcome per request of a batch.
+// A batch with any request the journal lacks is scored whole, as a fresh run
+// forms it, and its missing requests are journaled; journaled outcomes are
+// read back. `progress` counts requests.
+template <class Outcome, class ScoreBatch>
+std::vector<Outcome> batch_outcomes(const task_context& c, std::span<const request> requests, progress_line& progress,
+                                    ScoreBatch&& score) {
+    std::vector<Outcome> out;
+    for (const std::span<const request> batch : batch_runs(requests)) {
+        std::vector<std::optional<Outcome>> known;
+        for (const request& r : batch) known.push_back(c.done_as<Outcome>(r));
+        if (std::any_of(known.begin(), known.end(), [](const auto& k) { return !k; })) {
+            const std::vector<Outcome> fresh = score(batch);
+            for (std::size_t i = 0; i < batch.size(); ++i)
+                if (!known[i]) known[i] = c.record_as(batch[i], fresh.at(i));
+        }
+        for (auto& k : known) out.push_back(std::move(*k));
+        progress.update(out.size());
+    }
+    return out;
+}
+
 // Each scorer's registry functions (scorer_registry.h).
 task_requests lambada_requests(const task_definition& d, const task_input& in);
 task_requests rolling_text_requests(const task_definition& d, const task_input& in);

@@ -169,6 +169,29 @@ TEST(Requests, LimitAndLanguagesAreAppliedPerLanguageInOnePlace) {
     EXPECT_EQ(w.requests.size(), 2u);
 }
 
+TEST(Requests, BatchesAreRunsOfConsecutiveExamplesWithinALanguage) {
+    const auto d = tasks::load_task_definition(defs + "/xcopa.json");
+    tasks::task_input in{datasets::data_folders(data, data), "", {"th", "it"}, 5};
+    in.batch_size = 2;
+    const auto built = tasks::build_requests(d, in);
+    ASSERT_EQ(built.requests.size(), 10u);
+    std::vector<std::int64_t> batches;
+    for (const auto& r : built.requests) batches.push_back(r.batch);
+    // th: 2, 2, 1; it starts a batch of its own.
+    EXPECT_EQ(batches, (std::vector<std::int64_t>{0, 0, 1, 1, 2, 3, 3, 4, 4, 5}));
+    const auto runs = tasks::batch_runs(built.requests);
+    ASSERT_EQ(runs.size(), 6u);
+    EXPECT_EQ(runs[2].size(), 1u);
+    EXPECT_EQ(runs[3].front().id, "it:1");
+    // Batch size 1 (and the default): every example alone.
+    in.batch_size = 1;
+    EXPECT_EQ(tasks::build_requests(d, in).requests[9].batch, 9);
+    // Not examples: no batch.
+    const auto greedy = build(tasks::load_task_definition(defs + "/bpb_flores.json"), data, {"eng_Latn"}, 2);
+    for (const auto& r : greedy.requests)
+        EXPECT_EQ(r.batch >= 0, tasks::is_example(r)) << r.id;
+}
+
 TEST(Requests, RollingTextLimitIsItsFirstLines) {
     const auto d = tasks::load_task_definition(defs + "/wikitext2.json");
     const auto r = build(d, data, {}, 3).requests;

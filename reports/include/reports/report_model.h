@@ -158,6 +158,7 @@ struct run_settings {
     std::vector<std::string> langs;
     bool no_pad = false;
     std::uint64_t seed = 0;
+    std::int64_t batch_size = 1;  // examples scored together (older reports: 1)
     std::string data_dir, data, config_file;
     double test_delay_us_per_token = 0;  // written only when set: a run slowed on purpose says so
 };

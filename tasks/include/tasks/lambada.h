@@ -15,6 +15,13 @@
 
 namespace tasks {
 
+// What one passage feeds: the pad ("\n") and the context, then the target.
+struct lambada_ids {
+    std::vector<std::int32_t> context, target;
+};
+lambada_ids lambada_tokens(const engines::tokenizer& tok, const std::string& context, const std::string& target,
+                           bool pad = true);
+
 loglikelihood_result score_lambada(engines::engine& e, const engines::tokenizer& tok, const std::string& context,
                                    const std::string& target, bool pad = true);
 

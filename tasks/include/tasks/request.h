@@ -53,6 +53,10 @@ struct request {
     int gold = -1;
     nlohmann::json doc;  // the source record
     std::string doc_hash, prompt_hash, target_hash;
+    // The scoring batch it joins, numbered in the task (-1: not an example):
+    // task_input::batch_size consecutive examples of one language, from the
+    // full list, so a resumed run or an MPI rank forms the same batches.
+    std::int64_t batch = -1;
 
     std::size_t n_choices() const { return std::max(contexts.size(), continuations.size()); }
     const std::string& context(std::size_t i) const { return contexts.size() == 1 ? contexts[0] : contexts[i]; }
@@ -77,6 +81,7 @@ struct task_input {
     std::string data_file;               // --data FILE, for definitions whose path is "--data"
     std::vector<std::string> langs;      // wanted languages; empty = all the data has
     std::optional<std::size_t> limit;    // first N examples of each language (rolling text: first N lines)
+    std::size_t batch_size = 1;          // examples per scoring batch (request::batch)
 };
 
 struct task_requests {
@@ -87,8 +92,13 @@ struct task_requests {
 };
 
 // The requests of a task: its scorer's builder (scorer_registry.h) reads the
-// data once, then the languages and the limit are applied here, once.
+// data once, then the languages and the limit are applied here, once, and
+// the examples numbered into batches.
 task_requests build_requests(const task_definition& d, const task_input& in);
+
+// The requests of one scoring batch each, in order (consecutive requests
+// with the same request::batch).
+std::vector<std::span<const request>> batch_runs(std::span<const request> requests);
 
 // The requests of `kind` in runs of one language each, in order: how the
 // per-language scorers walk their list (a builder keeps a language's requests together).

@@ -8,7 +8,8 @@
 // dtype, attention, cache, tokenizer, and the SHA-256 of every file it reads
 // (for a random: model, the seed); each task's version, request hash (every
 // prompt and target), limit, languages, models and merged definition
-// (options included); --no-pad, the seed and the device. Not threads, hosts,
+// (options included); --no-pad, the seed, the device and the batch size
+// (it decides which examples share a GEMM). Not threads, hosts,
 // world size, paths or argv: a run may resume with other threads, from
 // another mount point, or (under MPI) with another number of ranks, whose
 // journals are all named journal*.jsonl.

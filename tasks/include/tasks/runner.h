@@ -50,6 +50,9 @@ struct run_config {
     bool no_pad = false;               // lambada_openai -> lambada_openai_nopad
     bool resume = false;
     std::uint64_t seed = 1234;  // random: models and the scaling task's prompts
+    // Examples scored together (request::batch): the serial RWKV engines step
+    // a batch's sequences at once; other engines feed them one by one.
+    std::size_t batch_size = 16;
     std::string device = "cpu";
     int threads = 0;
     std::string out_dir;

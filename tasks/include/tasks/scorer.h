@@ -8,7 +8,8 @@
 //       context + continuation[:-1] from a fresh state; the logits at the
 //       position before each continuation token score it. Engines with a
 //       context limit see only the end of the context that fits (lm-eval's
-//       left truncation).
+//       left truncation). loglikelihood_batch scores several requests
+//       through one forward_batch (the serial RWKV engines step them together).
 //
 //   loglikelihood_rolling(tokens)
 //       log P of every token but the first, each scored exactly once.
@@ -40,6 +41,17 @@ struct loglikelihood_result {
 // Throws harness::input_error for an empty continuation.
 loglikelihood_result loglikelihood(engines::engine& e, std::span<const std::int32_t> context,
                                    std::span<const std::int32_t> continuation);
+
+// One loglikelihood request's token ids.
+struct loglikelihood_pair {
+    std::span<const std::int32_t> context, continuation;
+};
+
+// loglikelihood of each pair, the pairs fed together through
+// engine::forward_batch (batch across examples): the same as one at a time,
+// to the last bits of a GEMM against a GEMV where the engine batches.
+// Throws as loglikelihood does, before anything is fed.
+std::vector<loglikelihood_result> loglikelihood_batch(engines::engine& e, std::span<const loglikelihood_pair> pairs);
 
 struct rolling_result {
     double logprob = 0;
