@@ -123,9 +123,9 @@ public:
             "seed", po::value<std::uint64_t>()->default_value(1234), "seed of random: models and synthetic prompts")(
             "device", po::value<std::string>()->default_value("cpu"), "cpu or cuda")(
             "threads", po::value<int>()->default_value(0), "CPU threads (0: all cores)")(
-            "batch-size", po::value<long long>()->default_value(16),
-            "examples scored together: the serial RWKV engines step their sequences at once, one matmul for "
-            "all (1: one at a time)")(
+            "batch-size", po::value<long long>()->default_value(32),
+            "sequences stepped together: the serial RWKV engines score examples in batches of 4B through B "
+            "rows, one matmul for all rows (1: one at a time)")(
             "limit", po::value<long long>(), "first N examples of each task (and of each language)")(
             "langs", po::value<std::string>(), "per-language tasks: only these codes, e.g. eng_Latn,tha_Thai")(
             "out", po::value<std::string>(), "run folder (default runs/run-<timestamp>)")(

@@ -1,5 +1,5 @@
 // matmul at the RWKV-4 169M shapes (N x K = 768x768, 3072x768, 768x3072 and
-// the 50277x768 head) for T = 1, 16, 128, 1024 tokens, every weight dtype, on
+// the 50277x768 head) for T = 1, 8, 16, 32, 64, 128, 1024 tokens, every weight dtype, on
 // each backend. Counters: GFLOP/s (2 T N K per call), GB/s (weights + x + out
 // bytes moved once) and tokens/s. Compare with roofline/* in the same run.
 #include <vector>
@@ -46,7 +46,7 @@ const int registered = [] {
                                            {"cuda", dtype::q8_0}, {"cuda", dtype::q4_0}};
     for (const auto& v : variants)
         for (const auto& [n_out, n_in] : shapes)
-            for (std::int64_t t : {1, 16, 128, 1024}) {
+            for (std::int64_t t : {1, 8, 16, 32, 64, 128, 1024}) {
                 const std::string name = "matmul/" + v.backend + "/" + std::string(kernels::dtype_name(v.wt)) + "/N=" +
                                          std::to_string(n_out) + ",K=" + std::to_string(n_in) + "/T=" + std::to_string(t);
                 benchmark::RegisterBenchmark(name.c_str(), bm_matmul, v.backend, v.wt, n_out, n_in, t)

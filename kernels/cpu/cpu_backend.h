@@ -49,6 +49,18 @@ void quant_gemv_avx512(const quant_gemv_args& a, quant_format f);
 // n weights (whole blocks) to f32, bit-identical to dequantize_row.
 void quant_dequantize_avx2(quant_format f, const unsigned char* blocks, std::int64_t n, float* out);
 
+// Batches of up to row_dot_tokens_max tokens (a serial engine stepping
+// several sequences at once) also go to the row-dot kernels, the tokens
+// small_batch_max at a time over blocks of rows small enough to stay in L2:
+// each weight row comes from memory once per call, where OpenBLAS's sgemm
+// would first copy (pack) every weight for a handful of rows. Each token's
+// dots are summed exactly as at T = 1.
+inline constexpr std::int64_t row_dot_tokens_max = 32;
+// run(t0, n_tokens, r0, r1) over the token groups and row blocks of the rows
+// begin..end, for weights of `row_bytes` bytes per row.
+void for_token_groups(std::int64_t n_tokens, std::int64_t row_bytes, std::int64_t begin, std::int64_t end,
+                      const std::function<void(std::int64_t t0, std::int64_t n, std::int64_t r0, std::int64_t r1)>& run);
+
 // The decode-sized row-dot kernels' work split: `run(begin, end)` on one
 // contiguous range of output rows per thread (a multiple of 16 rows each),
 // in parallel when the matrix is large enough to pay for it (cpu_matmul.cpp).

@@ -1,9 +1,13 @@
+
+
 // CPU matmul: out[T, N] = x[T, K] . w[N, K]^T (+ bias).
 //
 // Paths:
 //  * any weights, T <= small_batch_max (decode): our row-dot kernels,
 //    which decode each weight row in registers and read it once for all T
-//    tokens; the choice of SIMD path is the backend's ISA.
+//    tokens; the choice of SIMD path is the backend's ISA. Up to
+//    row_dot_tokens_max tokens (batched decode) the same kernels, the tokens
+//    in groups over L2-sized row blocks (for_token_groups).
 //  * f32 weights, larger T: OpenBLAS sgemm, threaded by OpenBLAS.
 //  * f16/bf16 weights, larger T (prefill): each thread converts a block of
 //    weight rows to f32 in its own buffer (L2-sized) and runs a one-thread
@@ -57,7 +61,7 @@ void cpu_backend::matmul(const tensor_view& x, const tensor_view& w, const tenso
                n_out = static_cast<int>(w.shape[0]);
     if (is_quantized(w.type)) {
         quant_matmul(x, w, out);
-    } else if (w.type == dtype::f32 && (n_tokens > small_batch_max || isa_ == cpu_isa::scalar)) {
+    } else if (w.type == dtype::f32 && (n_tokens > row_dot_tokens_max || isa_ == cpu_isa::scalar)) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n_tokens, n_out, n_in, 1.0f, x.as<const float>(),
                         n_in, w.as<const float>(), n_in, 0.0f, out.as<float>(), n_out);
     } else {
@@ -71,13 +75,17 @@ void cpu_backend::half_matmul(const tensor_view& x, const tensor_view& w, const 
     const std::int64_t n_tokens = x.shape[0], n_in = x.shape[1], n_out = w.shape[0];
     const bool is_bf16 = w.type == dtype::bf16, is_f32 = w.type == dtype::f32;
     const std::uint16_t* wp = w.as<const std::uint16_t>();
-    if (n_tokens <= small_batch_max) {
+    if (n_tokens <= row_dot_tokens_max) {
         void (*gemv)(const half_gemv_args&) = half_gemv_scalar;
         if (isa_ == cpu_isa::avx2) gemv = half_gemv_avx2;
         if (isa_ == cpu_isa::avx512) gemv = half_gemv_avx512;
         if (isa_ == cpu_isa::avx512_bf16) gemv = half_gemv_avx512_bf16;
+        const std::int64_t row_bytes = n_in * (is_f32 ? 4 : 2);
         for_row_ranges(n_out, n_in, n_threads_, [&](std::int64_t begin, std::int64_t end) {
-            gemv({x.as<const float>(), wp, out.as<float>(), n_tokens, n_in, n_out, begin, end, is_bf16, is_f32});
+            for_token_groups(n_tokens, row_bytes, begin, end, [&](std::int64_t t0, std::int64_t n, std::int64_t r0, std::int64_t r1) {
+                gemv({x.as<const float>() + t0 * n_in, wp, out.as<float>() + t0 * n_out, n, n_in, n_out, r0, r1, is_bf16,
+                      is_f32});
+            });
         });
         return;
     }
@@ -87,6 +95,19 @@ void cpu_backend::half_matmul(const tensor_view& x, const tensor_view& w, const 
     blocked_sgemm(x, n_out, n_threads_, out, [&](std::int64_t row0, std::int64_t rows, float* dst) {
         convert(wp + row0 * n_in, rows * n_in, is_bf16, dst);
     });
+}
+
+void for_token_groups(std::int64_t n_tokens, std::int64_t row_bytes, std::int64_t begin, std::int64_t end,
+                      const std::function<void(std::int64_t t0, std::int64_t n, std::int64_t r0, std::int64_t r1)>& run) {
+    if (n_tokens <= small_batch_max) {
+        run(0, n_tokens, begin, end);
+        return;
+    }
+    // 256 KiB of weights per block: a fraction of any L2 these cores have.
+    const std::int64_t block = std::max<std::int64_t>(16, (256 << 10) / std::max<std::int64_t>(row_bytes, 1) / 16 * 16);
+    for (std::int64_t r0 = begin; r0 < end; r0 += block)
+        for (std::int64_t t0 = 0; t0 < n_tokens; t0 += small_batch_max)
+            run(t0, std::min(small_batch_max, n_tokens - t0), r0, std::min(end, r0 + block));
 }
 
 void for_row_ranges(std::int64_t n_out, std::int64_t n_in, int n_threads,

@@ -5,7 +5,8 @@
 //    block scale applied once per block (the "_1" formats add m times the
 //    activations' block sum): quant_gemv_avx2.cpp / quant_gemv_avx512.cpp.
 //    The activations stay f32: rwkv.cpp also quantizes them to 8 bits,
-//    which this does not copy.
+//    which this does not copy. Up to row_dot_tokens_max tokens (batched
+//    decode) the same kernels, the tokens in groups (for_token_groups).
 //  * larger T, and every T on the scalar ISA: blocks of rows are dequantized
 //    (bit-identically to ggml) into a per-thread f32 buffer and multiplied
 //    by a one-thread sgemm, as the f16/bf16 prefill path does.
@@ -19,10 +20,12 @@ void cpu_backend::quant_matmul(const tensor_view& x, const tensor_view& w, const
     const quant_format f = quant_format_of(w.type);
     const std::int64_t row_bytes = storage_bytes(w.type, n_in);
     const auto* wp = w.as<const unsigned char>();
-    if (n_tokens <= small_batch_max && isa_ != cpu_isa::scalar) {
+    if (n_tokens <= row_dot_tokens_max && isa_ != cpu_isa::scalar) {
         const auto gemv = isa_ == cpu_isa::avx2 ? quant_gemv_avx2 : quant_gemv_avx512;
         for_row_ranges(n_out, n_in, n_threads_, [&](std::int64_t begin, std::int64_t end) {
-            gemv({x.as<const float>(), wp, out.as<float>(), n_tokens, n_in, n_out, begin, end}, f);
+            for_token_groups(n_tokens, row_bytes, begin, end, [&](std::int64_t t0, std::int64_t n, std::int64_t r0, std::int64_t r1) {
+                gemv({x.as<const float>() + t0 * n_in, wp, out.as<float>() + t0 * n_out, n, n_in, n_out, r0, r1}, f);
+            });
         });
         return;
     }

@@ -74,7 +74,7 @@ task_requests build_requests(const task_definition& d, const task_input& in) {
     const std::string* language = nullptr;
     for (request& r : out.requests) {
         if (!is_example(r)) continue;
-        if (!language || *language != r.language || in_batch == std::max<std::size_t>(in.batch_size, 1)) {
+        if (!language || *language != r.language || in_batch == std::max<std::size_t>(in.batch_examples, 1)) {
             ++batch;
             in_batch = 0;
         }

@@ -24,7 +24,7 @@ void score_lambada(task_context& c, const std::vector<request>& requests) {
         std::vector<loglikelihood_pair> pairs;
         for (const auto& x : ids) pairs.push_back({x.context, x.target});
         std::vector<reports::target_outcome> out;
-        for (const auto& ll : loglikelihood_batch(c.engine, pairs)) out.push_back({ll.logprob, ll.greedy, ll.n_tokens});
+        for (const auto& ll : loglikelihood_batch(c.engine, pairs, c.config.batch_size)) out.push_back({ll.logprob, ll.greedy, ll.n_tokens});
         return out;
     });
     std::vector<loglikelihood_result> scored;

@@ -79,7 +79,7 @@ void score_multiple_choice(task_context& c, const std::vector<request>& requests
                 }
             std::vector<loglikelihood_pair> pairs;
             for (std::size_t i = 0; i < contexts.size(); ++i) pairs.push_back({contexts[i], continuations[i]});
-            const std::vector<loglikelihood_result> scored = loglikelihood_batch(c.engine, pairs);
+            const std::vector<loglikelihood_result> scored = loglikelihood_batch(c.engine, pairs, c.config.batch_size);
             std::vector<reports::choice_outcome> out;
             std::size_t next = 0;
             for (const request& r : batch) {

@@ -30,7 +30,8 @@ loglikelihood_result loglikelihood(engines::engine& e, std::span<const std::int3
     return loglikelihood_batch(e, std::span<const loglikelihood_pair>(&pair, 1)).front();
 }
 
-std::vector<loglikelihood_result> loglikelihood_batch(engines::engine& e, std::span<const loglikelihood_pair> pairs) {
+std::vector<loglikelihood_result> loglikelihood_batch(engines::engine& e, std::span<const loglikelihood_pair> pairs,
+                                                     std::size_t rows) {
     const engines::engine_info info = e.info();
     std::vector<std::vector<std::int32_t>> inputs;
     std::vector<std::int64_t> first_scored;  // the input position whose logits score continuation token 0
@@ -60,7 +61,7 @@ std::vector<loglikelihood_result> loglikelihood_batch(engines::engine& e, std::s
     }
     const std::vector<std::span<const std::int32_t>> tokens(inputs.begin(), inputs.end());
     std::vector<std::vector<float>> logits;
-    e.forward_batch(tokens, state_ptrs, first_scored, logits);
+    e.forward_batch(tokens, state_ptrs, first_scored, rows, logits);
     const auto v = static_cast<std::size_t>(info.n_vocab);
     std::vector<loglikelihood_result> out(pairs.size());
     for (std::size_t p = 0; p < pairs.size(); ++p) {

@@ -66,38 +66,46 @@ double scaled_difference(const std::vector<float>& a, const std::vector<float>& 
 TEST_P(ForwardBatch, EachSequenceAsIfFedAlone) {
     auto b = kernels::make_cpu_backend(1);
     auto e = make(GetParam(), *b);
-    // Different lengths (the batch shrinks as they end), logits from the
-    // start, the middle, the last token and none; one state already holds tokens.
-    const std::vector<std::vector<std::int32_t>> seqs = {ids(7, 1), ids(1, 2), ids(12, 3), ids(5, 4), ids(9, 5)};
-    const std::vector<std::int64_t> from = {3, 0, 11, 5, 0};
-    std::vector<std::unique_ptr<engine_state>> batch_states, alone_states;
-    for (std::size_t i = 0; i < seqs.size(); ++i) {
-        batch_states.push_back(e->new_state());
-        alone_states.push_back(e->new_state());
+    // 36 sequences of 1 to 13 tokens (the batch shrinks as they end), logits
+    // from the start, the middle, the last token or none; one state already
+    // holds tokens. All 36 at once (more rows than the CPU's row-dot kernels
+    // take, so OpenBLAS's GEMM), and 2 rows taking the sequences in turn.
+    std::vector<std::vector<std::int32_t>> seqs;
+    std::vector<std::int64_t> from;
+    for (std::int32_t i = 0; i < 36; ++i) {
+        seqs.push_back(ids(static_cast<std::size_t>((i * 7) % 13 + 1), i));
+        const auto n = static_cast<std::int64_t>(seqs.back().size());
+        from.push_back(i % 4 == 0 ? 0 : i % 4 == 1 ? n / 2 : i % 4 == 2 ? n - 1 : n);
     }
-    std::vector<float> ignored;
-    const auto prefix = ids(4, 9);
-    e->forward(prefix, *batch_states[4], logits_mode::last, ignored);
-    e->forward(prefix, *alone_states[4], logits_mode::last, ignored);
-
-    std::vector<std::span<const std::int32_t>> tokens(seqs.begin(), seqs.end());
-    std::vector<engine_state*> states;
-    for (auto& s : batch_states) states.push_back(s.get());
-    std::vector<std::vector<float>> out;
-    e->forward_batch(tokens, states, from, out);
-    EXPECT_EQ(e->batches(), GetParam().batched);
-
-    ASSERT_EQ(out.size(), seqs.size());
+    const std::vector<std::span<const std::int32_t>> tokens(seqs.begin(), seqs.end());
+    const auto prefix = ids(4, 99);
     const auto v = static_cast<std::size_t>(e->info().n_vocab);
-    for (std::size_t i = 0; i < seqs.size(); ++i) {
-        const auto want = one_at_a_time(*e, *alone_states[i], seqs[i], from[i]);
-        ASSERT_EQ(out[i].size(), (seqs[i].size() - static_cast<std::size_t>(from[i])) * v) << "sequence " << i;
-        if (GetParam().batched)
-            EXPECT_LT(scaled_difference(out[i], want), 1e-5) << "sequence " << i;
-        else
-            EXPECT_EQ(out[i], want) << "sequence " << i;
-        EXPECT_EQ(batch_states[i]->n_tokens(), alone_states[i]->n_tokens()) << "sequence " << i;
-        EXPECT_LT(scaled_difference(batch_states[i]->download(), alone_states[i]->download()), 1e-5) << "sequence " << i;
+    std::vector<float> ignored;
+    for (const std::size_t rows : {std::size_t{0}, std::size_t{2}}) {
+        std::vector<std::unique_ptr<engine_state>> batch_states, alone_states;
+        std::vector<engine_state*> states;
+        for (std::size_t i = 0; i < seqs.size(); ++i) {
+            batch_states.push_back(e->new_state());
+            alone_states.push_back(e->new_state());
+            states.push_back(batch_states.back().get());
+        }
+        e->forward(prefix, *batch_states[5], logits_mode::last, ignored);
+        e->forward(prefix, *alone_states[5], logits_mode::last, ignored);
+        std::vector<std::vector<float>> out;
+        e->forward_batch(tokens, states, from, rows, out);
+        EXPECT_EQ(e->batches(), GetParam().batched);
+        ASSERT_EQ(out.size(), seqs.size());
+        for (std::size_t i = 0; i < seqs.size(); ++i) {
+            const auto want = one_at_a_time(*e, *alone_states[i], seqs[i], from[i]);
+            ASSERT_EQ(out[i].size(), (seqs[i].size() - static_cast<std::size_t>(from[i])) * v) << "sequence " << i;
+            if (GetParam().batched)
+                EXPECT_LT(scaled_difference(out[i], want), 1e-5) << "rows " << rows << ", sequence " << i;
+            else
+                EXPECT_EQ(out[i], want) << "sequence " << i;
+            EXPECT_EQ(batch_states[i]->n_tokens(), alone_states[i]->n_tokens()) << "sequence " << i;
+            EXPECT_LT(scaled_difference(batch_states[i]->download(), alone_states[i]->download()), 1e-5)
+                << "rows " << rows << ", sequence " << i;
+        }
     }
 }
 
@@ -110,7 +118,7 @@ TEST_P(ForwardBatch, OneSequenceIsExactlyForward) {
     std::vector<engine_state*> states = {batch_state.get()};
     const std::vector<std::int64_t> from = {2};
     std::vector<std::vector<float>> out;
-    e->forward_batch(tokens, states, from, out);
+    e->forward_batch(tokens, states, from, 0, out);
     ASSERT_EQ(out.size(), 1u);
     EXPECT_EQ(out[0], one_at_a_time(*e, *alone_state, seq, 2));
     EXPECT_EQ(batch_state->download(), alone_state->download());
@@ -124,13 +132,13 @@ TEST_P(ForwardBatch, RefusesMismatchedListsAndBadPositions) {
     std::vector<std::span<const std::int32_t>> tokens = {seq, seq};
     std::vector<engine_state*> one_state = {st.get()}, two_states = {st.get(), other.get()};
     std::vector<std::vector<float>> out;
-    EXPECT_THROW(e->forward_batch(tokens, one_state, std::vector<std::int64_t>{0, 0}, out), harness::input_error);
+    EXPECT_THROW(e->forward_batch(tokens, one_state, std::vector<std::int64_t>{0, 0}, 0, out), harness::input_error);
     tokens.pop_back();
-    EXPECT_THROW(e->forward_batch(tokens, one_state, std::vector<std::int64_t>{5}, out), harness::input_error);
-    EXPECT_THROW(e->forward_batch(tokens, one_state, std::vector<std::int64_t>{-1}, out), harness::input_error);
+    EXPECT_THROW(e->forward_batch(tokens, one_state, std::vector<std::int64_t>{5}, 0, out), harness::input_error);
+    EXPECT_THROW(e->forward_batch(tokens, one_state, std::vector<std::int64_t>{-1}, 0, out), harness::input_error);
     const std::vector<std::int32_t> bad = {1, -3};
     tokens = {seq, bad};  // the bad id in the second sequence: the first is not fed either
-    EXPECT_THROW(e->forward_batch(tokens, two_states, std::vector<std::int64_t>{0, 0}, out), harness::input_error);
+    EXPECT_THROW(e->forward_batch(tokens, two_states, std::vector<std::int64_t>{0, 0}, 0, out), harness::input_error);
     EXPECT_EQ(st->n_tokens(), 0) << "a refused batch fed nothing";
     EXPECT_EQ(other->n_tokens(), 0) << "a refused batch fed nothing";
 }

@@ -172,7 +172,7 @@ TEST(Requests, LimitAndLanguagesAreAppliedPerLanguageInOnePlace) {
 TEST(Requests, BatchesAreRunsOfConsecutiveExamplesWithinALanguage) {
     const auto d = tasks::load_task_definition(defs + "/xcopa.json");
     tasks::task_input in{datasets::data_folders(data, data), "", {"th", "it"}, 5};
-    in.batch_size = 2;
+    in.batch_examples = 2;
     const auto built = tasks::build_requests(d, in);
     ASSERT_EQ(built.requests.size(), 10u);
     std::vector<std::int64_t> batches;
@@ -184,7 +184,7 @@ TEST(Requests, BatchesAreRunsOfConsecutiveExamplesWithinALanguage) {
     EXPECT_EQ(runs[2].size(), 1u);
     EXPECT_EQ(runs[3].front().id, "it:1");
     // Batch size 1 (and the default): every example alone.
-    in.batch_size = 1;
+    in.batch_examples = 1;
     EXPECT_EQ(tasks::build_requests(d, in).requests[9].batch, 9);
     // Not examples: no batch.
     const auto greedy = build(tasks::load_task_definition(defs + "/bpb_flores.json"), data, {"eng_Latn"}, 2);

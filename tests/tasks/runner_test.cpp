@@ -82,19 +82,23 @@ std::map<std::string, double> journal_logprobs(const std::string& dir) {
     return out;
 }
 
+// More rows than the CPU backend's row-dot kernels take (row_dot_tokens_max):
+// while more than 32 passages run, OpenBLAS's GEMM sums them.
+constexpr std::size_t gemm_rows = 33;
+
 TEST(Runner, BatchedLambadaAgreesWithOneAtATime) {
-    // The serial engine steps a batch's passages together (GEMM rows instead
-    // of GEMVs): each log-likelihood agrees with batch 1 to 1e-6 relative.
-    auto one = lambada_config("rwkv4-serial", fresh_dir("batch_1"), 12);
+    // The serial engine steps a batch's passages together: each
+    // log-likelihood agrees with batch 1 to 1e-6 relative.
+    auto one = lambada_config("rwkv4-serial", fresh_dir("batch_1"), 40);
     one.batch_size = 1;
-    auto five = lambada_config("rwkv4-serial", fresh_dir("batch_5"), 12);
-    five.batch_size = 5;  // batches of 5, 5 and 2
+    auto many = lambada_config("rwkv4-serial", fresh_dir("batch_33"), 40);
+    many.batch_size = gemm_rows;
     (void)tasks::run_tasks(one);
-    const auto report = tasks::run_tasks(five);
-    EXPECT_EQ(report.at("config").at("batch_size").get<std::int64_t>(), 5);
-    const auto a = journal_logprobs(one.out_dir), b = journal_logprobs(five.out_dir);
-    ASSERT_EQ(a.size(), 12u);
-    ASSERT_EQ(b.size(), 12u);
+    const auto report = tasks::run_tasks(many);
+    EXPECT_EQ(report.at("config").at("batch_size").get<std::int64_t>(), 33);
+    const auto a = journal_logprobs(one.out_dir), b = journal_logprobs(many.out_dir);
+    ASSERT_EQ(a.size(), 40u);
+    ASSERT_EQ(b.size(), 40u);
     for (const auto& [example, lp] : a) {
         ASSERT_TRUE(b.count(example)) << example;
         EXPECT_NEAR(b.at(example), lp, 1e-6 * std::fabs(lp)) << example;
@@ -103,17 +107,17 @@ TEST(Runner, BatchedLambadaAgreesWithOneAtATime) {
 
 TEST(Runner, AResumedRunFormsTheSameBatches) {
     const std::string dir = fresh_dir("resume_batches");
-    auto config = lambada_config("rwkv4-serial", dir, 12);
-    config.batch_size = 6;  // more rows than the CPU's row-dot kernels take: OpenBLAS's GEMM
+    auto config = lambada_config("rwkv4-serial", dir, 40);
+    config.batch_size = gemm_rows;  // one batch of all 40
     (void)tasks::run_tasks(config);
     const auto whole = journal_logprobs(dir);
-    // Lose example 8 of the second batch (7..12): resumed, the batch is scored
-    // whole again, so it comes back bit for bit (scored alone, GEMVs instead
-    // of GEMM rows, its sums would round otherwise).
+    // Lose example 8: resumed, the batch is scored whole again, so it comes
+    // back bit for bit (scored alone, GEMVs instead of GEMM rows, its sums
+    // would round otherwise).
     std::ifstream in(dir + "/journal.jsonl");
     std::vector<std::string> lines;
     for (std::string l; std::getline(in, l);) lines.push_back(l);
-    ASSERT_EQ(lines.size(), 12u);
+    ASSERT_EQ(lines.size(), 40u);
     {
         std::ofstream out(dir + "/journal.jsonl", std::ios::trunc);
         for (std::size_t i = 0; i < lines.size(); ++i)
@@ -125,7 +129,7 @@ TEST(Runner, AResumedRunFormsTheSameBatches) {
     std::ifstream again(dir + "/journal.jsonl");
     std::size_t n = 0;
     for (std::string l; std::getline(again, l);) ++n;
-    EXPECT_EQ(n, 12u) << "only the lost example is journaled again";
+    EXPECT_EQ(n, 40u) << "only the lost example is journaled again";
 }
 
 TEST(Runner, ADamagedJournalRecordIsBadInputNamingTheExample) {

@@ -100,14 +100,16 @@ public:
     // writes to out[i] (host, resized) the logits of sequence i's positions
     // from logits_from[i] on: [size - logits_from[i], n_vocab]. The same as a
     // forward(..., all) per sequence, rows cut, which is what engines without
-    // a batched path do. The serial RWKV engines step the sequences together
-    // instead (B rows per matmul, one weight read per step for all of them),
-    // so a row may differ from B = 1 in the last bits (GEMM against GEMV
-    // summation order). Throws input_error for bad ids, a logits_from past
-    // its sequence or mismatched list sizes.
+    // a batched path do. The serial RWKV engines step up to `rows` sequences
+    // together instead (0: all of them), one token of each per step, one
+    // matmul of that many rows per weight matrix, a waiting sequence taking
+    // the row of one that ended; a row may differ from one sequence alone in
+    // the last bits where the backend sums a GEMM in another order than a
+    // GEMV. Throws input_error, feeding nothing, for bad ids, a logits_from
+    // outside its sequence or mismatched list sizes.
     virtual void forward_batch(std::span<const std::span<const std::int32_t>> tokens,
                                std::span<engine_state* const> states, std::span<const std::int64_t> logits_from,
-                               std::vector<std::vector<float>>& out);
+                               std::size_t rows, std::vector<std::vector<float>>& out);
     // Whether forward_batch steps sequences together (it is faster than a loop).
     virtual bool batches() const { return false; }
     // Runs the engine with a context limit of `n` tokens instead of the

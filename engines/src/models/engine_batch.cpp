@@ -9,7 +9,7 @@ namespace engines {
 
 void engine::forward_batch(std::span<const std::span<const std::int32_t>> tokens,
                            std::span<engine_state* const> states, std::span<const std::int64_t> logits_from,
-                           std::vector<std::vector<float>>& out) {
+                           std::size_t /*rows*/, std::vector<std::vector<float>>& out) {
     check_batch(tokens, states, logits_from);
     const engine_info i = info();
     for (const auto& seq : tokens) check_token_ids(seq, i.n_vocab);  // feed nothing when one is bad

@@ -29,44 +29,52 @@ void feed_tokens(bool serial, std::int64_t n, std::int64_t n_vocab, logits_mode 
     }
 }
 
-// Steps B sequences together, one token of each still running (longer than
-// the step) per step: out[i] gets the logits of sequence i's positions from
-// logits_from[i] on. In each step the sequences that want logits come
-// first, so `step(states, ids, wanted, logits)` runs the head on its first
-// `wanted` rows only and writes them to logits ([wanted, n_vocab]).
+// Steps up to `rows` sequences together (0: all), one token of each per
+// step: out[i] gets the logits of sequence i's positions from logits_from[i]
+// on. A sequence that ends gives its row to the next one waiting, in order.
+// In each step the sequences that want logits come first, so
+// `step(states, ids, wanted, logits)` runs the head on its first `wanted`
+// rows only and writes them to logits ([wanted, n_vocab]).
 template <class State, class Step>
 void step_sequences(std::span<const std::span<const std::int32_t>> tokens, const std::vector<State*>& states,
-                    std::span<const std::int64_t> logits_from, std::int64_t n_vocab,
+                    std::span<const std::int64_t> logits_from, std::size_t rows, std::int64_t n_vocab,
                     std::vector<std::vector<float>>& out, Step&& step) {
     const auto v = static_cast<std::size_t>(n_vocab);
-    out.resize(tokens.size());
-    std::size_t steps = 0;
-    for (std::size_t i = 0; i < tokens.size(); ++i) {
+    const std::size_t n = tokens.size(), slots = rows == 0 ? n : rows;
+    out.resize(n);
+    for (std::size_t i = 0; i < n; ++i)
         out[i].assign((tokens[i].size() - static_cast<std::size_t>(logits_from[i])) * v, 0.0f);
-        steps = std::max(steps, tokens[i].size());
-    }
+    std::vector<std::size_t> active, at(n, 0), order;  // running sequences; each one's next position
+    std::size_t next = 0;
+    const auto fill = [&] {
+        for (; active.size() < slots && next < n; ++next)
+            if (!tokens[next].empty()) active.push_back(next);
+    };
     std::vector<State*> running;
     std::vector<std::int32_t> ids;
-    std::vector<std::size_t> which;
     std::vector<float> logits;
-    for (std::size_t t = 0; t < steps; ++t) {
+    for (fill(); !active.empty(); fill()) {
+        const auto wants = [&](std::size_t i) { return at[i] >= static_cast<std::size_t>(logits_from[i]); };
+        order.clear();
+        for (const bool want : {true, false})
+            for (const std::size_t i : active)
+                if (wants(i) == want) order.push_back(i);
         running.clear();
         ids.clear();
-        which.clear();
-        for (const bool want : {true, false})
-            for (std::size_t i = 0; i < tokens.size(); ++i)
-                if (t < tokens[i].size() && (t >= static_cast<std::size_t>(logits_from[i])) == want) {
-                    running.push_back(states[i]);
-                    ids.push_back(tokens[i][t]);
-                    which.push_back(i);
-                }
-        std::size_t wanted = 0;
-        while (wanted < which.size() && t >= static_cast<std::size_t>(logits_from[which[wanted]])) ++wanted;
+        for (const std::size_t i : order) {
+            running.push_back(states[i]);
+            ids.push_back(tokens[i][at[i]]);
+        }
+        const auto wanted = static_cast<std::size_t>(std::count_if(order.begin(), order.end(), wants));
         logits.resize(wanted * v);
         step(running, std::span<const std::int32_t>(ids), static_cast<std::int64_t>(wanted), logits.data());
-        for (std::size_t j = 0; j < wanted; ++j)
+        for (std::size_t j = 0; j < wanted; ++j) {
+            const std::size_t i = order[j];
             std::copy_n(logits.begin() + static_cast<std::ptrdiff_t>(j * v), v,
-                        out[which[j]].begin() + static_cast<std::ptrdiff_t>((t - static_cast<std::size_t>(logits_from[which[j]])) * v));
+                        out[i].begin() + static_cast<std::ptrdiff_t>((at[i] - static_cast<std::size_t>(logits_from[i])) * v));
+        }
+        for (const std::size_t i : active) ++at[i];
+        std::erase_if(active, [&](std::size_t i) { return at[i] == tokens[i].size(); });
     }
 }
 

@@ -142,12 +142,13 @@ public:
 
     // The serial engine steps the sequences together: B rows per matmul.
     void forward_batch(std::span<const std::span<const std::int32_t>> tokens, std::span<engine_state* const> states,
-                       std::span<const std::int64_t> logits_from, std::vector<std::vector<float>>& out) override {
-        if (!serial_) return engine::forward_batch(tokens, states, logits_from, out);
+                       std::span<const std::int64_t> logits_from, std::size_t rows,
+                       std::vector<std::vector<float>>& out) override {
+        if (!serial_) return engine::forward_batch(tokens, states, logits_from, rows, out);
         check_batch(tokens, states, logits_from);
         std::vector<rwkv57_state*> own;
         for (std::size_t i = 0; i < tokens.size(); ++i) own.push_back(&checked(tokens[i], *states[i]));
-        step_sequences(tokens, own, logits_from, w_->shape.n_vocab, out,
+        step_sequences(tokens, own, logits_from, rows, w_->shape.n_vocab, out,
                        [&](std::vector<rwkv57_state*> st, std::span<const std::int32_t> ids, std::int64_t wanted,
                            float* dst) { run_chunk(ids, state_rows::one_each(std::move(st)), {0, wanted}, dst); });
     }

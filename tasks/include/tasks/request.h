@@ -54,8 +54,8 @@ struct request {
     nlohmann::json doc;  // the source record
     std::string doc_hash, prompt_hash, target_hash;
     // The scoring batch it joins, numbered in the task (-1: not an example):
-    // task_input::batch_size consecutive examples of one language, from the
-    // full list, so a resumed run or an MPI rank forms the same batches.
+    // task_input::batch_examples consecutive examples of one language, from
+    // the full list, so a resumed run or an MPI rank forms the same batches.
     std::int64_t batch = -1;
 
     std::size_t n_choices() const { return std::max(contexts.size(), continuations.size()); }
@@ -81,7 +81,7 @@ struct task_input {
     std::string data_file;               // --data FILE, for definitions whose path is "--data"
     std::vector<std::string> langs;      // wanted languages; empty = all the data has
     std::optional<std::size_t> limit;    // first N examples of each language (rolling text: first N lines)
-    std::size_t batch_size = 1;          // examples per scoring batch (request::batch)
+    std::size_t batch_examples = 1;      // examples per scoring batch (request::batch)
 };
 
 struct task_requests {

@@ -35,6 +35,10 @@ struct task_request {
     }
 };
 
+// Examples per scoring batch for each row of --batch-size: enough waiting
+// sequences that rows rarely idle while the longest of a batch finishes.
+inline constexpr std::size_t batch_examples_per_row = 4;
+
 struct run_config {
     std::vector<model_entry> models;
     std::vector<task_request> tasks;
@@ -50,9 +54,11 @@ struct run_config {
     bool no_pad = false;               // lambada_openai -> lambada_openai_nopad
     bool resume = false;
     std::uint64_t seed = 1234;  // random: models and the scaling task's prompts
-    // Examples scored together (request::batch): the serial RWKV engines step
-    // a batch's sequences at once; other engines feed them one by one.
-    std::size_t batch_size = 16;
+    // Sequences stepped together: the serial RWKV engines feed a scoring
+    // batch of batch_examples_per_row x batch_size examples (request::batch)
+    // through batch_size rows, a row taking the next sequence when its own
+    // ends; other engines feed them one by one.
+    std::size_t batch_size = 32;
     std::string device = "cpu";
     int threads = 0;
     std::string out_dir;

@@ -48,10 +48,12 @@ struct loglikelihood_pair {
 };
 
 // loglikelihood of each pair, the pairs fed together through
-// engine::forward_batch (batch across examples): the same as one at a time,
-// to the last bits of a GEMM against a GEMV where the engine batches.
-// Throws as loglikelihood does, before anything is fed.
-std::vector<loglikelihood_result> loglikelihood_batch(engines::engine& e, std::span<const loglikelihood_pair> pairs);
+// engine::forward_batch (batch across examples), up to `rows` sequences
+// stepping at once (0: all): the same as one at a time, to the last bits of
+// a GEMM against a GEMV where the engine batches. Throws as loglikelihood
+// does, before anything is fed.
+std::vector<loglikelihood_result> loglikelihood_batch(engines::engine& e, std::span<const loglikelihood_pair> pairs,
+                                                     std::size_t rows = 0);
 
 struct rolling_result {
     double logprob = 0;
