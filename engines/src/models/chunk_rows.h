@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "engines/engine.h"
 #include "kernels/tensor.h"
 
 namespace engines {
@@ -34,6 +35,18 @@ struct chunk_rows {
         for (std::size_t i = 0; i < states.size(); ++i) f(*states[i], static_cast<std::int64_t>(i), std::int64_t{1});
     }
 };
+
+// The rows of a chunk that go through ln_out and the head.
+struct row_span {
+    std::int64_t first = 0, count = 0;
+};
+// A chunk of t tokens fed with `mode`: all its rows, its last, or none
+// (`want` false: the serial engines skip the head for tokens whose logits
+// nobody asked for).
+inline row_span head_rows(std::int64_t t, logits_mode mode, bool want) {
+    if (!want) return {};
+    return mode == logits_mode::all ? row_span{0, t} : row_span{t - 1, 1};
+}
 
 // Rows [first, first + count) of a contiguous [T, C] view.
 inline kernels::tensor_view row_range(const kernels::tensor_view& v, std::int64_t first, std::int64_t count) {

@@ -138,14 +138,6 @@ public:
 private:
     enum class wkv_mode { step, sequence };
     using state_rows = chunk_rows<rwkv4_state>;
-    // The rows of a chunk that go through ln_out and the head.
-    struct row_span {
-        std::int64_t first = 0, count = 0;
-    };
-    static row_span head_rows(std::int64_t t, logits_mode mode, bool want) {
-        if (!want) return {};
-        return mode == logits_mode::all ? row_span{0, t} : row_span{t - 1, 1};
-    }
 
     // The state as this engine's, every id inside the vocabulary.
     rwkv4_state& checked(std::span<const std::int32_t> tokens, engine_state& state) const {

@@ -156,14 +156,6 @@ public:
 
 private:
     using state_rows = chunk_rows<rwkv57_state>;
-    // The rows of a chunk that go through ln_out and the head.
-    struct row_span {
-        std::int64_t first = 0, count = 0;
-    };
-    static row_span head_rows(std::int64_t t, logits_mode mode, bool want) {
-        if (!want) return {};
-        return mode == logits_mode::all ? row_span{0, t} : row_span{t - 1, 1};
-    }
     enum class shift_kind { shift, lerp };  // token_shift (RWKV-4, v5.2), token_lerp (v7)
     enum class block { att, ffn };
 
