@@ -125,8 +125,8 @@ public:
             "threads", po::value<int>()->default_value(0), "CPU threads (0: all cores)")(
             "batch-size", po::value<long long>()->default_value(32),
             "sequences stepped together: the serial RWKV engines score examples in batches of 4B through B "
-            "rows, one matmul for all rows (1: one at a time)")(
-            "limit", po::value<long long>(), "first N examples of each task (and of each language)")(
+            "rows, one matmul for all rows (1: one at a time)")("limit", po::value<long long>(),
+                                                                "first N examples of each task (and of each language)")(
             "langs", po::value<std::string>(), "per-language tasks: only these codes, e.g. eng_Latn,tha_Thai")(
             "out", po::value<std::string>(), "run folder (default runs/run-<timestamp>)")(
             "resume", "continue the run in --out from its journal")(

@@ -58,8 +58,9 @@ void quant_dequantize_avx2(quant_format f, const unsigned char* blocks, std::int
 inline constexpr std::int64_t row_dot_tokens_max = 32;
 // run(t0, n_tokens, r0, r1) over the token groups and row blocks of the rows
 // begin..end, for weights of `row_bytes` bytes per row.
-void for_token_groups(std::int64_t n_tokens, std::int64_t row_bytes, std::int64_t begin, std::int64_t end,
-                      const std::function<void(std::int64_t t0, std::int64_t n, std::int64_t r0, std::int64_t r1)>& run);
+void for_token_groups(
+    std::int64_t n_tokens, std::int64_t row_bytes, std::int64_t begin, std::int64_t end,
+    const std::function<void(std::int64_t t0, std::int64_t n, std::int64_t r0, std::int64_t r1)>& run);
 
 // The decode-sized row-dot kernels' work split: `run(begin, end)` on one
 // contiguous range of output rows per thread (a multiple of 16 rows each),

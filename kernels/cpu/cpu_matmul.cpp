@@ -82,10 +82,11 @@ void cpu_backend::half_matmul(const tensor_view& x, const tensor_view& w, const 
         if (isa_ == cpu_isa::avx512_bf16) gemv = half_gemv_avx512_bf16;
         const std::int64_t row_bytes = n_in * (is_f32 ? 4 : 2);
         for_row_ranges(n_out, n_in, n_threads_, [&](std::int64_t begin, std::int64_t end) {
-            for_token_groups(n_tokens, row_bytes, begin, end, [&](std::int64_t t0, std::int64_t n, std::int64_t r0, std::int64_t r1) {
-                gemv({x.as<const float>() + t0 * n_in, wp, out.as<float>() + t0 * n_out, n, n_in, n_out, r0, r1, is_bf16,
-                      is_f32});
-            });
+            for_token_groups(n_tokens, row_bytes, begin, end,
+                             [&](std::int64_t t0, std::int64_t n, std::int64_t r0, std::int64_t r1) {
+                                 gemv({x.as<const float>() + t0 * n_in, wp, out.as<float>() + t0 * n_out, n, n_in,
+                                       n_out, r0, r1, is_bf16, is_f32});
+                             });
         });
         return;
     }
@@ -97,8 +98,9 @@ void cpu_backend::half_matmul(const tensor_view& x, const tensor_view& w, const 
     });
 }
 
-void for_token_groups(std::int64_t n_tokens, std::int64_t row_bytes, std::int64_t begin, std::int64_t end,
-                      const std::function<void(std::int64_t t0, std::int64_t n, std::int64_t r0, std::int64_t r1)>& run) {
+void for_token_groups(
+    std::int64_t n_tokens, std::int64_t row_bytes, std::int64_t begin, std::int64_t end,
+    const std::function<void(std::int64_t t0, std::int64_t n, std::int64_t r0, std::int64_t r1)>& run) {
     if (n_tokens <= small_batch_max) {
         run(0, n_tokens, begin, end);
         return;

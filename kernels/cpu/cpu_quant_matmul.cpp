@@ -23,9 +23,12 @@ void cpu_backend::quant_matmul(const tensor_view& x, const tensor_view& w, const
     if (n_tokens <= row_dot_tokens_max && isa_ != cpu_isa::scalar) {
         const auto gemv = isa_ == cpu_isa::avx2 ? quant_gemv_avx2 : quant_gemv_avx512;
         for_row_ranges(n_out, n_in, n_threads_, [&](std::int64_t begin, std::int64_t end) {
-            for_token_groups(n_tokens, row_bytes, begin, end, [&](std::int64_t t0, std::int64_t n, std::int64_t r0, std::int64_t r1) {
-                gemv({x.as<const float>() + t0 * n_in, wp, out.as<float>() + t0 * n_out, n, n_in, n_out, r0, r1}, f);
-            });
+            for_token_groups(
+                n_tokens, row_bytes, begin, end,
+                [&](std::int64_t t0, std::int64_t n, std::int64_t r0, std::int64_t r1) {
+                    gemv({x.as<const float>() + t0 * n_in, wp, out.as<float>() + t0 * n_out, n, n_in, n_out, r0, r1},
+                         f);
+                });
         });
         return;
     }

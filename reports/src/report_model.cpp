@@ -291,10 +291,15 @@ void from_json(const json& j, provenance_record& p) {
 }
 
 void to_json(json& j, const run_settings& s) {
-    j = {{"device", s.device}, {"limit", nullable(s.limit)},
-         {"langs", s.langs},   {"no_pad", s.no_pad},
-         {"seed", s.seed},     {"batch_size", s.batch_size}, {"data_dir", s.data_dir},
-         {"data", s.data},     {"config_file", s.config_file}};
+    j = {{"device", s.device},
+         {"limit", nullable(s.limit)},
+         {"langs", s.langs},
+         {"no_pad", s.no_pad},
+         {"seed", s.seed},
+         {"batch_size", s.batch_size},
+         {"data_dir", s.data_dir},
+         {"data", s.data},
+         {"config_file", s.config_file}};
     if (s.test_delay_us_per_token > 0) j["test_delay_us_per_token"] = s.test_delay_us_per_token;
 }
 

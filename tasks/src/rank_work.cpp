@@ -172,7 +172,8 @@ std::vector<std::vector<request>> rank_ledger::my_part(const model_entry& m, con
     const std::vector<int> rank = assign_by_cost(costs, w.size);
     std::vector<std::vector<request>> mine(tasks.size());
     for (std::size_t u = 0; u < units.size(); ++u)
-        if (rank[u] == w.rank) mine[units[u].task].insert(mine[units[u].task].end(), units[u].batch.begin(), units[u].batch.end());
+        if (rank[u] == w.rank)
+            mine[units[u].task].insert(mine[units[u].task].end(), units[u].batch.begin(), units[u].batch.end());
     in_part_ = true;
     if (w.rank == 0) {
         split_s_ += clock.elapsed_seconds();

@@ -82,8 +82,8 @@ std::vector<planned_task> plan(const run_config& c, task_catalog& catalog,
                 throw harness::input_error((req.where.empty() ? "task " + name : req.where) + ": limit: " + name +
                                            " has no examples to limit (a " + p.def.scorer + " task)");
             }
-            p.built = build_requests(p.def, {folders, c.data_file, c.langs, p.limit,
-                                             c.batch_size * batch_examples_per_row});
+            p.built =
+                build_requests(p.def, {folders, c.data_file, c.langs, p.limit, c.batch_size * batch_examples_per_row});
             if (p.def.per_language()) {
                 if (p.built.languages.empty()) {
                     const std::string why =

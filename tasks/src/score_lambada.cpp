@@ -18,15 +18,18 @@ task_requests lambada_requests(const task_definition& d, const task_input& in) {
 void score_lambada(task_context& c, const std::vector<request>& requests) {
     const bool pad = !c.def.options.value("pad", std::string("\n")).empty();
     auto progress = c.progress("", requests.size());
-    const auto outcomes = batch_outcomes<reports::target_outcome>(c, requests, progress, [&](std::span<const request> batch) {
-        std::vector<lambada_ids> ids;
-        for (const request& r : batch) ids.push_back(lambada_tokens(c.tok, r.contexts.at(0), r.continuations.at(0), pad));
-        std::vector<loglikelihood_pair> pairs;
-        for (const auto& x : ids) pairs.push_back({x.context, x.target});
-        std::vector<reports::target_outcome> out;
-        for (const auto& ll : loglikelihood_batch(c.engine, pairs, c.config.batch_size)) out.push_back({ll.logprob, ll.greedy, ll.n_tokens});
-        return out;
-    });
+    const auto outcomes =
+        batch_outcomes<reports::target_outcome>(c, requests, progress, [&](std::span<const request> batch) {
+            std::vector<lambada_ids> ids;
+            for (const request& r : batch)
+                ids.push_back(lambada_tokens(c.tok, r.contexts.at(0), r.continuations.at(0), pad));
+            std::vector<loglikelihood_pair> pairs;
+            for (const auto& x : ids) pairs.push_back({x.context, x.target});
+            std::vector<reports::target_outcome> out;
+            for (const auto& ll : loglikelihood_batch(c.engine, pairs, c.config.batch_size))
+                out.push_back({ll.logprob, ll.greedy, ll.n_tokens});
+            return out;
+        });
     std::vector<loglikelihood_result> scored;
     for (const auto& o : outcomes) scored.push_back({o.logprob, o.greedy, o.n_tokens});
     const lambada_metrics m = aggregate_lambada(scored);

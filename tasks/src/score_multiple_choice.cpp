@@ -68,30 +68,32 @@ void score_multiple_choice(task_context& c, const std::vector<request>& requests
         const std::string& lang = run.front().language;
         auto progress = c.progress(lang, run.size());
         // Every choice of every example of a batch is one sequence of one forward_batch.
-        const auto outcomes = batch_outcomes<reports::choice_outcome>(c, run, progress, [&](std::span<const request> batch) {
-            std::vector<std::vector<std::int32_t>> contexts, continuations;
-            for (const request& r : batch)
-                for (std::size_t ch = 0; ch < r.n_choices(); ++ch) {
-                    contexts.push_back(pad);
-                    const auto encoded = c.tok.encode(r.context(ch));
-                    contexts.back().insert(contexts.back().end(), encoded.begin(), encoded.end());
-                    continuations.push_back(c.tok.encode(r.continuation(ch)));
+        const auto outcomes =
+            batch_outcomes<reports::choice_outcome>(c, run, progress, [&](std::span<const request> batch) {
+                std::vector<std::vector<std::int32_t>> contexts, continuations;
+                for (const request& r : batch)
+                    for (std::size_t ch = 0; ch < r.n_choices(); ++ch) {
+                        contexts.push_back(pad);
+                        const auto encoded = c.tok.encode(r.context(ch));
+                        contexts.back().insert(contexts.back().end(), encoded.begin(), encoded.end());
+                        continuations.push_back(c.tok.encode(r.continuation(ch)));
+                    }
+                std::vector<loglikelihood_pair> pairs;
+                for (std::size_t i = 0; i < contexts.size(); ++i) pairs.push_back({contexts[i], continuations[i]});
+                const std::vector<loglikelihood_result> scored =
+                    loglikelihood_batch(c.engine, pairs, c.config.batch_size);
+                std::vector<reports::choice_outcome> out;
+                std::size_t next = 0;
+                for (const request& r : batch) {
+                    std::vector<double> lp, bytes;
+                    for (std::size_t ch = 0; ch < r.n_choices(); ++ch) {
+                        lp.push_back(scored[next++].logprob);
+                        bytes.push_back(static_cast<double>(r.continuation(ch).size()));
+                    }
+                    out.push_back({lp, bytes, r.gold});
                 }
-            std::vector<loglikelihood_pair> pairs;
-            for (std::size_t i = 0; i < contexts.size(); ++i) pairs.push_back({contexts[i], continuations[i]});
-            const std::vector<loglikelihood_result> scored = loglikelihood_batch(c.engine, pairs, c.config.batch_size);
-            std::vector<reports::choice_outcome> out;
-            std::size_t next = 0;
-            for (const request& r : batch) {
-                std::vector<double> lp, bytes;
-                for (std::size_t ch = 0; ch < r.n_choices(); ++ch) {
-                    lp.push_back(scored[next++].logprob);
-                    bytes.push_back(static_cast<double>(r.continuation(ch).size()));
-                }
-                out.push_back({lp, bytes, r.gold});
-            }
-            return out;
-        });
+                return out;
+            });
         std::vector<double> correct, correct_norm;
         for (const auto& o : outcomes) {
             correct.push_back(o.correct() ? 1.0 : 0.0);

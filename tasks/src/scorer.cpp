@@ -31,7 +31,7 @@ loglikelihood_result loglikelihood(engines::engine& e, std::span<const std::int3
 }
 
 std::vector<loglikelihood_result> loglikelihood_batch(engines::engine& e, std::span<const loglikelihood_pair> pairs,
-                                                     std::size_t rows) {
+                                                      std::size_t rows) {
     const engines::engine_info info = e.info();
     std::vector<std::vector<std::int32_t>> inputs;
     std::vector<std::int64_t> first_scored;  // the input position whose logits score continuation token 0
@@ -45,7 +45,8 @@ std::vector<loglikelihood_result> loglikelihood_batch(engines::engine& e, std::s
             if (room < 1)
                 throw harness::input_error("loglikelihood: a continuation of " + std::to_string(continuation.size()) +
                                            " tokens does not fit the context limit of " + std::to_string(*limit));
-            if (static_cast<std::int64_t>(context.size()) > room) context = context.last(static_cast<std::size_t>(room));
+            if (static_cast<std::int64_t>(context.size()) > room)
+                context = context.last(static_cast<std::size_t>(room));
         }
         // Fed: context + continuation[:-1]; the logits after context's last token score continuation[0].
         std::vector<std::int32_t> input(context.begin(), context.end());

@@ -40,7 +40,8 @@ std::unique_ptr<engine> make(const batch_case& c, kernels::backend& b) {
 
 std::vector<std::int32_t> ids(std::size_t n, std::int32_t salt) {
     std::vector<std::int32_t> out(n);
-    for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<std::int32_t>((i * 53 + 7 + static_cast<std::size_t>(salt) * 31) % 250);
+    for (std::size_t i = 0; i < n; ++i)
+        out[i] = static_cast<std::int32_t>((i * 53 + 7 + static_cast<std::size_t>(salt) * 31) % 250);
     return out;
 }
 
@@ -143,18 +144,23 @@ TEST_P(ForwardBatch, RefusesMismatchedListsAndBadPositions) {
     EXPECT_EQ(other->n_tokens(), 0) << "a refused batch fed nothing";
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Engines, ForwardBatch,
-    testing::Values(
-        batch_case{"rwkv4_serial", "rwkv4-serial", "rwkv4-tiny/rwkv4-tiny-660K-f32.pth", kernels::dtype::f32, true},
-        batch_case{"rwkv4_serial_bf16", "rwkv4-serial", "rwkv4-tiny/rwkv4-tiny-660K-f32.pth", kernels::dtype::bf16, true},
-        batch_case{"rwkv4_serial_q8_0", "rwkv4-serial", "rwkv4-synth/rwkv4-synth-3x64-f32.pth", kernels::dtype::q8_0, true},
-        batch_case{"rwkv4_parallel", "rwkv4-parallel", "rwkv4-tiny/rwkv4-tiny-660K-f32.pth", kernels::dtype::f32, false},
-        batch_case{"rwkv5_serial", "rwkv5-serial", "rwkv5-tiny/rwkv5-tiny-730K-f32.pth", kernels::dtype::f32, true},
-        batch_case{"rwkv7_serial", "rwkv7-serial", "rwkv7-tiny/rwkv7-tiny-834K-f32.pth", kernels::dtype::f32, true},
-        batch_case{"rwkv7_parallel", "rwkv7-parallel", "rwkv7-tiny/rwkv7-tiny-834K-f32.pth", kernels::dtype::f32, false},
-        batch_case{"neox", "transformer", "gptneox-tiny", kernels::dtype::f32, false},
-        batch_case{"gpt2", "transformer", "gpt2-tiny", kernels::dtype::f32, false}),
-    [](const testing::TestParamInfo<batch_case>& i) { return std::string(i.param.name); });
+INSTANTIATE_TEST_SUITE_P(Engines, ForwardBatch,
+                         testing::Values(batch_case{"rwkv4_serial", "rwkv4-serial",
+                                                    "rwkv4-tiny/rwkv4-tiny-660K-f32.pth", kernels::dtype::f32, true},
+                                         batch_case{"rwkv4_serial_bf16", "rwkv4-serial",
+                                                    "rwkv4-tiny/rwkv4-tiny-660K-f32.pth", kernels::dtype::bf16, true},
+                                         batch_case{"rwkv4_serial_q8_0", "rwkv4-serial",
+                                                    "rwkv4-synth/rwkv4-synth-3x64-f32.pth", kernels::dtype::q8_0, true},
+                                         batch_case{"rwkv4_parallel", "rwkv4-parallel",
+                                                    "rwkv4-tiny/rwkv4-tiny-660K-f32.pth", kernels::dtype::f32, false},
+                                         batch_case{"rwkv5_serial", "rwkv5-serial",
+                                                    "rwkv5-tiny/rwkv5-tiny-730K-f32.pth", kernels::dtype::f32, true},
+                                         batch_case{"rwkv7_serial", "rwkv7-serial",
+                                                    "rwkv7-tiny/rwkv7-tiny-834K-f32.pth", kernels::dtype::f32, true},
+                                         batch_case{"rwkv7_parallel", "rwkv7-parallel",
+                                                    "rwkv7-tiny/rwkv7-tiny-834K-f32.pth", kernels::dtype::f32, false},
+                                         batch_case{"neox", "transformer", "gptneox-tiny", kernels::dtype::f32, false},
+                                         batch_case{"gpt2", "transformer", "gpt2-tiny", kernels::dtype::f32, false}),
+                         [](const testing::TestParamInfo<batch_case>& i) { return std::string(i.param.name); });
 
 }  // namespace

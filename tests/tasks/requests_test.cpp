@@ -188,8 +188,7 @@ TEST(Requests, BatchesAreRunsOfConsecutiveExamplesWithinALanguage) {
     EXPECT_EQ(tasks::build_requests(d, in).requests[9].batch, 9);
     // Not examples: no batch.
     const auto greedy = build(tasks::load_task_definition(defs + "/bpb_flores.json"), data, {"eng_Latn"}, 2);
-    for (const auto& r : greedy.requests)
-        EXPECT_EQ(r.batch >= 0, tasks::is_example(r)) << r.id;
+    for (const auto& r : greedy.requests) EXPECT_EQ(r.batch >= 0, tasks::is_example(r)) << r.id;
 }
 
 TEST(Requests, RollingTextLimitIsItsFirstLines) {

@@ -67,11 +67,13 @@ TEST_F(Scorer, ABatchAgreesWithOneAtATime) {
     // to 1e-6 relative (GEMM rows against GEMVs); engines that do not batch
     // (the parallel one here) agree exactly.
     const std::vector<std::pair<std::string, std::string>> texts = {
-        {"\nThe quick brown fox jumps over the lazy", " dog"}, {"\nA", " b"},
+        {"\nThe quick brown fox jumps over the lazy", " dog"},
+        {"\nA", " b"},
         {"\nAll human beings are born free and equal in dignity", " and rights."},
-        {"\nEveryone has the right to life, liberty", " and security of person"}, {"\nNo one", " shall"}};
+        {"\nEveryone has the right to life, liberty", " and security of person"},
+        {"\nNo one", " shall"}};
     std::vector<std::vector<std::int32_t>> ctx, cont;
-    for (const auto& [a, b] : texts) ctx.push_back(bytes_of(a)), cont.push_back(bytes_of(b));
+    for (const auto& [c, n] : texts) ctx.push_back(bytes_of(c)), cont.push_back(bytes_of(n));
     std::vector<tasks::loglikelihood_pair> pairs;
     for (std::size_t i = 0; i < ctx.size(); ++i) pairs.push_back({ctx[i], cont[i]});
     for (const bool serial : {true, false}) {

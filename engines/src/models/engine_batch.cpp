@@ -7,9 +7,9 @@
 
 namespace engines {
 
-void engine::forward_batch(std::span<const std::span<const std::int32_t>> tokens,
-                           std::span<engine_state* const> states, std::span<const std::int64_t> logits_from,
-                           std::size_t /*rows*/, std::vector<std::vector<float>>& out) {
+void engine::forward_batch(std::span<const std::span<const std::int32_t>> tokens, std::span<engine_state* const> states,
+                           std::span<const std::int64_t> logits_from, std::size_t /*rows*/,
+                           std::vector<std::vector<float>>& out) {
     check_batch(tokens, states, logits_from);
     const engine_info i = info();
     for (const auto& seq : tokens) check_token_ids(seq, i.n_vocab);  // feed nothing when one is bad
@@ -18,7 +18,8 @@ void engine::forward_batch(std::span<const std::span<const std::int32_t>> tokens
     std::vector<float> all;
     for (std::size_t s = 0; s < tokens.size(); ++s) {
         forward(tokens[s], *states[s], logits_mode::all, all);
-        out[s].assign(all.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(logits_from[s]) * v), all.end());
+        out[s].assign(all.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(logits_from[s]) * v),
+                      all.end());
     }
 }
 

@@ -24,8 +24,8 @@ inline void check_batch(std::span<const std::span<const std::int32_t>> tokens, s
                         std::span<const std::int64_t> logits_from) {
     if (states.size() != tokens.size() || logits_from.size() != tokens.size())
         throw harness::input_error("forward_batch: " + std::to_string(tokens.size()) + " sequences but " +
-                                   std::to_string(states.size()) + " states and " +
-                                   std::to_string(logits_from.size()) + " logits_from");
+                                   std::to_string(states.size()) + " states and " + std::to_string(logits_from.size()) +
+                                   " logits_from");
     for (std::size_t i = 0; i < tokens.size(); ++i)
         if (logits_from[i] < 0 || logits_from[i] > static_cast<std::int64_t>(tokens[i].size()))
             throw harness::input_error("forward_batch: sequence " + std::to_string(i) + " has " +

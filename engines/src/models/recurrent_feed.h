@@ -70,8 +70,9 @@ void step_sequences(std::span<const std::span<const std::int32_t>> tokens, const
         step(running, std::span<const std::int32_t>(ids), static_cast<std::int64_t>(wanted), logits.data());
         for (std::size_t j = 0; j < wanted; ++j) {
             const std::size_t i = order[j];
-            std::copy_n(logits.begin() + static_cast<std::ptrdiff_t>(j * v), v,
-                        out[i].begin() + static_cast<std::ptrdiff_t>((at[i] - static_cast<std::size_t>(logits_from[i])) * v));
+            std::copy_n(
+                logits.begin() + static_cast<std::ptrdiff_t>(j * v), v,
+                out[i].begin() + static_cast<std::ptrdiff_t>((at[i] - static_cast<std::size_t>(logits_from[i])) * v));
         }
         for (const std::size_t i : active) ++at[i];
         std::erase_if(active, [&](std::size_t i) { return at[i] == tokens[i].size(); });

@@ -3,14 +3,15 @@
 // chunks of one token and uses wkv_step, the parallel engine feeds the whole
 // input and uses wkv_sequence. Both prefill (bringing a state to a depth) in
 // parallel mode.
+#include "engines/rwkv4_engine.h"
+
 #include <algorithm>
 
-#include "engines/rwkv4_engine.h"
+#include "harness/errors.h"
+#include "kernels/backend.h"
 #include "models/chunk_rows.h"
 #include "models/engine_checks.h"
 #include "models/recurrent_feed.h"
-#include "harness/errors.h"
-#include "kernels/backend.h"
 
 namespace engines {
 namespace {
@@ -106,7 +107,8 @@ public:
         rwkv4_state& st = checked(tokens, state);
         feed_tokens(serial_, static_cast<std::int64_t>(tokens.size()), w_->shape.n_vocab, mode, out,
                     [&](std::int64_t first, std::int64_t count, logits_mode m, float* dst, bool want) {
-                        const auto chunk = tokens.subspan(static_cast<std::size_t>(first), static_cast<std::size_t>(count));
+                        const auto chunk =
+                            tokens.subspan(static_cast<std::size_t>(first), static_cast<std::size_t>(count));
                         run_chunk(chunk, state_rows::sequence(st, count), serial_ ? wkv_mode::step : wkv_mode::sequence,
                                   head_rows(count, m, want), dst);
                     });
@@ -116,7 +118,9 @@ public:
         rwkv4_state& st = checked(tokens, state);
         out.assign(static_cast<std::size_t>(w_->shape.n_vocab), 0.0f);
         const auto t = static_cast<std::int64_t>(tokens.size());
-        if (t > 0) run_chunk(tokens, state_rows::sequence(st, t), wkv_mode::sequence, head_rows(t, logits_mode::last, true), out.data());
+        if (t > 0)
+            run_chunk(tokens, state_rows::sequence(st, t), wkv_mode::sequence, head_rows(t, logits_mode::last, true),
+                      out.data());
     }
 
     // The serial engine steps the sequences together: B rows per matmul.
@@ -127,11 +131,11 @@ public:
         check_batch(tokens, states, logits_from);
         std::vector<rwkv4_state*> own;
         for (std::size_t i = 0; i < tokens.size(); ++i) own.push_back(&checked(tokens[i], *states[i]));
-        step_sequences(tokens, own, logits_from, rows, w_->shape.n_vocab, out,
-                       [&](std::vector<rwkv4_state*> st, std::span<const std::int32_t> ids, std::int64_t wanted,
-                           float* dst) {
-                           run_chunk(ids, state_rows::one_each(std::move(st)), wkv_mode::step, {0, wanted}, dst);
-                       });
+        step_sequences(
+            tokens, own, logits_from, rows, w_->shape.n_vocab, out,
+            [&](std::vector<rwkv4_state*> st, std::span<const std::int32_t> ids, std::int64_t wanted, float* dst) {
+                run_chunk(ids, state_rows::one_each(std::move(st)), wkv_mode::step, {0, wanted}, dst);
+            });
     }
     bool batches() const override { return serial_; }
 
@@ -191,7 +195,8 @@ private:
         // Each state keeps its last row of xx for the next token's shift.
         const auto keep_last = [&](std::int64_t l, std::int64_t slot) {
             r.each([&](rwkv4_state& st, std::int64_t first, std::int64_t n) {
-                b_.copy(st.slot_view(l, slot).data, row_range(xx, first + n - 1, 1).data, static_cast<std::size_t>(c) * 4);
+                b_.copy(st.slot_view(l, slot).data, row_range(xx, first + n - 1, 1).data,
+                        static_cast<std::size_t>(c) * 4);
             });
         };
         b_.embedding(edge(w_->emb, v, c), s_.ids.view(dtype::i32, {t}), x);
@@ -207,7 +212,8 @@ private:
             b_.matmul(rx, mat(L.att_receptance, c, c), none, rr);
             b_.unary(op_kind::sigmoid, rr, rr);
             r.each([&](rwkv4_state& st, std::int64_t first, std::int64_t n) {
-                const tensor_view ks = row_range(k, first, n), vs = row_range(vv, first, n), ys = row_range(y, first, n);
+                const tensor_view ks = row_range(k, first, n), vs = row_range(vv, first, n),
+                                  ys = row_range(y, first, n);
                 if (wkv == wkv_mode::step)
                     b_.wkv_step(vec(L.att_decay), vec(L.att_first), ks, vs, st.slot_view(l, att_aa, 3), ys);
                 else

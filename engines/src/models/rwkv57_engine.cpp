@@ -3,15 +3,16 @@
 // chunks of one token, the parallel engine the whole input (matmuls over T
 // rows; the WKV ops walk the chunk's tokens with the state on chip). Both
 // prefill in parallel mode.
+#include "engines/rwkv57_engine.h"
+
 #include <algorithm>
 #include <optional>
 
-#include "engines/rwkv57_engine.h"
+#include "harness/errors.h"
+#include "kernels/backend.h"
 #include "models/chunk_rows.h"
 #include "models/engine_checks.h"
 #include "models/recurrent_feed.h"
-#include "harness/errors.h"
-#include "kernels/backend.h"
 
 namespace engines {
 namespace {
@@ -148,9 +149,11 @@ public:
         check_batch(tokens, states, logits_from);
         std::vector<rwkv57_state*> own;
         for (std::size_t i = 0; i < tokens.size(); ++i) own.push_back(&checked(tokens[i], *states[i]));
-        step_sequences(tokens, own, logits_from, rows, w_->shape.n_vocab, out,
-                       [&](std::vector<rwkv57_state*> st, std::span<const std::int32_t> ids, std::int64_t wanted,
-                           float* dst) { run_chunk(ids, state_rows::one_each(std::move(st)), {0, wanted}, dst); });
+        step_sequences(
+            tokens, own, logits_from, rows, w_->shape.n_vocab, out,
+            [&](std::vector<rwkv57_state*> st, std::span<const std::int32_t> ids, std::int64_t wanted, float* dst) {
+                run_chunk(ids, state_rows::one_each(std::move(st)), {0, wanted}, dst);
+            });
     }
     bool batches() const override { return serial_; }
 
@@ -220,9 +223,9 @@ private:
     // v5.2 time mixing: writes the block's output (before the residual) to xr.
     void time_mix_v5(const rwkv57_weights::layer& L, const state_rows& rows, std::int64_t l) {
         const std::int64_t c = w_->shape.n_embd, t = rows.n_rows;
-        const tensor_view xr = act(s_.xr, t, c), xk = act(s_.xk, t, c), xv = act(s_.xv, t, c),
-                          xg = act(s_.xg, t, c), r = act(s_.r, t, c), k = act(s_.k, t, c), v = act(s_.v, t, c),
-                          g = act(s_.g, t, c), y = act(s_.y, t, c), none{};
+        const tensor_view xr = act(s_.xr, t, c), xk = act(s_.xk, t, c), xv = act(s_.xv, t, c), xg = act(s_.xg, t, c),
+                          r = act(s_.r, t, c), k = act(s_.k, t, c), v = act(s_.v, t, c), g = act(s_.g, t, c),
+                          y = act(s_.y, t, c), none{};
         shift(rows, block::att, l, shift_kind::shift, L.mix_k, xk);
         shift(rows, block::att, l, shift_kind::shift, L.mix_v, xv);
         shift(rows, block::att, l, shift_kind::shift, L.mix_r, xr);
@@ -256,11 +259,10 @@ private:
     void time_mix_v7(const rwkv57_weights::layer& L, const state_rows& rows, std::int64_t l) {
         const rwkv57_shape& sh = w_->shape;
         const std::int64_t c = sh.n_embd, t = rows.n_rows;
-        const tensor_view xr = act(s_.xr, t, c), xw = act(s_.xw, t, c), xk = act(s_.xk, t, c),
-                          xv = act(s_.xv, t, c), xa = act(s_.xa, t, c), xg = act(s_.xg, t, c), r = act(s_.r, t, c),
-                          w = act(s_.w, t, c), k = act(s_.k, t, c), v = act(s_.v, t, c), a = act(s_.a, t, c),
-                          g = act(s_.g, t, c), kk = act(s_.kk, t, c), y = act(s_.y, t, c),
-                          v_first = act(s_.v_first, t, c), none{};
+        const tensor_view xr = act(s_.xr, t, c), xw = act(s_.xw, t, c), xk = act(s_.xk, t, c), xv = act(s_.xv, t, c),
+                          xa = act(s_.xa, t, c), xg = act(s_.xg, t, c), r = act(s_.r, t, c), w = act(s_.w, t, c),
+                          k = act(s_.k, t, c), v = act(s_.v, t, c), a = act(s_.a, t, c), g = act(s_.g, t, c),
+                          kk = act(s_.kk, t, c), y = act(s_.y, t, c), v_first = act(s_.v_first, t, c), none{};
         shift(rows, block::att, l, shift_kind::lerp, L.x_r, xr);
         shift(rows, block::att, l, shift_kind::lerp, L.x_w, xw);
         shift(rows, block::att, l, shift_kind::lerp, L.x_k, xk);
@@ -296,8 +298,8 @@ private:
     // Channel mixing into y: v5.2 as RWKV-4 (receptance-gated), v7 without receptance.
     void channel_mix(const rwkv57_weights::layer& L, const state_rows& rows, std::int64_t l) {
         const std::int64_t c = w_->shape.n_embd, f = w_->shape.n_ffn, t = rows.n_rows;
-        const tensor_view xk = act(s_.xk, t, c), xr = act(s_.xr, t, c), r = act(s_.r, t, c),
-                          y = act(s_.y, t, c), hidden = act(s_.hidden, t, f), none{};
+        const tensor_view xk = act(s_.xk, t, c), xr = act(s_.xr, t, c), r = act(s_.r, t, c), y = act(s_.y, t, c),
+                          hidden = act(s_.hidden, t, f), none{};
         if (w_->shape.version == 5) {
             shift(rows, block::ffn, l, shift_kind::shift, L.ffn_mix_k, xk);
             shift(rows, block::ffn, l, shift_kind::shift, L.ffn_mix_r, xr);

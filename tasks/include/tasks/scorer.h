@@ -53,7 +53,7 @@ struct loglikelihood_pair {
 // a GEMM against a GEMV where the engine batches. Throws as loglikelihood
 // does, before anything is fed.
 std::vector<loglikelihood_result> loglikelihood_batch(engines::engine& e, std::span<const loglikelihood_pair> pairs,
-                                                     std::size_t rows = 0);
+                                                      std::size_t rows = 0);
 
 struct rolling_result {
     double logprob = 0;
