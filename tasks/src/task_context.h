@@ -127,6 +127,8 @@ nlohmann::json bpb_lines_sample(const request& r, const nlohmann::json& record);
 nlohmann::json multiple_choice_sample(const request& r, const nlohmann::json& record);
 void score_lambada(task_context& c, const std::vector<request>& requests);
 void score_rolling_text(task_context& c, const std::vector<request>& requests);
+void score_kl_divergence(task_context& c, const std::vector<request>& requests);
+nlohmann::json kl_divergence_sample(const request& r, const nlohmann::json& record);
 void score_bpb_lines(task_context& c, const std::vector<request>& requests);
 void score_multiple_choice(task_context& c, const std::vector<request>& requests);
 void score_scaling(task_context& c, const std::vector<request>& requests);

@@ -74,6 +74,18 @@ void validate(task_definition& d) {
     if (d.options.contains("unit_tokens") &&
         (!d.options.at("unit_tokens").is_number_integer() || d.options.at("unit_tokens").get<std::int64_t>() < 1))
         bad(f, "options.unit_tokens", "expected a positive integer");
+    if (d.options.contains("reference") && !d.options.at("reference").is_string())
+        bad(f, "options.reference", "expected a checkpoint path (\"\": the model's own file at fp32)");
+    if (d.options.contains("max_tokens") &&
+        (!d.options.at("max_tokens").is_number_integer() || d.options.at("max_tokens").get<std::int64_t>() < 2))
+        bad(f, "options.max_tokens", "expected an integer of at least 2");
+    if (d.options.contains("buckets")) {
+        const auto& b = d.options.at("buckets");
+        bool ok = b.is_array() && !b.empty() && b.at(0) == 0;
+        for (std::size_t i = 0; ok && i < b.size(); ++i)
+            ok = b.at(i).is_number_integer() && (i == 0 || b.at(i).get<std::int64_t>() > b.at(i - 1).get<std::int64_t>());
+        if (!ok) bad(f, "options.buckets", "expected increasing token positions starting at 0, e.g. [0, 64, 256]");
+    }
     if (d.options.contains("interleave") && !d.options.at("interleave").is_boolean())
         bad(f, "options.interleave", "expected true or false");
     if (d.options.contains("normalize") &&

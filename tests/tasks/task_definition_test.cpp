@@ -122,6 +122,7 @@ TEST(TaskDefinition, RequestHashesArePinned) {
     const std::vector<std::pair<std::string, std::string>> pinned = {
         {"bpb_flores", "467be3dd15f867a868bac5dc1f4fdfa196a27ad6e8ee00b082e9bb6a8764fc33"},
         {"bpb_udhr", "9cbdef60b526855d318b46cc94f1f686730881052393edae01cb32f57bfd0004"},
+        {"kl_divergence", "42fece2dc99c411b98ae2d4f3ec851bfb0cbb0b5615d6357ea2a0f7997bd3f11"},
         {"lambada_openai", "b6dcb03c7908238be261cf4310f0901898c5933c6632830850a758d2bb220e00"},
         {"lambada_openai_nopad", "90a684ff41f9610ae14120cc04e83c457d92ae05ce3184a9d399fb57a7dcfce8"},
         {"pawsx", "e6761a5bb838b5b2b1d64c12d48c2b98d85b9d102fa8fc67ef79e85656a0ed0b"},

@@ -6,6 +6,7 @@
 //   scorer           formats                           requests
 //   lambada          lambada_jsonl                     loglikelihood per passage
 //   rolling_text     text                              one rolling stream
+//   kl_divergence    text                              one stream, the model against a reference
 //   bpb_lines        lines, udhr                       rolling per line (+ greedy samples)
 //   multiple_choice  choice_formats.h's table          multiple_choice per example
 //   scaling          synthetic_tokens                  scaling_case per pass and repeat (timing; limit refused)
