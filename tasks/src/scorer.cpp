@@ -54,12 +54,8 @@ std::vector<loglikelihood_result> loglikelihood_batch(engines::engine& e, std::s
         inputs.push_back(std::move(input));
         first_scored.push_back(static_cast<std::int64_t>(context.size()) - 1);
     }
-    std::vector<std::unique_ptr<engines::engine_state>> states;
-    std::vector<engines::engine_state*> state_ptrs;
-    for (std::size_t i = 0; i < pairs.size(); ++i) {
-        states.push_back(e.new_state());
-        state_ptrs.push_back(states.back().get());
-    }
+    // Fresh states, made by the engine as each sequence starts (only `rows` live at once).
+    const std::vector<engines::engine_state*> state_ptrs(pairs.size(), nullptr);
     const std::vector<std::span<const std::int32_t>> tokens(inputs.begin(), inputs.end());
     std::vector<std::vector<float>> logits;
     e.forward_batch(tokens, state_ptrs, first_scored, rows, logits);

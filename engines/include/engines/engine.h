@@ -105,7 +105,9 @@ public:
     // matmul of that many rows per weight matrix, a waiting sequence taking
     // the row of one that ended; a row may differ from one sequence alone in
     // the last bits where the backend sums a GEMM in another order than a
-    // GEMV. Throws input_error, feeding nothing, for bad ids, a logits_from
+    // GEMV. A null state is a fresh one the engine makes when the sequence
+    // starts and drops when it ends, so that only `rows` states live at once.
+    // Throws input_error, feeding nothing, for bad ids, a logits_from
     // outside its sequence or mismatched list sizes.
     virtual void forward_batch(std::span<const std::span<const std::int32_t>> tokens,
                                std::span<engine_state* const> states, std::span<const std::int64_t> logits_from,

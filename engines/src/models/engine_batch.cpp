@@ -17,7 +17,8 @@ void engine::forward_batch(std::span<const std::span<const std::int32_t>> tokens
     out.resize(tokens.size());
     std::vector<float> all;
     for (std::size_t s = 0; s < tokens.size(); ++s) {
-        forward(tokens[s], *states[s], logits_mode::all, all);
+        std::unique_ptr<engine_state> fresh = states[s] ? nullptr : new_state();
+        forward(tokens[s], states[s] ? *states[s] : *fresh, logits_mode::all, all);
         out[s].assign(all.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(logits_from[s]) * v),
                       all.end());
     }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -32,23 +33,28 @@ void feed_tokens(bool serial, std::int64_t n, std::int64_t n_vocab, logits_mode 
 // Steps up to `rows` sequences together (0: all), one token of each per
 // step: out[i] gets the logits of sequence i's positions from logits_from[i]
 // on. A sequence that ends gives its row to the next one waiting, in order.
-// In each step the sequences that want logits come first, so
-// `step(states, ids, wanted, logits)` runs the head on its first `wanted`
-// rows only and writes them to logits ([wanted, n_vocab]).
-template <class State, class Step>
-void step_sequences(std::span<const std::span<const std::int32_t>> tokens, const std::vector<State*>& states,
+// A null state is made by `new_state()` when its sequence starts and
+// dropped when it ends. In each step the sequences that want logits come
+// first, so `step(states, ids, wanted, logits)` runs the head on its first
+// `wanted` rows only and writes them to logits ([wanted, n_vocab]).
+template <class State, class NewState, class Step>
+void step_sequences(std::span<const std::span<const std::int32_t>> tokens, std::vector<State*> states,
                     std::span<const std::int64_t> logits_from, std::size_t rows, std::int64_t n_vocab,
-                    std::vector<std::vector<float>>& out, Step&& step) {
+                    std::vector<std::vector<float>>& out, NewState&& new_state, Step&& step) {
     const auto v = static_cast<std::size_t>(n_vocab);
     const std::size_t n = tokens.size(), slots = rows == 0 ? n : rows;
     out.resize(n);
     for (std::size_t i = 0; i < n; ++i)
         out[i].assign((tokens[i].size() - static_cast<std::size_t>(logits_from[i])) * v, 0.0f);
     std::vector<std::size_t> active, at(n, 0), order;  // running sequences; each one's next position
+    std::vector<std::unique_ptr<State>> made(n);       // the states made here, while their sequence runs
     std::size_t next = 0;
     const auto fill = [&] {
-        for (; active.size() < slots && next < n; ++next)
-            if (!tokens[next].empty()) active.push_back(next);
+        for (; active.size() < slots && next < n; ++next) {
+            if (tokens[next].empty()) continue;
+            if (!states[next]) states[next] = (made[next] = new_state()).get();
+            active.push_back(next);
+        }
     };
     std::vector<State*> running;
     std::vector<std::int32_t> ids;
@@ -74,7 +80,8 @@ void step_sequences(std::span<const std::span<const std::int32_t>> tokens, const
                 logits.begin() + static_cast<std::ptrdiff_t>(j * v), v,
                 out[i].begin() + static_cast<std::ptrdiff_t>((at[i] - static_cast<std::size_t>(logits_from[i])) * v));
         }
-        for (const std::size_t i : active) ++at[i];
+        for (const std::size_t i : active)
+            if (++at[i] == tokens[i].size()) made[i].reset();
         std::erase_if(active, [&](std::size_t i) { return at[i] == tokens[i].size(); });
     }
 }
