@@ -69,12 +69,13 @@ task_requests build_requests(const task_definition& d, const task_input& in) {
         std::erase_if(out.requests,
                       [&](const request& r) { return is_example(r) && ++kept[r.language] > *in.limit; });
     }
+    const std::size_t per_batch = s->batched ? std::max<std::size_t>(in.batch_examples, 1) : 1;
     std::int64_t batch = -1;
     std::size_t in_batch = 0;
     const std::string* language = nullptr;
     for (request& r : out.requests) {
         if (!is_example(r)) continue;
-        if (!language || *language != r.language || in_batch == std::max<std::size_t>(in.batch_examples, 1)) {
+        if (!language || *language != r.language || in_batch == per_batch) {
             ++batch;
             in_batch = 0;
         }

@@ -135,7 +135,8 @@ public:
             own.push_back(states[i] ? &checked(tokens[i], *states[i]) : nullptr);
         }
         const auto fresh = [&] { return std::make_unique<rwkv4_state>(b_, w_->shape); };
-        step_sequences(tokens, own, logits_from, rows, w_->shape.n_vocab, out, fresh,
+        step_sequences(
+            tokens, own, logits_from, rows, w_->shape.n_vocab, out, fresh,
             [&](std::vector<rwkv4_state*> st, std::span<const std::int32_t> ids, std::int64_t wanted, float* dst) {
                 run_chunk(ids, state_rows::one_each(std::move(st)), wkv_mode::step, {0, wanted}, dst);
             });

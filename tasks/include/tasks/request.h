@@ -55,7 +55,8 @@ struct request {
     std::string doc_hash, prompt_hash, target_hash;
     // The scoring batch it joins, numbered in the task (-1: not an example):
     // task_input::batch_examples consecutive examples of one language, from
-    // the full list, so a resumed run or an MPI rank forms the same batches.
+    // the full list, so a resumed run or an MPI rank forms the same batches
+    // (scorers that do not batch: one example each).
     std::int64_t batch = -1;
 
     std::size_t n_choices() const { return std::max(contexts.size(), continuations.size()); }

@@ -40,6 +40,9 @@ struct scorer_entry {
     // lm-eval's --log_samples line that depend on the scorer (target,
     // arguments, resps, filtered_resps and the per-example metrics).
     nlohmann::json (*sample)(const request&, const nlohmann::json& record) = nullptr;
+    // Scores its examples a batch at a time (request::batch, --batch-size);
+    // the others' examples are each a batch of one.
+    bool batched = false;
 };
 
 const std::vector<scorer_entry>& scorers();
