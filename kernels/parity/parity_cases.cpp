@@ -125,9 +125,11 @@ op_case matmul_case(std::uint32_t case_seed, dtype wt, int n_tokens, int n_in, i
 }
 
 void add_matmul(std::vector<op_case>& cases, std::uint32_t& seed) {
-    // T <= 4 takes the decode paths, larger T the blocked/BLAS paths.
-    const std::vector<std::tuple<int, int, int>> shapes = {
-        {1, 64, 48}, {1, 65, 17}, {2, 33, 7}, {4, 768, 33}, {5, 64, 96}, {33, 130, 70}, {64, 256, 300}};
+    // T <= 32 takes the CPU's decode paths (from 5 tokens in groups of 4 over
+    // row blocks: 13 x 1024 x 200 spans several), larger T the blocked/BLAS paths.
+    const std::vector<std::tuple<int, int, int>> shapes = {{1, 64, 48},   {1, 65, 17},     {2, 33, 7},
+                                                           {4, 768, 33},  {5, 64, 96},     {13, 1024, 200},
+                                                           {33, 130, 70}, {64, 256, 300}};
     const auto uniform_weights = [](case_builder& b, dtype wt, int n, int k) { return b.uniform({n, k}, -1, 1, wt); };
     for (dtype wt : weight_types)
         for (auto [n_tokens, n_in, n_out] : shapes)
@@ -138,11 +140,12 @@ void add_matmul(std::vector<op_case>& cases, std::uint32_t& seed) {
 }
 
 // Block-quantized weights (rwkv.cpp's formats): rows of whole 32-weight
-// blocks; T <= 4 takes the CPU's block dot products, larger T its
-// dequantize-and-sgemm path. The weights are uniform values quantized as
-// rwkv.cpp's quantizer does.
+// blocks; T <= 32 takes the CPU's block dot products (13 x 4096 x 130 in
+// several row blocks), larger T its dequantize-and-sgemm path. The weights
+// are uniform values quantized as rwkv.cpp's quantizer does.
 void add_quant_matmul(std::vector<op_case>& cases, std::uint32_t& seed) {
-    const std::vector<std::tuple<int, int, int>> shapes = {{1, 64, 48}, {2, 96, 7}, {4, 768, 33}, {5, 64, 96}, {33, 128, 70}};
+    const std::vector<std::tuple<int, int, int>> shapes = {{1, 64, 48},  {2, 96, 7},       {4, 768, 33},
+                                                           {5, 64, 96},  {13, 4096, 130}, {33, 128, 70}};
     const auto quantized_weights = [](case_builder& b, dtype wt, int n, int k) {
         const host_tensor values = b.uniform({n, k});
         host_tensor w{wt, {n, k}, std::vector<unsigned char>(static_cast<std::size_t>(storage_bytes(wt, n * k)))};
