@@ -125,11 +125,10 @@ op_case matmul_case(std::uint32_t case_seed, dtype wt, int n_tokens, int n_in, i
 }
 
 void add_matmul(std::vector<op_case>& cases, std::uint32_t& seed) {
-    // T <= 32 takes the CPU's decode paths (from 5 tokens in groups of 4 over
-    // row blocks: 13 x 1024 x 200 spans several), larger T the blocked/BLAS paths.
-    const std::vector<std::tuple<int, int, int>> shapes = {{1, 64, 48},   {1, 65, 17},     {2, 33, 7},
-                                                           {4, 768, 33},  {5, 64, 96},     {13, 1024, 200},
-                                                           {33, 130, 70}, {64, 256, 300}};
+    // T <= 32 takes the CPU's decode paths (add_batched_matmul), larger T
+    // the blocked/BLAS paths.
+    const std::vector<std::tuple<int, int, int>> shapes = {
+        {1, 64, 48}, {1, 65, 17}, {2, 33, 7}, {4, 768, 33}, {5, 64, 96}, {33, 130, 70}, {64, 256, 300}};
     const auto uniform_weights = [](case_builder& b, dtype wt, int n, int k) { return b.uniform({n, k}, -1, 1, wt); };
     for (dtype wt : weight_types)
         for (auto [n_tokens, n_in, n_out] : shapes)
@@ -140,21 +139,31 @@ void add_matmul(std::vector<op_case>& cases, std::uint32_t& seed) {
 }
 
 // Block-quantized weights (rwkv.cpp's formats): rows of whole 32-weight
-// blocks; T <= 32 takes the CPU's block dot products (13 x 4096 x 130 in
-// several row blocks), larger T its dequantize-and-sgemm path. The weights
-// are uniform values quantized as rwkv.cpp's quantizer does.
+// blocks; T <= 32 takes the CPU's block dot products, larger T its
+// dequantize-and-sgemm path. The weights are uniform values quantized as
+// rwkv.cpp's quantizer does.
+host_tensor quantized_weights(case_builder& b, dtype wt, int n, int k) {
+    const host_tensor values = b.uniform({n, k});
+    host_tensor w{wt, {n, k}, std::vector<unsigned char>(static_cast<std::size_t>(storage_bytes(wt, n * k)))};
+    quantize_row(quant_format_of(wt), reinterpret_cast<const float*>(values.bytes.data()), n * k, w.bytes.data());
+    return w;
+}
+
 void add_quant_matmul(std::vector<op_case>& cases, std::uint32_t& seed) {
-    const std::vector<std::tuple<int, int, int>> shapes = {{1, 64, 48},  {2, 96, 7},       {4, 768, 33},
-                                                           {5, 64, 96},  {13, 4096, 130}, {33, 128, 70}};
-    const auto quantized_weights = [](case_builder& b, dtype wt, int n, int k) {
-        const host_tensor values = b.uniform({n, k});
-        host_tensor w{wt, {n, k}, std::vector<unsigned char>(static_cast<std::size_t>(storage_bytes(wt, n * k)))};
-        quantize_row(quant_format_of(wt), reinterpret_cast<const float*>(values.bytes.data()), n * k, w.bytes.data());
-        return w;
-    };
+    const std::vector<std::tuple<int, int, int>> shapes = {{1, 64, 48}, {2, 96, 7}, {4, 768, 33}, {5, 64, 96}, {33, 128, 70}};
     for (dtype wt : {dtype::q4_0, dtype::q4_1, dtype::q5_0, dtype::q5_1, dtype::q8_0})
         for (auto [n_tokens, n_in, n_out] : shapes)
             cases.push_back(matmul_case(seed++, wt, n_tokens, n_in, n_out, n_tokens == 5, quantized_weights));
+}
+
+// A serial engine stepping several sequences: 13 tokens, which the CPU's
+// decode kernels take 4 at a time over row blocks of 256 KiB, several per
+// thread at these shapes. Last in the list, so the other cases keep their seeds.
+void add_batched_matmul(std::vector<op_case>& cases, std::uint32_t& seed) {
+    const auto uniform_weights = [](case_builder& b, dtype wt, int n, int k) { return b.uniform({n, k}, -1, 1, wt); };
+    for (dtype wt : weight_types) cases.push_back(matmul_case(seed++, wt, 13, 512, 300, false, uniform_weights));
+    for (dtype wt : {dtype::q4_0, dtype::q4_1, dtype::q5_0, dtype::q5_1, dtype::q8_0})
+        cases.push_back(matmul_case(seed++, wt, 13, 512, 1000, false, quantized_weights));
 }
 
 void add_token_shift(std::vector<op_case>& cases, std::uint32_t& seed) {
@@ -433,6 +442,7 @@ std::vector<op_case> all_cases() {
     add_attention(cases, seed);
     add_rwkv57(cases, seed);
     add_quant_matmul(cases, seed);
+    add_batched_matmul(cases, seed);
     return cases;
 }
 

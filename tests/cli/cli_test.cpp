@@ -456,6 +456,11 @@ TEST(Cli, OutOfRangeNumbersAreUsageErrorsNotWrapped) {
     const result limit = run("run --model " + tiny + " --engine rwkv4-parallel --tokenizer bytes --task lambada_openai --limit -5");
     EXPECT_EQ(limit.code, 2);  // once wrapped to 2^64 - 5: "everything"
     EXPECT_NE(limit.err.find("--limit must be at least 1, got -5"), std::string::npos) << limit.err;
+    for (const char* batch : {"0", "-3", "5000"}) {
+        const result r = run("run --model " + tiny + " --engine rwkv4-serial --tokenizer bytes --task lambada_openai --batch-size " + batch);
+        EXPECT_EQ(r.code, 2) << batch;
+        EXPECT_NE(r.err.find("--batch-size must be 1 to 4096, got " + std::string(batch)), std::string::npos) << r.err;
+    }
     EXPECT_EQ(run("logits --model " + tiny + " --engine rwkv4-parallel --tokenizer bytes --text hi --out x --tolerance nan").code, 2);
     const result nan = run("compare a.json b.json --threshold acc=nan");  // nan hid any regression
     EXPECT_EQ(nan.code, 2);
