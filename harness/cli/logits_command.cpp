@@ -17,6 +17,7 @@
 #include "engines/safetensors_writer.h"
 #include "engines/tokenizer.h"
 #include "harness/errors.h"
+#include "tasks/scorer.h"
 #include "harness/read_file.h"
 #include "kernels/backend.h"
 
@@ -39,35 +40,18 @@ comparison compare_logits(const std::vector<float>& ours, const std::vector<floa
     std::size_t agree = 0;
     double nll_ours = 0, nll_ref = 0;
     std::vector<double> kl_at(rows);
+    const auto n = static_cast<std::size_t>(v);
     for (std::size_t r = 0; r < rows; ++r) {
-        const float* a = ours.data() + r * static_cast<std::size_t>(v);
-        const float* b = ref.data() + r * static_cast<std::size_t>(v);
-        double ma = a[0], mb = b[0];
-        std::size_t arg_a = 0, arg_b = 0;
-        for (std::int64_t i = 0; i < v; ++i) {
-            c.max_abs = std::max(c.max_abs, static_cast<double>(std::fabs(a[i] - b[i])));
-            if (a[i] > a[arg_a]) arg_a = static_cast<std::size_t>(i);
-            if (b[i] > b[arg_b]) arg_b = static_cast<std::size_t>(i);
-            ma = std::max<double>(ma, a[i]);
-            mb = std::max<double>(mb, b[i]);
-        }
-        agree += arg_a == arg_b;
-        double sa = 0, sb = 0;
-        for (std::int64_t i = 0; i < v; ++i) sa += std::exp(a[i] - ma), sb += std::exp(b[i] - mb);
-        const double lsa = std::log(sa), lsb = std::log(sb);
-        double kl = 0;
-        for (std::int64_t i = 0; i < v; ++i) {
-            const double lp = b[i] - mb - lsb, lq = a[i] - ma - lsa;
-            kl += std::exp(lp) * (lp - lq);
-        }
-        kl_at[r] = kl;
-        c.mean_kl += kl;
+        const std::span<const float> a(ours.data() + r * n, n), b(ref.data() + r * n, n);
+        for (std::size_t i = 0; i < n; ++i) c.max_abs = std::max(c.max_abs, static_cast<double>(std::fabs(a[i] - b[i])));
         // Row r predicts token r + 1.
-        if (r + 1 < rows && ids[r + 1] >= 0 && ids[r + 1] < v) {
-            const auto next = static_cast<std::size_t>(ids[r + 1]);
-            nll_ours -= a[next] - ma - lsa;
-            nll_ref -= b[next] - mb - lsb;
-        }
+        const std::int32_t next = r + 1 < rows ? ids[r + 1] : -1;
+        const tasks::position_comparison p = tasks::compare_position(b, a, next);
+        agree += p.same_top1;
+        kl_at[r] = p.kl;
+        c.mean_kl += p.kl;
+        nll_ours -= p.logprob;
+        nll_ref -= p.logprob_reference;
     }
     if (rows) c.mean_kl /= static_cast<double>(rows), c.top1 = static_cast<double>(agree) / static_cast<double>(rows);
     if (rows > 1) {

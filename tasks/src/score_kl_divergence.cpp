@@ -50,16 +50,6 @@ void from_json(const nlohmann::json& j, kl_outcome& o) {
     }
 }
 
-// log-softmax of a logits row, in double.
-void log_softmax(std::span<const float> row, std::vector<double>& out) {
-    const double max = *std::max_element(row.begin(), row.end());
-    double sum = 0;
-    for (const float x : row) sum += std::exp(x - max);
-    const double log_sum = std::log(sum) + max;
-    out.resize(row.size());
-    for (std::size_t i = 0; i < row.size(); ++i) out[i] = row[i] - log_sum;
-}
-
 std::vector<std::int64_t> bucket_starts(const task_definition& d) {
     const nlohmann::json b = d.options.value("buckets", nlohmann::json::array({0, 64, 256, 1024}));
     std::vector<std::int64_t> out;
@@ -94,7 +84,6 @@ kl_outcome compare_on(const task_context& c, engines::engine& ref, const std::ve
     const auto v = static_cast<std::size_t>(c.engine.info().n_vocab);
     auto st_ref = ref.new_state(), st = c.engine.new_state();
     std::vector<float> l_ref, l;
-    std::vector<double> lp_ref, lp;
     constexpr std::int64_t chunk = 512;
     const auto fed = static_cast<std::int64_t>(tokens.size()) - 1;  // the last token is only predicted
     for (std::int64_t at = 0; at < fed; at += chunk) {
@@ -103,19 +92,16 @@ kl_outcome compare_on(const task_context& c, engines::engine& ref, const std::ve
         c.engine.forward(part, *st, engines::logits_mode::all, l);
         for (std::size_t i = 0; i < part.size(); ++i) {
             const std::int64_t pos = at + static_cast<std::int64_t>(i);
-            log_softmax(std::span<const float>(l_ref.data() + i * v, v), lp_ref);
-            log_softmax(std::span<const float>(l.data() + i * v, v), lp);
-            double kl = 0;
-            for (std::size_t k = 0; k < v; ++k) kl += std::exp(lp_ref[k]) * (lp_ref[k] - lp[k]);
-            const auto next = static_cast<std::size_t>(tokens[static_cast<std::size_t>(pos + 1)]);
+            const position_comparison p =
+                compare_position(std::span<const float>(l_ref.data() + i * v, v), std::span<const float>(l.data() + i * v, v),
+                                 tokens[static_cast<std::size_t>(pos + 1)]);
             const std::size_t b = static_cast<std::size_t>(
                 std::upper_bound(o.bucket_starts.begin(), o.bucket_starts.end(), pos) - o.bucket_starts.begin() - 1);
             kl_sums& s = o.buckets[b];
             ++s.n;
-            s.kl += kl, s.kl_sq += kl * kl;
-            s.top1 += std::max_element(lp_ref.begin(), lp_ref.end()) - lp_ref.begin() ==
-                      std::max_element(lp.begin(), lp.end()) - lp.begin();
-            s.nll_reference -= lp_ref[next], s.nll -= lp[next];
+            s.kl += p.kl, s.kl_sq += p.kl * p.kl;
+            s.top1 += p.same_top1;
+            s.nll_reference -= p.logprob_reference, s.nll -= p.logprob;
         }
     }
     return o;

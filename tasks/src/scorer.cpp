@@ -2,18 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "engines/sliding_window.h"
 #include "harness/errors.h"
 
 namespace tasks {
-
-double token_logprob(std::span<const float> row, std::int32_t token) {
-    const float max = *std::max_element(row.begin(), row.end());
-    double sum = 0;
-    for (const float x : row) sum += std::exp(static_cast<double>(x) - max);
-    return static_cast<double>(row[static_cast<std::size_t>(token)]) - max - std::log(sum);
-}
 
 namespace {
 
@@ -22,7 +16,39 @@ bool is_argmax(std::span<const float> row, std::int32_t token) {
     return std::max_element(row.begin(), row.end()) - row.begin() == token;
 }
 
+// A row's maximum and the log of its sum of exp(x - max): log-softmax(x) = x - max - log_sum.
+std::pair<double, double> softmax_shift(std::span<const float> row) {
+    const double max = *std::max_element(row.begin(), row.end());
+    double sum = 0;
+    for (const float x : row) sum += std::exp(x - max);
+    return {max, std::log(sum)};
+}
+
 }  // namespace
+
+double token_logprob(std::span<const float> row, std::int32_t token) {
+    const auto [max, log_sum] = softmax_shift(row);
+    return static_cast<double>(row[static_cast<std::size_t>(token)]) - max - log_sum;
+}
+
+position_comparison compare_position(std::span<const float> reference, std::span<const float> model,
+                                     std::int32_t next) {
+    const auto [max_ref, log_sum_ref] = softmax_shift(reference);
+    const auto [max, log_sum] = softmax_shift(model);
+    position_comparison c;
+    for (std::size_t i = 0; i < reference.size(); ++i) {
+        const double lp = reference[i] - max_ref - log_sum_ref, lq = model[i] - max - log_sum;
+        c.kl += std::exp(lp) * (lp - lq);
+    }
+    c.same_top1 = std::max_element(reference.begin(), reference.end()) - reference.begin() ==
+                  std::max_element(model.begin(), model.end()) - model.begin();
+    if (next >= 0 && static_cast<std::size_t>(next) < reference.size()) {
+        const auto n = static_cast<std::size_t>(next);
+        c.logprob_reference = reference[n] - max_ref - log_sum_ref;
+        c.logprob = model[n] - max - log_sum;
+    }
+    return c;
+}
 
 loglikelihood_result loglikelihood(engines::engine& e, std::span<const std::int32_t> context,
                                    std::span<const std::int32_t> continuation) {

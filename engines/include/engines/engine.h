@@ -112,8 +112,6 @@ public:
     virtual void forward_batch(std::span<const std::span<const std::int32_t>> tokens,
                                std::span<engine_state* const> states, std::span<const std::int64_t> logits_from,
                                std::size_t rows, std::vector<std::vector<float>>& out);
-    // Whether forward_batch steps sequences together (it is faster than a loop).
-    virtual bool batches() const { return false; }
     // Runs the engine with a context limit of `n` tokens instead of the
     // model's own where nothing in the model ties it there (rotary
     // positions) and returns true; `n` at or below the model's limit restores

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engines/engine.h"
+#include "models/engine_checks.h"
 
 namespace engines {
 
@@ -33,14 +34,23 @@ void feed_tokens(bool serial, std::int64_t n, std::int64_t n_vocab, logits_mode 
 // Steps up to `rows` sequences together (0: all), one token of each per
 // step: out[i] gets the logits of sequence i's positions from logits_from[i]
 // on. A sequence that ends gives its row to the next one waiting, in order.
-// A null state is made by `new_state()` when its sequence starts and
-// dropped when it ends. In each step the sequences that want logits come
-// first, so `step(states, ids, wanted, logits)` runs the head on its first
-// `wanted` rows only and writes them to logits ([wanted, n_vocab]).
+// The lists are checked first (check_batch, every id in the vocabulary,
+// every state of `engine`'s kind), so a refused batch feeds nothing. A null
+// state is made by `new_state()` when its sequence starts and dropped when
+// it ends. In each step the sequences that want logits come first, so
+// `step(states, ids, wanted, logits)` runs the head on its first `wanted`
+// rows only and writes them to logits ([wanted, n_vocab]).
 template <class State, class NewState, class Step>
-void step_sequences(std::span<const std::span<const std::int32_t>> tokens, std::vector<State*> states,
+void step_sequences(std::span<const std::span<const std::int32_t>> tokens, std::span<engine_state* const> given,
                     std::span<const std::int64_t> logits_from, std::size_t rows, std::int64_t n_vocab,
-                    std::vector<std::vector<float>>& out, NewState&& new_state, Step&& step) {
+                    const std::string& engine, std::vector<std::vector<float>>& out, NewState&& new_state,
+                    Step&& step) {
+    check_batch(tokens, given, logits_from);
+    std::vector<State*> states;
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        check_token_ids(tokens[i], n_vocab);
+        states.push_back(given[i] ? &own_state<State>(*given[i], engine) : nullptr);
+    }
     const auto v = static_cast<std::size_t>(n_vocab);
     const std::size_t n = tokens.size(), slots = rows == 0 ? n : rows;
     out.resize(n);

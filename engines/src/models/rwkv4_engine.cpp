@@ -128,20 +128,13 @@ public:
                        std::span<const std::int64_t> logits_from, std::size_t rows,
                        std::vector<std::vector<float>>& out) override {
         if (!serial_) return engine::forward_batch(tokens, states, logits_from, rows, out);
-        check_batch(tokens, states, logits_from);
-        std::vector<rwkv4_state*> own;
-        for (std::size_t i = 0; i < tokens.size(); ++i) {
-            check_token_ids(tokens[i], w_->shape.n_vocab);
-            own.push_back(states[i] ? &checked(tokens[i], *states[i]) : nullptr);
-        }
         const auto fresh = [&] { return std::make_unique<rwkv4_state>(b_, w_->shape); };
-        step_sequences(
-            tokens, own, logits_from, rows, w_->shape.n_vocab, out, fresh,
+        step_sequences<rwkv4_state>(
+            tokens, states, logits_from, rows, w_->shape.n_vocab, "rwkv4", out, fresh,
             [&](std::vector<rwkv4_state*> st, std::span<const std::int32_t> ids, std::int64_t wanted, float* dst) {
                 run_chunk(ids, state_rows::one_each(std::move(st)), wkv_mode::step, {0, wanted}, dst);
             });
     }
-    bool batches() const override { return serial_; }
 
 private:
     enum class wkv_mode { step, sequence };

@@ -75,4 +75,16 @@ std::vector<std::int32_t> greedy_continuation(engines::engine& e, std::span<cons
 // log-softmax of one logits row at `token`, in double.
 double token_logprob(std::span<const float> row, std::int32_t token);
 
+// Two next-token distributions at one position, a reference's and a
+// model's logits rows (log-softmax in double): KL(reference || model) in
+// nats, whether their argmax (the first maximum) agrees, and each one's
+// log-probability of `next` (0 when next is outside the rows).
+struct position_comparison {
+    double kl = 0;
+    bool same_top1 = false;
+    double logprob_reference = 0, logprob = 0;
+};
+position_comparison compare_position(std::span<const float> reference, std::span<const float> model,
+                                     std::int32_t next);
+
 }  // namespace tasks
