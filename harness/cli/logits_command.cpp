@@ -9,17 +9,17 @@
 
 #include "command.h"
 #include "engines/engine_spec.h"
-#include "option_values.h"
-#include "token_ids.h"
+#include "engines/float_tensor.h"
 #include "engines/model_file.h"
 #include "engines/registry.h"
-#include "engines/float_tensor.h"
 #include "engines/safetensors_writer.h"
 #include "engines/tokenizer.h"
 #include "harness/errors.h"
-#include "tasks/scorer.h"
 #include "harness/read_file.h"
 #include "kernels/backend.h"
+#include "option_values.h"
+#include "tasks/scorer.h"
+#include "token_ids.h"
 
 namespace cli {
 namespace {
@@ -43,7 +43,8 @@ comparison compare_logits(const std::vector<float>& ours, const std::vector<floa
     const auto n = static_cast<std::size_t>(v);
     for (std::size_t r = 0; r < rows; ++r) {
         const std::span<const float> a(ours.data() + r * n, n), b(ref.data() + r * n, n);
-        for (std::size_t i = 0; i < n; ++i) c.max_abs = std::max(c.max_abs, static_cast<double>(std::fabs(a[i] - b[i])));
+        for (std::size_t i = 0; i < n; ++i)
+            c.max_abs = std::max(c.max_abs, static_cast<double>(std::fabs(a[i] - b[i])));
         // Row r predicts token r + 1.
         const std::int32_t next = r + 1 < rows ? ids[r + 1] : -1;
         const tasks::position_comparison p = tasks::compare_position(b, a, next);

@@ -92,9 +92,9 @@ kl_outcome compare_on(const task_context& c, engines::engine& ref, const std::ve
         c.engine.forward(part, *st, engines::logits_mode::all, l);
         for (std::size_t i = 0; i < part.size(); ++i) {
             const std::int64_t pos = at + static_cast<std::int64_t>(i);
-            const position_comparison p =
-                compare_position(std::span<const float>(l_ref.data() + i * v, v), std::span<const float>(l.data() + i * v, v),
-                                 tokens[static_cast<std::size_t>(pos + 1)]);
+            const position_comparison p = compare_position(std::span<const float>(l_ref.data() + i * v, v),
+                                                           std::span<const float>(l.data() + i * v, v),
+                                                           tokens[static_cast<std::size_t>(pos + 1)]);
             const std::size_t b = static_cast<std::size_t>(
                 std::upper_bound(o.bucket_starts.begin(), o.bucket_starts.end(), pos) - o.bucket_starts.begin() - 1);
             kl_sums& s = o.buckets[b];

@@ -84,7 +84,6 @@ struct position_comparison {
     bool same_top1 = false;
     double logprob_reference = 0, logprob = 0;
 };
-position_comparison compare_position(std::span<const float> reference, std::span<const float> model,
-                                     std::int32_t next);
+position_comparison compare_position(std::span<const float> reference, std::span<const float> model, std::int32_t next);
 
 }  // namespace tasks
