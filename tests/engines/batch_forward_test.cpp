@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iostream>
 
 #include "engines/engine_spec.h"
 #include "engines/registry.h"
@@ -109,6 +110,50 @@ TEST_P(ForwardBatch, EachSequenceAsIfFedAlone) {
                 << "rows " << rows << ", sequence " << i;
         }
     }
+}
+
+// The same batch on CUDA (cuBLAS takes the B-row matmuls, the custom kernels
+// the rest) against the CPU's batch, and against CUDA one sequence at a
+// time. Skipped without a device.
+TEST_P(ForwardBatch, OnCudaAsOnTheCpu) {
+    std::string why;
+    if (!kernels::cuda_available(&why)) GTEST_SKIP() << why;
+    auto cpu = kernels::make_cpu_backend(1);
+    auto gpu = kernels::make_backend("cuda", 0);
+    auto on_cpu = make(GetParam(), *cpu);
+    auto on_gpu = make(GetParam(), *gpu);
+    std::vector<std::vector<std::int32_t>> seqs;
+    std::vector<std::int64_t> from;
+    for (std::int32_t i = 0; i < 40; ++i) {
+        seqs.push_back(ids(static_cast<std::size_t>((i * 5) % 11 + 1), i));
+        from.push_back(i % 3 == 0 ? 0 : static_cast<std::int64_t>(seqs.back().size()) - 1);
+    }
+    const std::vector<std::span<const std::int32_t>> tokens(seqs.begin(), seqs.end());
+    auto run = [&](engine& e, std::size_t rows, std::vector<std::unique_ptr<engine_state>>& owned) {
+        std::vector<engine_state*> states;
+        for (std::size_t i = 0; i < seqs.size(); ++i) owned.push_back(e.new_state()), states.push_back(owned.back().get());
+        std::vector<std::vector<float>> out;
+        e.forward_batch(tokens, states, from, rows, out);
+        return out;
+    };
+    std::vector<std::unique_ptr<engine_state>> cpu_states, gpu_states, gpu_pair_states;
+    const auto want = run(*on_cpu, 0, cpu_states);
+    const auto got = run(*on_gpu, 0, gpu_states);
+    const auto got_pairs = run(*on_gpu, 2, gpu_pair_states);
+    double worst = 0;
+    for (std::size_t i = 0; i < seqs.size(); ++i) {
+        ASSERT_EQ(got[i].size(), want[i].size()) << "sequence " << i;
+        worst = std::max(worst, scaled_difference(got[i], want[i]));
+        EXPECT_LT(scaled_difference(got[i], want[i]), 1e-4) << "CUDA against the CPU, sequence " << i;
+        EXPECT_LT(scaled_difference(got_pairs[i], got[i]), 1e-5) << "CUDA 2 rows against all rows, sequence " << i;
+        EXPECT_LT(scaled_difference(gpu_states[i]->download(), cpu_states[i]->download()), 1e-4) << "state " << i;
+        std::vector<float> alone;
+        auto st = on_gpu->new_state();
+        alone = one_at_a_time(*on_gpu, *st, seqs[i], from[i]);
+        EXPECT_LT(scaled_difference(got[i], alone), 1e-5) << "CUDA batch against CUDA alone, sequence " << i;
+    }
+    RecordProperty("largest_scaled_difference_cuda_vs_cpu", std::to_string(worst));
+    std::cout << "largest scaled difference, CUDA against CPU: " << worst << "\n";
 }
 
 TEST_P(ForwardBatch, OneSequenceIsExactlyForward) {
