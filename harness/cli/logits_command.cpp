@@ -90,8 +90,8 @@ public:
             "ids", po::value<std::string>(), "file of token ids separated by whitespace")(
             "out", po::value<std::string>()->required(), "output .safetensors (input_ids, logits[, state])")(
             "dtype", po::value<std::string>(),
-            "weight storage: fp32, fp16, bf16, or rwkv.cpp's block formats q8_0, q5_0, q5_1, q4_0, q4_1 (RWKV-4 "
-            "engines; default fp32, or a quantized rwkv.cpp .bin's own format)")(
+            "weight storage: fp32, fp16, bf16, or rwkv.cpp's block formats q8_0, q5_0, q5_1, q4_0, q4_1 "
+            "(default fp32, or a quantized rwkv.cpp .bin's own format)")(
             "device", po::value<std::string>()->default_value("cpu"), "cpu or cuda")(
             "threads", po::value<int>()->default_value(0), "CPU threads (0: all cores)")(
             "chunk", po::value<int>()->default_value(0), "tokens per forward call, state carried (0: all at once)")(

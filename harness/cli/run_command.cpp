@@ -107,8 +107,8 @@ public:
             "engine", po::value<std::string>(), engines::engine_names_sentence().c_str())(
             "tokenizer", po::value<std::string>(), "'bytes', a tokenizer.json or an RWKV World vocab")(
             "dtype", po::value<std::string>(),
-            "weight storage: fp32, fp16, bf16, or rwkv.cpp's block formats q8_0, q5_0, q5_1, q4_0, q4_1 (RWKV-4 "
-            "engines; default fp32, or a quantized rwkv.cpp .bin's own format)")(
+            "weight storage: fp32, fp16, bf16, or rwkv.cpp's block formats q8_0, q5_0, q5_1, q4_0, q4_1 "
+            "(default fp32, or a quantized rwkv.cpp .bin's own format)")(
             "task", po::value<std::string>(),
             "task names or groups, comma-separated, or a task .json (rwkvbench list tasks)")(
             "config", po::value<std::string>(), "RUN.json: several models and tasks (see docs/tasks.md)")(

@@ -6,9 +6,9 @@
 //   model       a checkpoint path or random:NAME (list_random_models())
 //   tokenizer   bytes or a tokenizer file ("" where none is needed: logits --ids)
 //   dtype       weight storage: fp32 | fp16 | bf16 (also f32, f16; reported as fp32, fp16, bf16),
-//               or rwkv.cpp's block formats q8_0 | q5_0 | q5_1 | q4_0 | q4_1 (RWKV-4 engines).
-//               Unset: fp32, except that an RWKV-4 engine on a quantized rwkv.cpp
-//               .bin keeps the file's format.
+//               or rwkv.cpp's block formats q8_0 | q5_0 | q5_1 | q4_0 | q4_1 (every engine;
+//               embedding and head stay f32). Unset: fp32, except that a quantized
+//               rwkv.cpp .bin keeps the file's format.
 //   attention   naive | fused        (engines with attention only)
 //   no_cache    replay the whole prefix at every call (engines with a KV cache only)
 #pragma once

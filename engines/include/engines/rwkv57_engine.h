@@ -57,6 +57,7 @@ struct rwkv57_weights {
     };
     rwkv57_shape shape;
     kernels::dtype weight_type = kernels::dtype::f32;
+    kernels::dtype edge_type = kernels::dtype::f32;  // emb and head: f32 under a block format, as rwkv.cpp leaves them
     std::uint64_t n_params = 0;
     std::uint64_t bytes = 0;
     kernels::device_buffer emb, ln_out_w, ln_out_b, head;

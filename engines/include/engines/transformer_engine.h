@@ -39,6 +39,7 @@ struct transformer_weights {
     };
     transformer_config config;
     kernels::dtype weight_type = kernels::dtype::f32;
+    kernels::dtype edge_type = kernels::dtype::f32;  // emb, pos and head: f32 under a block format (as the RWKV engines)
     std::uint64_t n_params = 0;
     std::uint64_t bytes = 0;  // device bytes of every buffer below (GPT-2's tied head is a second copy of emb)
     kernels::device_buffer emb, pos, lnf_w, lnf_b, head;  // pos: GPT-2 only
@@ -54,8 +55,10 @@ std::shared_ptr<const transformer_weights> upload_transformer(const transformer_
                                                               const transformer_tensor_source& source, kernels::backend& b,
                                                               kernels::dtype weight_type);
 
-// From a Hugging Face checkpoint (config.json + safetensors).
+// From a Hugging Face checkpoint (config.json + safetensors). The source
+// reads `source`'s file, which must outlive it.
 transformer_config transformer_config_of(const model_source& source);
+transformer_tensor_source hf_transformer_source(const model_source& source, const transformer_config& config);
 std::shared_ptr<const transformer_weights> load_transformer(const model_source& source, kernels::backend& b,
                                                             kernels::dtype weight_type);
 

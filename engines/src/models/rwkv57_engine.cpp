@@ -210,6 +210,10 @@ private:
     tensor_view mat(const kernels::device_buffer& buf, std::int64_t rows, std::int64_t cols) const {
         return buf.view(w_->weight_type, {rows, cols});
     }
+    // emb and head (f32 under a block format).
+    tensor_view edge(const kernels::device_buffer& buf, std::int64_t rows, std::int64_t cols) const {
+        return buf.view(w_->edge_type, {rows, cols});
+    }
     tensor_view f32_mat(const kernels::device_buffer& buf, std::int64_t rows, std::int64_t cols) const {
         return buf.view(dtype::f32, {rows, cols});
     }
@@ -321,7 +325,7 @@ private:
         ensure_scratch(t);
         b_.upload(s_.ids.data(), tokens.data(), tokens.size() * 4);
         const tensor_view x = act(s_.x, t, c), xx = act(s_.xx, t, c), xr = act(s_.xr, t, c), y = act(s_.y, t, c);
-        b_.embedding(mat(w_->emb, v, c), s_.ids.view(dtype::i32, {t}), x);
+        b_.embedding(edge(w_->emb, v, c), s_.ids.view(dtype::i32, {t}), x);
         for (std::int64_t l = 0; l < w_->shape.n_layer; ++l) {
             const auto& L = w_->layers[static_cast<std::size_t>(l)];
             b_.layernorm(x, vec(L.ln1_w), vec(L.ln1_b), layernorm_eps, xx);
@@ -341,7 +345,7 @@ private:
         const tensor_view x_rows = row_range(x, head.first, head.count);
         const tensor_view xx_rows = act(s_.xx, head.count, c);
         b_.layernorm(x_rows, vec(w_->ln_out_w), vec(w_->ln_out_b), layernorm_eps, xx_rows);
-        b_.matmul(xx_rows, mat(w_->head, v, c), {}, s_.logits.view(dtype::f32, {head.count, v}));
+        b_.matmul(xx_rows, edge(w_->head, v, c), {}, s_.logits.view(dtype::f32, {head.count, v}));
         b_.download(out, s_.logits.data(), static_cast<std::size_t>(head.count * v) * sizeof(float));
     }
 

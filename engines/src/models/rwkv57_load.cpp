@@ -139,10 +139,10 @@ std::shared_ptr<const rwkv57_weights> upload_rwkv57(const rwkv57_shape& shape, c
                                                     kernels::backend& b, kernels::dtype weight_type) {
     auto w = std::make_shared<rwkv57_weights>();
     w->shape = shape;
-    refuse_block_formats(weight_type);
     w->weight_type = weight_type;
     const std::int64_t c = shape.n_embd, f = shape.n_ffn, v = shape.n_vocab;
     weight_uploader up(source, b, weight_type);
+    w->edge_type = up.edge_type();
     const auto vec = [&](const std::string& name) { return up.vec(name, c); };
 
     w->emb = up.folded_embedding(v, c);

@@ -221,17 +221,20 @@ private:
         const auto mat = [&](const kernels::device_buffer& buf, std::int64_t rows, std::int64_t cols) {
             return buf.view(wt, {rows, cols});
         };
+        const auto edge = [&](const kernels::device_buffer& buf, std::int64_t rows, std::int64_t cols) {
+            return buf.view(w_->edge_type, {rows, cols});
+        };
         const auto act = [&](const kernels::device_buffer& buf, std::int64_t cols) { return buf.view(dtype::f32, {t, cols}); };
         const auto heads = [&](const kernels::device_buffer& buf) { return buf.view(dtype::f32, {t, nh, d}); };
 
         b_.upload(s_.ids.data(), tokens.data(), tokens.size() * 4);
         const tensor_view x = act(s_.x, h), a = act(s_.a, h), o = act(s_.o, h), t1 = act(s_.t1, h), hidden = act(s_.hidden, f);
-        b_.embedding(mat(w_->emb, v, h), s_.ids.view(dtype::i32, {t}), x);
+        b_.embedding(edge(w_->emb, v, h), s_.ids.view(dtype::i32, {t}), x);
         if (c.architecture == "gpt2") {
             std::vector<std::int32_t> positions(static_cast<std::size_t>(t));
             for (std::int64_t i = 0; i < t; ++i) positions[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(pos0 + i);
             b_.upload(s_.pos.data(), positions.data(), positions.size() * 4);
-            b_.embedding(mat(w_->pos, c.n_ctx, h), s_.pos.view(dtype::i32, {t}), a);
+            b_.embedding(edge(w_->pos, c.n_ctx, h), s_.pos.view(dtype::i32, {t}), a);
             b_.binary(op_kind::add, x, a, x);
         }
         const op_kind gelu = c.gelu_tanh ? op_kind::gelu_tanh : op_kind::gelu_erf;
@@ -278,7 +281,7 @@ private:
         const tensor_view x_rows = s_.x.view_at(static_cast<std::size_t>(first) * row_bytes, dtype::f32, {rows, h});
         const tensor_view a_rows = s_.a.view(dtype::f32, {rows, h});
         b_.layernorm(x_rows, vec(w_->lnf_w, h), vec(w_->lnf_b, h), c.layernorm_eps, a_rows);
-        b_.matmul(a_rows, mat(w_->head, v, h), tensor_view{}, s_.logits.view(dtype::f32, {rows, v}));
+        b_.matmul(a_rows, edge(w_->head, v, h), tensor_view{}, s_.logits.view(dtype::f32, {rows, v}));
         b_.download(out, s_.logits.data(), static_cast<std::size_t>(rows * v) * sizeof(float));
     }
 

@@ -91,8 +91,8 @@ std::shared_ptr<const transformer_weights> upload_transformer(const transformer_
                                                               kernels::dtype weight_type) {
     auto w = std::make_shared<transformer_weights>();
     w->config = config;
-    refuse_block_formats(weight_type);
     w->weight_type = weight_type;
+    w->edge_type = edge_type_of(weight_type);
     const std::int64_t h = config.n_embd, f = config.n_ffn, v = config.n_vocab;
     auto get = [&](const std::string& role, const std::vector<std::int64_t>& shape) {
         float_tensor t = fetch_checked(source, role, shape);
@@ -106,11 +106,14 @@ std::shared_ptr<const transformer_weights> upload_transformer(const transformer_
     auto vec = [&](const std::string& role, std::int64_t n) {
         return counted(upload_as(b, get(role, {n}), kernels::dtype::f32, role));
     };
-    auto mat = [&](const std::string& role, std::int64_t rows, std::int64_t cols) {
-        return counted(upload_as(b, get(role, {rows, cols}), weight_type, role));
+    auto typed = [&](const std::string& role, std::int64_t rows, std::int64_t cols, kernels::dtype type) {
+        return counted(upload_as(b, get(role, {rows, cols}), type, role));
     };
-    w->emb = mat("emb", v, h);
-    if (config.architecture == "gpt2") w->pos = mat("pos", config.n_ctx, h);
+    auto mat = [&](const std::string& role, std::int64_t rows, std::int64_t cols) {
+        return typed(role, rows, cols, weight_type);
+    };
+    w->emb = typed("emb", v, h, w->edge_type);
+    if (config.architecture == "gpt2") w->pos = typed("pos", config.n_ctx, h, w->edge_type);
     for (std::int64_t l = 0; l < config.n_layer; ++l) {
         const std::string p = std::to_string(l) + ".";
         transformer_weights::layer L;
@@ -136,22 +139,20 @@ std::shared_ptr<const transformer_weights> upload_transformer(const transformer_
     w->lnf_b = vec("lnf.b", h);
     // GPT-2 ties the head to the token embedding: counted once (HF's num_parameters).
     if (config.architecture == "gpt2") {
-        w->head = counted(upload_as(b, source("emb"), weight_type, "head"));
+        w->head = counted(upload_as(b, source("emb"), w->edge_type, "head"));
     } else {
-        w->head = mat("head", v, h);
+        w->head = typed("head", v, h, w->edge_type);
     }
     return w;
 }
 
-std::shared_ptr<const transformer_weights> load_transformer(const model_source& source, kernels::backend& b,
-                                                            kernels::dtype weight_type) {
-    const transformer_config config = transformer_config_of(source);
+transformer_tensor_source hf_transformer_source(const model_source& source, const transformer_config& config) {
     const model_file& f = *source.file;
     const std::int64_t h = config.n_embd, d = h / config.n_head;
-    auto tensor = [&](const std::string& name) { return decode_f32(f, f.at(name)); };
+    auto tensor = [&f](const std::string& name) { return decode_f32(f, f.at(name)); };
     transformer_tensor_source src;
     if (config.architecture == "gpt-neox") {
-        src = [&, h, d](const std::string& role) -> float_tensor {
+        src = [&f, tensor, h, d](const std::string& role) -> float_tensor {
             if (role == "emb") return tensor("gpt_neox.embed_in.weight");
             if (role == "head") return tensor("embed_out.weight");
             if (role == "lnf.w") return tensor("gpt_neox.final_layer_norm.weight");
@@ -178,7 +179,7 @@ std::shared_ptr<const transformer_weights> load_transformer(const model_source& 
         };
     } else {
         const std::string prefix = f.find("transformer.wte.weight") ? "transformer." : "";
-        src = [&, h, prefix](const std::string& role) -> float_tensor {
+        src = [&f, tensor, prefix, h](const std::string& role) -> float_tensor {
             if (role == "emb") return tensor(prefix + "wte.weight");
             if (role == "pos") return tensor(prefix + "wpe.weight");
             if (role == "lnf.w") return tensor(prefix + "ln_f.weight");
@@ -205,7 +206,13 @@ std::shared_ptr<const transformer_weights> load_transformer(const model_source& 
             return slice_rows(r[2] == 'w' ? conv1d(name) : tensor(name), rows, 3 * h, f.path() + ": " + name);
         };
     }
-    return upload_transformer(config, src, b, weight_type);
+    return src;
+}
+
+std::shared_ptr<const transformer_weights> load_transformer(const model_source& source, kernels::backend& b,
+                                                            kernels::dtype weight_type) {
+    const transformer_config config = transformer_config_of(source);
+    return upload_transformer(config, hf_transformer_source(source, config), b, weight_type);
 }
 
 }  // namespace engines

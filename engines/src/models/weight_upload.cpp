@@ -47,12 +47,6 @@ std::vector<unsigned char> blocks_of(const float_tensor& t, kernels::dtype type,
 
 }  // namespace
 
-void refuse_block_formats(kernels::dtype weight_type) {
-    if (kernels::is_quantized(weight_type))
-        throw harness::unsupported_error(std::string(kernels::dtype_name(weight_type)) +
-                                         " weights: the block formats run on the RWKV-4 engines only so far");
-}
-
 kernels::device_buffer upload_as(kernels::backend& b, const float_tensor& t, kernels::dtype type, const std::string& name) {
     const std::size_t n = t.values.size();
     if (kernels::is_quantized(type)) {

@@ -1,5 +1,5 @@
 // Copies a host float tensor to a backend in the weight dtype the user chose
-// (shared by the RWKV-4 and transformer loaders).
+// (shared by the RWKV and transformer loaders).
 #pragma once
 
 #include <cstdint>
@@ -20,10 +20,12 @@ namespace engines {
 float_tensor fetch_checked(const std::function<float_tensor(const std::string&)>& source, const std::string& name,
                            const std::vector<std::int64_t>& shape);
 
-// The engines that do not multiply on rwkv.cpp's block formats (yet): a
-// q* weight dtype is refused, naming it (their quantized files still load,
-// dequantized, under fp32/fp16/bf16).
-void refuse_block_formats(kernels::dtype weight_type);
+// The embedding's and the head's dtype under a matrix dtype: the same, except
+// f32 under a block format (rwkv.cpp's quantizer leaves them f32, and the
+// embedding op reads element types only).
+inline kernels::dtype edge_type_of(kernels::dtype matrix_type) {
+    return kernels::is_quantized(matrix_type) ? kernels::dtype::f32 : matrix_type;
+}
 
 kernels::device_buffer upload_as(kernels::backend& b, const float_tensor& t, kernels::dtype type, const std::string& name);
 
@@ -55,10 +57,7 @@ public:
     kernels::device_buffer f32_mat(const std::string& name, std::int64_t rows, std::int64_t cols) {
         return upload(get(name, {rows, cols}), kernels::dtype::f32, name);
     }
-    // The embedding's and the head's dtype: the matrix dtype, except f32
-    // under a block format (rwkv.cpp quantizes neither; the embedding op
-    // reads element types only).
-    kernels::dtype edge_type() const { return kernels::is_quantized(matrix_type_) ? kernels::dtype::f32 : matrix_type_; }
+    kernels::dtype edge_type() const { return edge_type_of(matrix_type_); }
     kernels::device_buffer head(const std::string& name, std::int64_t rows, std::int64_t cols) {
         return upload(get(name, {rows, cols}), edge_type(), name);
     }
