@@ -11,7 +11,9 @@
 //  * f32 weights, larger T: OpenBLAS sgemm, threaded by OpenBLAS.
 //  * f16/bf16 weights, larger T (prefill): each thread converts a block of
 //    weight rows to f32 in its own buffer (L2-sized) and runs a one-thread
-//    sgemm on it; the weights are never expanded whole in memory.
+//    sgemm on it; from chunked_sgemm_tokens_min tokens on, all threads
+//    convert 4 MiB of rows at a time and one threaded sgemm takes them (x is
+//    packed once per chunk). The weights are never expanded whole in memory.
 //  * block-quantized weights: cpu_quant_matmul.cpp, the same two shapes.
 #include <cblas.h>
 #include <omp.h>
@@ -128,9 +130,36 @@ void for_row_ranges(std::int64_t n_out, std::int64_t n_in, int n_threads,
     for (std::int64_t part = 0; part < n_parts; ++part) run(part * step, std::min(n_out, (part + 1) * step));
 }
 
+namespace {
+
+// Large T: all threads convert up to 4 MiB of rows at a time into one
+// buffer kept between calls, then one OpenBLAS sgemm (threaded) takes them:
+// x is packed once per chunk, not once per thread's 1 MiB block.
+void chunked_sgemm(const tensor_view& x, std::int64_t n_out, int n_threads, const tensor_view& out,
+                   const std::function<void(std::int64_t row0, std::int64_t rows, float* dst)>& convert_rows) {
+    const std::int64_t n_tokens = x.shape[0], n_in = x.shape[1];
+    const std::int64_t chunk = std::clamp<std::int64_t>((std::int64_t{1} << 20) / std::max<std::int64_t>(n_in, 1), 1, n_out);
+    thread_local std::vector<float> converted;
+    if (converted.size() < static_cast<std::size_t>(chunk * n_in)) converted.resize(static_cast<std::size_t>(chunk * n_in));
+    float* buffer = converted.data();  // the calling thread's: the workers' thread_local copies are other vectors
+    constexpr std::int64_t piece = 64;  // rows per conversion task
+    for (std::int64_t row0 = 0; row0 < n_out; row0 += chunk) {
+        const std::int64_t rows = std::min(chunk, n_out - row0), pieces = (rows + piece - 1) / piece;
+#pragma omp parallel for num_threads(n_threads) schedule(static)
+        for (std::int64_t p = 0; p < pieces; ++p)
+            convert_rows(row0 + p * piece, std::min(piece, rows - p * piece), buffer + p * piece * n_in);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n_tokens), static_cast<int>(rows),
+                    static_cast<int>(n_in), 1.0f, x.as<const float>(), static_cast<int>(n_in), buffer,
+                    static_cast<int>(n_in), 0.0f, out.as<float>() + row0, static_cast<int>(n_out));
+    }
+}
+
+}  // namespace
+
 void blocked_sgemm(const tensor_view& x, std::int64_t n_out, int n_threads, const tensor_view& out,
                    const std::function<void(std::int64_t row0, std::int64_t rows, float* dst)>& convert_rows) {
     const std::int64_t n_tokens = x.shape[0], n_in = x.shape[1];
+    if (n_tokens >= chunked_sgemm_tokens_min) return chunked_sgemm(x, n_out, n_threads, out, convert_rows);
     const std::int64_t block = rows_per_block(n_out, n_in, n_threads);
     const std::int64_t n_blocks = (n_out + block - 1) / block;
 #pragma omp parallel num_threads(n_threads)

@@ -166,6 +166,16 @@ void add_batched_matmul(std::vector<op_case>& cases, std::uint32_t& seed) {
         cases.push_back(matmul_case(seed++, wt, 13, 512, 1000, false, quantized_weights));
 }
 
+// A long prefill: from chunked_sgemm_tokens_min tokens on, the CPU converts
+// 4 MiB of weight rows at a time for one threaded sgemm each: f16 in two
+// chunks (the second partial; 1.5 s per ISA, so one format), a block format
+// in one. After the batched cases, so the others keep their seeds.
+void add_long_prefill_matmul(std::vector<op_case>& cases, std::uint32_t& seed) {
+    const auto uniform_weights = [](case_builder& b, dtype wt, int n, int k) { return b.uniform({n, k}, -1, 1, wt); };
+    cases.push_back(matmul_case(seed++, dtype::f16, 256, 256, 4200, false, uniform_weights));
+    cases.push_back(matmul_case(seed++, dtype::q4_1, 256, 64, 96, false, quantized_weights));
+}
+
 void add_token_shift(std::vector<op_case>& cases, std::uint32_t& seed) {
     for (auto [n_tokens, n] : {std::pair{1, 5}, {7, 64}, {33, 768}}) {
         const std::uint32_t case_seed = seed++;
@@ -443,6 +453,7 @@ std::vector<op_case> all_cases() {
     add_rwkv57(cases, seed);
     add_quant_matmul(cases, seed);
     add_batched_matmul(cases, seed);
+    add_long_prefill_matmul(cases, seed);
     return cases;
 }
 
