@@ -9,7 +9,8 @@
 //    the speed of its matmuls alone as plain sgemm calls, timed after each
 //    prefill (bench::sgemm_sequence);
 //  * perplexity mode: parallel with logits at every position.
-// Threads: RWKVBENCH_BENCH_THREADS (default all cores). Peak RSS in MiB.
+// Threads: RWKVBENCH_BENCH_THREADS (default all cores); RWKVBENCH_BENCH_INT8=1
+// runs the block formats on int8 activations. Peak RSS in MiB.
 // RWKVBENCH_BENCH_MODEL=file adds rwkv4_file/serial_decode and
 // rwkv4_file/parallel_prefill/1024 on that RWKV-4 checkpoint in its own
 // dtype (a quantized rwkv.cpp .bin keeps its format): the same file a peer
@@ -21,6 +22,7 @@
 #include <cstdlib>
 #include <functional>
 #include <map>
+#include <string>
 #include <utility>
 
 #include "prefill_case.h"  // with bench_util.h (kernels/bench): the benchmark executable's helpers
@@ -39,8 +41,15 @@ int threads() {
     return env ? std::atoi(env) : 0;
 }
 
+// RWKVBENCH_BENCH_INT8=1: the block formats on int8 activations (cpu_options).
 kernels::backend& cpu() {
-    static auto b = kernels::make_cpu_backend(threads());
+    static auto b = [] {
+        kernels::cpu_options o;
+        o.n_threads = threads();
+        const char* int8 = std::getenv("RWKVBENCH_BENCH_INT8");
+        o.int8_activations = int8 && std::string(int8) == "1";
+        return kernels::make_cpu_backend(o);
+    }();
     return *b;
 }
 

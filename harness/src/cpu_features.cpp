@@ -34,6 +34,8 @@ cpu_features detect() {
     f.f16c = (c >> 29) & 1;
     __asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0), "c"(0));
     if (a >= 7) {
+        __asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(7), "c"(0));
+        f.avx512_vnni = f.avx512f && ((c >> 11) & 1);
         __asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(7), "c"(1));
         f.avx512_bf16 = f.avx512f && ((a >> 5) & 1);
     }
@@ -59,6 +61,7 @@ std::string cpu_features::summary() const {
     add(avx512bw, "avx512bw");
     add(avx512vl, "avx512vl");
     add(avx512_bf16, "avx512_bf16");
+    add(avx512_vnni, "avx512_vnni");
     return s.empty() ? "baseline x86-64" : s;
 }
 

@@ -29,7 +29,13 @@ std::unique_ptr<kernels::backend> make(const std::string& name, std::string* why
     }
     kernels::cpu_options o;
     o.n_threads = bench_threads();
-    if (name.rfind("cpu/", 0) == 0) {
+    if (name == "cpu/int8") {
+        if (!kernels::int8_activations_available()) {
+            *why = name + ": this CPU lacks AVX-512 VNNI";
+            return nullptr;
+        }
+        o.int8_activations = true;
+    } else if (name.rfind("cpu/", 0) == 0) {
         const auto isa = kernels::parse_cpu_isa(name.substr(4));
         if (!isa || !kernels::cpu_isa_available(*isa)) {
             *why = name + ": not available on this CPU";

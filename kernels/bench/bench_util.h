@@ -16,7 +16,8 @@
 namespace bench {
 
 // "cpu" (auto ISA, threads from RWKVBENCH_BENCH_THREADS or all cores),
-// "cpu/scalar", "cpu/avx2", "cpu/avx512", "cpu/avx512_bf16", "cuda".
+// "cpu/scalar", "cpu/avx2", "cpu/avx512", "cpu/avx512_bf16", "cpu/int8"
+// (int8 activations for the block formats), "cuda".
 // Returns nullptr with `why` set when this machine cannot run it.
 std::unique_ptr<kernels::backend> make(const std::string& name, std::string* why);
 

@@ -69,12 +69,23 @@ cpu_isa resolve_cpu_isa(cpu_isa requested) {
     return cpu_isa::scalar;
 }
 
+bool int8_activations_available() {
+    const auto& f = harness::detect_cpu_features();
+    return cpu_isa_available(cpu_isa::avx512) && f.avx512_vnni;
+}
+
 namespace cpu {
 
 cpu_backend::cpu_backend(const cpu_options& options) {
     if (!cpu_isa_available(options.isa))
         throw harness::unsupported_error("cpu backend: this CPU lacks " + std::string(cpu_isa_name(options.isa)));
     isa_ = resolve_cpu_isa(options.isa);
+    int8_activations_ = options.int8_activations;
+    if (int8_activations_ && !int8_activations_available())
+        throw harness::unsupported_error("cpu backend: int8 activations need AVX-512 VNNI, which this CPU lacks");
+    if (int8_activations_ && isa_ != cpu_isa::avx512 && isa_ != cpu_isa::avx512_bf16)
+        throw harness::unsupported_error("cpu backend: int8 activations run on the AVX-512 paths, not on " +
+                                         std::string(cpu_isa_name(isa_)));
     n_threads_ = options.n_threads > 0 ? options.n_threads : omp_get_num_procs();
     // One pool: OpenBLAS's OpenMP build uses the same OpenMP threads.
     omp_set_num_threads(n_threads_);

@@ -46,6 +46,16 @@ struct quant_gemv_args {
 };
 void quant_gemv_avx2(const quant_gemv_args& a, quant_format f);
 void quant_gemv_avx512(const quant_gemv_args& a, quant_format f);
+// The same row dots on activations quantized to 8 bits (quantize_activations_q8:
+// q [T, K], d and s [T, K / 32]), AVX-512 VNNI (quant_gemv_vnni.cpp).
+struct quant_gemv_q8_args {
+    const std::int8_t* q;
+    const float *d, *s;
+    const unsigned char* w;
+    float* out;
+    std::int64_t n_tokens, n_in, n_out, row_begin, row_end;
+};
+void quant_gemv_vnni(const quant_gemv_q8_args& a, quant_format f);
 // n weights (whole blocks) to f32, bit-identical to dequantize_row.
 void quant_dequantize_avx2(quant_format f, const unsigned char* blocks, std::int64_t n, float* out);
 
@@ -156,6 +166,7 @@ private:
 
     int n_threads_;
     cpu_isa isa_;
+    bool int8_activations_;
 };
 
 }  // namespace kernels::cpu

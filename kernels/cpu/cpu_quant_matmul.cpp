@@ -4,12 +4,17 @@
 //    to floats in registers and dotted with each token's 32 activations, the
 //    block scale applied once per block (the "_1" formats add m times the
 //    activations' block sum): quant_gemv_avx2.cpp / quant_gemv_avx512.cpp.
-//    The activations stay f32: rwkv.cpp also quantizes them to 8 bits,
-//    which this does not copy. Up to row_dot_tokens_max tokens (batched
-//    decode) the same kernels, the tokens in groups (for_token_groups).
+//    The activations stay f32 (exact). Up to row_dot_tokens_max tokens
+//    (batched decode) the same kernels, the tokens in groups
+//    (for_token_groups).
+//  * the same shapes with cpu_options::int8_activations: the activations
+//    quantized to 8 bits per 32 as rwkv.cpp does (quantize_activations_q8),
+//    integer block dots on AVX-512 VNNI (quant_gemv_vnni.cpp).
 //  * larger T, and every T on the scalar ISA: blocks of rows are dequantized
 //    (bit-identically to ggml) into a per-thread f32 buffer and multiplied
 //    by a one-thread sgemm, as the f16/bf16 prefill path does.
+#include <vector>
+
 #include "cpu_backend.h"
 #include "kernels/quant.h"
 
@@ -20,6 +25,27 @@ void cpu_backend::quant_matmul(const tensor_view& x, const tensor_view& w, const
     const quant_format f = quant_format_of(w.type);
     const std::int64_t row_bytes = storage_bytes(w.type, n_in);
     const auto* wp = w.as<const unsigned char>();
+    if (n_tokens <= row_dot_tokens_max && int8_activations_) {
+        // Quantized once here for all rows; the workers read the caller's buffers.
+        thread_local std::vector<std::int8_t> q;
+        thread_local std::vector<float> d, s;
+        const std::int64_t blocks = n_tokens * n_in / quant_block_weights;
+        q.resize(static_cast<std::size_t>(n_tokens * n_in)), d.resize(static_cast<std::size_t>(blocks));
+        s.resize(static_cast<std::size_t>(blocks));
+        quantize_activations_q8(x.as<const float>(), n_tokens * n_in, q.data(), d.data(), s.data());
+        const std::int8_t* qp = q.data();
+        const float *dp = d.data(), *sp = s.data();
+        const std::int64_t row_blocks = n_in / quant_block_weights;
+        for_row_ranges(n_out, n_in, n_threads_, [&](std::int64_t begin, std::int64_t end) {
+            for_token_groups(n_tokens, row_bytes, begin, end,
+                             [&](std::int64_t t0, std::int64_t n, std::int64_t r0, std::int64_t r1) {
+                                 quant_gemv_vnni({qp + t0 * n_in, dp + t0 * row_blocks, sp + t0 * row_blocks, wp,
+                                                  out.as<float>() + t0 * n_out, n, n_in, n_out, r0, r1},
+                                                 f);
+                             });
+        });
+        return;
+    }
     if (n_tokens <= row_dot_tokens_max && isa_ != cpu_isa::scalar) {
         const auto gemv = isa_ == cpu_isa::avx2 ? quant_gemv_avx2 : quant_gemv_avx512;
         for_row_ranges(n_out, n_in, n_threads_, [&](std::int64_t begin, std::int64_t end) {

@@ -14,6 +14,7 @@ struct cpu_features {
     bool avx512bw = false;
     bool avx512vl = false;
     bool avx512_bf16 = false;
+    bool avx512_vnni = false;  // vpdpbusd: the int8-activation row dots
     std::string model_name;  // from /proc/cpuinfo; empty when unknown
     int logical_cores = 0;
 

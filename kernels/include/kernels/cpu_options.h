@@ -23,7 +23,14 @@ cpu_isa resolve_cpu_isa(cpu_isa requested);
 struct cpu_options {
     int n_threads = 0;  // <= 0: all cores
     cpu_isa isa = cpu_isa::auto_detect;
+    // Block-format weights at decode (up to 32 tokens) multiply activations
+    // quantized to 8 bits per 32 values, as rwkv.cpp and llama.cpp do
+    // (kernels/quant.h: quantize_activations_q8), on AVX-512 VNNI integer
+    // dot products; off: f32 activations, exact. Needs an AVX-512 ISA and VNNI.
+    bool int8_activations = false;
 };
+// Whether this CPU can run the int8-activation row dots.
+bool int8_activations_available();
 
 // Throws harness::unsupported_error when `options.isa` is not available here.
 std::unique_ptr<backend> make_cpu_backend(const cpu_options& options);

@@ -132,6 +132,22 @@ KERNELS_HD void dequantize_block(quant_format f, const unsigned char* block, flo
 // reference quantizer writes them (kernels/core/quantize.cpp).
 void quantize_row(quant_format f, const float* x, std::int64_t n, unsigned char* blocks);
 
+// Activations in 8 bits per 32-value block, as ggml's x86 quantize_row_q8_0
+// and q8_1 make them before its block dot products (rwkv.cpp's arithmetic):
+// amax = max |x|, d = amax / 127 stored as fp16 (d_out holds it widened),
+// q = x * (127 / amax) rounded to nearest even (0 when amax is 0), and
+// s = fp16(d * sum q) with the unrounded d (the "_1" formats' term). n is a
+// multiple of 32; q_out takes n bytes, d_out and s_out n / 32 floats.
+void quantize_activations_q8(const float* x, std::int64_t n, std::int8_t* q_out, float* d_out, float* s_out);
+
+// One weight row of n (a multiple of 32) in format f against activations
+// from quantize_activations_q8: the sum over blocks of (d_w d_a) * isum
+// (+ m_w s_a for the "_1" formats), isum the block's exact integer dot
+// product of the weights' integer values with q. The reference of the CPU's
+// int8-activation row dots; the block terms summed in double.
+double quant_dot_q8(quant_format f, const unsigned char* row, const std::int8_t* q, const float* d, const float* s,
+                    std::int64_t n);
+
 // n weights (a multiple of 32) from n / 32 consecutive blocks.
 inline void dequantize_row(quant_format f, const unsigned char* blocks, std::int64_t n, float* out) {
     const int bytes = quant_block_bytes(f);

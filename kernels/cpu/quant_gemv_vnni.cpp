@@ -1,0 +1,186 @@
+// Row dots of the block formats on int8 activations (cpu_options::
+// int8_activations): rwkv.cpp's and llama.cpp's arithmetic, each block's
+// dot product exact in integers, on AVX-512 VNNI's vpdpbusd (unsigned bytes
+// times signed bytes, four products summed into each 32-bit lane).
+//
+// Two blocks (64 weights) per 512-bit register; each 32-bit lane holds four
+// weights of one block (pair_u8 gives the order). The weights go in as unsigned bytes u with w = u - o:
+// o = 8 (Q4_0), 16 (Q5_0), 128 (Q8_0: the sign bit flipped); the "_1"
+// formats' u = w is unsigned already (w = u d + m). The offset comes off in
+// integers: the lane's accumulator starts at -o times the lane's sum of
+// activations, so each lane holds exactly sum (u - o) q of its four weights.
+// Then per lane: acc += (d_w d_a) * lanesum (+ m_w s_a / 8 for "_1", which
+// the 8 lanes of a block sum back to m_w s_a). Rows of 2 share each
+// activation load; tokens up to small_batch_max share each weight unpack.
+// Compiled with -mavx512f -mavx512bw -mavx512vl -mavx512vnni -mfma -mf16c.
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "cpu_backend.h"
+#include "kernels/quant.h"
+
+namespace kernels::cpu {
+namespace {
+
+constexpr bool has_offset_term(quant_format f) { return f == quant_format::q4_1 || f == quant_format::q5_1; }
+
+// log2 of the weights' offset o (w = u - o), -1 for the "_1" formats.
+constexpr int offset_shift(quant_format f) {
+    switch (f) {
+        case quant_format::q4_0: return 3;
+        case quant_format::q5_0: return 4;
+        case quant_format::q8_0: return 7;
+        default: return -1;
+    }
+}
+
+std::uint32_t half_bits(const unsigned char* p) {
+    std::uint16_t h;
+    std::memcpy(&h, p, 2);
+    return h;
+}
+
+// Lanes 0-7 from element 0, 8-15 from element 1 ("natural" order: a pair's
+// bytes are block 0's 32 then block 1's), or lanes 0-3 and 8-11 from element
+// 0, 4-7 and 12-15 from element 1 ("nibble" order, below).
+__m512i natural_lanes() { return _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0); }
+__m512i nibble_lanes() { return _mm512_set_epi32(1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0); }
+
+// The fp16 values at p and p + stride, widened, spread to `lanes`.
+__m512 pair_halves(const unsigned char* p, std::int64_t stride, __m512i lanes) {
+    const __m128 two = _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(half_bits(p) | half_bits(p + stride) << 16)));
+    return _mm512_permutexvar_ps(lanes, _mm512_castps128_ps512(two));
+}
+
+// Two floats at p, spread to `lanes`.
+__m512 pair_floats(const float* p, __m512i lanes) {
+    const __m128 two = _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(p)));
+    return _mm512_permutexvar_ps(lanes, _mm512_castps128_ps512(two));
+}
+
+constexpr bool nibbles(quant_format f) { return f != quant_format::q8_0; }
+
+// 32 weights of a block as unsigned bytes in element order (the last odd block).
+template <quant_format F>
+__m256i block_u8(const unsigned char* b) {
+    if constexpr (F == quant_format::q8_0) {
+        return _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 2)), _mm256_set1_epi8(-128));
+    } else {
+        constexpr bool offset = has_offset_term(F), five_bits = F == quant_format::q5_0 || F == quant_format::q5_1;
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + (offset ? 4 : 2) + (five_bits ? 4 : 0)));
+        const __m128i nibble = _mm_set1_epi8(0x0F);
+        __m256i u = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(v, 4), nibble), _mm_and_si128(v, nibble));
+        if constexpr (five_bits) {  // element j's fifth bit is bit j of qh
+            std::uint32_t qh;
+            std::memcpy(&qh, b + (offset ? 4 : 2), 4);
+            u = _mm256_or_si256(u, _mm256_maskz_mov_epi8(qh, _mm256_set1_epi8(0x10)));
+        }
+        return u;
+    }
+}
+
+// Two blocks' 64 weights as unsigned bytes: Q8_0 in natural order; the
+// nibble formats as block 0's elements 0-15, block 1's 0-15, block 0's
+// 16-31, block 1's 16-31 (low nibbles, then high: one shift for both).
+template <quant_format F>
+__m512i pair_u8(const unsigned char* b) {
+    constexpr int bytes = quant_block_bytes(F);
+    if constexpr (F == quant_format::q8_0) {
+        return _mm512_inserti64x4(_mm512_castsi256_si512(block_u8<F>(b)), block_u8<F>(b + bytes), 1);
+    } else {
+        constexpr bool offset = has_offset_term(F), five_bits = F == quant_format::q5_0 || F == quant_format::q5_1;
+        constexpr int qs = (offset ? 4 : 2) + (five_bits ? 4 : 0);
+        const __m256i v = _mm256_loadu2_m128i(reinterpret_cast<const __m128i*>(b + bytes + qs),
+                                              reinterpret_cast<const __m128i*>(b + qs));
+        const __m256i nibble = _mm256_set1_epi8(0x0F);
+        const __m512i u = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_and_si256(v, nibble)),
+                                             _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble), 1);
+        if constexpr (!five_bits) {
+            return u;
+        } else {  // element j's fifth bit is bit j of its block's qh
+            std::uint32_t qh0, qh1;
+            std::memcpy(&qh0, b + (offset ? 4 : 2), 4);
+            std::memcpy(&qh1, b + bytes + (offset ? 4 : 2), 4);
+            const std::uint64_t bits = (qh0 & 0xFFFFu) | std::uint64_t{qh1 & 0xFFFFu} << 16 |
+                                       std::uint64_t{qh0 >> 16} << 32 | std::uint64_t{qh1 >> 16} << 48;
+            return _mm512_or_si512(u, _mm512_maskz_mov_epi8(bits, _mm512_set1_epi8(0x10)));
+        }
+    }
+}
+
+// Rows n..n+Rows-1: block pairs, then a last odd block (upper lanes zero).
+template <quant_format F, int Rows>
+void rows_of(const quant_gemv_q8_args& a, std::int64_t n) {
+    constexpr int bytes = quant_block_bytes(F), shift = offset_shift(F);
+    constexpr bool offset = has_offset_term(F);
+    const std::int64_t blocks = a.n_in / quant_block_weights, row_bytes = blocks * bytes;
+    const __m512i pair_lanes = nibbles(F) ? nibble_lanes() : natural_lanes(), ones = _mm512_set1_epi8(1);
+    __m512 acc[Rows][small_batch_max];
+    for (auto& row : acc)
+        for (auto& v : row) v = _mm512_setzero_ps();
+    // The activations' lane sums times -o: each lane's dot then holds sum (u - o) q.
+    const auto start_of = [&](__m512i qv) {
+        if constexpr (shift < 0) return _mm512_setzero_si512();
+        return _mm512_sub_epi32(_mm512_setzero_si512(),
+                                _mm512_slli_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), ones, qv), shift));
+    };
+    for (std::int64_t b = 0; b < blocks; b += 2) {
+        const bool pair = b + 1 < blocks;
+        const __m512i lanes = pair ? pair_lanes : natural_lanes();
+        const std::int64_t second = pair ? bytes : 0;  // a lone block reads its own scales twice
+        __m512i u[Rows];
+        __m512 dw[Rows], mw[Rows];
+        for (int r = 0; r < Rows; ++r) {
+            const unsigned char* block = a.w + (n + r) * row_bytes + b * bytes;
+            prefetch_ahead(block);
+            if (2 * bytes > 64) prefetch_ahead(block + 64);
+            u[r] = pair ? pair_u8<F>(block) : _mm512_zextsi256_si512(block_u8<F>(block));
+            dw[r] = pair_halves(block, second, lanes);
+            if (offset) mw[r] = pair_halves(block + 2, second, lanes);
+        }
+        for (std::int64_t t = 0; t < a.n_tokens; ++t) {
+            const std::int8_t* q = a.q + t * a.n_in + b * quant_block_weights;
+            __m512i qv = pair ? _mm512_loadu_si512(q)
+                              : _mm512_zextsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(q)));
+            // Natural order (block 0's 32, block 1's 32) to the weights' nibble order.
+            if (pair && nibbles(F)) qv = _mm512_shuffle_i64x2(qv, qv, _MM_SHUFFLE(3, 1, 2, 0));
+            const __m512i start = start_of(qv);
+            const std::int64_t at = t * blocks + b;
+            const __m512 da = pair ? pair_floats(a.d + at, lanes) : _mm512_set1_ps(a.d[at]);
+            __m512 sa = _mm512_setzero_ps();  // s / 8 on each of a block's 8 lanes; 0 past a lone block
+            if (offset)
+                sa = _mm512_maskz_mul_ps(pair ? 0xFFFF : 0x00FF,
+                                         pair ? pair_floats(a.s + at, lanes) : _mm512_set1_ps(a.s[at]),
+                                         _mm512_set1_ps(0.125f));
+            for (int r = 0; r < Rows; ++r) {
+                const __m512 lane_sums = _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(start, u[r], qv));
+                acc[r][t] = _mm512_fmadd_ps(_mm512_mul_ps(dw[r], da), lane_sums, acc[r][t]);
+                if (offset) acc[r][t] = _mm512_fmadd_ps(mw[r], sa, acc[r][t]);
+            }
+        }
+    }
+    for (int r = 0; r < Rows; ++r)
+        for (std::int64_t t = 0; t < a.n_tokens; ++t) a.out[t * a.n_out + n + r] = _mm512_reduce_add_ps(acc[r][t]);
+}
+
+template <quant_format F>
+void rows(const quant_gemv_q8_args& a) {
+    std::int64_t n = a.row_begin;
+    for (; n + 2 <= a.row_end; n += 2) rows_of<F, 2>(a, n);
+    for (; n < a.row_end; ++n) rows_of<F, 1>(a, n);
+}
+
+}  // namespace
+
+void quant_gemv_vnni(const quant_gemv_q8_args& a, quant_format f) {
+    switch (f) {
+        case quant_format::q4_0: return rows<quant_format::q4_0>(a);
+        case quant_format::q4_1: return rows<quant_format::q4_1>(a);
+        case quant_format::q5_0: return rows<quant_format::q5_0>(a);
+        case quant_format::q5_1: return rows<quant_format::q5_1>(a);
+        case quant_format::q8_0: return rows<quant_format::q8_0>(a);
+    }
+}
+
+}  // namespace kernels::cpu
