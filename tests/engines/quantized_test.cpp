@@ -10,7 +10,9 @@
 //   3. and rwkv.cpp's own logits for the file (which quantize activations to
 //      8 bits as well) within the README's tolerances for an implementation
 //      that does not: max |d| 0.3 / 0.07, mean KL 5e-4 / 5e-5, top-1 0.97 /
-//      0.99 (synthetic / tiny).
+//      0.99 (synthetic / tiny);
+//   4. with int8 activations (rwkv.cpp's own matmul arithmetic) rwkv.cpp's
+//      logits far closer: the tiny model to 4e-6.
 #include <gtest/gtest.h>
 
 #include <cctype>
@@ -23,6 +25,7 @@
 #include "engines/rwkv4_engine.h"
 #include "harness/sha256.h"
 #include "kernels/backend.h"
+#include "kernels/cpu_options.h"
 #include "golden_arrays.h"
 #include "test_paths.h"
 
@@ -92,9 +95,13 @@ struct logit_check {
 };
 
 // The serial engine token by token (or the parallel one over all tokens at
-// once) on the file's weights stored as `type`, against both references.
-logit_check run_and_compare(const quant_case& c, kernels::dtype type, bool serial, std::vector<float>* logits_out = nullptr) {
-    auto backend = kernels::make_backend("cpu", 0);
+// once) on the file's weights stored as `type`, against both references;
+// `int8`: the block formats on int8 activations (cpu_options).
+logit_check run_and_compare(const quant_case& c, kernels::dtype type, bool serial, std::vector<float>* logits_out = nullptr,
+                            bool int8 = false) {
+    kernels::cpu_options options;
+    options.int8_activations = int8;
+    auto backend = kernels::make_cpu_backend(options);
     const auto file = model_file::open(bin_path(c));
     const auto weights = load_rwkv4(*file, *backend, type);
     const auto golden = model_file::open(quant_dir + "golden/" + c.model + "/ml300_" + c.format + "_rwkvcpp.safetensors");
@@ -169,6 +176,28 @@ TEST_P(Quantized, BlocksMatchFloat64AndRwkvcpp) {
     const kernels::dtype type = dtype_of(GetParam());
     expect_within(run_and_compare(GetParam(), type, true), GetParam(), "blocks serial");
     expect_within(run_and_compare(GetParam(), type, false), GetParam(), "blocks parallel");
+}
+
+// With int8 activations the serial engine runs rwkv.cpp's own arithmetic in
+// its matmuls (activations quantized as ggml's quantize_row_q8_0/q8_1, exact
+// integer block dots), so it comes much closer to rwkv.cpp's logits than with
+// f32 activations; what is left is the other ops' float rounding.
+TEST_P(Quantized, Int8ActivationsComeCloseToRwkvcpp) {
+    if (!kernels::int8_activations_available()) GTEST_SKIP() << "this CPU lacks AVX-512 VNNI";
+    const quant_case& c = GetParam();
+    const logit_check exact = run_and_compare(c, dtype_of(c), true);
+    const logit_check int8 = run_and_compare(c, dtype_of(c), true, nullptr, true);
+    RecordProperty("int8 max_abs_vs_rwkvcpp", std::to_string(int8.max_abs_vs_rwkvcpp));
+    RecordProperty("int8 mean_kl_vs_rwkvcpp", std::to_string(int8.mean_kl_vs_rwkvcpp));
+    RecordProperty("exact max_abs_vs_rwkvcpp", std::to_string(exact.max_abs_vs_rwkvcpp));
+    // Measured: tiny 3.8e-6 (4.5e-4 Q5_1), KL 1e-13..1e-11, against 0.026-0.035
+    // and 7e-6..2e-5 with f32 activations; synthetic 0.030-0.069, KL 2e-7..4e-5,
+    // against 0.11-0.15 and 2.4e-4.
+    const bool tiny = c.model == "rwkv4-tiny";
+    EXPECT_LE(int8.max_abs_vs_rwkvcpp, tiny ? 2e-3 : 0.1);
+    EXPECT_LE(int8.mean_kl_vs_rwkvcpp, tiny ? 1e-9 : 1e-4);
+    EXPECT_LT(int8.mean_kl_vs_rwkvcpp, exact.mean_kl_vs_rwkvcpp / 4) << "int8 activations should come closer";
+    EXPECT_GE(int8.top1_vs_rwkvcpp, tiny ? 1.0 : 0.99);
 }
 
 // --dtype q*: the FP32 model quantized at load holds the same bytes as the
