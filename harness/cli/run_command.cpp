@@ -125,7 +125,10 @@ public:
             "threads", po::value<int>()->default_value(0), "CPU threads (0: all cores)")(
             "batch-size", po::value<long long>()->default_value(32),
             "sequences stepped together: the serial RWKV engines score examples in batches of 4B through B "
-            "rows, one matmul for all rows (1: one at a time)")("limit", po::value<long long>(),
+            "rows, one matmul for all rows (1: one at a time)")(
+            "int8-activations", "block formats (q8_0 ... q4_1) on activations quantized to 8 bits per 32 values, as rwkv.cpp and "
+            "llama.cpp do: integer dot products on AVX-512 VNNI, faster decode, rwkv.cpp's numbers (CPU only; "
+            "default: f32 activations, exact)")("limit", po::value<long long>(),
                                                                 "first N examples of each task (and of each language)")(
             "langs", po::value<std::string>(), "per-language tasks: only these codes, e.g. eng_Latn,tha_Thai")(
             "out", po::value<std::string>(), "run folder (default runs/run-<timestamp>)")(
@@ -192,6 +195,7 @@ public:
         if (batch < 1 || batch > 4096)
             throw harness::usage_error("run: --batch-size must be 1 to 4096, got " + std::to_string(batch));
         c.batch_size = static_cast<std::size_t>(batch);
+        c.int8_activations = args.count("int8-activations") > 0;
         const std::string progress = args.at("progress").as<std::string>();
         if (progress != "auto" && progress != "always" && progress != "never")
             throw harness::usage_error("run: --progress must be auto, always or never");

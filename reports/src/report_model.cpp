@@ -301,6 +301,7 @@ void to_json(json& j, const run_settings& s) {
          {"data", s.data},
          {"config_file", s.config_file}};
     if (s.test_delay_us_per_token > 0) j["test_delay_us_per_token"] = s.test_delay_us_per_token;
+    if (s.int8_activations) j["int8_activations"] = true;
 }
 
 void from_json(const json& j, run_settings& s) {
@@ -314,6 +315,7 @@ void from_json(const json& j, run_settings& s) {
     s.data = optional_or<std::string>(j, "data", "");
     s.config_file = optional_or<std::string>(j, "config_file", "");
     s.test_delay_us_per_token = optional_or<double>(j, "test_delay_us_per_token", 0);
+    s.int8_activations = optional_or<bool>(j, "int8_activations", false);
 }
 
 void to_json(json& j, const task_record& t) {

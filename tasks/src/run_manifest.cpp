@@ -69,8 +69,11 @@ json run_fingerprint(const run_config& c, const std::vector<reports::task_record
         x.erase("scorer");
         tasks.push_back(std::move(x));
     }
-    return {{"models", models}, {"tasks", tasks},     {"no_pad", c.no_pad},
-            {"seed", c.seed},   {"device", c.device}, {"batch_size", c.batch_size}};
+    json fingerprint = {{"models", models}, {"tasks", tasks},     {"no_pad", c.no_pad},
+                        {"seed", c.seed},   {"device", c.device}, {"batch_size", c.batch_size}};
+    // Only when set, so that the journals of runs before the option still resume.
+    if (c.int8_activations) fingerprint["int8_activations"] = true;
+    return fingerprint;
 }
 
 std::vector<std::string> fingerprint_differences(const json& was, const json& now, std::size_t most) {

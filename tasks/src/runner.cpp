@@ -347,7 +347,7 @@ json run_tasks(const run_config& given) {
     // Threads are the CPU backend's: recorded once, as the count used (context.threads).
     if (root && c.device == "cuda" && c.threads > 0)
         std::cerr << "rwkvbench: note: --threads " << c.threads << " applies to the CPU backend; ignored with --device cuda\n";
-    auto backend = kernels::make_backend(c.device, c.threads, cuda_device_of_rank(c));
+    auto backend = kernels::make_backend(c.device, c.threads, cuda_device_of_rank(c), c.int8_activations);
     json results = json::array(), series = json::array();  // written by the scorers (task_context::add)
     std::vector<reports::model_record> models;
     std::vector<reports::task_timing> timings;
@@ -467,6 +467,7 @@ json run_tasks(const run_config& given) {
     reports::run_settings config;
     config.device = c.device, config.langs = c.langs, config.no_pad = c.no_pad, config.seed = c.seed;
     config.batch_size = static_cast<std::int64_t>(c.batch_size);
+    config.int8_activations = c.int8_activations;
     if (c.limit) config.limit = static_cast<std::int64_t>(*c.limit);
     config.data_dir = c.data_dir, config.data = c.data_file, config.config_file = c.config_file;
     config.test_delay_us_per_token = c.test_delay_us_per_token;

@@ -14,6 +14,7 @@
 
 #include "cli_run.h"
 #include "kernels/backend.h"
+#include "kernels/cpu_options.h"
 #include "test_paths.h"
 
 namespace {
@@ -415,6 +416,30 @@ TEST(Cli, EngineSpecMistakesReadTheSameInRunAndLogits) {
                   std::string::npos)
             << attention.err;
     }
+}
+
+// --int8-activations is a CPU option of run and logits; the report's config
+// records it, and a resume without it is refused (its journal holds numbers
+// of the other arithmetic).
+TEST(Cli, Int8ActivationsAreACpuOptionAndRecorded) {
+    const std::string bin = q(test_paths::data() + "/quantized/models/rwkv4-tiny/tiny-rwkv-4v0-660K-Q8_0.bin");
+    const std::string dir = testing::TempDir() + "/cli_int8_" + std::to_string(getpid());
+    const result cuda = run("logits --model " + bin + " --engine rwkv4-serial --tokenizer bytes --text hi --device cuda " +
+                            "--int8-activations --out " + q(dir + "/x.safetensors"));
+    EXPECT_EQ(cuda.code, 2);
+    EXPECT_NE(cuda.err.find("--int8-activations runs on the CPU backend only"), std::string::npos) << cuda.err;
+    if (!kernels::int8_activations_available()) GTEST_SKIP() << "this CPU lacks AVX-512 VNNI";
+    const std::string base = "run --model " + bin + " --engine rwkv4-serial --tokenizer bytes --task lambada_openai " +
+                             "--limit 3 --progress never --out " + q(dir + "/run");
+    const result r = run(base + " --int8-activations");
+    ASSERT_EQ(r.code, 0) << r.err;
+    std::ifstream in(dir + "/run/report.json");
+    const nlohmann::json report = nlohmann::json::parse(in);
+    EXPECT_EQ(report["config"].value("int8_activations", false), true);
+    const result mixed = run(base + " --resume");
+    EXPECT_EQ(mixed.code, 2);
+    EXPECT_NE(mixed.err.find("int8_activations"), std::string::npos) << mixed.err;
+    std::filesystem::remove_all(dir);
 }
 
 TEST(Cli, CompareExitCodes) {

@@ -159,6 +159,7 @@ struct run_settings {
     bool no_pad = false;
     std::uint64_t seed = 0;
     std::int64_t batch_size = 1;  // examples scored together (older reports: 1)
+    bool int8_activations = false;  // the block formats on int8 activations (written only when set)
     std::string data_dir, data, config_file;
     double test_delay_us_per_token = 0;  // written only when set: a run slowed on purpose says so
 };

@@ -60,6 +60,9 @@ struct run_config {
     // ends; other engines feed them one by one.
     std::size_t batch_size = 32;
     std::string device = "cpu";
+    // The block formats on activations quantized to 8 bits, rwkv.cpp's
+    // arithmetic (kernels::cpu_options::int8_activations).
+    bool int8_activations = false;
     int threads = 0;
     std::string out_dir;
     bool progress = false;  // progress lines on stderr
