@@ -46,11 +46,16 @@ struct quant_gemv_args {
 };
 void quant_gemv_avx2(const quant_gemv_args& a, quant_format f);
 void quant_gemv_avx512(const quant_gemv_args& a, quant_format f);
-// The same row dots on activations quantized to 8 bits (quantize_activations_q8:
-// q [T, K], d and s [T, K / 32]), AVX-512 VNNI (quant_gemv_vnni.cpp).
+// The same row dots on activations quantized to 8 bits, AVX-512 VNNI
+// (quant_gemv_vnni.cpp). prepare_q8_pairs quantizes x [T, K] as
+// quantize_activations_q8 does and lays it out for format f; the result
+// (q8_pairs_per_token(K) entries per token) stays valid on the calling
+// thread until its next call, and the row dots of any thread read it.
+const void* prepare_q8_pairs(quant_format f, const float* x, std::int64_t n_tokens, std::int64_t n_in);
+std::int64_t q8_pairs_per_token(std::int64_t n_in);
+inline constexpr std::int64_t q8_pair_bytes = 256;
 struct quant_gemv_q8_args {
-    const std::int8_t* q;
-    const float *d, *s;
+    const void* pairs;  // the first token's
     const unsigned char* w;
     float* out;
     std::int64_t n_tokens, n_in, n_out, row_begin, row_end;

@@ -13,8 +13,6 @@
 //  * larger T, and every T on the scalar ISA: blocks of rows are dequantized
 //    (bit-identically to ggml) into a per-thread f32 buffer and multiplied
 //    by a one-thread sgemm, as the f16/bf16 prefill path does.
-#include <vector>
-
 #include "cpu_backend.h"
 #include "kernels/quant.h"
 
@@ -26,21 +24,14 @@ void cpu_backend::quant_matmul(const tensor_view& x, const tensor_view& w, const
     const std::int64_t row_bytes = storage_bytes(w.type, n_in);
     const auto* wp = w.as<const unsigned char>();
     if (n_tokens <= row_dot_tokens_max && int8_activations_) {
-        // Quantized once here for all rows; the workers read the caller's buffers.
-        thread_local std::vector<std::int8_t> q;
-        thread_local std::vector<float> d, s;
-        const std::int64_t blocks = n_tokens * n_in / quant_block_weights;
-        q.resize(static_cast<std::size_t>(n_tokens * n_in)), d.resize(static_cast<std::size_t>(blocks));
-        s.resize(static_cast<std::size_t>(blocks));
-        quantize_activations_q8(x.as<const float>(), n_tokens * n_in, q.data(), d.data(), s.data());
-        const std::int8_t* qp = q.data();
-        const float *dp = d.data(), *sp = s.data();
-        const std::int64_t row_blocks = n_in / quant_block_weights;
+        // Quantized and laid out once here for all rows and threads.
+        const auto* pairs = static_cast<const unsigned char*>(prepare_q8_pairs(f, x.as<const float>(), n_tokens, n_in));
+        const std::int64_t token_bytes = q8_pairs_per_token(n_in) * q8_pair_bytes;
         for_row_ranges(n_out, n_in, n_threads_, [&](std::int64_t begin, std::int64_t end) {
             for_token_groups(n_tokens, row_bytes, begin, end,
                              [&](std::int64_t t0, std::int64_t n, std::int64_t r0, std::int64_t r1) {
-                                 quant_gemv_vnni({qp + t0 * n_in, dp + t0 * row_blocks, sp + t0 * row_blocks, wp,
-                                                  out.as<float>() + t0 * n_out, n, n_in, n_out, r0, r1},
+                                 quant_gemv_vnni({pairs + t0 * token_bytes, wp, out.as<float>() + t0 * n_out, n, n_in,
+                                                  n_out, r0, r1},
                                                  f);
                              });
         });

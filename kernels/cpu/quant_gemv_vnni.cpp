@@ -16,6 +16,7 @@
 #include <immintrin.h>
 
 #include <cstring>
+#include <vector>
 
 #include "cpu_backend.h"
 #include "kernels/quant.h"
@@ -109,25 +110,59 @@ __m512i pair_u8(const unsigned char* b) {
     }
 }
 
-// Rows n..n+Rows-1: block pairs, then a last odd block (upper lanes zero).
+// Per token and block pair, what every row's dot product with it needs,
+// made once per matmul call by prepare_q8_pairs: the activations in the
+// weights' byte order, the accumulator's start value (-o times the lane
+// sums of the activations), d_a spread to the pair's lanes, and s_a / 8
+// ("_1" formats). A last odd block fills the lower half, zeros the upper.
+struct alignas(64) q8_pair {
+    __m512i q, start;
+    __m512 d, s;
+};
+static_assert(sizeof(q8_pair) == q8_pair_bytes);
+
+template <quant_format F>
+void prepare(const std::int8_t* q, const float* d, const float* s, std::int64_t n_tokens, std::int64_t n_in,
+             q8_pair* out) {
+    constexpr int shift = offset_shift(F);
+    const std::int64_t blocks = n_in / quant_block_weights, pairs = (blocks + 1) / 2;
+    const __m512i ones = _mm512_set1_epi8(1);
+    for (std::int64_t t = 0; t < n_tokens; ++t)
+        for (std::int64_t p = 0; p < pairs; ++p) {
+            const std::int64_t b = 2 * p, at = t * blocks + b;
+            const bool pair = b + 1 < blocks;
+            const std::int8_t* qb = q + t * n_in + b * quant_block_weights;
+            const __m512i lanes = pair && nibbles(F) ? nibble_lanes() : natural_lanes();
+            __m512i qv = pair ? _mm512_loadu_si512(qb)
+                              : _mm512_zextsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(qb)));
+            // Natural order (block 0's 32, block 1's 32) to the nibble formats' order.
+            if (pair && nibbles(F)) qv = _mm512_shuffle_i64x2(qv, qv, _MM_SHUFFLE(3, 1, 2, 0));
+            q8_pair& o = out[t * pairs + p];
+            o.q = qv;
+            o.start = _mm512_setzero_si512();
+            if (shift >= 0)
+                o.start = _mm512_sub_epi32(o.start, _mm512_slli_epi32(_mm512_dpbusd_epi32(o.start, ones, qv), shift));
+            const __mmask16 used = pair ? 0xFFFF : 0x00FF;
+            o.d = _mm512_maskz_mov_ps(used, pair ? pair_floats(d + at, lanes) : _mm512_set1_ps(d[at]));
+            o.s = _mm512_maskz_mul_ps(used, pair ? pair_floats(s + at, lanes) : _mm512_set1_ps(s[at]),
+                                      _mm512_set1_ps(0.125f));
+        }
+}
+
+// Rows n..n+Rows-1 against the prepared pairs of up to small_batch_max tokens.
 template <quant_format F, int Rows>
 void rows_of(const quant_gemv_q8_args& a, std::int64_t n) {
-    constexpr int bytes = quant_block_bytes(F), shift = offset_shift(F);
+    constexpr int bytes = quant_block_bytes(F);
     constexpr bool offset = has_offset_term(F);
-    const std::int64_t blocks = a.n_in / quant_block_weights, row_bytes = blocks * bytes;
-    const __m512i pair_lanes = nibbles(F) ? nibble_lanes() : natural_lanes(), ones = _mm512_set1_epi8(1);
+    const std::int64_t blocks = a.n_in / quant_block_weights, pairs = (blocks + 1) / 2, row_bytes = blocks * bytes;
+    const auto* prepared = static_cast<const q8_pair*>(a.pairs);
     __m512 acc[Rows][small_batch_max];
     for (auto& row : acc)
         for (auto& v : row) v = _mm512_setzero_ps();
-    // The activations' lane sums times -o: each lane's dot then holds sum (u - o) q.
-    const auto start_of = [&](__m512i qv) {
-        if constexpr (shift < 0) return _mm512_setzero_si512();
-        return _mm512_sub_epi32(_mm512_setzero_si512(),
-                                _mm512_slli_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), ones, qv), shift));
-    };
-    for (std::int64_t b = 0; b < blocks; b += 2) {
+    for (std::int64_t p = 0; p < pairs; ++p) {
+        const std::int64_t b = 2 * p;
         const bool pair = b + 1 < blocks;
-        const __m512i lanes = pair ? pair_lanes : natural_lanes();
+        const __m512i lanes = pair && nibbles(F) ? nibble_lanes() : natural_lanes();
         const std::int64_t second = pair ? bytes : 0;  // a lone block reads its own scales twice
         __m512i u[Rows];
         __m512 dw[Rows], mw[Rows];
@@ -140,23 +175,11 @@ void rows_of(const quant_gemv_q8_args& a, std::int64_t n) {
             if (offset) mw[r] = pair_halves(block + 2, second, lanes);
         }
         for (std::int64_t t = 0; t < a.n_tokens; ++t) {
-            const std::int8_t* q = a.q + t * a.n_in + b * quant_block_weights;
-            __m512i qv = pair ? _mm512_loadu_si512(q)
-                              : _mm512_zextsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(q)));
-            // Natural order (block 0's 32, block 1's 32) to the weights' nibble order.
-            if (pair && nibbles(F)) qv = _mm512_shuffle_i64x2(qv, qv, _MM_SHUFFLE(3, 1, 2, 0));
-            const __m512i start = start_of(qv);
-            const std::int64_t at = t * blocks + b;
-            const __m512 da = pair ? pair_floats(a.d + at, lanes) : _mm512_set1_ps(a.d[at]);
-            __m512 sa = _mm512_setzero_ps();  // s / 8 on each of a block's 8 lanes; 0 past a lone block
-            if (offset)
-                sa = _mm512_maskz_mul_ps(pair ? 0xFFFF : 0x00FF,
-                                         pair ? pair_floats(a.s + at, lanes) : _mm512_set1_ps(a.s[at]),
-                                         _mm512_set1_ps(0.125f));
+            const q8_pair& x = prepared[t * pairs + p];
             for (int r = 0; r < Rows; ++r) {
-                const __m512 lane_sums = _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(start, u[r], qv));
-                acc[r][t] = _mm512_fmadd_ps(_mm512_mul_ps(dw[r], da), lane_sums, acc[r][t]);
-                if (offset) acc[r][t] = _mm512_fmadd_ps(mw[r], sa, acc[r][t]);
+                const __m512 lane_sums = _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(x.start, u[r], x.q));
+                acc[r][t] = _mm512_fmadd_ps(_mm512_mul_ps(dw[r], x.d), lane_sums, acc[r][t]);
+                if (offset) acc[r][t] = _mm512_fmadd_ps(mw[r], x.s, acc[r][t]);
             }
         }
     }
@@ -167,11 +190,32 @@ void rows_of(const quant_gemv_q8_args& a, std::int64_t n) {
 template <quant_format F>
 void rows(const quant_gemv_q8_args& a) {
     std::int64_t n = a.row_begin;
-    for (; n + 2 <= a.row_end; n += 2) rows_of<F, 2>(a, n);
+    for (; n + 4 <= a.row_end; n += 4) rows_of<F, 4>(a, n);
     for (; n < a.row_end; ++n) rows_of<F, 1>(a, n);
 }
 
 }  // namespace
+
+const void* prepare_q8_pairs(quant_format f, const float* x, std::int64_t n_tokens, std::int64_t n_in) {
+    thread_local std::vector<std::int8_t> q;
+    thread_local std::vector<float> d, s;
+    thread_local std::vector<q8_pair> pairs;
+    const std::int64_t blocks = n_tokens * n_in / quant_block_weights;
+    q.resize(static_cast<std::size_t>(n_tokens * n_in));
+    d.resize(static_cast<std::size_t>(blocks)), s.resize(static_cast<std::size_t>(blocks));
+    pairs.resize(static_cast<std::size_t>(n_tokens * ((n_in / quant_block_weights + 1) / 2)));
+    quantize_activations_q8(x, n_tokens * n_in, q.data(), d.data(), s.data());
+    switch (f) {
+        case quant_format::q4_0: prepare<quant_format::q4_0>(q.data(), d.data(), s.data(), n_tokens, n_in, pairs.data()); break;
+        case quant_format::q4_1: prepare<quant_format::q4_1>(q.data(), d.data(), s.data(), n_tokens, n_in, pairs.data()); break;
+        case quant_format::q5_0: prepare<quant_format::q5_0>(q.data(), d.data(), s.data(), n_tokens, n_in, pairs.data()); break;
+        case quant_format::q5_1: prepare<quant_format::q5_1>(q.data(), d.data(), s.data(), n_tokens, n_in, pairs.data()); break;
+        case quant_format::q8_0: prepare<quant_format::q8_0>(q.data(), d.data(), s.data(), n_tokens, n_in, pairs.data()); break;
+    }
+    return pairs.data();
+}
+
+std::int64_t q8_pairs_per_token(std::int64_t n_in) { return (n_in / quant_block_weights + 1) / 2; }
 
 void quant_gemv_vnni(const quant_gemv_q8_args& a, quant_format f) {
     switch (f) {
