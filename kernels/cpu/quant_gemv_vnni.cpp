@@ -4,14 +4,16 @@
 // times signed bytes, four products summed into each 32-bit lane).
 //
 // Two blocks (64 weights) per 512-bit register; each 32-bit lane holds four
-// weights of one block (pair_u8 gives the order). The weights go in as unsigned bytes u with w = u - o:
-// o = 8 (Q4_0), 16 (Q5_0), 128 (Q8_0: the sign bit flipped); the "_1"
-// formats' u = w is unsigned already (w = u d + m). The offset comes off in
-// integers: the lane's accumulator starts at -o times the lane's sum of
-// activations, so each lane holds exactly sum (u - o) q of its four weights.
-// Then per lane: acc += (d_w d_a) * lanesum (+ m_w s_a / 8 for "_1", which
-// the 8 lanes of a block sum back to m_w s_a). Rows of 2 share each
-// activation load; tokens up to small_batch_max share each weight unpack.
+// weights of one block (pair_u8 gives the order). The weights go in as
+// unsigned bytes u with w = u - o: o = 8 (Q4_0), 16 (Q5_0), 128 (Q8_0: the
+// sign bit flipped); the "_1" formats' u = w is unsigned already (w = u d +
+// m). The offset comes off in integers: the lane's accumulator starts at -o
+// times the lane's sum of activations, so each lane holds exactly
+// sum (u - o) q of its four weights. Then per lane: acc += (d_w d_a) *
+// lanesum (+ m_w s_a / 8 for "_1", which the 8 lanes of a block sum back to
+// m_w s_a). The activations are quantized and laid out once per matmul call
+// (prepare_q8_pairs); four rows share each prepared pair, and the tokens
+// (up to small_batch_max) each weight unpack.
 // Compiled with -mavx512f -mavx512bw -mavx512vl -mavx512vnni -mfma -mf16c.
 #include <immintrin.h>
 

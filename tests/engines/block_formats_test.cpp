@@ -34,10 +34,6 @@ struct block_case {
 
 void PrintTo(const block_case& c, std::ostream* os) { *os << c.name; }
 
-bool ends_with(const std::string& s, const std::string& tail) {
-    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
-
 // `t` quantized to `type` and back, as the loader's blocks hold it.
 float_tensor round_trip(float_tensor t, kernels::dtype type) {
     const kernels::quant_format f = kernels::quant_format_of(type);
@@ -56,13 +52,12 @@ std::unique_ptr<engine> f32_on_blocks_values(const block_case& c, kernels::dtype
     const std::string path = test_paths::data() + "/models/" + c.model;
     const std::string engine_name = c.engine;
     if (engine_name == "transformer") {
-        static model_source source;  // the tensor source reads it while the weights upload
-        source = open_model(path);
+        const model_source source = open_model(path);  // read while the weights upload, below
         const transformer_config config = transformer_config_of(source);
         const transformer_tensor_source hf = hf_transformer_source(source, config);
         const auto rounded = [&](const std::string& role) {
             float_tensor t = hf(role);
-            return t.shape.size() == 2 && ends_with(role, ".w") ? round_trip(std::move(t), type) : t;
+            return t.shape.size() == 2 && role.ends_with(".w") ? round_trip(std::move(t), type) : t;
         };
         return make_transformer_engine(upload_transformer(config, rounded, b, kernels::dtype::f32), b, {});
     }
@@ -70,10 +65,10 @@ std::unique_ptr<engine> f32_on_blocks_values(const block_case& c, kernels::dtype
     const int version = engine_name.rfind("rwkv5", 0) == 0 ? 5 : 7;
     const auto rounded = [&](const std::string& name) {
         float_tensor t = rwkv57_tensor_f32(*file, name);
-        const bool block_matrix = name.rfind("blocks.", 0) == 0 && ends_with(name, ".weight") && t.shape.size() == 2;
+        const bool block_matrix = name.rfind("blocks.", 0) == 0 && name.ends_with(".weight") && t.shape.size() == 2;
         return block_matrix ? round_trip(std::move(t), type) : t;
     };
-    const bool serial = ends_with(engine_name, "-serial");
+    const bool serial = engine_name.ends_with("-serial");
     return make_rwkv57_engine(serial, upload_rwkv57(rwkv57_shape_of(*file, version), rounded, b, kernels::dtype::f32), b);
 }
 
