@@ -58,7 +58,7 @@ __m512 pair_halves(const unsigned char* p, std::int64_t stride, __m512i lanes) {
 
 // Two floats at p, spread to `lanes`.
 __m512 pair_floats(const float* p, __m512i lanes) {
-    const __m128 two = _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(p)));
+    const __m128 two = _mm_castsi128_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));  // 4-byte aligned
     return _mm512_permutexvar_ps(lanes, _mm512_castps128_ps512(two));
 }
 
