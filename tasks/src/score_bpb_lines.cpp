@@ -98,6 +98,43 @@ task_requests bpb_lines_requests(const task_definition& d, const task_input& in)
     return out;
 }
 
+namespace {
+
+// The lines of a batch, each after the pad. Without a context limit (RWKV)
+// as log-likelihoods of the body after the pad, fed together (the serial
+// engines step them as rows of one matmul; the sum is nll_after_pad's, in
+// the same order); with one (transformers) rolling, so that a line longer
+// than the context still scores every token.
+std::vector<reports::line_outcome> score_lines(task_context& c, std::span<const request> batch,
+                                               const std::vector<std::int32_t>& pad) {
+    std::vector<std::vector<std::int32_t>> bodies;
+    for (const request& r : batch) bodies.push_back(c.tok.encode(r.continuations.at(0)));
+    std::vector<double> nll(batch.size(), 0.0);
+    if (c.engine.info().context_limit) {
+        for (std::size_t i = 0; i < batch.size(); ++i) nll[i] = nll_after_pad(c.engine, pad, bodies[i]);
+    } else {
+        // Without a pad the first token has no context: it predicts the rest.
+        std::vector<loglikelihood_pair> pairs;
+        std::vector<std::size_t> scored;  // the lines with a token to score
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            const std::span<const std::int32_t> body = bodies[i];
+            if (pad.empty() && body.size() < 2) continue;
+            pairs.push_back(pad.empty() ? loglikelihood_pair{body.first(1), body.subspan(1)}
+                                        : loglikelihood_pair{pad, body});
+            scored.push_back(i);
+        }
+        const auto results = loglikelihood_batch(c.engine, pairs, c.config.batch_size);
+        for (std::size_t k = 0; k < scored.size(); ++k) nll[scored[k]] = -results[k].logprob;
+    }
+    std::vector<reports::line_outcome> out;
+    for (std::size_t i = 0; i < batch.size(); ++i)
+        out.push_back({nll[i], static_cast<std::int64_t>(batch[i].continuations.at(0).size()),
+                       static_cast<std::int64_t>(bodies[i].size())});
+    return out;
+}
+
+}  // namespace
+
 void score_bpb_lines(task_context& c, const std::vector<request>& requests) {
     const std::vector<std::int32_t> pad = c.pad_ids();
     ratio_sum all;
@@ -105,19 +142,11 @@ void score_bpb_lines(task_context& c, const std::vector<request>& requests) {
         const std::string& lang = run.front().language;
         auto progress = c.progress(lang, run.size());
         ratio_sum set;
-        for (const request& r : run) {
-            const std::string& text = r.continuations.at(0);
-            auto done = c.done_as<reports::line_outcome>(r);
-            if (!done) {
-                // Rolling, so a line longer than a transformer's context still scores every token.
-                const auto body = c.tok.encode(text);
-                done = c.record_as(
-                    r, reports::line_outcome{nll_after_pad(c.engine, pad, body), static_cast<std::int64_t>(text.size()),
-                                             static_cast<std::int64_t>(body.size())});
-            }
-            set.add(done->nll, static_cast<double>(done->bytes), static_cast<double>(done->tokens));
+        const auto outcomes = batch_outcomes<reports::line_outcome>(
+            c, run, progress, [&](std::span<const request> batch) { return score_lines(c, batch, pad); });
+        for (const auto& o : outcomes) {
+            set.add(o.nll, static_cast<double>(o.bytes), static_cast<double>(o.tokens));
             all.add(set.nll.back(), set.bytes.back(), set.tokens.back());
-            progress.update(set.nll.size());
         }
         const auto [bpb, se] = set.bits_per_byte();
         const auto n = static_cast<std::int64_t>(run.size());

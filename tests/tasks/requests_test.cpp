@@ -186,14 +186,14 @@ TEST(Requests, BatchesAreRunsOfConsecutiveExamplesWithinALanguage) {
     // Batch size 1 (and the default): every example alone.
     in.batch_examples = 1;
     EXPECT_EQ(tasks::build_requests(d, in).requests[9].batch, 9);
-    // A scorer that does not batch (bpb_lines): each line alone; its greedy
-    // sample prompts (not examples) in no batch.
+    // bpb_lines batches its lines; its greedy sample prompts (not examples)
+    // are in no batch.
     tasks::task_input lines{datasets::data_folders(data, data), "", {"eng_Latn"}, 3};
     lines.batch_examples = 8;
     const auto bpb = tasks::build_requests(tasks::load_task_definition(defs + "/bpb_flores.json"), lines);
     std::vector<std::int64_t> bpb_batches;
     for (const auto& r : bpb.requests) bpb_batches.push_back(r.batch);
-    EXPECT_EQ(bpb_batches, (std::vector<std::int64_t>{0, 1, 2, -1}));
+    EXPECT_EQ(bpb_batches, (std::vector<std::int64_t>{0, 0, 0, -1}));
 }
 
 TEST(Requests, RollingTextLimitIsItsFirstLines) {

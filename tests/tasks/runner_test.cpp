@@ -230,6 +230,35 @@ TEST(Runner, BpbFloresSameFromSerialAndParallelAndBoundedByLanguages) {
 
 namespace {
 
+// bpb_lines scores a batch's lines together: through one GEMM (more rows
+// than the row-dot kernels take) each line's NLL agrees with batch 1 to
+// 1e-6 relative; through the row-dot kernels (8 rows) bit for bit.
+TEST(Runner, BatchedBpbAgreesWithOneAtATime) {
+    const std::string pair = test_paths::source() + "/datasets/models/pair-udhr/rwkv4-udhr-4x128-f32.pth";
+    std::map<std::string, double> nll[3];
+    const std::size_t sizes[3] = {1, 8, gemm_rows};
+    for (int s = 0; s < 3; ++s) {
+        tasks::run_config c;
+        c.models.push_back({"udhr", {"rwkv4-serial", pair, "bytes"}});
+        c.tasks = {tasks::task_request::named("bpb_flores")};
+        c.data_dir = test_paths::source() + "/datasets";
+        c.langs = {"eng_Latn"};
+        c.limit = 40;
+        c.batch_size = sizes[s];
+        c.out_dir = fresh_dir("bpb_batch_" + std::to_string(sizes[s]));
+        (void)tasks::run_tasks(c);
+        std::ifstream in(c.out_dir + "/journal.jsonl");
+        for (std::string l; std::getline(in, l);) {
+            const auto j = nlohmann::json::parse(l);
+            if (j.contains("nll")) nll[s][j.at("example").get<std::string>()] = j.at("nll").get<double>();
+        }
+    }
+    ASSERT_EQ(nll[0].size(), 40u);
+    ASSERT_EQ(nll[1], nll[0]) << "8 rows through the row-dot kernels";
+    ASSERT_EQ(nll[2].size(), 40u);
+    for (const auto& [example, x] : nll[0]) EXPECT_NEAR(nll[2].at(example), x, 1e-6 * x) << example;
+}
+
 TEST(Runner, Wikitext2IsTheShippedRawTextWithLfLineEnds) {
     tasks::run_config c;
     c.models.push_back({"synth", {"rwkv4-parallel", data + "/models/rwkv4-synth/rwkv4-synth-3x64-f32.pth", "bytes"}});
