@@ -39,7 +39,8 @@ struct transformer_weights {
     };
     transformer_config config;
     kernels::dtype weight_type = kernels::dtype::f32;
-    kernels::dtype edge_type = kernels::dtype::f32;  // emb, pos and head: f32 under a block format (as the RWKV engines)
+    // emb, pos and head: f32 under a block format, as the RWKV engines keep theirs.
+    kernels::dtype edge_type = kernels::dtype::f32;
     std::uint64_t n_params = 0;
     std::uint64_t bytes = 0;  // device bytes of every buffer below (GPT-2's tied head is a second copy of emb)
     kernels::device_buffer emb, pos, lnf_w, lnf_b, head;  // pos: GPT-2 only
