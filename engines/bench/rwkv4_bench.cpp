@@ -25,12 +25,12 @@
 #include <string>
 #include <utility>
 
-#include "prefill_case.h"  // with bench_util.h (kernels/bench): the benchmark executable's helpers
 #include "engines/engine_spec.h"
 #include "engines/model_file.h"
 #include "engines/registry.h"
 #include "engines/rwkv4_engine.h"
 #include "kernels/backend.h"
+#include "prefill_case.h"  // with bench_util.h (kernels/bench): the benchmark executable's helpers
 
 namespace {
 

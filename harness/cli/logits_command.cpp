@@ -94,10 +94,11 @@ public:
             "(default fp32, or a quantized rwkv.cpp .bin's own format)")(
             "device", po::value<std::string>()->default_value("cpu"), "cpu or cuda")(
             "threads", po::value<int>()->default_value(0), "CPU threads (0: all cores)")(
-            "int8-activations", "block formats (q8_0 ... q4_1) on activations quantized to 8 bits per 32 values, as rwkv.cpp and "
+            "int8-activations",
+            "block formats (q8_0 ... q4_1) on activations quantized to 8 bits per 32 values, as rwkv.cpp and "
             "llama.cpp do: integer dot products on AVX-512 VNNI, faster decode, rwkv.cpp's numbers (CPU only; "
-            "default: f32 activations, exact)")(
-            "chunk", po::value<int>()->default_value(0), "tokens per forward call, state carried (0: all at once)")(
+            "default: f32 activations, exact)")("chunk", po::value<int>()->default_value(0),
+                                                "tokens per forward call, state carried (0: all at once)")(
             "attention", po::value<std::string>(), "naive or fused (transformer engine only)")(
             "no-cache", "recompute the prefix every step (transformer engine only)")(
             "state", "also save the final state")("compare", po::value<std::string>(), "reference .safetensors")(

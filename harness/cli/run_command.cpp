@@ -126,10 +126,11 @@ public:
             "batch-size", po::value<long long>()->default_value(32),
             "sequences stepped together: the serial RWKV engines score examples in batches of 4B through B "
             "rows, one matmul for all rows (1: one at a time)")(
-            "int8-activations", "block formats (q8_0 ... q4_1) on activations quantized to 8 bits per 32 values, as rwkv.cpp and "
+            "int8-activations",
+            "block formats (q8_0 ... q4_1) on activations quantized to 8 bits per 32 values, as rwkv.cpp and "
             "llama.cpp do: integer dot products on AVX-512 VNNI, faster decode, rwkv.cpp's numbers (CPU only; "
             "default: f32 activations, exact)")("limit", po::value<long long>(),
-                                                                "first N examples of each task (and of each language)")(
+                                                "first N examples of each task (and of each language)")(
             "langs", po::value<std::string>(), "per-language tasks: only these codes, e.g. eng_Latn,tha_Thai")(
             "out", po::value<std::string>(), "run folder (default runs/run-<timestamp>)")(
             "resume", "continue the run in --out from its journal")(

@@ -14,7 +14,8 @@ float fp16_rounded(float v) { return f16_to_f32(f32_to_f16(v)); }
 int weight_value(quant_format f, const unsigned char* block, int j) {
     using quant_detail::u32_at;
     switch (f) {
-        case quant_format::q8_0: return static_cast<std::int8_t>(block[2 + j]);
+        case quant_format::q8_0:
+            return static_cast<std::int8_t>(block[2 + j]);
         case quant_format::q4_0:
         case quant_format::q4_1: {
             const unsigned char byte = block[(f == quant_format::q4_1 ? 4 : 2) + j % 16];
@@ -43,7 +44,7 @@ void quantize_activations_q8(const float* x, std::int64_t n, std::int8_t* q_out,
         const float d = amax / 127.0f, id = amax != 0.0f ? 127.0f / amax : 0.0f;
         int sum = 0;
         for (int j = 0; j < quant_block_weights; ++j) {
-            const float scaled = xb[j] * id;  // its own statement: no contraction
+            const float scaled = xb[j] * id;                         // its own statement: no contraction
             const int v = static_cast<int>(std::nearbyint(scaled));  // the default mode: to nearest even
             q_out[b * quant_block_weights + j] = static_cast<std::int8_t>(v);
             sum += v;
@@ -61,7 +62,8 @@ double quant_dot_q8(quant_format f, const unsigned char* row, const std::int8_t*
     for (std::int64_t b = 0; b < n / quant_block_weights; ++b) {
         const unsigned char* block = row + b * quant_block_bytes(f);
         std::int64_t isum = 0;
-        for (int j = 0; j < quant_block_weights; ++j) isum += weight_value(f, block, j) * q[b * quant_block_weights + j];
+        for (int j = 0; j < quant_block_weights; ++j)
+            isum += weight_value(f, block, j) * q[b * quant_block_weights + j];
         const float dw = quant_detail::half_at(block);
         total += static_cast<double>(dw * d[b]) * static_cast<double>(isum);
         if (offset) total += static_cast<double>(quant_detail::half_at(block + 2)) * s[b];

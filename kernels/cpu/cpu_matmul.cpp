@@ -138,10 +138,12 @@ namespace {
 void chunked_sgemm(const tensor_view& x, std::int64_t n_out, int n_threads, const tensor_view& out,
                    const std::function<void(std::int64_t row0, std::int64_t rows, float* dst)>& convert_rows) {
     const std::int64_t n_tokens = x.shape[0], n_in = x.shape[1];
-    const std::int64_t chunk = std::clamp<std::int64_t>((std::int64_t{1} << 20) / std::max<std::int64_t>(n_in, 1), 1, n_out);
+    const std::int64_t chunk =
+        std::clamp<std::int64_t>((std::int64_t{1} << 20) / std::max<std::int64_t>(n_in, 1), 1, n_out);
     thread_local std::vector<float> converted;
-    if (converted.size() < static_cast<std::size_t>(chunk * n_in)) converted.resize(static_cast<std::size_t>(chunk * n_in));
-    float* buffer = converted.data();  // the calling thread's: the workers' thread_local copies are other vectors
+    if (converted.size() < static_cast<std::size_t>(chunk * n_in))
+        converted.resize(static_cast<std::size_t>(chunk * n_in));
+    float* buffer = converted.data();   // the calling thread's: the workers' thread_local copies are other vectors
     constexpr std::int64_t piece = 64;  // rows per conversion task
     for (std::int64_t row0 = 0; row0 < n_out; row0 += chunk) {
         const std::int64_t rows = std::min(chunk, n_out - row0), pieces = (rows + piece - 1) / piece;

@@ -28,12 +28,12 @@ void cpu_backend::quant_matmul(const tensor_view& x, const tensor_view& w, const
         const auto* pairs = static_cast<const unsigned char*>(prepare_q8_pairs(f, x.as<const float>(), n_tokens, n_in));
         const std::int64_t token_bytes = q8_pairs_per_token(n_in) * q8_pair_bytes;
         for_row_ranges(n_out, n_in, n_threads_, [&](std::int64_t begin, std::int64_t end) {
-            for_token_groups(n_tokens, row_bytes, begin, end,
-                             [&](std::int64_t t0, std::int64_t n, std::int64_t r0, std::int64_t r1) {
-                                 quant_gemv_vnni({pairs + t0 * token_bytes, wp, out.as<float>() + t0 * n_out, n, n_in,
-                                                  n_out, r0, r1},
-                                                 f);
-                             });
+            for_token_groups(
+                n_tokens, row_bytes, begin, end,
+                [&](std::int64_t t0, std::int64_t n, std::int64_t r0, std::int64_t r1) {
+                    quant_gemv_vnni(
+                        {pairs + t0 * token_bytes, wp, out.as<float>() + t0 * n_out, n, n_in, n_out, r0, r1}, f);
+                });
         });
         return;
     }

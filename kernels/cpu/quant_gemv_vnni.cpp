@@ -31,10 +31,14 @@ constexpr bool has_offset_term(quant_format f) { return f == quant_format::q4_1 
 // log2 of the weights' offset o (w = u - o), -1 for the "_1" formats.
 constexpr int offset_shift(quant_format f) {
     switch (f) {
-        case quant_format::q4_0: return 3;
-        case quant_format::q5_0: return 4;
-        case quant_format::q8_0: return 7;
-        default: return -1;
+        case quant_format::q4_0:
+            return 3;
+        case quant_format::q5_0:
+            return 4;
+        case quant_format::q8_0:
+            return 7;
+        default:
+            return -1;
     }
 }
 
@@ -207,13 +211,11 @@ const void* prepare_q8_pairs(quant_format f, const float* x, std::int64_t n_toke
     d.resize(static_cast<std::size_t>(blocks)), s.resize(static_cast<std::size_t>(blocks));
     pairs.resize(static_cast<std::size_t>(n_tokens * ((n_in / quant_block_weights + 1) / 2)));
     quantize_activations_q8(x, n_tokens * n_in, q.data(), d.data(), s.data());
-    switch (f) {
-        case quant_format::q4_0: prepare<quant_format::q4_0>(q.data(), d.data(), s.data(), n_tokens, n_in, pairs.data()); break;
-        case quant_format::q4_1: prepare<quant_format::q4_1>(q.data(), d.data(), s.data(), n_tokens, n_in, pairs.data()); break;
-        case quant_format::q5_0: prepare<quant_format::q5_0>(q.data(), d.data(), s.data(), n_tokens, n_in, pairs.data()); break;
-        case quant_format::q5_1: prepare<quant_format::q5_1>(q.data(), d.data(), s.data(), n_tokens, n_in, pairs.data()); break;
-        case quant_format::q8_0: prepare<quant_format::q8_0>(q.data(), d.data(), s.data(), n_tokens, n_in, pairs.data()); break;
-    }
+    using prepare_fn = void (*)(const std::int8_t*, const float*, const float*, std::int64_t, std::int64_t, q8_pair*);
+    constexpr prepare_fn by_format[] = {prepare<quant_format::q4_0>, prepare<quant_format::q4_1>,
+                                        prepare<quant_format::q5_0>, prepare<quant_format::q5_1>,
+                                        prepare<quant_format::q8_0>};  // quant_format's order
+    by_format[static_cast<int>(f)](q.data(), d.data(), s.data(), n_tokens, n_in, pairs.data());
     return pairs.data();
 }
 
@@ -221,11 +223,16 @@ std::int64_t q8_pairs_per_token(std::int64_t n_in) { return (n_in / quant_block_
 
 void quant_gemv_vnni(const quant_gemv_q8_args& a, quant_format f) {
     switch (f) {
-        case quant_format::q4_0: return rows<quant_format::q4_0>(a);
-        case quant_format::q4_1: return rows<quant_format::q4_1>(a);
-        case quant_format::q5_0: return rows<quant_format::q5_0>(a);
-        case quant_format::q5_1: return rows<quant_format::q5_1>(a);
-        case quant_format::q8_0: return rows<quant_format::q8_0>(a);
+        case quant_format::q4_0:
+            return rows<quant_format::q4_0>(a);
+        case quant_format::q4_1:
+            return rows<quant_format::q4_1>(a);
+        case quant_format::q5_0:
+            return rows<quant_format::q5_0>(a);
+        case quant_format::q5_1:
+            return rows<quant_format::q5_1>(a);
+        case quant_format::q8_0:
+            return rows<quant_format::q8_0>(a);
     }
 }
 

@@ -424,8 +424,9 @@ TEST(Cli, EngineSpecMistakesReadTheSameInRunAndLogits) {
 TEST(Cli, Int8ActivationsAreACpuOptionAndRecorded) {
     const std::string bin = q(test_paths::data() + "/quantized/models/rwkv4-tiny/tiny-rwkv-4v0-660K-Q8_0.bin");
     const std::string dir = testing::TempDir() + "/cli_int8_" + std::to_string(getpid());
-    const result cuda = run("logits --model " + bin + " --engine rwkv4-serial --tokenizer bytes --text hi --device cuda " +
-                            "--int8-activations --out " + q(dir + "/x.safetensors"));
+    const result cuda =
+        run("logits --model " + bin + " --engine rwkv4-serial --tokenizer bytes --text hi --device cuda " +
+            "--int8-activations --out " + q(dir + "/x.safetensors"));
     EXPECT_EQ(cuda.code, 2);
     EXPECT_NE(cuda.err.find("--int8-activations runs on the CPU backend only"), std::string::npos) << cuda.err;
     if (!kernels::int8_activations_available()) GTEST_SKIP() << "this CPU lacks AVX-512 VNNI";

@@ -131,7 +131,8 @@ TEST_P(ForwardBatch, OnCudaAsOnTheCpu) {
     const std::vector<std::span<const std::int32_t>> tokens(seqs.begin(), seqs.end());
     auto run = [&](engine& e, std::size_t rows, std::vector<std::unique_ptr<engine_state>>& owned) {
         std::vector<engine_state*> states;
-        for (std::size_t i = 0; i < seqs.size(); ++i) owned.push_back(e.new_state()), states.push_back(owned.back().get());
+        for (std::size_t i = 0; i < seqs.size(); ++i)
+            owned.push_back(e.new_state()), states.push_back(owned.back().get());
         std::vector<std::vector<float>> out;
         e.forward_batch(tokens, states, from, rows, out);
         return out;

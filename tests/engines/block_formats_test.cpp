@@ -69,7 +69,8 @@ std::unique_ptr<engine> f32_on_blocks_values(const block_case& c, kernels::dtype
         return block_matrix ? round_trip(std::move(t), type) : t;
     };
     const bool serial = engine_name.ends_with("-serial");
-    return make_rwkv57_engine(serial, upload_rwkv57(rwkv57_shape_of(*file, version), rounded, b, kernels::dtype::f32), b);
+    return make_rwkv57_engine(serial, upload_rwkv57(rwkv57_shape_of(*file, version), rounded, b, kernels::dtype::f32),
+                              b);
 }
 
 std::unique_ptr<engine> on_blocks(const block_case& c, kernels::dtype type, kernels::backend& b) {
@@ -134,13 +135,13 @@ TEST(BlockFormatRows, MustBeWholeBlocks) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, BlockFormats,
-                         testing::Values(block_case{"rwkv5_serial", "rwkv5-serial", "rwkv5-tiny/rwkv5-tiny-730K-f32.pth"},
-                                         block_case{"rwkv5_parallel", "rwkv5-parallel", "rwkv5-tiny/rwkv5-tiny-730K-f32.pth"},
-                                         block_case{"rwkv7_serial", "rwkv7-serial", "rwkv7-tiny/rwkv7-tiny-834K-f32.pth"},
-                                         block_case{"rwkv7_parallel", "rwkv7-parallel", "rwkv7-tiny/rwkv7-tiny-834K-f32.pth"},
-                                         block_case{"neox", "transformer", "gptneox-tiny"},
-                                         block_case{"gpt2", "transformer", "gpt2-tiny"}),
-                         [](const testing::TestParamInfo<block_case>& i) { return std::string(i.param.name); });
+INSTANTIATE_TEST_SUITE_P(
+    Engines, BlockFormats,
+    testing::Values(block_case{"rwkv5_serial", "rwkv5-serial", "rwkv5-tiny/rwkv5-tiny-730K-f32.pth"},
+                    block_case{"rwkv5_parallel", "rwkv5-parallel", "rwkv5-tiny/rwkv5-tiny-730K-f32.pth"},
+                    block_case{"rwkv7_serial", "rwkv7-serial", "rwkv7-tiny/rwkv7-tiny-834K-f32.pth"},
+                    block_case{"rwkv7_parallel", "rwkv7-parallel", "rwkv7-tiny/rwkv7-tiny-834K-f32.pth"},
+                    block_case{"neox", "transformer", "gptneox-tiny"}, block_case{"gpt2", "transformer", "gpt2-tiny"}),
+    [](const testing::TestParamInfo<block_case>& i) { return std::string(i.param.name); });
 
 }  // namespace

@@ -23,10 +23,10 @@
 
 #include "engines/float_tensor.h"
 #include "engines/rwkv4_engine.h"
+#include "golden_arrays.h"
 #include "harness/sha256.h"
 #include "kernels/backend.h"
 #include "kernels/cpu_options.h"
-#include "golden_arrays.h"
 #include "test_paths.h"
 
 namespace {
@@ -97,8 +97,8 @@ struct logit_check {
 // The serial engine token by token (or the parallel one over all tokens at
 // once) on the file's weights stored as `type`, against both references;
 // `int8`: the block formats on int8 activations (cpu_options).
-logit_check run_and_compare(const quant_case& c, kernels::dtype type, bool serial, std::vector<float>* logits_out = nullptr,
-                            bool int8 = false) {
+logit_check run_and_compare(const quant_case& c, kernels::dtype type, bool serial,
+                            std::vector<float>* logits_out = nullptr, bool int8 = false) {
     kernels::cpu_options options;
     options.int8_activations = int8;
     auto backend = kernels::make_cpu_backend(options);

@@ -76,15 +76,17 @@ TEST(Int8Activations, RowDotsAreTheReference) {
                 std::vector<unsigned char> w(static_cast<std::size_t>(storage_bytes(wt, s.n * s.k)));
                 quantize_row(f, wf.data(), s.n * s.k, w.data());
                 std::vector<float> out(static_cast<std::size_t>(s.t * s.n));
-                b->matmul(tensor_view::make(x.data(), dtype::f32, {s.t, s.k}), tensor_view::make(w.data(), wt, {s.n, s.k}),
-                          {}, tensor_view::make(out.data(), dtype::f32, {s.t, s.n}));
+                b->matmul(tensor_view::make(x.data(), dtype::f32, {s.t, s.k}),
+                          tensor_view::make(w.data(), wt, {s.n, s.k}), {},
+                          tensor_view::make(out.data(), dtype::f32, {s.t, s.n}));
                 const std::int64_t blocks = s.k / 32, row_bytes = blocks * quant_block_bytes(f);
                 std::vector<std::int8_t> q(static_cast<std::size_t>(s.k));
                 std::vector<float> d(static_cast<std::size_t>(blocks)), sa(static_cast<std::size_t>(blocks));
                 for (std::int64_t t = 0; t < s.t; ++t) {
                     quantize_activations_q8(x.data() + t * s.k, s.k, q.data(), d.data(), sa.data());
                     for (std::int64_t n = 0; n < s.n; ++n) {
-                        const double want = quant_dot_q8(f, w.data() + n * row_bytes, q.data(), d.data(), sa.data(), s.k);
+                        const double want =
+                            quant_dot_q8(f, w.data() + n * row_bytes, q.data(), d.data(), sa.data(), s.k);
                         // Float sums of at most K/32 block terms of size <= 32 (1/127)(15 d_w)...
                         // bounded by K * 1e-6 of the unit-scale products.
                         ASSERT_NEAR(out[static_cast<std::size_t>(t * s.n + n)], want, 1e-6 * static_cast<double>(s.k))
@@ -110,7 +112,8 @@ TEST(Int8Activations, StayWithinTheActivationRoundingOfTheExactPath) {
     std::vector<unsigned char> w(static_cast<std::size_t>(storage_bytes(dtype::q8_0, n * k)));
     quantize_row(quant_format::q8_0, wf.data(), n * k, w.data());
     std::vector<float> a(static_cast<std::size_t>(t * n)), e(a.size());
-    const tensor_view xv = tensor_view::make(x.data(), dtype::f32, {t, k}), wv = tensor_view::make(w.data(), dtype::q8_0, {n, k});
+    const tensor_view xv = tensor_view::make(x.data(), dtype::f32, {t, k}),
+                      wv = tensor_view::make(w.data(), dtype::q8_0, {n, k});
     fast->matmul(xv, wv, {}, tensor_view::make(a.data(), dtype::f32, {t, n}));
     exact->matmul(xv, wv, {}, tensor_view::make(e.data(), dtype::f32, {t, n}));
     double moved = 0;
