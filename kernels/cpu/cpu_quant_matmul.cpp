@@ -13,6 +13,8 @@
 //  * larger T, and every T on the scalar ISA: blocks of rows are dequantized
 //    (bit-identically to ggml) into a per-thread f32 buffer and multiplied
 //    by a one-thread sgemm, as the f16/bf16 prefill path does.
+#include <functional>
+
 #include "cpu_backend.h"
 #include "kernels/quant.h"
 
@@ -23,29 +25,24 @@ void cpu_backend::quant_matmul(const tensor_view& x, const tensor_view& w, const
     const quant_format f = quant_format_of(w.type);
     const std::int64_t row_bytes = storage_bytes(w.type, n_in);
     const auto* wp = w.as<const unsigned char>();
-    if (n_tokens <= row_dot_tokens_max && int8_activations_) {
-        // Quantized and laid out once here for all rows and threads.
-        const auto* pairs = static_cast<const unsigned char*>(prepare_q8_pairs(f, x.as<const float>(), n_tokens, n_in));
-        const std::int64_t token_bytes = q8_pairs_per_token(n_in) * q8_pair_bytes;
+    if (n_tokens <= row_dot_tokens_max && isa_ != cpu_isa::scalar) {  // int8 activations imply AVX-512
+        // One token group's rows: on int8 activations, quantized and laid out
+        // once here for all rows and threads, or on the f32 activations.
+        std::function<void(std::int64_t, std::int64_t, std::int64_t, std::int64_t)> group;
+        if (int8_activations_) {
+            const auto* pairs = static_cast<const unsigned char*>(prepare_q8_pairs(f, x.as<const float>(), n_tokens, n_in));
+            const std::int64_t token_bytes = q8_pairs_per_token(n_in) * q8_pair_bytes;
+            group = [&, pairs, token_bytes](std::int64_t t0, std::int64_t n, std::int64_t r0, std::int64_t r1) {
+                quant_gemv_vnni({pairs + t0 * token_bytes, wp, out.as<float>() + t0 * n_out, n, n_in, n_out, r0, r1}, f);
+            };
+        } else {
+            const auto gemv = isa_ == cpu_isa::avx2 ? quant_gemv_avx2 : quant_gemv_avx512;
+            group = [&, gemv](std::int64_t t0, std::int64_t n, std::int64_t r0, std::int64_t r1) {
+                gemv({x.as<const float>() + t0 * n_in, wp, out.as<float>() + t0 * n_out, n, n_in, n_out, r0, r1}, f);
+            };
+        }
         for_row_ranges(n_out, n_in, n_threads_, [&](std::int64_t begin, std::int64_t end) {
-            for_token_groups(
-                n_tokens, row_bytes, begin, end,
-                [&](std::int64_t t0, std::int64_t n, std::int64_t r0, std::int64_t r1) {
-                    quant_gemv_vnni(
-                        {pairs + t0 * token_bytes, wp, out.as<float>() + t0 * n_out, n, n_in, n_out, r0, r1}, f);
-                });
-        });
-        return;
-    }
-    if (n_tokens <= row_dot_tokens_max && isa_ != cpu_isa::scalar) {
-        const auto gemv = isa_ == cpu_isa::avx2 ? quant_gemv_avx2 : quant_gemv_avx512;
-        for_row_ranges(n_out, n_in, n_threads_, [&](std::int64_t begin, std::int64_t end) {
-            for_token_groups(
-                n_tokens, row_bytes, begin, end,
-                [&](std::int64_t t0, std::int64_t n, std::int64_t r0, std::int64_t r1) {
-                    gemv({x.as<const float>() + t0 * n_in, wp, out.as<float>() + t0 * n_out, n, n_in, n_out, r0, r1},
-                         f);
-                });
+            for_token_groups(n_tokens, row_bytes, begin, end, group);
         });
         return;
     }

@@ -99,9 +99,7 @@ struct logit_check {
 // `int8`: the block formats on int8 activations (cpu_options).
 logit_check run_and_compare(const quant_case& c, kernels::dtype type, bool serial,
                             std::vector<float>* logits_out = nullptr, bool int8 = false) {
-    kernels::cpu_options options;
-    options.int8_activations = int8;
-    auto backend = kernels::make_cpu_backend(options);
+    auto backend = kernels::make_backend("cpu", 0, 0, int8);
     const auto file = model_file::open(bin_path(c));
     const auto weights = load_rwkv4(*file, *backend, type);
     const auto golden = model_file::open(quant_dir + "golden/" + c.model + "/ml300_" + c.format + "_rwkvcpp.safetensors");
