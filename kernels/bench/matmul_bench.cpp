@@ -41,7 +41,7 @@ const int registered = [] {
     };
     const std::vector<variant> variants = {
         {"cpu", dtype::f32},       {"cpu", dtype::f16},  {"cpu", dtype::bf16},      {"cpu/avx512_bf16", dtype::bf16},
-        {"cpu", dtype::q8_0},      {"cpu", dtype::q4_0}, {"cpu/int8", dtype::q8_0}, {"cpu/int8", dtype::q4_0},
+        {"cpu", dtype::q8_0},      {"cpu", dtype::q4_0}, {"cpu", dtype::q5_1}, {"cpu/int8", dtype::q8_0}, {"cpu/int8", dtype::q4_0},
         {"cpu/int8", dtype::q5_1}, {"cuda", dtype::f32}, {"cuda", dtype::f16},      {"cuda", dtype::bf16},
         {"cuda", dtype::q8_0},     {"cuda", dtype::q4_0}};
     for (const auto& v : variants)

@@ -32,22 +32,25 @@ struct avx512_quant {
         constexpr bool offset = F == quant_format::q4_1 || F == quant_format::q5_1;
         constexpr bool five_bits = F == quant_format::q5_0 || F == quant_format::q5_1;
         if (offset) m = quant_scale<avx512_quant>(b + 2);
-        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + (offset ? 4 : 2) + (five_bits ? 4 : 0)));
-        const __m128i nibble = _mm_set1_epi8(0x0F);
-        __m512i n[2] = {_mm512_cvtepu8_epi32(_mm_and_si128(v, nibble)),
-                        _mm512_cvtepu8_epi32(_mm_and_si128(_mm_srli_epi16(v, 4), nibble))};
-        if constexpr (five_bits) {  // element e's fifth bit is bit e of qh
+        // Each value's float from a 16-entry table: vpermps reads only an
+        // index lane's low four bits, so a byte widened to a lane indexes by
+        // its low nibble as it is and by its high one after a shift. A fifth
+        // bit (bit e of qh for element e) picks the upper table instead.
+        // Exact, as cvt(n - bias), with fewer instructions per block.
+        constexpr float low = offset ? 0.0f : five_bits ? -16.0f : -8.0f;
+        const __m512 steps = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        const __m512 table = _mm512_add_ps(steps, _mm512_set1_ps(low));
+        const __m512i bytes = _mm512_cvtepu8_epi32(
+            _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + (offset ? 4 : 2) + (five_bits ? 4 : 0))));
+        q[0] = _mm512_permutexvar_ps(bytes, table);
+        q[1] = _mm512_permutexvar_ps(_mm512_srli_epi32(bytes, 4), table);
+        if constexpr (five_bits) {
             std::uint32_t qh;
             std::memcpy(&qh, b + (offset ? 4 : 2), 4);
-            const __m512i all = _mm512_set1_epi32(static_cast<int>(qh)), one = _mm512_set1_epi32(1);
-            const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-            for (int g = 0; g < 2; ++g) {
-                const __m512i shift = _mm512_add_epi32(lanes, _mm512_set1_epi32(16 * g));
-                n[g] = _mm512_or_si512(n[g], _mm512_slli_epi32(_mm512_and_si512(_mm512_srlv_epi32(all, shift), one), 4));
-            }
+            const __m512 upper = _mm512_add_ps(table, _mm512_set1_ps(16.0f));
+            q[0] = _mm512_mask_permutexvar_ps(q[0], static_cast<__mmask16>(qh), bytes, upper);
+            q[1] = _mm512_mask_permutexvar_ps(q[1], static_cast<__mmask16>(qh >> 16), _mm512_srli_epi32(bytes, 4), upper);
         }
-        constexpr int bias = offset ? 0 : five_bits ? 16 : 8;
-        for (int g = 0; g < 2; ++g) q[g] = _mm512_cvtepi32_ps(_mm512_sub_epi32(n[g], _mm512_set1_epi32(bias)));
     }
 };
 
