@@ -17,6 +17,7 @@ struct avx2_quant {
     static reg mul(reg a, reg b) { return _mm256_mul_ps(a, b); }
     static reg add(reg a, reg b) { return _mm256_add_ps(a, b); }
     static reg fmadd(reg a, reg b, reg c) { return _mm256_fmadd_ps(a, b, c); }
+    static reg widen_halves(short h) { return _mm256_cvtph_ps(_mm_set1_epi16(h)); }
     static float reduce(reg v) {
         __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
         s = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -25,9 +26,9 @@ struct avx2_quant {
     }
 
     template <quant_format F>
-    static void unpack(const unsigned char* b, reg* q, float& d, float& m) {
+    static void unpack(const unsigned char* b, reg* q, reg& d, reg& m) {
         d = quant_scale<avx2_quant>(b);
-        m = 0;
+        m = zero();
         if constexpr (F == quant_format::q8_0) {
             for (int g = 0; g < 4; ++g)
                 q[g] = _mm256_cvtepi32_ps(

@@ -18,11 +18,12 @@ struct avx512_quant {
     static reg add(reg a, reg b) { return _mm512_add_ps(a, b); }
     static reg fmadd(reg a, reg b, reg c) { return _mm512_fmadd_ps(a, b, c); }
     static float reduce(reg v) { return _mm512_reduce_add_ps(v); }
+    static reg widen_halves(short h) { return _mm512_cvtph_ps(_mm256_set1_epi16(h)); }
 
     template <quant_format F>
-    static void unpack(const unsigned char* b, reg* q, float& d, float& m) {
+    static void unpack(const unsigned char* b, reg* q, reg& d, reg& m) {
         d = quant_scale<avx512_quant>(b);
-        m = 0;
+        m = zero();
         if constexpr (F == quant_format::q8_0) {
             for (int g = 0; g < 2; ++g)
                 q[g] = _mm512_cvtepi32_ps(

@@ -3,9 +3,10 @@
 // quant_gemv_avx512.cpp (each compiled with its own -m flags, F16C among
 // them; called only when the CPU has them). V supplies the register type,
 // `groups` registers per 32-weight block, `rows` rows kept in registers,
-// load/zero/set1/mul/add/fmadd/reduce/store, and unpack<F>(block, q, d, m):
-// the block's values as `groups` float registers (without d and m) and its
-// fp16 scale and offset widened exactly — so that w = q d + m.
+// load/zero/set1/mul/add/fmadd/reduce/store, widen_halves (a 16-bit value
+// in every lane, widened from fp16), and unpack<F>(block, q, d, m): the
+// block's values as `groups` float registers (without d and m) and its fp16
+// scale and offset widened exactly into every lane — so that w = q d + m.
 //
 // Per block: dot = sum_g q_g x_g as a tree, acc += d dot (+ m sum x); the
 // lanes are summed once per row. Everything is a template of V, whose type
@@ -21,11 +22,14 @@
 
 namespace kernels::cpu {
 
+// The fp16 scale at p in every lane of a register: the 16-bit value
+// broadcast, then widened (F16C: exact) -- fewer shuffles than widening one
+// value and broadcasting the float.
 template <class V>
-float quant_scale(const unsigned char* p) {
+typename V::reg quant_scale(const unsigned char* p) {
     std::uint16_t h;
     std::memcpy(&h, p, 2);
-    return _cvtsh_ss(h);  // F16C: exact
+    return V::widen_halves(static_cast<short>(h));
 }
 
 template <class V>
@@ -54,8 +58,7 @@ void quant_gemv_rows_of(const quant_gemv_args& a, std::int64_t n) {
     // One prefetch per 64 bytes of each row (prefetch_ahead, as the f32/f16/bf16 row-dot).
     constexpr int prefetch_every = block_bytes >= 64 ? 1 : 64 / block_bytes;
     for (std::int64_t b = 0; b < blocks; ++b) {
-        reg q[Rows][V::groups];
-        float d[Rows], m[Rows];
+        reg q[Rows][V::groups], d[Rows], m[Rows];
         if (b % prefetch_every == 0)
             for (int r = 0; r < Rows; ++r) prefetch_ahead(a.w + (n + r) * row_bytes + b * block_bytes);
         for (int r = 0; r < Rows; ++r) V::template unpack<F>(a.w + (n + r) * row_bytes + b * block_bytes, q[r], d[r], m[r]);
@@ -64,8 +67,8 @@ void quant_gemv_rows_of(const quant_gemv_args& a, std::int64_t n) {
             for (int g = 0; g < V::groups; ++g) x[g] = V::load(a.x + t * a.n_in + b * quant_block_weights + g * width);
             const reg x_sum = offset ? block_sum<V>(x) : x[0];
             for (int r = 0; r < Rows; ++r) {
-                acc[r][t] = V::fmadd(V::set1(d[r]), block_dot<V>(q[r], x), acc[r][t]);
-                if (offset) acc[r][t] = V::fmadd(V::set1(m[r]), x_sum, acc[r][t]);
+                acc[r][t] = V::fmadd(d[r], block_dot<V>(q[r], x), acc[r][t]);
+                if (offset) acc[r][t] = V::fmadd(m[r], x_sum, acc[r][t]);
             }
         }
     }
@@ -98,12 +101,11 @@ void quant_dequantize_as(const unsigned char* blocks, std::int64_t n, float* out
     constexpr bool offset = F == quant_format::q4_1 || F == quant_format::q5_1;
     constexpr int width = 32 / V::groups;
     for (std::int64_t b = 0; b < n / quant_block_weights; ++b) {
-        typename V::reg q[V::groups];
-        float d, m;
+        typename V::reg q[V::groups], d, m;
         V::template unpack<F>(blocks + b * quant_block_bytes(F), q, d, m);
         for (int g = 0; g < V::groups; ++g) {
-            const typename V::reg w = V::mul(q[g], V::set1(d));
-            V::store(out + b * quant_block_weights + g * width, offset ? V::add(w, V::set1(m)) : w);
+            const typename V::reg w = V::mul(q[g], d);
+            V::store(out + b * quant_block_weights + g * width, offset ? V::add(w, m) : w);
         }
     }
 }
