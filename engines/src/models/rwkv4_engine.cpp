@@ -11,6 +11,7 @@
 #include "kernels/backend.h"
 #include "models/chunk_rows.h"
 #include "models/engine_checks.h"
+#include "models/head_logits.h"
 #include "models/recurrent_feed.h"
 
 namespace engines {
@@ -69,7 +70,8 @@ private:
     std::int64_t n_tokens_ = 0;
 };
 
-// Activations for up to `capacity` tokens, grown on demand.
+// Activations for up to `capacity` tokens, grown on demand; logits off the
+// CPU only (head_logits.h).
 struct scratch {
     std::int64_t capacity = 0;
     kernels::device_buffer ids, x, xx, kx, vx, rx, k, v, r, y, hidden, logits;
@@ -149,14 +151,13 @@ private:
     void ensure_scratch(std::int64_t t) {
         if (t <= s_.capacity) return;
         const auto c = static_cast<std::size_t>(w_->shape.n_embd), f = static_cast<std::size_t>(w_->shape.n_ffn),
-                   v = static_cast<std::size_t>(w_->shape.n_vocab), n = static_cast<std::size_t>(t);
+                   n = static_cast<std::size_t>(t);
         s_ = scratch{};
         s_.capacity = t;
         s_.ids = kernels::device_buffer(b_, n * 4);
         for (kernels::device_buffer* buf : {&s_.x, &s_.xx, &s_.kx, &s_.vx, &s_.rx, &s_.k, &s_.v, &s_.r, &s_.y})
             *buf = kernels::device_buffer(b_, n * c * 4);
         s_.hidden = kernels::device_buffer(b_, n * f * 4);
-        s_.logits = kernels::device_buffer(b_, n * v * 4);
     }
 
     tensor_view vec(const kernels::device_buffer& buf) const { return buf.view(dtype::f32, {w_->shape.n_embd}); }
@@ -239,8 +240,7 @@ private:
         const tensor_view x_rows = row_range(x, head.first, head.count);
         const tensor_view xx_rows = act(s_.xx, head.count, c);
         b_.layernorm(x_rows, vec(w_->ln_out_w), vec(w_->ln_out_b), layernorm_eps, xx_rows);
-        b_.matmul(xx_rows, edge(w_->head, v, c), none, s_.logits.view(dtype::f32, {head.count, v}));
-        b_.download(out, s_.logits.data(), static_cast<std::size_t>(head.count * v) * sizeof(float));
+        head_logits(b_, xx_rows, edge(w_->head, v, c), out, s_.logits);
     }
 
     bool serial_;

@@ -12,6 +12,7 @@
 #include "kernels/backend.h"
 #include "models/chunk_rows.h"
 #include "models/engine_checks.h"
+#include "models/head_logits.h"
 #include "models/recurrent_feed.h"
 
 namespace engines {
@@ -89,7 +90,7 @@ private:
 struct scratch {
     std::int64_t capacity = 0;
     // [T, C] each: x, xx, the six mixed inputs, r, w, k, v, a, g, kk, y, v_first; lora [T, d];
-    // hidden [T, F]; logits [T, V].
+    // hidden [T, F]; logits [T, V] off the CPU only (head_logits.h).
     kernels::device_buffer ids, x, xx, xr, xw, xk, xv, xa, xg, r, w, k, v, a, g, kk, y, v_first, lora, hidden, logits;
     std::uint64_t bytes() const {
         std::uint64_t n = 0;
@@ -203,7 +204,6 @@ private:
             s_.lora = kernels::device_buffer(b_, n * d * 4);
         }
         s_.hidden = kernels::device_buffer(b_, n * static_cast<std::size_t>(sh.n_ffn) * 4);
-        s_.logits = kernels::device_buffer(b_, n * static_cast<std::size_t>(sh.n_vocab) * 4);
     }
 
     tensor_view vec(const kernels::device_buffer& buf) const { return buf.view(dtype::f32, {w_->shape.n_embd}); }
@@ -345,8 +345,7 @@ private:
         const tensor_view x_rows = row_range(x, head.first, head.count);
         const tensor_view xx_rows = act(s_.xx, head.count, c);
         b_.layernorm(x_rows, vec(w_->ln_out_w), vec(w_->ln_out_b), layernorm_eps, xx_rows);
-        b_.matmul(xx_rows, edge(w_->head, v, c), {}, s_.logits.view(dtype::f32, {head.count, v}));
-        b_.download(out, s_.logits.data(), static_cast<std::size_t>(head.count * v) * sizeof(float));
+        head_logits(b_, xx_rows, edge(w_->head, v, c), out, s_.logits);
     }
 
     bool serial_;

@@ -7,6 +7,7 @@
 
 #include "engines/transformer_engine.h"
 #include "models/engine_checks.h"
+#include "models/head_logits.h"
 #include "harness/errors.h"
 #include "kernels/backend.h"
 
@@ -185,7 +186,7 @@ public:
 private:
     struct scratch {
         std::int64_t capacity = 0;
-        kernels::device_buffer ids, pos, x, a, q, k, v, o, t1, hidden, logits;
+        kernels::device_buffer ids, pos, x, a, q, k, v, o, t1, hidden, logits;  // logits off the CPU only
         std::uint64_t bytes() const {
             std::uint64_t n = 0;
             for (const auto* b : {&ids, &pos, &x, &a, &q, &k, &v, &o, &t1, &hidden, &logits}) n += b->bytes();
@@ -197,14 +198,13 @@ private:
         if (t <= s_.capacity) return;
         const auto& c = w_->config;
         const auto n = static_cast<std::size_t>(t), h = static_cast<std::size_t>(c.n_embd),
-                   f = static_cast<std::size_t>(c.n_ffn), v = static_cast<std::size_t>(c.n_vocab);
+                   f = static_cast<std::size_t>(c.n_ffn);
         s_ = scratch{};
         s_.capacity = t;
         s_.ids = kernels::device_buffer(b_, n * 4);
         s_.pos = kernels::device_buffer(b_, n * 4);
         for (auto* buf : {&s_.x, &s_.a, &s_.q, &s_.k, &s_.v, &s_.o, &s_.t1}) *buf = kernels::device_buffer(b_, n * h * 4);
         s_.hidden = kernels::device_buffer(b_, n * f * 4);
-        s_.logits = kernels::device_buffer(b_, n * v * 4);
     }
 
     // Runs `tokens` at positions pos0.. and writes the logits of rows
@@ -281,8 +281,7 @@ private:
         const tensor_view x_rows = s_.x.view_at(static_cast<std::size_t>(first) * row_bytes, dtype::f32, {rows, h});
         const tensor_view a_rows = s_.a.view(dtype::f32, {rows, h});
         b_.layernorm(x_rows, vec(w_->lnf_w, h), vec(w_->lnf_b, h), c.layernorm_eps, a_rows);
-        b_.matmul(a_rows, edge(w_->head, v, h), tensor_view{}, s_.logits.view(dtype::f32, {rows, v}));
-        b_.download(out, s_.logits.data(), static_cast<std::size_t>(rows * v) * sizeof(float));
+        head_logits(b_, a_rows, edge(w_->head, v, h), out, s_.logits);
     }
 
     std::shared_ptr<const transformer_weights> w_;
