@@ -1,6 +1,7 @@
 // AVX-512 (F, BW, VL) + FMA + F16C instantiation of the block-format kernels
-// (quant_gemv_simd.h): a block's 32 values as two 16-lane registers, each
-// widened from 16 bytes by one instruction; four rows in registers.
+// (quant_gemv_simd.h): a block's 32 values as two 16-lane registers, Q8_0's
+// widened from 16 bytes each, the 4- and 5-bit formats' looked up in a
+// 16-entry table (unpack); four rows in registers.
 // Compiled with -mavx512f -mavx512bw -mavx512vl -mfma -mf16c.
 #include "quant_gemv_simd.h"
 
