@@ -17,6 +17,7 @@
 #include "cpu_clones.h"
 #include "vec_math.h"
 #include "harness/errors.h"
+#include "kernels/softmax_shift.h"
 
 namespace kernels::cpu {
 namespace {
@@ -34,18 +35,48 @@ KERNELS_CLONES void layernorm_row(const float* x, const float* weight, const flo
     for (std::int64_t i = 0; i < n; ++i) out[i] = (x[i] - mean) * inv_std * weight[i] + bias[i];
 }
 
-KERNELS_CLONES void softmax_row(const float* x, std::int64_t n, bool log_form, float* out) {
-    float max = -std::numeric_limits<float>::infinity();
-    for (std::int64_t i = 0; i < n; ++i) max = std::max(max, x[i]);
-    // Sum in double: the vocabulary rows are 50k long and the log of the sum
-    // is what perplexity is made of. The exponentials themselves are float.
+// Both reductions below keep 16 running values in a plain array, summed at
+// the end: GCC 12 vectorises that (each clone at its width) where it leaves
+// a float max, or a double sum of float terms, scalar (NaN order, and
+// omp simd reductions of mixed widths under target_clones). The order of the
+// sum is the same at every ISA.
+constexpr int reduction_lanes = 16;
+
+KERNELS_CLONES float row_max(const float* x, std::int64_t n) {
+    float lane[reduction_lanes];
+    std::fill_n(lane, reduction_lanes, -std::numeric_limits<float>::infinity());
+    std::int64_t i = 0;
+    for (; i + reduction_lanes <= n; i += reduction_lanes)
+        for (int j = 0; j < reduction_lanes; ++j) lane[j] = std::max(lane[j], x[i + j]);
+    float max = *std::max_element(lane, lane + reduction_lanes);
+    for (; i < n; ++i) max = std::max(max, x[i]);
+    return max;
+}
+
+// Sum in double: the vocabulary rows are 50k long and the log of the sum is
+// what perplexity is made of. The exponentials themselves are float.
+KERNELS_CLONES double exp_sum(const float* x, std::int64_t n, float max) {
+    double lane[reduction_lanes] = {};
+    std::int64_t i = 0;
+    for (; i + reduction_lanes <= n; i += reduction_lanes) {
+        float e[reduction_lanes];
+        for (int j = 0; j < reduction_lanes; ++j) e[j] = exp_fast(x[i + j] - max);
+        for (int j = 0; j < reduction_lanes; ++j) lane[j] += static_cast<double>(e[j]);
+    }
     double sum = 0;
+    for (; i < n; ++i) sum += static_cast<double>(exp_fast(x[i] - max));
+    for (const double v : lane) sum += v;
+    return sum;
+}
+
+KERNELS_CLONES void softmax_row(const float* x, std::int64_t n, bool log_form, float* out) {
+    const float max = row_max(x, n);
     if (log_form) {
-        for (std::int64_t i = 0; i < n; ++i) sum += exp_fast(x[i] - max);
-        const float log_sum = static_cast<float>(std::log(sum));
+        const float log_sum = static_cast<float>(std::log(exp_sum(x, n, max)));
         for (std::int64_t i = 0; i < n; ++i) out[i] = x[i] - max - log_sum;
     } else {
         // out may alias x: keep the exponentials in out, then scale them.
+        double sum = 0;
         for (std::int64_t i = 0; i < n; ++i) sum += (out[i] = exp_fast(x[i] - max));
         const float inv = static_cast<float>(1.0 / sum);
         for (std::int64_t i = 0; i < n; ++i) out[i] *= inv;
@@ -218,6 +249,23 @@ void cpu_backend::row_softmax(op_kind kind, const tensor_view& x, const tensor_v
     for (std::int64_t r = 0; r < rows; ++r)
         softmax_row(x.as<const float>() + r * n, n, kind == op_kind::log_softmax, out.as<float>() + r * n);
 }
+
+}  // namespace kernels::cpu
+
+namespace kernels {
+
+void softmax_shifts(const float* x, std::int64_t rows, std::int64_t n, softmax_shift* out) {
+#pragma omp parallel for if (rows > 1 && rows * n > cpu::parallel_threshold)
+    for (std::int64_t r = 0; r < rows; ++r) {
+        const float* row = x + r * n;
+        const float max = cpu::row_max(row, n);
+        out[r] = {max, std::log(cpu::exp_sum(row, n, max))};
+    }
+}
+
+}  // namespace kernels
+
+namespace kernels::cpu {
 
 void cpu_backend::argmax(const tensor_view& x, const tensor_view& out) {
     check_argmax(x, out);

@@ -6,6 +6,7 @@
 
 #include "engines/sliding_window.h"
 #include "harness/errors.h"
+#include "kernels/softmax_shift.h"
 
 namespace tasks {
 
@@ -16,25 +17,41 @@ bool is_argmax(std::span<const float> row, std::int32_t token) {
     return std::max_element(row.begin(), row.end()) - row.begin() == token;
 }
 
-// A row's maximum and the log of its sum of exp(x - max): log-softmax(x) = x - max - log_sum.
-std::pair<double, double> softmax_shift(std::span<const float> row) {
+// A row's maximum and the log of its sum of exp(x - max): log-softmax(x) =
+// x - max - log_sum, every exponential in double. For KL divergence, a sum
+// of differences of two log-probabilities that are often 1e-5 apart: the
+// float exponentials of target_logprobs (about 1e-7 off) would show there.
+std::pair<double, double> exact_softmax_shift(std::span<const float> row) {
     const double max = *std::max_element(row.begin(), row.end());
     double sum = 0;
     for (const float x : row) sum += std::exp(x - max);
     return {max, std::log(sum)};
 }
 
+// The log-probability of `token` at each of `targets.size()` consecutive
+// rows of `logits` (rows of n_vocab), the rows' log-sum-exp computed
+// together (kernels::softmax_shifts: vectorised, rows in parallel).
+std::vector<double> target_logprobs(const float* logits, std::size_t n_vocab, std::span<const std::int32_t> targets) {
+    std::vector<kernels::softmax_shift> shift(targets.size());
+    kernels::softmax_shifts(logits, static_cast<std::int64_t>(targets.size()), static_cast<std::int64_t>(n_vocab),
+                            shift.data());
+    std::vector<double> out(targets.size());
+    for (std::size_t i = 0; i < targets.size(); ++i)
+        out[i] = static_cast<double>(logits[i * n_vocab + static_cast<std::size_t>(targets[i])]) - shift[i].max -
+                 shift[i].log_sum;
+    return out;
+}
+
 }  // namespace
 
 double token_logprob(std::span<const float> row, std::int32_t token) {
-    const auto [max, log_sum] = softmax_shift(row);
-    return static_cast<double>(row[static_cast<std::size_t>(token)]) - max - log_sum;
+    return target_logprobs(row.data(), row.size(), std::span(&token, 1)).front();
 }
 
 position_comparison compare_position(std::span<const float> reference, std::span<const float> model,
                                      std::int32_t next) {
-    const auto [max_ref, log_sum_ref] = softmax_shift(reference);
-    const auto [max, log_sum] = softmax_shift(model);
+    const auto [max_ref, log_sum_ref] = exact_softmax_shift(reference);
+    const auto [max, log_sum] = exact_softmax_shift(model);
     position_comparison c;
     for (std::size_t i = 0; i < reference.size(); ++i) {
         const double lp = reference[i] - max_ref - log_sum_ref, lq = model[i] - max - log_sum;
@@ -90,10 +107,10 @@ std::vector<loglikelihood_result> loglikelihood_batch(engines::engine& e, std::s
     for (std::size_t p = 0; p < pairs.size(); ++p) {
         const std::span<const std::int32_t> continuation = pairs[p].continuation;
         loglikelihood_result& r = out[p];
+        const std::vector<double> lp = target_logprobs(logits[p].data(), v, continuation);
         for (std::size_t i = 0; i < continuation.size(); ++i) {
-            const std::span<const float> row(logits[p].data() + i * v, v);
-            r.logprob += token_logprob(row, continuation[i]);
-            r.greedy = r.greedy && is_argmax(row, continuation[i]);
+            r.logprob += lp[i];
+            r.greedy = r.greedy && is_argmax(std::span<const float>(logits[p].data() + i * v, v), continuation[i]);
         }
         r.n_tokens = static_cast<std::int64_t>(continuation.size());
     }
@@ -107,10 +124,12 @@ rolling_result loglikelihood_rolling(engines::engine& e, std::span<const std::in
     const engines::engine_info info = e.info();
     const auto v = static_cast<std::size_t>(info.n_vocab);
     std::vector<float> logits;
-    auto score = [&](std::size_t row, std::int32_t token) {
-        const double lp = token_logprob(std::span<const float>(logits.data() + row * v, v), token);
-        r.logprob += lp;
-        r.token_logprobs.push_back(lp);
+    // Rows first_row.. of the logits score the tokens `targets`, in order.
+    auto score = [&](std::size_t first_row, std::span<const std::int32_t> targets) {
+        for (const double lp : target_logprobs(logits.data() + first_row * v, v, targets)) {
+            r.logprob += lp;
+            r.token_logprobs.push_back(lp);
+        }
     };
     if (!info.context_limit) {
         // One state across the stream: token t+1 is scored by the logits after token t.
@@ -120,8 +139,7 @@ rolling_result loglikelihood_rolling(engines::engine& e, std::span<const std::in
             const std::int64_t len = std::min(chunk, n - at);
             e.forward(tokens.subspan(static_cast<std::size_t>(at), static_cast<std::size_t>(len)), *state,
                       engines::logits_mode::all, logits);
-            for (std::int64_t i = 0; i < len; ++i)
-                score(static_cast<std::size_t>(i), tokens[static_cast<std::size_t>(at + i + 1)]);
+            score(0, tokens.subspan(static_cast<std::size_t>(at + 1), static_cast<std::size_t>(len)));
         }
     } else {
         const std::int64_t limit = *info.context_limit;
@@ -131,8 +149,8 @@ rolling_result loglikelihood_rolling(engines::engine& e, std::span<const std::in
             // Feed the window up to the token before its last, score [first_scored, end).
             const auto feed = tokens.subspan(static_cast<std::size_t>(w.begin), static_cast<std::size_t>(w.end - 1 - w.begin));
             e.forward(feed, *state, engines::logits_mode::all, logits);
-            for (std::int64_t t = w.first_scored; t < w.end; ++t)
-                score(static_cast<std::size_t>(t - 1 - w.begin), tokens[static_cast<std::size_t>(t)]);
+            score(static_cast<std::size_t>(w.first_scored - 1 - w.begin),
+                  tokens.subspan(static_cast<std::size_t>(w.first_scored), static_cast<std::size_t>(w.end - w.first_scored)));
         }
     }
     r.n_scored = static_cast<std::int64_t>(r.token_logprobs.size());
