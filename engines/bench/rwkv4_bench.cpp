@@ -9,7 +9,9 @@
 //    GFLOP/s (2 x matrix parameters x tokens) and of_sgemm, the share of
 //    the speed of its matmuls alone as plain sgemm calls, timed after each
 //    prefill (bench::sgemm_sequence);
-//  * perplexity mode: parallel with logits at every position.
+//  * perplexity mode: parallel with logits at every position; score: what
+//    the perplexity scorers run (engine::score, the head in vocabulary
+//    slices fused with the log-softmax).
 // Threads: RWKVBENCH_BENCH_THREADS (default all cores); RWKVBENCH_BENCH_INT8=1
 // runs the block formats on int8 activations. Peak RSS in MiB.
 // RWKVBENCH_BENCH_MODEL=file adds rwkv4_file/serial_decode and
@@ -166,6 +168,34 @@ void bm_parallel(benchmark::State& state, const weights_fn& get, logits_mode mod
     peak_memory(state);
 }
 
+// What the perplexity scorers run: score() of 1024 tokens, the head in
+// vocabulary slices fused with the log-softmax; of_sgemm as for prefill,
+// the head's matmul included.
+void bm_score(benchmark::State& state, const weights_fn& get) {
+    const auto w = get();
+    const auto n = static_cast<std::size_t>(state.range(0));
+    std::vector<std::int32_t> ids(n + 1);
+    for (std::size_t i = 0; i <= n; ++i) ids[i] = static_cast<std::int32_t>((i * 7919) % static_cast<std::size_t>(w->shape.n_vocab));
+    const std::span<const std::int32_t> tokens(ids.data(), n), targets(ids.data() + 1, n);
+    auto e = engines::make_rwkv4_engine(false, w, cpu());
+    std::vector<double> logprobs;
+    {
+        auto st = e->new_state();
+        e->score(tokens, *st, targets, logprobs);  // warm-up
+    }
+    bench::sgemm_sequence matmuls(matmul_shapes(w->shape, true), static_cast<std::int64_t>(n));
+    const auto t = bench::time_with_bound(
+        state,
+        [&] {
+            auto st = e->new_state();
+            e->score(tokens, *st, targets, logprobs);
+        },
+        [&] { return matmuls.seconds(); });
+    state.counters["of_sgemm"] = t.bound_s / t.work_s;
+    state.counters["tokens/s"] = benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsIterationInvariantRate);
+    peak_memory(state);
+}
+
 const int registered = [] {
     const auto min = [](benchmark::internal::Benchmark* b) {
         return b->ComputeStatistics("min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); });
@@ -176,6 +206,8 @@ const int registered = [] {
         min(benchmark::RegisterBenchmark(("rwkv4_169m/parallel_prefill/" + d).c_str(), bm_parallel, random_169m(wt), logits_mode::last))
             ->Arg(128)->Arg(1024)->Unit(benchmark::kMillisecond);
         min(benchmark::RegisterBenchmark(("rwkv4_169m/perplexity_mode/" + d).c_str(), bm_parallel, random_169m(wt), logits_mode::all))
+            ->Arg(1024)->Unit(benchmark::kMillisecond);
+        min(benchmark::RegisterBenchmark(("rwkv4_169m/score/" + d).c_str(), bm_score, random_169m(wt)))
             ->Arg(1024)->Unit(benchmark::kMillisecond);
     }
     if (std::getenv("RWKVBENCH_BENCH_MODEL")) {

@@ -122,13 +122,11 @@ rolling_result loglikelihood_rolling(engines::engine& e, std::span<const std::in
     rolling_result r;
     if (tokens.size() < 2) return r;
     const engines::engine_info info = e.info();
-    const auto v = static_cast<std::size_t>(info.n_vocab);
-    std::vector<float> logits;
-    // Rows first_row.. of the logits score the tokens `targets`, in order.
-    auto score = [&](std::size_t first_row, std::span<const std::int32_t> targets) {
-        for (const double lp : target_logprobs(logits.data() + first_row * v, v, targets)) {
-            r.logprob += lp;
-            r.token_logprobs.push_back(lp);
+    std::vector<double> logprobs;  // the engine's score(): position i's log-probability of the token after it
+    auto keep = [&](std::size_t from) {
+        for (std::size_t i = from; i < logprobs.size(); ++i) {
+            r.logprob += logprobs[i];
+            r.token_logprobs.push_back(logprobs[i]);
         }
     };
     if (!info.context_limit) {
@@ -137,9 +135,9 @@ rolling_result loglikelihood_rolling(engines::engine& e, std::span<const std::in
         const auto n = static_cast<std::int64_t>(tokens.size()) - 1;  // the last token is never fed
         for (std::int64_t at = 0; at < n; at += chunk) {
             const std::int64_t len = std::min(chunk, n - at);
-            e.forward(tokens.subspan(static_cast<std::size_t>(at), static_cast<std::size_t>(len)), *state,
-                      engines::logits_mode::all, logits);
-            score(0, tokens.subspan(static_cast<std::size_t>(at + 1), static_cast<std::size_t>(len)));
+            e.score(tokens.subspan(static_cast<std::size_t>(at), static_cast<std::size_t>(len)), *state,
+                    tokens.subspan(static_cast<std::size_t>(at + 1), static_cast<std::size_t>(len)), logprobs);
+            keep(0);
         }
     } else {
         const std::int64_t limit = *info.context_limit;
@@ -148,9 +146,8 @@ rolling_result loglikelihood_rolling(engines::engine& e, std::span<const std::in
             auto state = e.new_state();
             // Feed the window up to the token before its last, score [first_scored, end).
             const auto feed = tokens.subspan(static_cast<std::size_t>(w.begin), static_cast<std::size_t>(w.end - 1 - w.begin));
-            e.forward(feed, *state, engines::logits_mode::all, logits);
-            score(static_cast<std::size_t>(w.first_scored - 1 - w.begin),
-                  tokens.subspan(static_cast<std::size_t>(w.first_scored), static_cast<std::size_t>(w.end - w.first_scored)));
+            e.score(feed, *state, tokens.subspan(static_cast<std::size_t>(w.begin + 1), feed.size()), logprobs);
+            keep(static_cast<std::size_t>(w.first_scored - 1 - w.begin));
         }
     }
     r.n_scored = static_cast<std::int64_t>(r.token_logprobs.size());

@@ -112,6 +112,16 @@ public:
     virtual void forward_batch(std::span<const std::span<const std::int32_t>> tokens,
                                std::span<engine_state* const> states, std::span<const std::int64_t> logits_from,
                                std::size_t rows, std::vector<std::vector<float>>& out);
+    // Feeds `tokens` after what `state` holds and writes to logprobs[i] the
+    // log-probability of targets[i] at position i (one target per token):
+    // what forward(..., all) and a log-softmax per row give, the row's
+    // log-sum-exp with float exponentials summed in double
+    // (kernels::softmax_shifts). The parallel RWKV engines on the CPU run the
+    // head in vocabulary slices and never hold the [T, n_vocab] logits.
+    // Throws input_error, feeding nothing, for bad ids or a target count
+    // other than the token count.
+    virtual void score(std::span<const std::int32_t> tokens, engine_state& state,
+                       std::span<const std::int32_t> targets, std::vector<double>& logprobs);
     // Runs the engine with a context limit of `n` tokens instead of the
     // model's own where nothing in the model ties it there (rotary
     // positions) and returns true; `n` at or below the model's limit restores

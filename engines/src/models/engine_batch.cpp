@@ -1,9 +1,12 @@
 // engine::forward_batch for engines without a batched path: one forward per
-// sequence, its rows before logits_from cut.
+// sequence, its rows before logits_from cut; engine::score for engines
+// without a sliced head: all logits, then each row's log-sum-exp.
 #include <algorithm>
 
 #include "engines/engine.h"
+#include "kernels/softmax_shift.h"
 #include "models/engine_checks.h"
+#include "models/head_logits.h"
 
 namespace engines {
 
@@ -22,6 +25,21 @@ void engine::forward_batch(std::span<const std::span<const std::int32_t>> tokens
         out[s].assign(all.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(logits_from[s]) * v),
                       all.end());
     }
+}
+
+void engine::score(std::span<const std::int32_t> tokens, engine_state& state, std::span<const std::int32_t> targets,
+                   std::vector<double>& logprobs) {
+    const engine_info i = info();
+    check_targets(tokens, targets, i.n_vocab);
+    std::vector<float> all;
+    forward(tokens, state, logits_mode::all, all);
+    logprobs.assign(tokens.size(), 0.0);
+    const auto v = static_cast<std::size_t>(i.n_vocab);
+    std::vector<kernels::softmax_shift> shift(tokens.size());
+    kernels::softmax_shifts(all.data(), static_cast<std::int64_t>(tokens.size()), i.n_vocab, shift.data());
+    for (std::size_t t = 0; t < tokens.size(); ++t)
+        logprobs[t] =
+            static_cast<double>(all[t * v + static_cast<std::size_t>(targets[t])]) - (shift[t].max + shift[t].log_sum);
 }
 
 }  // namespace engines

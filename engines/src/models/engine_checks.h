@@ -18,6 +18,16 @@ inline void check_token_ids(std::span<const std::int32_t> tokens, std::int64_t n
                                        " is outside the vocabulary of " + std::to_string(n_vocab));
 }
 
+// score()'s inputs: ids and targets inside the vocabulary, one target per token.
+inline void check_targets(std::span<const std::int32_t> tokens, std::span<const std::int32_t> targets,
+                          std::int64_t n_vocab) {
+    if (targets.size() != tokens.size())
+        throw harness::input_error("score: " + std::to_string(targets.size()) + " targets for " +
+                                   std::to_string(tokens.size()) + " tokens (one per token)");
+    check_token_ids(tokens, n_vocab);
+    check_token_ids(targets, n_vocab);
+}
+
 // forward_batch's lists: one state and one logits_from per sequence, each
 // logits_from within [0, size]. Throws input_error naming the sequence.
 inline void check_batch(std::span<const std::span<const std::int32_t>> tokens, std::span<engine_state* const> states,

@@ -142,6 +142,17 @@ public:
         if (t > 0) run_chunk(tokens, state_rows::sequence(st, t), head_rows(t, logits_mode::last, true), out.data());
     }
 
+    // The parallel engine on the CPU: one chunk, the head in vocabulary slices.
+    void score(std::span<const std::int32_t> tokens, engine_state& state, std::span<const std::int32_t> targets,
+               std::vector<double>& logprobs) override {
+        if (serial_ || b_.device() != kernels::device_kind::cpu) return engine::score(tokens, state, targets, logprobs);
+        check_targets(tokens, targets, w_->shape.n_vocab);
+        rwkv57_state& st = checked(tokens, state);
+        logprobs.assign(tokens.size(), 0.0);
+        const auto t = static_cast<std::int64_t>(tokens.size());
+        if (t > 0) run_chunk(tokens, state_rows::sequence(st, t), {0, t}, {targets, logprobs.data()});
+    }
+
     // The serial engine steps the sequences together: B rows per matmul.
     void forward_batch(std::span<const std::span<const std::int32_t>> tokens, std::span<engine_state* const> states,
                        std::span<const std::int64_t> logits_from, std::size_t rows,
@@ -319,7 +330,7 @@ private:
 
     // One chunk: `tokens` are the rows of `rows` (one sequence's T tokens,
     // or one token each of B sequences); `head` the rows whose logits go to out.
-    void run_chunk(std::span<const std::int32_t> tokens, const state_rows& rows, row_span head, float* out) {
+    void run_chunk(std::span<const std::int32_t> tokens, const state_rows& rows, row_span head, const head_output& out) {
         const auto t = static_cast<std::int64_t>(tokens.size());
         const std::int64_t c = w_->shape.n_embd, v = w_->shape.n_vocab;
         ensure_scratch(t);
@@ -345,7 +356,7 @@ private:
         const tensor_view x_rows = row_range(x, head.first, head.count);
         const tensor_view xx_rows = act(s_.xx, head.count, c);
         b_.layernorm(x_rows, vec(w_->ln_out_w), vec(w_->ln_out_b), layernorm_eps, xx_rows);
-        head_logits(b_, xx_rows, edge(w_->head, v, c), out, s_.logits);
+        run_head(b_, xx_rows, edge(w_->head, v, c), out, s_.logits);
     }
 
     bool serial_;
