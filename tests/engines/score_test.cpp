@@ -52,9 +52,11 @@ double exact_logprob(std::span<const float> row, std::int32_t target) {
 }
 
 // score() of `tokens` against forward(all) after the same prefix: the
-// log-probabilities within the float exponentials' rounding, the states equal.
+// log-probabilities within the float exponentials' rounding (plus
+// `logit_ulps` float ulps of the logits' scale where score's head matmul has
+// another shape than forward's), the states equal.
 void expect_score_as_forward(engine& e, std::span<const std::int32_t> prefix, std::span<const std::int32_t> tokens,
-                             std::span<const std::int32_t> targets) {
+                             std::span<const std::int32_t> targets, double logit_ulps = 0) {
     auto by_score = e.new_state(), by_forward = e.new_state();
     std::vector<float> logits;
     std::vector<double> logprobs;
@@ -74,10 +76,8 @@ void expect_score_as_forward(engine& e, std::span<const std::int32_t> prefix, st
         for (const float x : row) scale = std::max(scale, static_cast<double>(std::abs(x)));
     }
     // exp_fast is about 1 float ulp (6e-8 relative): the log of the sum moves
-    // by as much (1e-8 measured in one slice). A slice's matmul may also round
-    // its logits otherwise than the whole head's (OpenBLAS's edge kernels):
-    // 2.2e-6 measured at a logit scale of 13 in two slices, 2.4 ulps of it.
-    EXPECT_LE(worst, 1e-6 + 2.5e-7 * scale);
+    // by as much (at most 1.5e-8 measured).
+    EXPECT_LE(worst, 1e-6 + logit_ulps * 6e-8 * scale);
     EXPECT_EQ(by_score->n_tokens(), by_forward->n_tokens());
     EXPECT_EQ(by_score->download(), by_forward->download());
 }
@@ -124,7 +124,13 @@ TEST(ScoreSlices, ALongInputSplitsTheVocabulary) {
     auto e = make(c, *b);
     ASSERT_EQ(e->info().n_vocab, 256);
     const auto tokens = ids(17000, 4), targets = ids(17000, 5);
-    expect_score_as_forward(*e, {}, tokens, targets);
+    // A logit is a 64-term dot product (n_embd 64), and a slice's sgemm may
+    // take another OpenBLAS kernel than the whole head's and round it
+    // otherwise: up to about 64 float ulps of the logits' scale. Measured:
+    // 2.4 ulps with the Cooperlake kernels, 5.5 with Haswell's. A slice
+    // dropped or a target taken from the wrong slice moves a log-probability
+    // by far more.
+    expect_score_as_forward(*e, {}, tokens, targets, 64);
 }
 
 }  // namespace
