@@ -10,11 +10,8 @@
 #include <cmath>
 #include <iostream>
 
-#include "engines/engine_spec.h"
-#include "engines/registry.h"
 #include "harness/errors.h"
-#include "kernels/backend.h"
-#include "test_paths.h"
+#include "test_engine.h"
 
 namespace {
 
@@ -33,18 +30,10 @@ void PrintTo(const batch_case& c, std::ostream* os) { *os << c.name; }
 class ForwardBatch : public testing::TestWithParam<batch_case> {};
 
 std::unique_ptr<engine> make(const batch_case& c, kernels::backend& b) {
-    engine_spec spec;
-    spec.engine = c.engine, spec.model = test_paths::data() + "/models/" + c.model, spec.tokenizer = "bytes";
-    spec.dtype = c.dtype;
-    return make_engine(spec, b);
+    return test_engine::make(c.engine, c.model, c.dtype, b);
 }
 
-std::vector<std::int32_t> ids(std::size_t n, std::int32_t salt) {
-    std::vector<std::int32_t> out(n);
-    for (std::size_t i = 0; i < n; ++i)
-        out[i] = static_cast<std::int32_t>((i * 53 + 7 + static_cast<std::size_t>(salt) * 31) % 250);
-    return out;
-}
+std::vector<std::int32_t> ids(std::size_t n, std::int32_t salt) { return test_engine::ids(n, static_cast<std::size_t>(salt)); }
 
 // What forward_batch must give: forward(all) of each sequence, rows cut.
 std::vector<float> one_at_a_time(engine& e, engine_state& st, std::span<const std::int32_t> tokens, std::int64_t from) {

@@ -9,11 +9,8 @@
 #include <cmath>
 #include <iostream>
 
-#include "engines/engine_spec.h"
-#include "engines/registry.h"
 #include "harness/errors.h"
-#include "kernels/backend.h"
-#include "test_paths.h"
+#include "test_engine.h"
 
 namespace {
 
@@ -31,17 +28,10 @@ void PrintTo(const score_case& c, std::ostream* os) { *os << c.name; }
 class Score : public testing::TestWithParam<score_case> {};
 
 std::unique_ptr<engine> make(const score_case& c, kernels::backend& b) {
-    engine_spec spec;
-    spec.engine = c.engine, spec.model = test_paths::data() + "/models/" + c.model, spec.tokenizer = "bytes";
-    spec.dtype = c.dtype;
-    return make_engine(spec, b);
+    return test_engine::make(c.engine, c.model, c.dtype, b);
 }
 
-std::vector<std::int32_t> ids(std::size_t n, std::size_t salt) {
-    std::vector<std::int32_t> out(n);
-    for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<std::int32_t>((i * 53 + 7 + salt * 31) % 250);
-    return out;
-}
+using test_engine::ids;
 
 // log_softmax(row)[target] with every exponential in double.
 double exact_logprob(std::span<const float> row, std::int32_t target) {
