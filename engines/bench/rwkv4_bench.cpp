@@ -152,7 +152,8 @@ void bm_decode(benchmark::State& state, const weights_fn& get) {
         e->forward(std::span(&token, 1), *st, logits_mode::last, logits);
         token = static_cast<std::int32_t>((token * 31 + 7) % w->shape.n_vocab);
     }
-    state.counters["warm_ms"] = 1e3 * std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / warm_steps;
+    state.counters["warm_ms"] =
+        1e3 * std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / warm_steps;
     peak_memory(state);
 }
 
@@ -175,7 +176,8 @@ void bm_score(benchmark::State& state, const weights_fn& get) {
     const auto w = get();
     const auto n = static_cast<std::size_t>(state.range(0));
     std::vector<std::int32_t> ids(n + 1);
-    for (std::size_t i = 0; i <= n; ++i) ids[i] = static_cast<std::int32_t>((i * 7919) % static_cast<std::size_t>(w->shape.n_vocab));
+    for (std::size_t i = 0; i <= n; ++i)
+        ids[i] = static_cast<std::int32_t>((i * 7919) % static_cast<std::size_t>(w->shape.n_vocab));
     const std::span<const std::int32_t> tokens(ids.data(), n), targets(ids.data() + 1, n);
     auto e = engines::make_rwkv4_engine(false, w, cpu());
     std::vector<double> logprobs;
@@ -192,7 +194,8 @@ void bm_score(benchmark::State& state, const weights_fn& get) {
         },
         [&] { return matmuls.seconds(); });
     state.counters["of_sgemm"] = t.bound_s / t.work_s;
-    state.counters["tokens/s"] = benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["tokens/s"] =
+        benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsIterationInvariantRate);
     peak_memory(state);
 }
 
@@ -208,7 +211,8 @@ const int registered = [] {
         min(benchmark::RegisterBenchmark(("rwkv4_169m/perplexity_mode/" + d).c_str(), bm_parallel, random_169m(wt), logits_mode::all))
             ->Arg(1024)->Unit(benchmark::kMillisecond);
         min(benchmark::RegisterBenchmark(("rwkv4_169m/score/" + d).c_str(), bm_score, random_169m(wt)))
-            ->Arg(1024)->Unit(benchmark::kMillisecond);
+            ->Arg(1024)
+            ->Unit(benchmark::kMillisecond);
     }
     if (std::getenv("RWKVBENCH_BENCH_MODEL")) {
         benchmark::RegisterBenchmark("rwkv4_file/serial_decode", bm_decode, weights_fn(file_weights))

@@ -40,10 +40,10 @@ const int registered = [] {
         dtype wt;
     };
     const std::vector<variant> variants = {
-        {"cpu", dtype::f32},       {"cpu", dtype::f16},  {"cpu", dtype::bf16},      {"cpu/avx512_bf16", dtype::bf16},
-        {"cpu", dtype::q8_0},      {"cpu", dtype::q4_0}, {"cpu", dtype::q5_1}, {"cpu/int8", dtype::q8_0}, {"cpu/int8", dtype::q4_0},
-        {"cpu/int8", dtype::q5_1}, {"cuda", dtype::f32}, {"cuda", dtype::f16},      {"cuda", dtype::bf16},
-        {"cuda", dtype::q8_0},     {"cuda", dtype::q4_0}};
+        {"cpu", dtype::f32},       {"cpu", dtype::f16},       {"cpu", dtype::bf16}, {"cpu/avx512_bf16", dtype::bf16},
+        {"cpu", dtype::q8_0},      {"cpu", dtype::q4_0},      {"cpu", dtype::q5_1}, {"cpu/int8", dtype::q8_0},
+        {"cpu/int8", dtype::q4_0}, {"cpu/int8", dtype::q5_1}, {"cuda", dtype::f32}, {"cuda", dtype::f16},
+        {"cuda", dtype::bf16},     {"cuda", dtype::q8_0},     {"cuda", dtype::q4_0}};
     for (const auto& v : variants)
         for (const auto& [n_out, n_in] : shapes)
             for (std::int64_t t : {1, 8, 16, 32, 64, 128, 1024}) {

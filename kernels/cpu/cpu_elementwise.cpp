@@ -9,15 +9,15 @@
 #include <vector>
 
 #include "../common/activation_math.h"
-#include "kernels/half_math.h"
 #include "../common/rotary_math.h"
 #include "../common/rwkv57_math.h"
 #include "../common/wkv_math.h"
 #include "cpu_backend.h"
 #include "cpu_clones.h"
-#include "vec_math.h"
 #include "harness/errors.h"
+#include "kernels/half_math.h"
 #include "kernels/softmax_shift.h"
+#include "vec_math.h"
 
 namespace kernels::cpu {
 namespace {

@@ -51,7 +51,8 @@ struct avx512_quant {
             std::memcpy(&qh, b + (offset ? 4 : 2), 4);
             const __m512 upper = _mm512_add_ps(table, _mm512_set1_ps(16.0f));
             q[0] = _mm512_mask_permutexvar_ps(q[0], static_cast<__mmask16>(qh), bytes, upper);
-            q[1] = _mm512_mask_permutexvar_ps(q[1], static_cast<__mmask16>(qh >> 16), _mm512_srli_epi32(bytes, 4), upper);
+            q[1] =
+                _mm512_mask_permutexvar_ps(q[1], static_cast<__mmask16>(qh >> 16), _mm512_srli_epi32(bytes, 4), upper);
         }
     }
 };

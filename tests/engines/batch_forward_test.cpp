@@ -33,7 +33,9 @@ std::unique_ptr<engine> make(const batch_case& c, kernels::backend& b) {
     return test_engine::make(c.engine, c.model, c.dtype, b);
 }
 
-std::vector<std::int32_t> ids(std::size_t n, std::int32_t salt) { return test_engine::ids(n, static_cast<std::size_t>(salt)); }
+std::vector<std::int32_t> ids(std::size_t n, std::int32_t salt) {
+    return test_engine::ids(n, static_cast<std::size_t>(salt));
+}
 
 // What forward_batch must give: forward(all) of each sequence, rows cut.
 std::vector<float> one_at_a_time(engine& e, engine_state& st, std::span<const std::int32_t> tokens, std::int64_t from) {

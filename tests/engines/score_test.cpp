@@ -96,14 +96,14 @@ TEST_P(Score, RefusesBadTargetsAndFeedsNothing) {
 
 INSTANTIATE_TEST_SUITE_P(
     Engines, Score,
-    testing::Values(score_case{"rwkv4_parallel", "rwkv4-parallel", "rwkv4-tiny/rwkv4-tiny-660K-f32.pth", kernels::dtype::f32},
-                    score_case{"rwkv4_parallel_bf16", "rwkv4-parallel", "rwkv4-synth/rwkv4-synth-3x64-f32.pth",
-                               kernels::dtype::bf16},
-                    score_case{"rwkv4_serial", "rwkv4-serial", "rwkv4-tiny/rwkv4-tiny-660K-f32.pth", kernels::dtype::f32},
-                    score_case{"rwkv5_parallel", "rwkv5-parallel", "rwkv5-tiny/rwkv5-tiny-730K-f32.pth", kernels::dtype::f32},
-                    score_case{"rwkv7_parallel_q8_0", "rwkv7-parallel", "rwkv7-tiny/rwkv7-tiny-834K-f32.pth",
-                               kernels::dtype::q8_0},
-                    score_case{"neox", "transformer", "gptneox-tiny", kernels::dtype::f32}),
+    testing::Values(
+        score_case{"rwkv4_parallel", "rwkv4-parallel", "rwkv4-tiny/rwkv4-tiny-660K-f32.pth", kernels::dtype::f32},
+        score_case{"rwkv4_parallel_bf16", "rwkv4-parallel", "rwkv4-synth/rwkv4-synth-3x64-f32.pth",
+                   kernels::dtype::bf16},
+        score_case{"rwkv4_serial", "rwkv4-serial", "rwkv4-tiny/rwkv4-tiny-660K-f32.pth", kernels::dtype::f32},
+        score_case{"rwkv5_parallel", "rwkv5-parallel", "rwkv5-tiny/rwkv5-tiny-730K-f32.pth", kernels::dtype::f32},
+        score_case{"rwkv7_parallel_q8_0", "rwkv7-parallel", "rwkv7-tiny/rwkv7-tiny-834K-f32.pth", kernels::dtype::q8_0},
+        score_case{"neox", "transformer", "gptneox-tiny", kernels::dtype::f32}),
     [](const testing::TestParamInfo<score_case>& i) { return std::string(i.param.name); });
 
 // More positions than one 16 MiB slice of a 256-word vocabulary's logits

@@ -1,6 +1,8 @@
 // kernels::softmax_shifts, the scorers' log-sum-exp: float exponentials, a
 // double sum. Held to the all-double computation (max exactly, log_sum
 // within a few float ulps of 1), and rows in parallel to rows one by one.
+#include "kernels/softmax_shift.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,8 +10,6 @@
 #include <cstdint>
 #include <random>
 #include <vector>
-
-#include "kernels/softmax_shift.h"
 
 namespace {
 

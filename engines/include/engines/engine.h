@@ -120,8 +120,8 @@ public:
     // head in vocabulary slices and never hold the [T, n_vocab] logits.
     // Throws input_error, feeding nothing, for bad ids or a target count
     // other than the token count.
-    virtual void score(std::span<const std::int32_t> tokens, engine_state& state,
-                       std::span<const std::int32_t> targets, std::vector<double>& logprobs);
+    virtual void score(std::span<const std::int32_t> tokens, engine_state& state, std::span<const std::int32_t> targets,
+                       std::vector<double>& logprobs);
     // Runs the engine with a context limit of `n` tokens instead of the
     // model's own where nothing in the model ties it there (rotary
     // positions) and returns true; `n` at or below the model's limit restores

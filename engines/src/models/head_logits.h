@@ -19,6 +19,7 @@
 #include <span>
 #include <vector>
 
+#include "harness/errors.h"
 #include "kernels/backend.h"
 #include "kernels/device_buffer.h"
 #include "kernels/softmax_shift.h"
@@ -50,21 +51,14 @@ inline void head_logits(kernels::backend& b, const kernels::tensor_view& rows, c
 }
 
 // log p(targets[r]) for each row r, the head in vocabulary slices of at most
-// slice_bytes of logits (CPU; other devices take all logits to the host).
+// 16 MiB of logits. CPU only: the slices are read where they lie (the
+// engines' score() takes other devices through engine::score).
 inline void head_logprobs(kernels::backend& b, const kernels::tensor_view& rows, const kernels::tensor_view& head,
-                          std::span<const std::int32_t> targets, double* logprobs, kernels::device_buffer& scratch,
-                          std::size_t slice_bytes = std::size_t{16} << 20) {
+                          std::span<const std::int32_t> targets, double* logprobs, kernels::device_buffer& scratch) {
+    constexpr std::size_t slice_bytes = std::size_t{16} << 20;
+    if (b.device() != kernels::device_kind::cpu)
+        throw harness::unsupported_error("head_logprobs: the sliced head reads its logits on the CPU");
     const std::int64_t n = rows.shape[0], v = head.shape[0], c = head.shape[1];
-    if (b.device() != kernels::device_kind::cpu) {
-        std::vector<float> all(static_cast<std::size_t>(n * v));
-        head_logits(b, rows, head, all.data(), scratch);
-        std::vector<kernels::softmax_shift> shift(static_cast<std::size_t>(n));
-        kernels::softmax_shifts(all.data(), n, v, shift.data());
-        for (std::int64_t r = 0; r < n; ++r)
-            logprobs[r] = static_cast<double>(all[static_cast<std::size_t>(r * v + targets[static_cast<std::size_t>(r)])]) -
-                          (shift[static_cast<std::size_t>(r)].max + shift[static_cast<std::size_t>(r)].log_sum);
-        return;
-    }
     const std::int64_t slice = std::clamp<std::int64_t>(
         static_cast<std::int64_t>(slice_bytes / sizeof(float)) / std::max<std::int64_t>(n, 1), 1, v);
     const auto bytes = static_cast<std::size_t>(n * slice) * sizeof(float);

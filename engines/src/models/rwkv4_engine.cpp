@@ -133,7 +133,8 @@ public:
         rwkv4_state& st = checked(tokens, state);
         logprobs.assign(tokens.size(), 0.0);
         const auto t = static_cast<std::int64_t>(tokens.size());
-        if (t > 0) run_chunk(tokens, state_rows::sequence(st, t), wkv_mode::sequence, {0, t}, {targets, logprobs.data()});
+        if (t > 0)
+            run_chunk(tokens, state_rows::sequence(st, t), wkv_mode::sequence, {0, t}, {targets, logprobs.data()});
     }
 
     // The serial engine steps the sequences together: B rows per matmul.

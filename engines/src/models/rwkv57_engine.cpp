@@ -330,7 +330,8 @@ private:
 
     // One chunk: `tokens` are the rows of `rows` (one sequence's T tokens,
     // or one token each of B sequences); `head` the rows whose logits go to out.
-    void run_chunk(std::span<const std::int32_t> tokens, const state_rows& rows, row_span head, const head_output& out) {
+    void run_chunk(std::span<const std::int32_t> tokens, const state_rows& rows, row_span head,
+                   const head_output& out) {
         const auto t = static_cast<std::int64_t>(tokens.size());
         const std::int64_t c = w_->shape.n_embd, v = w_->shape.n_vocab;
         ensure_scratch(t);

@@ -2,14 +2,15 @@
 // positions pos0 .. pos0+T-1: per layer LN -> q, k, v -> rotary (NeoX) ->
 // k, v appended to the cache -> causal attention over the cache -> output
 // projection; MLP with GELU; residuals parallel (NeoX) or sequential (GPT-2).
+#include "engines/transformer_engine.h"
+
 #include <algorithm>
 #include <cmath>
 
-#include "engines/transformer_engine.h"
-#include "models/engine_checks.h"
-#include "models/head_logits.h"
 #include "harness/errors.h"
 #include "kernels/backend.h"
+#include "models/engine_checks.h"
+#include "models/head_logits.h"
 
 namespace engines {
 namespace {
