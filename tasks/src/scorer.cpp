@@ -37,8 +37,8 @@ std::vector<double> target_logprobs(const float* logits, std::size_t n_vocab, st
                             shift.data());
     std::vector<double> out(targets.size());
     for (std::size_t i = 0; i < targets.size(); ++i)
-        out[i] = static_cast<double>(logits[i * n_vocab + static_cast<std::size_t>(targets[i])]) - shift[i].max -
-                 shift[i].log_sum;
+        out[i] = static_cast<double>(logits[i * n_vocab + static_cast<std::size_t>(targets[i])]) -
+                 (shift[i].max + shift[i].log_sum);  // as engine::score
     return out;
 }
 

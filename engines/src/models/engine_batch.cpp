@@ -6,7 +6,6 @@
 #include "engines/engine.h"
 #include "kernels/softmax_shift.h"
 #include "models/engine_checks.h"
-#include "models/head_logits.h"
 
 namespace engines {
 
