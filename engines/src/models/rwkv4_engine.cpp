@@ -70,8 +70,8 @@ private:
     std::int64_t n_tokens_ = 0;
 };
 
-// Activations for up to `capacity` tokens, grown on demand; logits off the
-// CPU only (head_logits.h).
+// Activations for up to `capacity` tokens, grown on demand; logits: the
+// head's output off the CPU, or score()'s vocabulary slice (head_logits.h).
 struct scratch {
     std::int64_t capacity = 0;
     kernels::device_buffer ids, x, xx, kx, vx, rx, k, v, r, y, hidden, logits;

@@ -90,7 +90,7 @@ private:
 struct scratch {
     std::int64_t capacity = 0;
     // [T, C] each: x, xx, the six mixed inputs, r, w, k, v, a, g, kk, y, v_first; lora [T, d];
-    // hidden [T, F]; logits [T, V] off the CPU only (head_logits.h).
+    // hidden [T, F]; logits: the head's output off the CPU, or score()'s vocabulary slice (head_logits.h).
     kernels::device_buffer ids, x, xx, xr, xw, xk, xv, xa, xg, r, w, k, v, a, g, kk, y, v_first, lora, hidden, logits;
     std::uint64_t bytes() const {
         std::uint64_t n = 0;
