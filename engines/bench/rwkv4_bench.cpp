@@ -181,21 +181,8 @@ void bm_score(benchmark::State& state, const weights_fn& get) {
     const std::span<const std::int32_t> tokens(ids.data(), n), targets(ids.data() + 1, n);
     auto e = engines::make_rwkv4_engine(false, w, cpu());
     std::vector<double> logprobs;
-    {
-        auto st = e->new_state();
-        e->score(tokens, *st, targets, logprobs);  // warm-up
-    }
-    bench::sgemm_sequence matmuls(matmul_shapes(w->shape, true), static_cast<std::int64_t>(n));
-    const auto t = bench::time_with_bound(
-        state,
-        [&] {
-            auto st = e->new_state();
-            e->score(tokens, *st, targets, logprobs);
-        },
-        [&] { return matmuls.seconds(); });
-    state.counters["of_sgemm"] = t.bound_s / t.work_s;
-    state.counters["tokens/s"] =
-        benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsIterationInvariantRate);
+    bench::chunk_case(state, *e, static_cast<std::int64_t>(n), matmul_shapes(w->shape, true),
+                      [&](engines::engine_state& st) { e->score(tokens, st, targets, logprobs); });
     peak_memory(state);
 }
 

@@ -250,23 +250,6 @@ void cpu_backend::row_softmax(op_kind kind, const tensor_view& x, const tensor_v
         softmax_row(x.as<const float>() + r * n, n, kind == op_kind::log_softmax, out.as<float>() + r * n);
 }
 
-}  // namespace kernels::cpu
-
-namespace kernels {
-
-void softmax_shifts(const float* x, std::int64_t rows, std::int64_t n, softmax_shift* out) {
-#pragma omp parallel for if (rows > 1 && rows * n > cpu::parallel_threshold)
-    for (std::int64_t r = 0; r < rows; ++r) {
-        const float* row = x + r * n;
-        const float max = cpu::row_max(row, n);
-        out[r] = {max, std::log(cpu::exp_sum(row, n, max))};
-    }
-}
-
-}  // namespace kernels
-
-namespace kernels::cpu {
-
 void cpu_backend::argmax(const tensor_view& x, const tensor_view& out) {
     check_argmax(x, out);
     const std::int64_t n = x.dim_from_end(0), rows = x.rows();
@@ -300,3 +283,25 @@ void cpu_backend::rotary(const tensor_view& x, const rotary_params& p, const ten
 }
 
 }  // namespace kernels::cpu
+
+namespace kernels {
+
+void softmax_shifts(const float* x, std::int64_t rows, std::int64_t n, softmax_shift* out) {
+#pragma omp parallel for if (rows > 1 && rows * n > cpu::parallel_threshold)
+    for (std::int64_t r = 0; r < rows; ++r) {
+        const float* row = x + r * n;
+        const float max = cpu::row_max(row, n);
+        out[r] = {max, std::log(cpu::exp_sum(row, n, max))};
+    }
+}
+
+void target_logprobs(const float* x, std::int64_t rows, std::int64_t n, const std::int32_t* targets, double* out) {
+    std::vector<softmax_shift> shift(static_cast<std::size_t>(rows));
+    softmax_shifts(x, rows, n, shift.data());
+    for (std::int64_t r = 0; r < rows; ++r) {
+        const softmax_shift& s = shift[static_cast<std::size_t>(r)];
+        out[r] = static_cast<double>(x[r * n + targets[r]]) - (s.max + s.log_sum);
+    }
+}
+
+}  // namespace kernels

@@ -13,7 +13,6 @@ struct avx2_quant {
     static reg zero() { return _mm256_setzero_ps(); }
     static reg load(const float* p) { return _mm256_loadu_ps(p); }
     static void store(float* p, reg v) { _mm256_storeu_ps(p, v); }
-    static reg set1(float v) { return _mm256_set1_ps(v); }
     static reg mul(reg a, reg b) { return _mm256_mul_ps(a, b); }
     static reg add(reg a, reg b) { return _mm256_add_ps(a, b); }
     static reg fmadd(reg a, reg b, reg c) { return _mm256_fmadd_ps(a, b, c); }

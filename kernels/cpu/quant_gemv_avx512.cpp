@@ -14,7 +14,6 @@ struct avx512_quant {
     static reg zero() { return _mm512_setzero_ps(); }
     static reg load(const float* p) { return _mm512_loadu_ps(p); }
     static void store(float* p, reg v) { _mm512_storeu_ps(p, v); }
-    static reg set1(float v) { return _mm512_set1_ps(v); }
     static reg mul(reg a, reg b) { return _mm512_mul_ps(a, b); }
     static reg add(reg a, reg b) { return _mm512_add_ps(a, b); }
     static reg fmadd(reg a, reg b, reg c) { return _mm512_fmadd_ps(a, b, c); }
@@ -44,15 +43,15 @@ struct avx512_quant {
         const __m512 table = _mm512_add_ps(steps, _mm512_set1_ps(low));
         const __m512i bytes = _mm512_cvtepu8_epi32(
             _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + (offset ? 4 : 2) + (five_bits ? 4 : 0))));
+        const __m512i high = _mm512_srli_epi32(bytes, 4);
         q[0] = _mm512_permutexvar_ps(bytes, table);
-        q[1] = _mm512_permutexvar_ps(_mm512_srli_epi32(bytes, 4), table);
+        q[1] = _mm512_permutexvar_ps(high, table);
         if constexpr (five_bits) {
             std::uint32_t qh;
             std::memcpy(&qh, b + (offset ? 4 : 2), 4);
             const __m512 upper = _mm512_add_ps(table, _mm512_set1_ps(16.0f));
             q[0] = _mm512_mask_permutexvar_ps(q[0], static_cast<__mmask16>(qh), bytes, upper);
-            q[1] =
-                _mm512_mask_permutexvar_ps(q[1], static_cast<__mmask16>(qh >> 16), _mm512_srli_epi32(bytes, 4), upper);
+            q[1] = _mm512_mask_permutexvar_ps(q[1], static_cast<__mmask16>(qh >> 16), high, upper);
         }
     }
 };

@@ -3,7 +3,7 @@
 // quant_gemv_avx512.cpp (each compiled with its own -m flags, F16C among
 // them; called only when the CPU has them). V supplies the register type,
 // `groups` registers per 32-weight block, `rows` rows kept in registers,
-// load/zero/set1/mul/add/fmadd/reduce/store, widen_halves (a 16-bit value
+// load/zero/mul/add/fmadd/reduce/store, widen_halves (a 16-bit value
 // in every lane, widened from fp16), and unpack<F>(block, q, d, m): the
 // block's values as `groups` float registers (without d and m) and its fp16
 // scale and offset widened exactly into every lane — so that w = q d + m.

@@ -209,7 +209,7 @@ const void* prepare_q8_pairs(quant_format f, const float* x, std::int64_t n_toke
     const std::int64_t blocks = n_tokens * n_in / quant_block_weights;
     q.resize(static_cast<std::size_t>(n_tokens * n_in));
     d.resize(static_cast<std::size_t>(blocks)), s.resize(static_cast<std::size_t>(blocks));
-    pairs.resize(static_cast<std::size_t>(n_tokens * ((n_in / quant_block_weights + 1) / 2)));
+    pairs.resize(static_cast<std::size_t>(n_tokens * q8_pairs_per_token(n_in)));
     quantize_activations_q8(x, n_tokens * n_in, q.data(), d.data(), s.data());
     using prepare_fn = void (*)(const std::int8_t*, const float*, const float*, std::int64_t, std::int64_t, q8_pair*);
     constexpr prepare_fn by_format[] = {prepare<quant_format::q4_0>, prepare<quant_format::q4_1>,

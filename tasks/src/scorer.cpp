@@ -28,17 +28,13 @@ std::pair<double, double> exact_softmax_shift(std::span<const float> row) {
     return {max, std::log(sum)};
 }
 
-// The log-probability of `token` at each of `targets.size()` consecutive
-// rows of `logits` (rows of n_vocab), the rows' log-sum-exp computed
-// together (kernels::softmax_shifts: vectorised, rows in parallel).
+// The log-probability of targets[i] at each of `targets.size()` consecutive
+// rows of `logits` (rows of n_vocab): kernels::target_logprobs, as
+// engine::score computes it.
 std::vector<double> target_logprobs(const float* logits, std::size_t n_vocab, std::span<const std::int32_t> targets) {
-    std::vector<kernels::softmax_shift> shift(targets.size());
-    kernels::softmax_shifts(logits, static_cast<std::int64_t>(targets.size()), static_cast<std::int64_t>(n_vocab),
-                            shift.data());
     std::vector<double> out(targets.size());
-    for (std::size_t i = 0; i < targets.size(); ++i)
-        out[i] = static_cast<double>(logits[i * n_vocab + static_cast<std::size_t>(targets[i])]) -
-                 (shift[i].max + shift[i].log_sum);  // as engine::score
+    kernels::target_logprobs(logits, static_cast<std::int64_t>(targets.size()), static_cast<std::int64_t>(n_vocab),
+                             targets.data(), out.data());
     return out;
 }
 

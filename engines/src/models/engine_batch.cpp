@@ -33,12 +33,8 @@ void engine::score(std::span<const std::int32_t> tokens, engine_state& state, st
     std::vector<float> all;
     forward(tokens, state, logits_mode::all, all);
     logprobs.assign(tokens.size(), 0.0);
-    const auto v = static_cast<std::size_t>(i.n_vocab);
-    std::vector<kernels::softmax_shift> shift(tokens.size());
-    kernels::softmax_shifts(all.data(), static_cast<std::int64_t>(tokens.size()), i.n_vocab, shift.data());
-    for (std::size_t t = 0; t < tokens.size(); ++t)
-        logprobs[t] =
-            static_cast<double>(all[t * v + static_cast<std::size_t>(targets[t])]) - (shift[t].max + shift[t].log_sum);
+    kernels::target_logprobs(all.data(), static_cast<std::int64_t>(tokens.size()), i.n_vocab, targets.data(),
+                             logprobs.data());
 }
 
 }  // namespace engines

@@ -18,13 +18,13 @@ inline void check_token_ids(std::span<const std::int32_t> tokens, std::int64_t n
                                        " is outside the vocabulary of " + std::to_string(n_vocab));
 }
 
-// score()'s inputs: ids and targets inside the vocabulary, one target per token.
+// score()'s targets: one per token, inside the vocabulary (the tokens are
+// checked where they are fed, before anything is).
 inline void check_targets(std::span<const std::int32_t> tokens, std::span<const std::int32_t> targets,
                           std::int64_t n_vocab) {
     if (targets.size() != tokens.size())
         throw harness::input_error("score: " + std::to_string(targets.size()) + " targets for " +
                                    std::to_string(tokens.size()) + " tokens (one per token)");
-    check_token_ids(tokens, n_vocab);
     check_token_ids(targets, n_vocab);
 }
 

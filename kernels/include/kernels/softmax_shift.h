@@ -19,4 +19,8 @@ struct softmax_shift {
 // rows x n floats at x (host, row-major) -> rows entries at out.
 void softmax_shifts(const float* x, std::int64_t rows, std::int64_t n, softmax_shift* out);
 
+// log_softmax(row r)[targets[r]] = x - (max + log_sum) for each of the rows
+// (targets inside [0, n), checked by the caller) -> rows entries at out.
+void target_logprobs(const float* x, std::int64_t rows, std::int64_t n, const std::int32_t* targets, double* out);
+
 }  // namespace kernels
