@@ -29,6 +29,7 @@
 
 #include "cpu_backend.h"
 #include "cpu_clones.h"
+#include "parallel_for.h"
 #include "vec_math.h"
 
 namespace kernels::cpu {
@@ -292,8 +293,7 @@ void cpu_backend::attention_decode(const tensor_view& q, const tensor_view& k_ca
     const std::int64_t n_chunks = std::clamp<std::int64_t>(n_keys / decode_min_chunk, 1, 4 * n_threads_);
     const std::int64_t chunk = (n_keys + n_chunks - 1) / n_chunks;
     std::vector<float> partials(static_cast<std::size_t>(n_chunks * pairs * stride));  // [chunk][pair][m, l, acc]
-#pragma omp parallel num_threads(n_threads_)
-    {
+    parallel_region(n_threads_, n_chunks > 1, [&] {
         std::vector<float> scores(static_cast<std::size_t>(pairs * decode_key_block));
 #pragma omp for schedule(static)
         for (std::int64_t c = 0; c < n_chunks; ++c) {
@@ -301,7 +301,7 @@ void cpu_backend::attention_decode(const tensor_view& q, const tensor_view& k_ca
             decode_keys(q.as<const float>(), k_cache.as<const float>(), v_cache.as<const float>(), n_tokens, n_heads,
                         head_dim, p.n_past, begin, end, p.scale, scores.data(), partials.data() + c * pairs * stride);
         }
-    }
+    });
     // Merge: out = sum_c e^(m_c - M) acc_c / sum_c e^(m_c - M) l_c (a chunk without visible keys has l = 0).
     for (std::int64_t pair = 0; pair < pairs; ++pair) {
         float m = -std::numeric_limits<float>::infinity();

@@ -3,6 +3,8 @@
 // the per-element math comes from kernels/common, shared with CUDA. Hot
 // loops are compiled for AVX-512, AVX2 and plain x86-64 (target_clones) and
 // the loader picks one at run time.
+#include <omp.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -17,6 +19,7 @@
 #include "harness/errors.h"
 #include "kernels/half_math.h"
 #include "kernels/softmax_shift.h"
+#include "parallel_for.h"
 #include "vec_math.h"
 
 namespace kernels::cpu {
@@ -100,8 +103,7 @@ void cpu_backend::embedding(const tensor_view& table, const tensor_view& ids, co
             throw harness::unsupported_error("embedding: token id " + std::to_string(id[t]) + " at position " +
                                              std::to_string(t) + " is outside the vocabulary of " +
                                              std::to_string(n_vocab));
-#pragma omp parallel for num_threads(n_threads_) if (n_tokens * n_embd > parallel_threshold)
-    for (std::int64_t t = 0; t < n_tokens; ++t) {
+    parallel_for(n_tokens, n_threads_, n_tokens * n_embd > parallel_threshold, [&](std::int64_t t) {
         float* dst = out.as<float>() + t * n_embd;
         const std::int64_t row = id[t] * n_embd;
         if (table.type == dtype::f32) {
@@ -111,17 +113,17 @@ void cpu_backend::embedding(const tensor_view& table, const tensor_view& ids, co
             for (std::int64_t c = 0; c < n_embd; ++c)
                 dst[c] = table.type == dtype::f16 ? f16_to_f32(src[c]) : bf16_to_f32(src[c]);
         }
-    }
+    });
 }
 
 void cpu_backend::layernorm(const tensor_view& x, const tensor_view& weight, const tensor_view& bias, float eps,
                             const tensor_view& out) {
     check_layernorm(x, weight, bias, out);
     const std::int64_t n = x.dim_from_end(0), rows = x.rows();
-#pragma omp parallel for num_threads(n_threads_) if (rows * n > parallel_threshold)
-    for (std::int64_t r = 0; r < rows; ++r)
+    parallel_for(rows, n_threads_, rows * n > parallel_threshold, [&](std::int64_t r) {
         layernorm_row(x.as<const float>() + r * n, weight.as<const float>(), bias.as<const float>(), eps, n,
                       out.as<float>() + r * n);
+    });
 }
 
 // Each group of a row is a layernorm of its own over its slice of weight and bias.
@@ -129,12 +131,11 @@ void cpu_backend::group_norm(const tensor_view& x, const tensor_view& weight, co
                              std::int64_t n_groups, float eps, const tensor_view& out) {
     check_group_norm(x, weight, bias, n_groups, out);
     const std::int64_t c = x.shape[1], n = c / n_groups, pieces = x.shape[0] * n_groups;
-#pragma omp parallel for num_threads(n_threads_) if (pieces * n > parallel_threshold)
-    for (std::int64_t p = 0; p < pieces; ++p) {
+    parallel_for(pieces, n_threads_, pieces * n > parallel_threshold, [&](std::int64_t p) {
         const std::int64_t ch0 = (p % n_groups) * n;
         layernorm_row(x.as<const float>() + p * n, weight.as<const float>() + ch0, bias.as<const float>() + ch0, eps, n,
                       out.as<float>() + p * n);
-    }
+    });
 }
 
 namespace {
@@ -145,13 +146,12 @@ void shift_rows(const tensor_view& x, const tensor_view& x_prev, const tensor_vi
                 int n_threads, Mix mixed) {
     const std::int64_t n_tokens = x.shape[0], n_embd = x.shape[1];
     const float* m = mix.as<const float>();
-#pragma omp parallel for num_threads(n_threads) if (n_tokens * n_embd > parallel_threshold)
-    for (std::int64_t t = 0; t < n_tokens; ++t) {
+    parallel_for(n_tokens, n_threads, n_tokens * n_embd > parallel_threshold, [&](std::int64_t t) {
         const float* cur = x.as<const float>() + t * n_embd;
         const float* prev = t == 0 ? x_prev.as<const float>() : cur - n_embd;
         float* dst = out.as<float>() + t * n_embd;
         for (std::int64_t c = 0; c < n_embd; ++c) dst[c] = mixed(cur[c], prev[c], m[c]);
-    }
+    });
 }
 
 }  // namespace
@@ -187,8 +187,7 @@ void cpu_backend::wkv_sequence(const tensor_view& w, const tensor_view& u, const
     const float* kp = k.as<const float>();
     const float* vp = v.as<const float>();
     float* op = out.as<float>();
-#pragma omp parallel for num_threads(n_threads_) if (n_tokens * n_embd > parallel_threshold)
-    for (std::int64_t c = 0; c < n_embd; ++c) {
+    parallel_for(n_embd, n_threads_, n_tokens * n_embd > parallel_threshold, [&](std::int64_t c) {
         wkv_triplet s{aa[c], bb[c], pp[c]};
         const float wc = w.as<const float>()[c], uc = u.as<const float>()[c];
         for (std::int64_t t = 0; t < n_tokens; ++t) {
@@ -197,7 +196,7 @@ void cpu_backend::wkv_sequence(const tensor_view& w, const tensor_view& u, const
             s = wkv_update(s, wc, kp[i], vp[i]);
         }
         aa[c] = s.aa, bb[c] = s.bb, pp[c] = s.pp;
-    }
+    });
 }
 
 void cpu_backend::unary(op_kind kind, const tensor_view& x, const tensor_view& out) {
@@ -207,21 +206,31 @@ void cpu_backend::unary(op_kind kind, const tensor_view& x, const tensor_view& o
     float* dst = out.as<float>();
     // Chunks keep each parallel piece vectorisable.
     const std::int64_t chunk = 4096, n_chunks = (n + chunk - 1) / chunk;
-#pragma omp parallel for num_threads(n_threads_) if (n > parallel_threshold)
-    for (std::int64_t ci = 0; ci < n_chunks; ++ci) {
+    parallel_for(n_chunks, n_threads_, n > parallel_threshold, [&](std::int64_t ci) {
         const std::int64_t b = ci * chunk, len = std::min(chunk, n - b);
         switch (kind) {
-            case op_kind::sigmoid: map_unary(src + b, dst + b, len, [](float v) { return sigmoid_f(v); }); break;
+            case op_kind::sigmoid:
+                map_unary(src + b, dst + b, len, [](float v) { return sigmoid_f(v); });
+                break;
             case op_kind::squared_relu:
                 map_unary(src + b, dst + b, len, [](float v) { return squared_relu_f(v); });
                 break;
-            case op_kind::gelu_erf: map_unary(src + b, dst + b, len, [](float v) { return gelu_erf_f(v); }); break;
-            case op_kind::gelu_tanh: map_unary(src + b, dst + b, len, [](float v) { return gelu_tanh_f(v); }); break;
-            case op_kind::tanh: map_unary(src + b, dst + b, len, [](float v) { return std::tanh(v); }); break;
-            case op_kind::silu: map_unary(src + b, dst + b, len, [](float v) { return silu_f(v); }); break;
-            default: break;
+            case op_kind::gelu_erf:
+                map_unary(src + b, dst + b, len, [](float v) { return gelu_erf_f(v); });
+                break;
+            case op_kind::gelu_tanh:
+                map_unary(src + b, dst + b, len, [](float v) { return gelu_tanh_f(v); });
+                break;
+            case op_kind::tanh:
+                map_unary(src + b, dst + b, len, [](float v) { return std::tanh(v); });
+                break;
+            case op_kind::silu:
+                map_unary(src + b, dst + b, len, [](float v) { return silu_f(v); });
+                break;
+            default:
+                break;
         }
-    }
+    });
 }
 
 void cpu_backend::binary(op_kind kind, const tensor_view& a, const tensor_view& b, const tensor_view& out) {
@@ -231,41 +240,38 @@ void cpu_backend::binary(op_kind kind, const tensor_view& a, const tensor_view& 
     const float* pb = b.as<const float>();
     float* po = out.as<float>();
     // b is either a's shape (rows == 1) or one row repeated over a's rows.
-#pragma omp parallel for num_threads(n_threads_) if (n > parallel_threshold)
-    for (std::int64_t r = 0; r < rows; ++r) {
+    parallel_for(rows, n_threads_, n > parallel_threshold, [&](std::int64_t r) {
         const float* ar = pa + r * nb;
         float* o = po + r * nb;
         if (kind == op_kind::add)
             for (std::int64_t i = 0; i < nb; ++i) o[i] = ar[i] + pb[i];
         else
             for (std::int64_t i = 0; i < nb; ++i) o[i] = ar[i] * pb[i];
-    }
+    });
 }
 
 void cpu_backend::row_softmax(op_kind kind, const tensor_view& x, const tensor_view& out) {
     check_row_softmax(kind, x, out);
     const std::int64_t n = x.dim_from_end(0), rows = x.rows();
-#pragma omp parallel for num_threads(n_threads_) if (rows > 1 && rows * n > parallel_threshold)
-    for (std::int64_t r = 0; r < rows; ++r)
+    parallel_for(rows, n_threads_, rows > 1 && rows * n > parallel_threshold, [&](std::int64_t r) {
         softmax_row(x.as<const float>() + r * n, n, kind == op_kind::log_softmax, out.as<float>() + r * n);
+    });
 }
 
 void cpu_backend::argmax(const tensor_view& x, const tensor_view& out) {
     check_argmax(x, out);
     const std::int64_t n = x.dim_from_end(0), rows = x.rows();
-#pragma omp parallel for num_threads(n_threads_) if (rows > 1 && rows * n > parallel_threshold)
-    for (std::int64_t r = 0; r < rows; ++r) {
+    parallel_for(rows, n_threads_, rows > 1 && rows * n > parallel_threshold, [&](std::int64_t r) {
         const float* row = x.as<const float>() + r * n;
         out.as<std::int32_t>()[r] = static_cast<std::int32_t>(std::max_element(row, row + n) - row);
-    }
+    });
 }
 
 void cpu_backend::rotary(const tensor_view& x, const rotary_params& p, const tensor_view& out) {
     check_rotary(x, p, out);
     const std::int64_t n_tokens = x.shape[0], n_heads = x.shape[1], head_dim = x.shape[2];
     const int half = p.n_rot / 2;
-#pragma omp parallel for num_threads(n_threads_) if (n_tokens * n_heads * head_dim > parallel_threshold)
-    for (std::int64_t t = 0; t < n_tokens; ++t) {
+    parallel_for(n_tokens, n_threads_, n_tokens * n_heads * head_dim > parallel_threshold, [&](std::int64_t t) {
         // One table of angles per position, shared by the heads.
         std::vector<float> angle(half);
         for (int i = 0; i < half; ++i) angle[i] = rotary_angle(static_cast<int>(p.pos0 + t), i, p.n_rot, p.base);
@@ -279,7 +285,7 @@ void cpu_backend::rotary(const tensor_view& x, const rotary_params& p, const ten
             }
             if (dst != src) std::copy(src + p.n_rot, src + head_dim, dst + p.n_rot);
         }
-    }
+    });
 }
 
 }  // namespace kernels::cpu
@@ -287,12 +293,11 @@ void cpu_backend::rotary(const tensor_view& x, const rotary_params& p, const ten
 namespace kernels {
 
 void softmax_shifts(const float* x, std::int64_t rows, std::int64_t n, softmax_shift* out) {
-#pragma omp parallel for if (rows > 1 && rows * n > cpu::parallel_threshold)
-    for (std::int64_t r = 0; r < rows; ++r) {
+    cpu::parallel_for(rows, omp_get_max_threads(), rows > 1 && rows * n > cpu::parallel_threshold, [&](std::int64_t r) {
         const float* row = x + r * n;
         const float max = cpu::row_max(row, n);
         out[r] = {max, std::log(cpu::exp_sum(row, n, max))};
-    }
+    });
 }
 
 void target_logprobs(const float* x, std::int64_t rows, std::int64_t n, const std::int32_t* targets, double* out) {

@@ -24,6 +24,7 @@
 
 #include "cpu_backend.h"
 #include "harness/errors.h"
+#include "parallel_for.h"
 
 namespace kernels::cpu {
 namespace {
@@ -43,11 +44,10 @@ void add_bias(const tensor_view& bias, const tensor_view& out, int n_threads) {
     if (bias.empty()) return;
     const std::int64_t n_tokens = out.shape[0], n_out = out.shape[1];
     const float* b = bias.as<const float>();
-#pragma omp parallel for num_threads(n_threads) if (n_tokens * n_out > (1 << 15))
-    for (std::int64_t t = 0; t < n_tokens; ++t) {
+    parallel_for(n_tokens, n_threads, n_tokens * n_out > (1 << 15), [&](std::int64_t t) {
         float* row = out.as<float>() + t * n_out;
         for (std::int64_t n = 0; n < n_out; ++n) row[n] += b[n];
-    }
+    });
 }
 
 }  // namespace
@@ -126,8 +126,8 @@ void for_row_ranges(std::int64_t n_out, std::int64_t n_in, int n_threads,
     const std::int64_t per_thread = (n_out + n_threads - 1) / n_threads;
     const std::int64_t step = (per_thread + 15) / 16 * 16;
     const std::int64_t n_parts = (n_out + step - 1) / step;
-#pragma omp parallel for num_threads(n_threads) schedule(static, 1) if (n_parts > 1 && n_out * n_in > (1 << 14))
-    for (std::int64_t part = 0; part < n_parts; ++part) run(part * step, std::min(n_out, (part + 1) * step));
+    parallel_for(n_parts, n_threads, n_out * n_in > (1 << 14),
+                 [&](std::int64_t part) { run(part * step, std::min(n_out, (part + 1) * step)); });
 }
 
 namespace {

@@ -16,6 +16,7 @@
 #include "cpu_backend.h"
 #include "cpu_clones.h"
 #include "float8.h"
+#include "parallel_for.h"
 #include "vec_math.h"
 #include "wkv_chunks.h"
 
@@ -113,8 +114,7 @@ void cpu_backend::lerp(const tensor_view& a, const tensor_view& b, const tensor_
     const std::int64_t n = a.numel();
     const float *pa = a.as<const float>(), *pb = b.as<const float>(), *pt = t.as<const float>();
     float* po = out.as<float>();
-#pragma omp parallel for num_threads(n_threads_) if (n > parallel_threshold)
-    for (std::int64_t i = 0; i < n; ++i) po[i] = lerp_f(pa[i], pb[i], pt[i]);
+    parallel_for(n, n_threads_, n > parallel_threshold, [&](std::int64_t i) { po[i] = lerp_f(pa[i], pb[i], pt[i]); });
 }
 
 void cpu_backend::wkv5(const tensor_view& r, const tensor_view& k, const tensor_view& v, const tensor_view& decay,
@@ -122,8 +122,7 @@ void cpu_backend::wkv5(const tensor_view& r, const tensor_view& k, const tensor_
     check_wkv5(r, k, v, decay, bonus, state, out);
     const std::int64_t n_tokens = r.shape[0], c = r.shape[1], heads = state.shape[0], n = state.shape[1];
     const std::int64_t n_chunks = wkv5_chunks_pay(n) ? n_tokens / wkv_chunk : 0, chunked = n_chunks * wkv_chunk;
-#pragma omp parallel num_threads(n_threads_) if (heads > 1 && n_tokens * n * n * heads > parallel_threshold)
-    {
+    parallel_region(n_threads_, heads > 1 && n_tokens * n * n * heads > parallel_threshold, [&] {
         wkv_chunk_scratch scratch(n_chunks > 0 ? n : 0);
 #pragma omp for
         for (std::int64_t h = 0; h < heads; ++h) {
@@ -139,7 +138,7 @@ void cpu_backend::wkv5(const tensor_view& r, const tensor_view& k, const tensor_
                                 u, n, out.as<float>() + at);
             }
         }
-    }
+    });
 }
 
 void cpu_backend::wkv7(const tensor_view& r, const tensor_view& w, const tensor_view& k, const tensor_view& v,
@@ -151,11 +150,8 @@ void cpu_backend::wkv7(const tensor_view& r, const tensor_view& w, const tensor_
     // matrix form, then the remaining tokens one at a time, reading one
     // contiguous span of every input per token while its heads' states stay
     // in its cache.
-    const int workers = heads > 1 && n_tokens * n * n * heads > parallel_threshold
-                            ? static_cast<int>(std::min<std::int64_t>(n_threads_, heads))
-                            : 1;
-#pragma omp parallel num_threads(workers)
-    {
+    const int workers = static_cast<int>(std::min<std::int64_t>(n_threads_, heads));
+    parallel_region(workers, n_tokens * n * n * heads > parallel_threshold, [&] {
         const std::int64_t id = omp_get_thread_num(), count = omp_get_num_threads();
         const std::int64_t h0 = heads * id / count, h1 = heads * (id + 1) / count;
         if (n_chunks > 0) {
@@ -176,15 +172,14 @@ void cpu_backend::wkv7(const tensor_view& r, const tensor_view& w, const tensor_
                                 k.as<const float>() + at, v.as<const float>() + at, av.data(), bv.data(), n,
                                 out.as<float>() + at);
             }
-    }
+    });
 }
 
 void cpu_backend::rwkv7_keys(const tensor_view& k, const tensor_view& a, const tensor_view& k_k,
                              const tensor_view& k_a, std::int64_t head_size, const tensor_view& kk) {
     check_rwkv7_keys(k, a, k_k, k_a, head_size, kk);
     const std::int64_t c = k.shape[1], pieces = k.numel() / head_size;
-#pragma omp parallel for num_threads(n_threads_) if (k.numel() > parallel_threshold)
-    for (std::int64_t p = 0; p < pieces; ++p) {
+    parallel_for(pieces, n_threads_, k.numel() > parallel_threshold, [&](std::int64_t p) {
         const std::int64_t base = p * head_size, ch0 = base % c;
         float* kp = k.as<float>() + base;
         float* kkp = kk.as<float>() + base;
@@ -200,15 +195,14 @@ void cpu_backend::rwkv7_keys(const tensor_view& k, const tensor_view& a, const t
             kkp[j] /= norm;
             kp[j] = rwkv7_key(kp[j], ap[j], kaw[j]);
         }
-    }
+    });
 }
 
 void cpu_backend::rwkv7_bonus(const tensor_view& r, const tensor_view& k, const tensor_view& v, const tensor_view& r_k,
                               const tensor_view& out) {
     check_rwkv7_bonus(r, k, v, r_k, out);
     const std::int64_t c = r.shape[1], n = r_k.shape[1], pieces = r.numel() / n;
-#pragma omp parallel for num_threads(n_threads_) if (r.numel() > parallel_threshold)
-    for (std::int64_t p = 0; p < pieces; ++p) {
+    parallel_for(pieces, n_threads_, r.numel() > parallel_threshold, [&](std::int64_t p) {
         const std::int64_t base = p * n, ch0 = base % c;
         const float *rp = r.as<const float>() + base, *kp = k.as<const float>() + base,
                     *vp = v.as<const float>() + base, *rk = r_k.as<const float>() + ch0;
@@ -216,7 +210,7 @@ void cpu_backend::rwkv7_bonus(const tensor_view& r, const tensor_view& k, const 
         for (std::int64_t j = 0; j < n; ++j) sum += rp[j] * kp[j] * rk[j];
         float* o = out.as<float>() + base;
         for (std::int64_t j = 0; j < n; ++j) o[j] += sum * vp[j];
-    }
+    });
 }
 
 }  // namespace kernels::cpu
