@@ -91,6 +91,35 @@ KERNELS_CLONES void map_unary(const float* x, float* out, std::int64_t n, F f) {
     for (std::int64_t i = 0; i < n; ++i) out[i] = f(x[i]);
 }
 
+struct fast_exp {
+    float operator()(float x) const { return exp_fast(x); }
+};
+
+// Channels per wkv_channels call: their state (3 x 64 floats) stays in L1
+// while the tokens stream by, and 768 channels still make 12 parallel pieces.
+constexpr std::int64_t wkv_block = 64;
+
+// The WKV-4 scan of n channels (state aa/bb/pp, decay w, bonus u) over
+// n_tokens rows of k/v/out, `stride` floats apart. Per token the channels
+// are one loop of the shared math with exp_fast, which GCC vectorises:
+// 8-14x faster than a channel at a time with libm's expf (1 ulp apart).
+// __restrict: without it GCC gives up on the alias checks of eight pointers.
+KERNELS_CLONES void wkv_channels(float* __restrict aa, float* __restrict bb, float* __restrict pp, const float* w,
+                                 const float* u, const float* k, const float* v, float* __restrict out,
+                                 std::int64_t n_tokens, std::int64_t stride, std::int64_t n) {
+    for (std::int64_t t = 0; t < n_tokens; ++t) {
+        const float* kt = k + t * stride;
+        const float* vt = v + t * stride;
+        float* ot = out + t * stride;
+        for (std::int64_t c = 0; c < n; ++c) {
+            const wkv_triplet s{aa[c], bb[c], pp[c]};
+            ot[c] = wkv_output(s, u[c], kt[c], vt[c], fast_exp{});
+            const wkv_triplet next = wkv_update(s, w[c], kt[c], vt[c], fast_exp{});
+            aa[c] = next.aa, bb[c] = next.bb, pp[c] = next.pp;
+        }
+    }
+}
+
 }  // namespace
 
 void cpu_backend::embedding(const tensor_view& table, const tensor_view& ids, const tensor_view& out) {
@@ -176,26 +205,18 @@ void cpu_backend::wkv_step(const tensor_view& w, const tensor_view& u, const ten
     wkv_sequence(w, u, k, v, state, out);
 }
 
-// Parallel over channels, sequential over time within a channel: the scan.
+// Parallel over blocks of channels, sequential over time: the scan.
 void cpu_backend::wkv_sequence(const tensor_view& w, const tensor_view& u, const tensor_view& k,
                                const tensor_view& v, const tensor_view& state, const tensor_view& out) {
     check_wkv(w, u, k, v, state, out);
     const std::int64_t n_embd = k.dim_from_end(0), n_tokens = k.rows();
+    const std::int64_t n_blocks = (n_embd + wkv_block - 1) / wkv_block;
     float* aa = state.as<float>();
-    float* bb = aa + n_embd;
-    float* pp = bb + n_embd;
-    const float* kp = k.as<const float>();
-    const float* vp = v.as<const float>();
-    float* op = out.as<float>();
-    parallel_for(n_embd, n_threads_, n_tokens * n_embd > parallel_threshold, [&](std::int64_t c) {
-        wkv_triplet s{aa[c], bb[c], pp[c]};
-        const float wc = w.as<const float>()[c], uc = u.as<const float>()[c];
-        for (std::int64_t t = 0; t < n_tokens; ++t) {
-            const std::int64_t i = t * n_embd + c;
-            op[i] = wkv_output(s, uc, kp[i], vp[i]);
-            s = wkv_update(s, wc, kp[i], vp[i]);
-        }
-        aa[c] = s.aa, bb[c] = s.bb, pp[c] = s.pp;
+    parallel_for(n_blocks, n_threads_, n_tokens * n_embd > parallel_threshold, [&](std::int64_t b) {
+        const std::int64_t c0 = b * wkv_block;
+        wkv_channels(aa + c0, aa + n_embd + c0, aa + 2 * n_embd + c0, w.as<const float>() + c0,
+                     u.as<const float>() + c0, k.as<const float>() + c0, v.as<const float>() + c0, out.as<float>() + c0,
+                     n_tokens, n_embd, std::min(wkv_block, n_embd - c0));
     });
 }
 

@@ -48,7 +48,8 @@ public:
                         const tensor_view& out) = 0;
     virtual void token_shift(const tensor_view& x, const tensor_view& x_prev, const tensor_view& mix,
                              const tensor_view& out) = 0;
-    // k, v, out: [C] for the step, [T, C] for the sequence; state [3, C].
+    // k, v, out: [C] for the step, [T, C] for the sequence; state [3, C]. out
+    // overlaps no input (the CPU kernel reads and writes them unaliased).
     virtual void wkv_step(const tensor_view& w, const tensor_view& u, const tensor_view& k,
                           const tensor_view& v, const tensor_view& state, const tensor_view& out) = 0;
     virtual void wkv_sequence(const tensor_view& w, const tensor_view& u, const tensor_view& k,
