@@ -96,7 +96,8 @@ public:
             "threads", po::value<int>()->default_value(0), "CPU threads (0: all cores)")(
             "int8-activations",
             "block formats (q8_0 ... q4_1) on activations quantized to 8 bits per 32 values, as rwkv.cpp and "
-            "llama.cpp do: integer dot products on AVX-512 VNNI, faster decode, rwkv.cpp's numbers (CPU only; "
+            "llama.cpp do: integer dot products (AVX-512 VNNI, else AVX2), faster decode, rwkv.cpp's numbers (CPU "
+            "only; "
             "default: f32 activations, exact)")("chunk", po::value<int>()->default_value(0),
                                                 "tokens per forward call, state carried (0: all at once)")(
             "attention", po::value<std::string>(), "naive or fused (transformer engine only)")(

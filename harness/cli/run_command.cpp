@@ -128,7 +128,8 @@ public:
             "rows, one matmul for all rows (1: one at a time)")(
             "int8-activations",
             "block formats (q8_0 ... q4_1) on activations quantized to 8 bits per 32 values, as rwkv.cpp and "
-            "llama.cpp do: integer dot products on AVX-512 VNNI, faster decode, rwkv.cpp's numbers (CPU only; "
+            "llama.cpp do: integer dot products (AVX-512 VNNI, else AVX2), faster decode, rwkv.cpp's numbers (CPU "
+            "only; "
             "default: f32 activations, exact)")("limit", po::value<long long>(),
                                                 "first N examples of each task (and of each language)")(
             "langs", po::value<std::string>(), "per-language tasks: only these codes, e.g. eng_Latn,tha_Thai")(

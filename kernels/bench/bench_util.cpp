@@ -27,16 +27,20 @@ std::unique_ptr<kernels::backend> make(const std::string& name, std::string* why
         if (!kernels::cuda_available(why)) return nullptr;
         return kernels::make_cuda_backend(0);
     }
+    // "cpu", "cpu/ISA", either with "/int8" (int8 activations) appended.
     kernels::cpu_options o;
     o.n_threads = bench_threads();
-    if (name == "cpu/int8") {
+    std::string base = name;
+    if (base.size() > 5 && base.ends_with("/int8")) {
         if (!kernels::int8_activations_available()) {
-            *why = name + ": this CPU lacks AVX-512 VNNI";
+            *why = name + ": this CPU lacks AVX2";
             return nullptr;
         }
         o.int8_activations = true;
-    } else if (name.rfind("cpu/", 0) == 0) {
-        const auto isa = kernels::parse_cpu_isa(name.substr(4));
+        base.resize(base.size() - 5);
+    }
+    if (base.rfind("cpu/", 0) == 0) {
+        const auto isa = kernels::parse_cpu_isa(base.substr(4));
         if (!isa || !kernels::cpu_isa_available(*isa)) {
             *why = name + ": not available on this CPU";
             return nullptr;

@@ -2,6 +2,8 @@
 // the 50277x768 head) for T = 1, 8, 16, 32, 64, 128, 1024 tokens, every weight dtype, on
 // each backend. Counters: GFLOP/s (2 T N K per call), GB/s (weights + x + out
 // bytes moved once) and tokens/s. Compare with roofline/* in the same run.
+// Backends: "cpu" (this CPU's best path), "cpu/ISA" (forced), either with
+// "/int8" (int8 activations: VNNI on AVX-512, vpmaddubsw on AVX2), "cuda".
 #include <vector>
 
 #include "bench_util.h"
@@ -39,11 +41,25 @@ const int registered = [] {
         std::string backend;
         dtype wt;
     };
-    const std::vector<variant> variants = {
-        {"cpu", dtype::f32},       {"cpu", dtype::f16},       {"cpu", dtype::bf16}, {"cpu/avx512_bf16", dtype::bf16},
-        {"cpu", dtype::q8_0},      {"cpu", dtype::q4_0},      {"cpu", dtype::q5_1}, {"cpu/int8", dtype::q8_0},
-        {"cpu/int8", dtype::q4_0}, {"cpu/int8", dtype::q5_1}, {"cuda", dtype::f32}, {"cuda", dtype::f16},
-        {"cuda", dtype::bf16},     {"cuda", dtype::q8_0},     {"cuda", dtype::q4_0}};
+    const std::vector<variant> variants = {{"cpu", dtype::f32},
+                                           {"cpu", dtype::f16},
+                                           {"cpu", dtype::bf16},
+                                           {"cpu/avx512_bf16", dtype::bf16},
+                                           {"cpu", dtype::q8_0},
+                                           {"cpu", dtype::q4_0},
+                                           {"cpu", dtype::q5_1},
+                                           {"cpu/int8", dtype::q8_0},
+                                           {"cpu/int8", dtype::q4_0},
+                                           {"cpu/int8", dtype::q5_1},
+                                           {"cpu/avx2", dtype::q8_0},
+                                           {"cpu/avx2", dtype::q4_0},
+                                           {"cpu/avx2/int8", dtype::q8_0},
+                                           {"cpu/avx2/int8", dtype::q4_0},
+                                           {"cuda", dtype::f32},
+                                           {"cuda", dtype::f16},
+                                           {"cuda", dtype::bf16},
+                                           {"cuda", dtype::q8_0},
+                                           {"cuda", dtype::q4_0}};
     for (const auto& v : variants)
         for (const auto& [n_out, n_in] : shapes)
             for (std::int64_t t : {1, 8, 16, 32, 64, 128, 1024}) {

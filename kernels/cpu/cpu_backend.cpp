@@ -69,10 +69,13 @@ cpu_isa resolve_cpu_isa(cpu_isa requested) {
     return cpu_isa::scalar;
 }
 
-bool int8_activations_available() {
-    const auto& f = harness::detect_cpu_features();
-    return cpu_isa_available(cpu_isa::avx512) && f.avx512_vnni;
-}
+bool int8_activations_available() { return cpu_isa_available(cpu_isa::avx2); }
+
+namespace {
+
+bool has_vnni() { return cpu_isa_available(cpu_isa::avx512) && harness::detect_cpu_features().avx512_vnni; }
+
+}  // namespace
 
 namespace cpu {
 
@@ -81,11 +84,12 @@ cpu_backend::cpu_backend(const cpu_options& options) {
         throw harness::unsupported_error("cpu backend: this CPU lacks " + std::string(cpu_isa_name(options.isa)));
     isa_ = resolve_cpu_isa(options.isa);
     int8_activations_ = options.int8_activations;
-    if (int8_activations_ && !int8_activations_available())
-        throw harness::unsupported_error("cpu backend: int8 activations need AVX-512 VNNI, which this CPU lacks");
-    if (int8_activations_ && isa_ != cpu_isa::avx512 && isa_ != cpu_isa::avx512_bf16)
-        throw harness::unsupported_error("cpu backend: int8 activations run on the AVX-512 paths, not on " +
+    if (int8_activations_ && isa_ == cpu_isa::scalar)
+        throw harness::unsupported_error("cpu backend: int8 activations run on the AVX2 and AVX-512 paths, not on " +
                                          std::string(cpu_isa_name(isa_)));
+    // AVX-512 paths take VNNI's row dots where the CPU has them; AVX2's (and
+    // AVX-512 CPUs without VNNI) take vpmaddubsw's.
+    int8_vnni_ = int8_activations_ && (isa_ == cpu_isa::avx512 || isa_ == cpu_isa::avx512_bf16) && has_vnni();
     n_threads_ = options.n_threads > 0 ? options.n_threads : omp_get_num_procs();
     // One pool: OpenBLAS's OpenMP build uses the same OpenMP threads.
     omp_set_num_threads(n_threads_);

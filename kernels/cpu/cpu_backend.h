@@ -61,6 +61,16 @@ struct quant_gemv_q8_args {
     std::int64_t n_tokens, n_in, n_out, row_begin, row_end;
 };
 void quant_gemv_vnni(const quant_gemv_q8_args& a, quant_format f);
+// The same row dots where AVX-512 VNNI is missing, on AVX2 (quant_gemv_int8_avx2.cpp),
+// reading quantize_activations_q8's output as it is.
+struct quant_gemv_i8_args {
+    const std::int8_t* q;  // [T, K]
+    const float *d, *s;    // [T, K / 32]
+    const unsigned char* w;
+    float* out;
+    std::int64_t n_tokens, n_in, n_out, row_begin, row_end;
+};
+void quant_gemv_int8_avx2(const quant_gemv_i8_args& a, quant_format f);
 // n weights (whole blocks) to f32, bit-identical to dequantize_row.
 void quant_dequantize_avx2(quant_format f, const unsigned char* blocks, std::int64_t n, float* out);
 
@@ -172,6 +182,7 @@ private:
     int n_threads_;
     cpu_isa isa_;
     bool int8_activations_;
+    bool int8_vnni_;  // int8 activations on AVX-512 VNNI, else on AVX2
 };
 
 }  // namespace kernels::cpu

@@ -9,31 +9,60 @@
 //    (for_token_groups).
 //  * the same shapes with cpu_options::int8_activations: the activations
 //    quantized to 8 bits per 32 as rwkv.cpp does (quantize_activations_q8),
-//    integer block dots on AVX-512 VNNI (quant_gemv_vnni.cpp).
+//    integer block dots on AVX-512 VNNI (quant_gemv_vnni.cpp), or on AVX2
+//    where VNNI is missing (quant_gemv_int8_avx2.cpp).
 //  * larger T, and every T on the scalar ISA: blocks of rows are dequantized
 //    (bit-identically to ggml) into a per-thread f32 buffer and multiplied
 //    by a one-thread sgemm, as the f16/bf16 prefill path does.
 #include <functional>
+#include <vector>
 
 #include "cpu_backend.h"
 #include "kernels/quant.h"
 
 namespace kernels::cpu {
 
+namespace {
+
+// quantize_activations_q8's output for one call, kept between calls.
+struct q8_activations {
+    std::vector<std::int8_t> q;
+    std::vector<float> d, s;
+    void resize(std::int64_t values, std::int64_t blocks) {
+        q.resize(static_cast<std::size_t>(values));
+        d.resize(static_cast<std::size_t>(blocks)), s.resize(static_cast<std::size_t>(blocks));
+    }
+};
+
+}  // namespace
+
 void cpu_backend::quant_matmul(const tensor_view& x, const tensor_view& w, const tensor_view& out) {
     const std::int64_t n_tokens = x.shape[0], n_in = x.shape[1], n_out = w.shape[0];
     const quant_format f = quant_format_of(w.type);
     const std::int64_t row_bytes = storage_bytes(w.type, n_in);
     const auto* wp = w.as<const unsigned char>();
-    if (n_tokens <= row_dot_tokens_max && isa_ != cpu_isa::scalar) {  // int8 activations imply AVX-512
+    thread_local q8_activations q8;  // the calling thread's; the row dots of every thread read it
+    if (n_tokens <= row_dot_tokens_max && isa_ != cpu_isa::scalar) {  // int8 activations imply AVX2 or AVX-512
         // One token group's rows: on int8 activations, quantized and laid out
         // once here for all rows and threads, or on the f32 activations.
         std::function<void(std::int64_t, std::int64_t, std::int64_t, std::int64_t)> group;
-        if (int8_activations_) {
+        if (int8_vnni_) {
             const auto* pairs = static_cast<const unsigned char*>(prepare_q8_pairs(f, x.as<const float>(), n_tokens, n_in));
             const std::int64_t token_bytes = q8_pairs_per_token(n_in) * q8_pair_bytes;
             group = [&, pairs, token_bytes](std::int64_t t0, std::int64_t n, std::int64_t r0, std::int64_t r1) {
                 quant_gemv_vnni({pairs + t0 * token_bytes, wp, out.as<float>() + t0 * n_out, n, n_in, n_out, r0, r1}, f);
+            };
+        } else if (int8_activations_) {
+            const std::int64_t blocks = n_in / quant_block_weights;
+            q8.resize(n_tokens * n_in, n_tokens * blocks);
+            quantize_activations_q8(x.as<const float>(), n_tokens * n_in, q8.q.data(), q8.d.data(), q8.s.data());
+            // Pointers, not q8: inside the lambda q8 would name the worker thread's own.
+            const std::int8_t* q = q8.q.data();
+            const float *d = q8.d.data(), *s = q8.s.data();
+            group = [&, q, d, s, blocks](std::int64_t t0, std::int64_t n, std::int64_t r0, std::int64_t r1) {
+                quant_gemv_int8_avx2({q + t0 * n_in, d + t0 * blocks, s + t0 * blocks, wp, out.as<float>() + t0 * n_out,
+                                      n, n_in, n_out, r0, r1},
+                                     f);
             };
         } else {
             const auto gemv = isa_ == cpu_isa::avx2 ? quant_gemv_avx2 : quant_gemv_avx512;

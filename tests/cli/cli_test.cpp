@@ -429,7 +429,7 @@ TEST(Cli, Int8ActivationsAreACpuOptionAndRecorded) {
             "--int8-activations --out " + q(dir + "/x.safetensors"));
     EXPECT_EQ(cuda.code, 2);
     EXPECT_NE(cuda.err.find("--int8-activations runs on the CPU backend only"), std::string::npos) << cuda.err;
-    if (!kernels::int8_activations_available()) GTEST_SKIP() << "this CPU lacks AVX-512 VNNI";
+    if (!kernels::int8_activations_available()) GTEST_SKIP() << "this CPU lacks AVX2";
     const std::string base = "run --model " + bin + " --engine rwkv4-serial --tokenizer bytes --task lambada_openai " +
                              "--limit 3 --progress never --out " + q(dir + "/run");
     const result r = run(base + " --int8-activations");

@@ -181,7 +181,7 @@ TEST_P(Quantized, BlocksMatchFloat64AndRwkvcpp) {
 // integer block dots), so it comes much closer to rwkv.cpp's logits than with
 // f32 activations; what is left is the other ops' float rounding.
 TEST_P(Quantized, Int8ActivationsComeCloseToRwkvcpp) {
-    if (!kernels::int8_activations_available()) GTEST_SKIP() << "this CPU lacks AVX-512 VNNI";
+    if (!kernels::int8_activations_available()) GTEST_SKIP() << "this CPU lacks AVX2";
     const quant_case& c = GetParam();
     const logit_check exact = run_and_compare(c, dtype_of(c), true);
     const logit_check int8 = run_and_compare(c, dtype_of(c), true, nullptr, true);

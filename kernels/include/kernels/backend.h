@@ -114,7 +114,7 @@ std::unique_ptr<backend> make_cuda_backend(int device_index = 0);
 
 // By device name; "cpu" or "cuda" (the GPU numbered `cuda_device`).
 // int8_activations: cpu_options::int8_activations (usage_error on cuda;
-// unsupported_error on a CPU without AVX-512 VNNI).
+// unsupported_error on a CPU without AVX2).
 std::unique_ptr<backend> make_backend(std::string_view device, int n_threads = 0, int cuda_device = 0,
                                       bool int8_activations = false);
 

@@ -25,11 +25,12 @@ struct cpu_options {
     cpu_isa isa = cpu_isa::auto_detect;
     // Block-format weights at decode (up to 32 tokens) multiply activations
     // quantized to 8 bits per 32 values, as rwkv.cpp and llama.cpp do
-    // (kernels/quant.h: quantize_activations_q8), on AVX-512 VNNI integer
-    // dot products; off: f32 activations, exact. Needs an AVX-512 ISA and VNNI.
+    // (kernels/quant.h: quantize_activations_q8), on integer dot products:
+    // AVX-512 VNNI's on the AVX-512 paths of CPUs that have it, else AVX2's
+    // vpmaddubsw; off: f32 activations, exact. Refused on the scalar path.
     bool int8_activations = false;
 };
-// Whether this CPU can run the int8-activation row dots.
+// Whether this CPU can run the int8-activation row dots (it has AVX2).
 bool int8_activations_available();
 
 // Throws harness::unsupported_error when `options.isa` is not available here.
