@@ -12,7 +12,7 @@
 //  * f16/bf16 weights, larger T (prefill): each thread converts a block of
 //    weight rows to f32 in its own buffer (L2-sized) and runs a one-thread
 //    sgemm on it; from chunked_sgemm_tokens_min tokens on, all threads
-//    convert 4 MiB of rows at a time and one threaded sgemm takes them (x is
+//    convert 16 MiB of rows at a time and one threaded sgemm takes them (x is
 //    packed once per chunk). The weights are never expanded whole in memory.
 //  * block-quantized weights: cpu_quant_matmul.cpp, the same two shapes.
 #include <cblas.h>
@@ -132,14 +132,16 @@ void for_row_ranges(std::int64_t n_out, std::int64_t n_in, int n_threads,
 
 namespace {
 
-// Large T: all threads convert up to 4 MiB of rows at a time into one
+// Large T: all threads convert up to 16 MiB of rows at a time into one
 // buffer kept between calls, then one OpenBLAS sgemm (threaded) takes them:
-// x is packed once per chunk, not once per thread's 1 MiB block.
+// x is packed once per chunk, not once per thread's 1 MiB block, and a
+// layer's matrix is one chunk (4 MiB chunks split 3072 x 768 in three sgemm
+// calls that each packed x again).
 void chunked_sgemm(const tensor_view& x, std::int64_t n_out, int n_threads, const tensor_view& out,
-                   const std::function<void(std::int64_t row0, std::int64_t rows, float* dst)>& convert_rows) {
+                   const std::function<void(std::int64_t row0, std::int64_t rows, float* dst)>& convert_rows,
+                   std::int64_t chunk_floats) {
     const std::int64_t n_tokens = x.shape[0], n_in = x.shape[1];
-    const std::int64_t chunk =
-        std::clamp<std::int64_t>((std::int64_t{1} << 20) / std::max<std::int64_t>(n_in, 1), 1, n_out);
+    const std::int64_t chunk = std::clamp<std::int64_t>(chunk_floats / std::max<std::int64_t>(n_in, 1), 1, n_out);
     thread_local std::vector<float> converted;
     if (converted.size() < static_cast<std::size_t>(chunk * n_in))
         converted.resize(static_cast<std::size_t>(chunk * n_in));
@@ -159,9 +161,11 @@ void chunked_sgemm(const tensor_view& x, std::int64_t n_out, int n_threads, cons
 }  // namespace
 
 void blocked_sgemm(const tensor_view& x, std::int64_t n_out, int n_threads, const tensor_view& out,
-                   const std::function<void(std::int64_t row0, std::int64_t rows, float* dst)>& convert_rows) {
+                   const std::function<void(std::int64_t row0, std::int64_t rows, float* dst)>& convert_rows,
+                   std::int64_t chunk_floats) {
     const std::int64_t n_tokens = x.shape[0], n_in = x.shape[1];
-    if (n_tokens >= chunked_sgemm_tokens_min) return chunked_sgemm(x, n_out, n_threads, out, convert_rows);
+    if (n_tokens >= chunked_sgemm_tokens_min)
+        return chunked_sgemm(x, n_out, n_threads, out, convert_rows, chunk_floats);
     const std::int64_t block = rows_per_block(n_out, n_in, n_threads);
     const std::int64_t n_blocks = (n_out + block - 1) / block;
 #pragma omp parallel num_threads(n_threads)

@@ -167,9 +167,10 @@ void add_batched_matmul(std::vector<op_case>& cases, std::uint32_t& seed) {
 }
 
 // A long prefill: from chunked_sgemm_tokens_min tokens on, the CPU converts
-// 4 MiB of weight rows at a time for one threaded sgemm each: f16 in two
-// chunks (the second partial; 1.5 s per ISA, so one format), a block format
-// in one. After the batched cases, so the others keep their seeds.
+// 16 MiB of weight rows at a time for one threaded sgemm each: f16 and a
+// block format, one chunk each (1.5 s per ISA, so one format each; many
+// chunks and a partial last one: blocked_sgemm_test.cpp). After the batched
+// cases, so the others keep their seeds.
 void add_long_prefill_matmul(std::vector<op_case>& cases, std::uint32_t& seed) {
     const auto uniform_weights = [](case_builder& b, dtype wt, int n, int k) { return b.uniform({n, k}, -1, 1, wt); };
     cases.push_back(matmul_case(seed++, dtype::f16, 256, 256, 4200, false, uniform_weights));
