@@ -41,7 +41,6 @@ void cpu_backend::quant_matmul(const tensor_view& x, const tensor_view& w, const
     const quant_format f = quant_format_of(w.type);
     const std::int64_t row_bytes = storage_bytes(w.type, n_in);
     const auto* wp = w.as<const unsigned char>();
-    thread_local q8_activations q8;  // the calling thread's; the row dots of every thread read it
     if (n_tokens <= row_dot_tokens_max && isa_ != cpu_isa::scalar) {  // int8 activations imply AVX2 or AVX-512
         // One token group's rows: on int8 activations, quantized and laid out
         // once here for all rows and threads, or on the f32 activations.
@@ -53,6 +52,7 @@ void cpu_backend::quant_matmul(const tensor_view& x, const tensor_view& w, const
                 quant_gemv_vnni({pairs + t0 * token_bytes, wp, out.as<float>() + t0 * n_out, n, n_in, n_out, r0, r1}, f);
             };
         } else if (int8_activations_) {
+            thread_local q8_activations q8;  // the calling thread's; the row dots of every thread read it
             const std::int64_t blocks = n_in / quant_block_weights;
             q8.resize(n_tokens * n_in, n_tokens * blocks);
             quantize_activations_q8(x.as<const float>(), n_tokens * n_in, q8.q.data(), q8.d.data(), q8.s.data());

@@ -8,6 +8,7 @@
 // reference, with weights that differ per row so a misplaced row shows.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -34,15 +35,12 @@ TEST(BlockedSgemm, EveryRowOnceFromItsOwnWeights) {
         for (float& v : w) v = u(rng);
         for (int threads : {1, 2}) {
             std::vector<float> out(static_cast<std::size_t>(s.t * s.n), NAN);
-            std::vector<int> converted(static_cast<std::size_t>(s.n), 0);
+            std::vector<std::atomic<int>> converted(static_cast<std::size_t>(s.n));
             cpu::blocked_sgemm(
                 tensor_view::make(x.data(), dtype::f32, {s.t, s.k}), s.n, threads,
                 tensor_view::make(out.data(), dtype::f32, {s.t, s.n}),
                 [&](std::int64_t row0, std::int64_t rows, float* dst) {
-                    for (std::int64_t r = row0; r < row0 + rows; ++r) {
-#pragma omp atomic
-                        ++converted[static_cast<std::size_t>(r)];
-                    }
+                    for (std::int64_t r = row0; r < row0 + rows; ++r) ++converted[static_cast<std::size_t>(r)];
                     std::copy_n(w.data() + row0 * s.k, rows * s.k, dst);
                 },
                 s.chunk_floats);
