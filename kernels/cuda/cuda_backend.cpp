@@ -130,7 +130,7 @@ public:
         const std::int64_t n_tokens = x.shape[0], n_in = x.shape[1], n_out = w.shape[0];
         const quant_format f = quant_format_of(w.type);
         const auto* wp = w.as<const unsigned char>();
-        if (n_tokens <= cuda::half_gemv_max_tokens) {
+        if (n_tokens <= cuda::quant_gemv_max_tokens) {
             cuda::quant_gemv_forward(x.as<const float>(), wp, f, n_tokens, n_in, n_out, out.as<float>(), stream_);
             return;
         }

@@ -2,7 +2,9 @@
 // (T <= half_gemv_max_tokens): one warp per output row, each lane decoding
 // weights to f32 (kernels/common/half_math.h, exact) and accumulating in f32
 // for all T tokens, then a warp reduction. Memory-bound: every weight byte is
-// read once. Larger T goes through cuBLAS in cuda_backend.cpp.
+// read once. The kernel is instantiated for up to 4, 8 and 16 tokens (the
+// accumulators stay in registers). Larger T goes through cuBLAS in
+// cuda_backend.cpp.
 #include "kernels/half_math.h"
 #include "cuda_util.cuh"
 #include "launchers.cuh"
@@ -52,9 +54,15 @@ void half_gemv_forward(const float* x, const std::uint16_t* w, bool is_bf16, std
                        std::int64_t n_in, std::int64_t n_out, float* out, cudaStream_t stream) {
     if (n_tokens < 1 || n_tokens > half_gemv_max_tokens)
         throw harness::unsupported_error("cuda half_gemv: T must be 1.." + std::to_string(half_gemv_max_tokens));
-    const std::int64_t blocks = (n_out + warps_per_block - 1) / warps_per_block;
-    half_gemv_kernel<half_gemv_max_tokens><<<static_cast<unsigned>(blocks), warps_per_block * 32, 0, stream>>>(
-        x, w, is_bf16, static_cast<int>(n_tokens), n_in, n_out, out);
+    static_assert(half_gemv_max_tokens == 16, "instantiate half_gemv_kernel up to half_gemv_max_tokens");
+    const auto grid = static_cast<unsigned>((n_out + warps_per_block - 1) / warps_per_block);
+    const int t = static_cast<int>(n_tokens);
+    if (t <= 4)
+        half_gemv_kernel<4><<<grid, warps_per_block * 32, 0, stream>>>(x, w, is_bf16, t, n_in, n_out, out);
+    else if (t <= 8)
+        half_gemv_kernel<8><<<grid, warps_per_block * 32, 0, stream>>>(x, w, is_bf16, t, n_in, n_out, out);
+    else
+        half_gemv_kernel<16><<<grid, warps_per_block * 32, 0, stream>>>(x, w, is_bf16, t, n_in, n_out, out);
     KERNEL_LAUNCH_CHECK();
 }
 

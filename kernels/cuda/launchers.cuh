@@ -61,14 +61,20 @@ void rwkv7_bonus_forward(const float* r, const float* k, const float* v, const f
                          std::int64_t c, std::int64_t head_size, float* out, cudaStream_t stream);
 
 // half_gemv.cu: out[T, N] = x[T, K] . w[N, K]^T for small T, f16/bf16 weights.
+// Up to 16 tokens (batched decode): each weight is read once for all of them,
+// where the cuBLAS path first writes the whole matrix out as f32 (3x f32's
+// time at T = 8 on an H200).
 void half_gemv_forward(const float* x, const std::uint16_t* w, bool is_bf16, std::int64_t n_tokens,
                        std::int64_t n_in, std::int64_t n_out, float* out, cudaStream_t stream);
-inline constexpr std::int64_t half_gemv_max_tokens = 4;
+inline constexpr std::int64_t half_gemv_max_tokens = 16;
 
-// quant_gemv.cu: the same for rwkv.cpp's block formats (T <= half_gemv_max_tokens),
+// quant_gemv.cu: the same for rwkv.cpp's block formats (T <= quant_gemv_max_tokens),
 // and n weights (a multiple of 32) dequantized to f32 for the cuBLAS path.
+// Its lanes read x a block apart (uncoalesced), so it stays at 4 tokens
+// until a GPU measures more against the dequantize-and-sgemm path.
 void quant_gemv_forward(const float* x, const unsigned char* w, quant_format f, std::int64_t n_tokens,
                         std::int64_t n_in, std::int64_t n_out, float* out, cudaStream_t stream);
+inline constexpr std::int64_t quant_gemv_max_tokens = 4;
 void dequantize_forward(const unsigned char* w, quant_format f, std::int64_t n, float* out, cudaStream_t stream);
 
 // attention.cu: the streaming (online softmax) variant, split over keys

@@ -1,5 +1,5 @@
 // rwkv.cpp's block-quantized weights (kernels/quant.h) on CUDA:
-//  * T <= half_gemv_max_tokens: one warp per output row, each lane taking
+//  * T <= quant_gemv_max_tokens: one warp per output row, each lane taking
 //    whole 32-weight blocks, decoding them with the shared dequantize_block
 //    (the bit-exact ggml order: __fmul_rn/__fadd_rn, no fused multiply-add)
 //    and accumulating for every token, then a warp reduction;
@@ -49,10 +49,10 @@ __global__ void dequantize_kernel(const unsigned char* w, quant_format f, std::i
 
 void quant_gemv_forward(const float* x, const unsigned char* w, quant_format f, std::int64_t n_tokens,
                         std::int64_t n_in, std::int64_t n_out, float* out, cudaStream_t stream) {
-    if (n_tokens < 1 || n_tokens > half_gemv_max_tokens)
-        throw harness::unsupported_error("cuda quant_gemv: T must be 1.." + std::to_string(half_gemv_max_tokens));
+    if (n_tokens < 1 || n_tokens > quant_gemv_max_tokens)
+        throw harness::unsupported_error("cuda quant_gemv: T must be 1.." + std::to_string(quant_gemv_max_tokens));
     const std::int64_t blocks = (n_out + warps_per_block - 1) / warps_per_block;
-    quant_gemv_kernel<half_gemv_max_tokens><<<static_cast<unsigned>(blocks), warps_per_block * 32, 0, stream>>>(
+    quant_gemv_kernel<quant_gemv_max_tokens><<<static_cast<unsigned>(blocks), warps_per_block * 32, 0, stream>>>(
         x, w, f, static_cast<int>(n_tokens), n_in, n_out, out);
     KERNEL_LAUNCH_CHECK();
 }

@@ -177,6 +177,16 @@ void add_long_prefill_matmul(std::vector<op_case>& cases, std::uint32_t& seed) {
     cases.push_back(matmul_case(seed++, dtype::q4_1, 256, 64, 96, false, quantized_weights));
 }
 
+// Decode batches of 5-16 tokens on half-precision weights: CUDA's
+// warp-per-row kernel at its 8- and 16-token instantiations (the batched
+// cases above take T = 13), an odd K for the unaligned rows. Last, so the
+// others keep their seeds.
+void add_half_batch_matmul(std::vector<op_case>& cases, std::uint32_t& seed) {
+    const auto uniform_weights = [](case_builder& b, dtype wt, int n, int k) { return b.uniform({n, k}, -1, 1, wt); };
+    cases.push_back(matmul_case(seed++, dtype::f16, 7, 96, 40, true, uniform_weights));
+    cases.push_back(matmul_case(seed++, dtype::bf16, 16, 131, 33, false, uniform_weights));
+}
+
 void add_token_shift(std::vector<op_case>& cases, std::uint32_t& seed) {
     for (auto [n_tokens, n] : {std::pair{1, 5}, {7, 64}, {33, 768}}) {
         const std::uint32_t case_seed = seed++;
@@ -455,6 +465,7 @@ std::vector<op_case> all_cases() {
     add_quant_matmul(cases, seed);
     add_batched_matmul(cases, seed);
     add_long_prefill_matmul(cases, seed);
+    add_half_batch_matmul(cases, seed);
     return cases;
 }
 
