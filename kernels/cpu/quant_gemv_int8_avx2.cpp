@@ -21,6 +21,7 @@
 
 #include "cpu_backend.h"
 #include "kernels/quant.h"
+#include "quant_dispatch.h"
 
 namespace kernels::cpu {
 namespace {
@@ -128,18 +129,7 @@ void rows(const quant_gemv_i8_args& a) {
 }  // namespace
 
 void quant_gemv_int8_avx2(const quant_gemv_i8_args& a, quant_format f) {
-    switch (f) {
-        case quant_format::q4_0:
-            return rows<quant_format::q4_0>(a);
-        case quant_format::q4_1:
-            return rows<quant_format::q4_1>(a);
-        case quant_format::q5_0:
-            return rows<quant_format::q5_0>(a);
-        case quant_format::q5_1:
-            return rows<quant_format::q5_1>(a);
-        case quant_format::q8_0:
-            return rows<quant_format::q8_0>(a);
-    }
+    with_quant_format(f, [&](auto format) { rows<decltype(format)::value>(a); });
 }
 
 }  // namespace kernels::cpu

@@ -19,6 +19,7 @@
 
 #include "cpu_backend.h"
 #include "kernels/quant.h"
+#include "quant_dispatch.h"
 
 namespace kernels::cpu {
 
@@ -85,13 +86,7 @@ void quant_gemv_rows(const quant_gemv_args& a) {
 
 template <class V>
 void quant_gemv(const quant_gemv_args& a, quant_format f) {
-    switch (f) {
-        case quant_format::q4_0: return quant_gemv_rows<V, quant_format::q4_0>(a);
-        case quant_format::q4_1: return quant_gemv_rows<V, quant_format::q4_1>(a);
-        case quant_format::q5_0: return quant_gemv_rows<V, quant_format::q5_0>(a);
-        case quant_format::q5_1: return quant_gemv_rows<V, quant_format::q5_1>(a);
-        case quant_format::q8_0: return quant_gemv_rows<V, quant_format::q8_0>(a);
-    }
+    with_quant_format(f, [&](auto format) { quant_gemv_rows<V, decltype(format)::value>(a); });
 }
 
 // n weights from their blocks: q d (+ m) as a multiply then an add, no
@@ -112,13 +107,7 @@ void quant_dequantize_as(const unsigned char* blocks, std::int64_t n, float* out
 
 template <class V>
 void quant_dequantize(quant_format f, const unsigned char* blocks, std::int64_t n, float* out) {
-    switch (f) {
-        case quant_format::q4_0: return quant_dequantize_as<V, quant_format::q4_0>(blocks, n, out);
-        case quant_format::q4_1: return quant_dequantize_as<V, quant_format::q4_1>(blocks, n, out);
-        case quant_format::q5_0: return quant_dequantize_as<V, quant_format::q5_0>(blocks, n, out);
-        case quant_format::q5_1: return quant_dequantize_as<V, quant_format::q5_1>(blocks, n, out);
-        case quant_format::q8_0: return quant_dequantize_as<V, quant_format::q8_0>(blocks, n, out);
-    }
+    with_quant_format(f, [&](auto format) { quant_dequantize_as<V, decltype(format)::value>(blocks, n, out); });
 }
 
 }  // namespace kernels::cpu

@@ -22,6 +22,7 @@
 
 #include "cpu_backend.h"
 #include "kernels/quant.h"
+#include "quant_dispatch.h"
 
 namespace kernels::cpu {
 namespace {
@@ -211,29 +212,16 @@ const void* prepare_q8_pairs(quant_format f, const float* x, std::int64_t n_toke
     d.resize(static_cast<std::size_t>(blocks)), s.resize(static_cast<std::size_t>(blocks));
     pairs.resize(static_cast<std::size_t>(n_tokens * q8_pairs_per_token(n_in)));
     quantize_activations_q8(x, n_tokens * n_in, q.data(), d.data(), s.data());
-    using prepare_fn = void (*)(const std::int8_t*, const float*, const float*, std::int64_t, std::int64_t, q8_pair*);
-    constexpr prepare_fn by_format[] = {prepare<quant_format::q4_0>, prepare<quant_format::q4_1>,
-                                        prepare<quant_format::q5_0>, prepare<quant_format::q5_1>,
-                                        prepare<quant_format::q8_0>};  // quant_format's order
-    by_format[static_cast<int>(f)](q.data(), d.data(), s.data(), n_tokens, n_in, pairs.data());
+    with_quant_format(f, [&](auto format) {
+        prepare<decltype(format)::value>(q.data(), d.data(), s.data(), n_tokens, n_in, pairs.data());
+    });
     return pairs.data();
 }
 
 std::int64_t q8_pairs_per_token(std::int64_t n_in) { return (n_in / quant_block_weights + 1) / 2; }
 
 void quant_gemv_vnni(const quant_gemv_q8_args& a, quant_format f) {
-    switch (f) {
-        case quant_format::q4_0:
-            return rows<quant_format::q4_0>(a);
-        case quant_format::q4_1:
-            return rows<quant_format::q4_1>(a);
-        case quant_format::q5_0:
-            return rows<quant_format::q5_0>(a);
-        case quant_format::q5_1:
-            return rows<quant_format::q5_1>(a);
-        case quant_format::q8_0:
-            return rows<quant_format::q8_0>(a);
-    }
+    with_quant_format(f, [&](auto format) { rows<decltype(format)::value>(a); });
 }
 
 }  // namespace kernels::cpu
