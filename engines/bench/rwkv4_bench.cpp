@@ -15,9 +15,10 @@
 // Threads: RWKVBENCH_BENCH_THREADS (default all cores); RWKVBENCH_BENCH_INT8=1
 // runs the block formats on int8 activations. Peak RSS in MiB.
 // RWKVBENCH_BENCH_MODEL=file adds rwkv4_file/serial_decode and
-// rwkv4_file/parallel_prefill/1024 on that RWKV-4 checkpoint in its own
-// dtype (a quantized rwkv.cpp .bin keeps its format): the same file a peer
-// such as rwkv.cpp is timed on.
+// rwkv4_file/parallel_prefill/1024 on that RWKV-4 checkpoint loaded as `run`
+// loads it (fp32, or a quantized rwkv.cpp .bin's own format), or in
+// RWKVBENCH_BENCH_DTYPE (run's --dtype spellings: fp16 keeps an FP16 .bin in
+// half precision): the same file a peer such as rwkv.cpp is timed on.
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
 
@@ -26,6 +27,7 @@
 #include <cstdlib>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -63,7 +65,10 @@ std::shared_ptr<const engines::rwkv4_weights> file_weights() {
     static std::shared_ptr<const engines::rwkv4_weights> w;
     if (!w) {
         const std::string path = std::getenv("RWKVBENCH_BENCH_MODEL");
-        const engines::engine_spec spec = engines::parse_engine_spec({"rwkv4-serial", path, "bytes", {}, {}, false}, "bench");
+        std::optional<std::string> dtype;
+        if (const char* d = std::getenv("RWKVBENCH_BENCH_DTYPE")) dtype = d;
+        const engines::engine_spec spec =
+            engines::parse_engine_spec({"rwkv4-serial", path, "bytes", dtype, {}, false}, "bench");
         const auto file = engines::model_file::open(path);
         w = engines::load_rwkv4(*file, cpu(), spec.dtype);
     }
