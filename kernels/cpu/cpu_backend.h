@@ -46,6 +46,14 @@ struct quant_gemv_args {
 };
 void quant_gemv_avx2(const quant_gemv_args& a, quant_format f);
 void quant_gemv_avx512(const quant_gemv_args& a, quant_format f);
+// x [n] (n a multiple of 32) quantized by quantize_activations_q8 into the
+// calling thread's buffers, kept between calls: valid until that thread's
+// next call, readable by every thread (cpu_quant_matmul.cpp).
+struct q8_activations {
+    const std::int8_t* q;  // [n]
+    const float *d, *s;    // [n / 32]
+};
+q8_activations quantize_activations_buffered(const float* x, std::int64_t n);
 // The same row dots on activations quantized to 8 bits, AVX-512 VNNI
 // (quant_gemv_vnni.cpp). prepare_q8_pairs quantizes x [T, K] as
 // quantize_activations_q8 does and lays it out for format f; the result
@@ -62,10 +70,10 @@ struct quant_gemv_q8_args {
 };
 void quant_gemv_vnni(const quant_gemv_q8_args& a, quant_format f);
 // The same row dots where AVX-512 VNNI is missing, on AVX2 (quant_gemv_int8_avx2.cpp),
-// reading quantize_activations_q8's output as it is.
+// reading quantize_activations_buffered's output as it is.
 struct quant_gemv_i8_args {
-    const std::int8_t* q;  // [T, K]
-    const float *d, *s;    // [T, K / 32]
+    q8_activations x;  // [T, K], the first token's
+
     const unsigned char* w;
     float* out;
     std::int64_t n_tokens, n_in, n_out, row_begin, row_end;

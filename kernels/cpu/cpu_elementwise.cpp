@@ -91,10 +91,6 @@ KERNELS_CLONES void map_unary(const float* x, float* out, std::int64_t n, F f) {
     for (std::int64_t i = 0; i < n; ++i) out[i] = f(x[i]);
 }
 
-struct fast_exp {
-    float operator()(float x) const { return exp_fast(x); }
-};
-
 // Channels per wkv_channels call: their state (3 x 64 floats) stays in L1
 // while the tokens stream by, and 768 channels still make 12 parallel pieces.
 constexpr std::int64_t wkv_block = 64;

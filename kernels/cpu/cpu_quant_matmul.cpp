@@ -22,19 +22,15 @@
 
 namespace kernels::cpu {
 
-namespace {
-
-// quantize_activations_q8's output for one call, kept between calls.
-struct q8_activations {
-    std::vector<std::int8_t> q;
-    std::vector<float> d, s;
-    void resize(std::int64_t values, std::int64_t blocks) {
-        q.resize(static_cast<std::size_t>(values));
-        d.resize(static_cast<std::size_t>(blocks)), s.resize(static_cast<std::size_t>(blocks));
-    }
-};
-
-}  // namespace
+q8_activations quantize_activations_buffered(const float* x, std::int64_t n) {
+    thread_local std::vector<std::int8_t> q;
+    thread_local std::vector<float> d, s;
+    const std::int64_t blocks = n / quant_block_weights;
+    q.resize(static_cast<std::size_t>(n));
+    d.resize(static_cast<std::size_t>(blocks)), s.resize(static_cast<std::size_t>(blocks));
+    quantize_activations_q8(x, n, q.data(), d.data(), s.data());
+    return {q.data(), d.data(), s.data()};
+}
 
 void cpu_backend::quant_matmul(const tensor_view& x, const tensor_view& w, const tensor_view& out) {
     const std::int64_t n_tokens = x.shape[0], n_in = x.shape[1], n_out = w.shape[0];
@@ -52,17 +48,11 @@ void cpu_backend::quant_matmul(const tensor_view& x, const tensor_view& w, const
                 quant_gemv_vnni({pairs + t0 * token_bytes, wp, out.as<float>() + t0 * n_out, n, n_in, n_out, r0, r1}, f);
             };
         } else if (int8_activations_) {
-            thread_local q8_activations q8;  // the calling thread's; the row dots of every thread read it
+            const q8_activations q8 = quantize_activations_buffered(x.as<const float>(), n_tokens * n_in);
             const std::int64_t blocks = n_in / quant_block_weights;
-            q8.resize(n_tokens * n_in, n_tokens * blocks);
-            quantize_activations_q8(x.as<const float>(), n_tokens * n_in, q8.q.data(), q8.d.data(), q8.s.data());
-            // Pointers, not q8: inside the lambda q8 would name the worker thread's own.
-            const std::int8_t* q = q8.q.data();
-            const float *d = q8.d.data(), *s = q8.s.data();
-            group = [&, q, d, s, blocks](std::int64_t t0, std::int64_t n, std::int64_t r0, std::int64_t r1) {
-                quant_gemv_int8_avx2({q + t0 * n_in, d + t0 * blocks, s + t0 * blocks, wp, out.as<float>() + t0 * n_out,
-                                      n, n_in, n_out, r0, r1},
-                                     f);
+            group = [&, q8, blocks](std::int64_t t0, std::int64_t n, std::int64_t r0, std::int64_t r1) {
+                const q8_activations from_t0{q8.q + t0 * n_in, q8.d + t0 * blocks, q8.s + t0 * blocks};
+                quant_gemv_int8_avx2({from_t0, wp, out.as<float>() + t0 * n_out, n, n_in, n_out, r0, r1}, f);
             };
         } else {
             const auto gemv = isa_ == cpu_isa::avx2 ? quant_gemv_avx2 : quant_gemv_avx512;

@@ -34,8 +34,8 @@ struct avx2_quant {
                     _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(b + 2 + 8 * g))));
             return;
         }
-        constexpr bool offset = F == quant_format::q4_1 || F == quant_format::q5_1;
-        constexpr bool five_bits = F == quant_format::q5_0 || F == quant_format::q5_1;
+        constexpr bool offset = quant_has_offset(F);
+        constexpr bool five_bits = quant_has_fifth_bit(F);
         if (offset) m = quant_scale<avx2_quant>(b + 2);
         const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + (offset ? 4 : 2) + (five_bits ? 4 : 0)));
         const __m128i nibble = _mm_set1_epi8(0x0F);

@@ -30,8 +30,8 @@ struct avx512_quant {
                     _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 2 + 16 * g))));
             return;
         }
-        constexpr bool offset = F == quant_format::q4_1 || F == quant_format::q5_1;
-        constexpr bool five_bits = F == quant_format::q5_0 || F == quant_format::q5_1;
+        constexpr bool offset = quant_has_offset(F);
+        constexpr bool five_bits = quant_has_fifth_bit(F);
         if (offset) m = quant_scale<avx512_quant>(b + 2);
         // Each value's float from a 16-entry table: vpermps reads only an
         // index lane's low four bits, so a byte widened to a lane indexes by

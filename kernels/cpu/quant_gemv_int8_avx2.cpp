@@ -26,9 +26,6 @@
 namespace kernels::cpu {
 namespace {
 
-constexpr bool has_offset_term(quant_format f) { return f == quant_format::q4_1 || f == quant_format::q5_1; }
-constexpr bool has_fifth_bit(quant_format f) { return f == quant_format::q5_0 || f == quant_format::q5_1; }
-
 float half_at(const unsigned char* p) {
     std::uint16_t h;
     std::memcpy(&h, p, 2);
@@ -53,7 +50,7 @@ __m256i block_bytes(const unsigned char* b) {
     if constexpr (F == quant_format::q8_0) {
         return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 2));
     } else {
-        constexpr bool offset = has_offset_term(F), five_bits = has_fifth_bit(F);
+        constexpr bool offset = quant_has_offset(F), five_bits = quant_has_fifth_bit(F);
         const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + (offset ? 4 : 2) + (five_bits ? 4 : 0)));
         const __m128i nibble = _mm_set1_epi8(0x0F);
         // Byte i holds element i (low nibble) and element i + 16 (high nibble).
@@ -72,7 +69,7 @@ __m256i block_bytes(const unsigned char* b) {
 // |w| (the "_1" formats' u: w_abs = w).
 template <quant_format F>
 __m256 block_dot(__m256i w, __m256i w_abs, __m256i q) {
-    const __m256i pairs = _mm256_maddubs_epi16(w_abs, has_offset_term(F) ? q : _mm256_sign_epi8(q, w));
+    const __m256i pairs = _mm256_maddubs_epi16(w_abs, quant_has_offset(F) ? q : _mm256_sign_epi8(q, w));
     return _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
 }
 
@@ -87,7 +84,7 @@ float reduce(__m256 v) {
 template <quant_format F, int Rows>
 void rows_of(const quant_gemv_i8_args& a, std::int64_t n) {
     constexpr int bytes = quant_block_bytes(F);
-    constexpr bool offset = has_offset_term(F);
+    constexpr bool offset = quant_has_offset(F);
     const std::int64_t blocks = a.n_in / quant_block_weights, row_bytes = blocks * bytes;
     __m256 acc[Rows][small_batch_max];
     float m_sum[Rows][small_batch_max] = {};
@@ -101,17 +98,17 @@ void rows_of(const quant_gemv_i8_args& a, std::int64_t n) {
             const unsigned char* block = a.w + (n + r) * row_bytes + b * bytes;
             prefetch_ahead(block);
             w[r] = block_bytes<F>(block);
-            w_abs[r] = has_offset_term(F) ? w[r] : _mm256_sign_epi8(w[r], w[r]);  // once for all tokens
+            w_abs[r] = quant_has_offset(F) ? w[r] : _mm256_sign_epi8(w[r], w[r]);  // once for all tokens
             dw[r] = _mm256_set1_ps(half_at(block));
             if constexpr (offset) mw[r] = half_at(block + 2);
         }
         for (std::int64_t t = 0; t < a.n_tokens; ++t) {
             const std::int64_t at = t * blocks + b;
-            const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.q + at * quant_block_weights));
-            const __m256 da = _mm256_broadcast_ss(a.d + at);
+            const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.x.q + at * quant_block_weights));
+            const __m256 da = _mm256_broadcast_ss(a.x.d + at);
             for (int r = 0; r < Rows; ++r) {
                 acc[r][t] = _mm256_fmadd_ps(_mm256_mul_ps(dw[r], da), block_dot<F>(w[r], w_abs[r], q), acc[r][t]);
-                if constexpr (offset) m_sum[r][t] += mw[r] * a.s[at];
+                if constexpr (offset) m_sum[r][t] += mw[r] * a.x.s[at];
             }
         }
     }

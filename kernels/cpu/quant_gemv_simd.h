@@ -50,7 +50,7 @@ typename V::reg block_sum(const typename V::reg* x) {
 template <class V, quant_format F, int Rows>
 void quant_gemv_rows_of(const quant_gemv_args& a, std::int64_t n) {
     using reg = typename V::reg;
-    constexpr bool offset = F == quant_format::q4_1 || F == quant_format::q5_1;
+    constexpr bool offset = quant_has_offset(F);
     constexpr int block_bytes = quant_block_bytes(F), width = 32 / V::groups;
     const std::int64_t blocks = a.n_in / quant_block_weights, row_bytes = blocks * block_bytes;
     reg acc[Rows][small_batch_max];
@@ -93,7 +93,7 @@ void quant_gemv(const quant_gemv_args& a, quant_format f) {
 // fused multiply-add, so the values are ggml's bit for bit.
 template <class V, quant_format F>
 void quant_dequantize_as(const unsigned char* blocks, std::int64_t n, float* out) {
-    constexpr bool offset = F == quant_format::q4_1 || F == quant_format::q5_1;
+    constexpr bool offset = quant_has_offset(F);
     constexpr int width = 32 / V::groups;
     for (std::int64_t b = 0; b < n / quant_block_weights; ++b) {
         typename V::reg q[V::groups], d, m;

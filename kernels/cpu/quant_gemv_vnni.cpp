@@ -27,8 +27,6 @@
 namespace kernels::cpu {
 namespace {
 
-constexpr bool has_offset_term(quant_format f) { return f == quant_format::q4_1 || f == quant_format::q5_1; }
-
 // log2 of the weights' offset o (w = u - o), -1 for the "_1" formats.
 constexpr int offset_shift(quant_format f) {
     switch (f) {
@@ -75,7 +73,7 @@ __m256i block_u8(const unsigned char* b) {
     if constexpr (F == quant_format::q8_0) {
         return _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 2)), _mm256_set1_epi8(-128));
     } else {
-        constexpr bool offset = has_offset_term(F), five_bits = F == quant_format::q5_0 || F == quant_format::q5_1;
+        constexpr bool offset = quant_has_offset(F), five_bits = quant_has_fifth_bit(F);
         const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + (offset ? 4 : 2) + (five_bits ? 4 : 0)));
         const __m128i nibble = _mm_set1_epi8(0x0F);
         __m256i u = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(v, 4), nibble), _mm_and_si128(v, nibble));
@@ -97,7 +95,7 @@ __m512i pair_u8(const unsigned char* b) {
     if constexpr (F == quant_format::q8_0) {
         return _mm512_inserti64x4(_mm512_castsi256_si512(block_u8<F>(b)), block_u8<F>(b + bytes), 1);
     } else {
-        constexpr bool offset = has_offset_term(F), five_bits = F == quant_format::q5_0 || F == quant_format::q5_1;
+        constexpr bool offset = quant_has_offset(F), five_bits = quant_has_fifth_bit(F);
         constexpr int qs = (offset ? 4 : 2) + (five_bits ? 4 : 0);
         const __m256i v = _mm256_loadu2_m128i(reinterpret_cast<const __m128i*>(b + bytes + qs),
                                               reinterpret_cast<const __m128i*>(b + qs));
@@ -160,7 +158,7 @@ void prepare(const std::int8_t* q, const float* d, const float* s, std::int64_t 
 template <quant_format F, int Rows>
 void rows_of(const quant_gemv_q8_args& a, std::int64_t n) {
     constexpr int bytes = quant_block_bytes(F);
-    constexpr bool offset = has_offset_term(F);
+    constexpr bool offset = quant_has_offset(F);
     const std::int64_t blocks = a.n_in / quant_block_weights, pairs = (blocks + 1) / 2, row_bytes = blocks * bytes;
     const auto* prepared = static_cast<const q8_pair*>(a.pairs);
     __m512 acc[Rows][small_batch_max];
@@ -204,17 +202,11 @@ void rows(const quant_gemv_q8_args& a) {
 }  // namespace
 
 const void* prepare_q8_pairs(quant_format f, const float* x, std::int64_t n_tokens, std::int64_t n_in) {
-    thread_local std::vector<std::int8_t> q;
-    thread_local std::vector<float> d, s;
     thread_local std::vector<q8_pair> pairs;
-    const std::int64_t blocks = n_tokens * n_in / quant_block_weights;
-    q.resize(static_cast<std::size_t>(n_tokens * n_in));
-    d.resize(static_cast<std::size_t>(blocks)), s.resize(static_cast<std::size_t>(blocks));
     pairs.resize(static_cast<std::size_t>(n_tokens * q8_pairs_per_token(n_in)));
-    quantize_activations_q8(x, n_tokens * n_in, q.data(), d.data(), s.data());
-    with_quant_format(f, [&](auto format) {
-        prepare<decltype(format)::value>(q.data(), d.data(), s.data(), n_tokens, n_in, pairs.data());
-    });
+    const q8_activations q8 = quantize_activations_buffered(x, n_tokens * n_in);
+    with_quant_format(
+        f, [&](auto format) { prepare<decltype(format)::value>(q8.q, q8.d, q8.s, n_tokens, n_in, pairs.data()); });
     return pairs.data();
 }
 

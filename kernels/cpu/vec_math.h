@@ -33,4 +33,10 @@ inline float exp_fast(float x) {
     return p * scale;
 }
 
+// exp_fast as a function object, for math templated on its exponential
+// (kernels/common/wkv_math.h).
+struct fast_exp {
+    float operator()(float x) const { return exp_fast(x); }
+};
+
 }  // namespace kernels::cpu
