@@ -88,6 +88,7 @@ void rows_of(const quant_gemv_i8_args& a, std::int64_t n) {
     const std::int64_t blocks = a.n_in / quant_block_weights, row_bytes = blocks * bytes;
     __m256 acc[Rows][small_batch_max];
     float m_sum[Rows][small_batch_max] = {};
+    const std::int64_t ahead = rows_prefetch_bytes(Rows * row_bytes);
     for (auto& row : acc)
         for (auto& v : row) v = _mm256_setzero_ps();
     for (std::int64_t b = 0; b < blocks; ++b) {
@@ -96,7 +97,7 @@ void rows_of(const quant_gemv_i8_args& a, std::int64_t n) {
         float mw[Rows] = {};
         for (int r = 0; r < Rows; ++r) {
             const unsigned char* block = a.w + (n + r) * row_bytes + b * bytes;
-            prefetch_ahead(block);
+            prefetch_ahead(block, ahead);
             w[r] = block_bytes<F>(block);
             w_abs[r] = quant_has_offset(F) ? w[r] : _mm256_sign_epi8(w[r], w[r]);  // once for all tokens
             dw[r] = _mm256_set1_ps(half_at(block));

@@ -56,12 +56,13 @@ void quant_gemv_rows_of(const quant_gemv_args& a, std::int64_t n) {
     reg acc[Rows][small_batch_max];
     for (auto& row : acc)
         for (auto& v : row) v = V::zero();
-    // One prefetch per 64 bytes of each row (prefetch_ahead, as the f32/f16/bf16 row-dot).
+    // One prefetch per 64 bytes of each row, whole row groups ahead (rows_prefetch_bytes).
     constexpr int prefetch_every = block_bytes >= 64 ? 1 : 64 / block_bytes;
+    const std::int64_t ahead = rows_prefetch_bytes(Rows * row_bytes);
     for (std::int64_t b = 0; b < blocks; ++b) {
         reg q[Rows][V::groups], d[Rows], m[Rows];
         if (b % prefetch_every == 0)
-            for (int r = 0; r < Rows; ++r) prefetch_ahead(a.w + (n + r) * row_bytes + b * block_bytes);
+            for (int r = 0; r < Rows; ++r) prefetch_ahead(a.w + (n + r) * row_bytes + b * block_bytes, ahead);
         for (int r = 0; r < Rows; ++r) V::template unpack<F>(a.w + (n + r) * row_bytes + b * block_bytes, q[r], d[r], m[r]);
         for (std::int64_t t = 0; t < a.n_tokens; ++t) {
             reg x[V::groups];

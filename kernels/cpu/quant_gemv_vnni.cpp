@@ -161,6 +161,7 @@ void rows_of(const quant_gemv_q8_args& a, std::int64_t n) {
     constexpr bool offset = quant_has_offset(F);
     const std::int64_t blocks = a.n_in / quant_block_weights, pairs = (blocks + 1) / 2, row_bytes = blocks * bytes;
     const auto* prepared = static_cast<const q8_pair*>(a.pairs);
+    const std::int64_t ahead = rows_prefetch_bytes(Rows * row_bytes);
     __m512 acc[Rows][small_batch_max];
     for (auto& row : acc)
         for (auto& v : row) v = _mm512_setzero_ps();
@@ -173,8 +174,8 @@ void rows_of(const quant_gemv_q8_args& a, std::int64_t n) {
         __m512 dw[Rows], mw[Rows];
         for (int r = 0; r < Rows; ++r) {
             const unsigned char* block = a.w + (n + r) * row_bytes + b * bytes;
-            prefetch_ahead(block);
-            if (2 * bytes > 64) prefetch_ahead(block + 64);
+            prefetch_ahead(block, ahead);
+            if (2 * bytes > 64) prefetch_ahead(block + 64, ahead);
             u[r] = pair ? pair_u8<F>(block) : _mm512_zextsi256_si512(block_u8<F>(block));
             dw[r] = pair_halves(block, second, lanes);
             if (offset) mw[r] = pair_halves(block + 2, second, lanes);
