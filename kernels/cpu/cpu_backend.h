@@ -43,8 +43,8 @@ inline void prefetch_ahead(const void* at, std::int64_t bytes = gemv_prefetch_by
 // half the rows were never fetched ahead: the 169M head as Q8_0 read at 12
 // GB/s on one Zen 5 core against 40 GB/s for a plain read, and at 6 GB/s
 // with no prefetch at all. They ask for the same place whole row groups
-// ahead, at least this far: 34-41 GB/s (exact Q8_0 and VNNI; 8 KiB gave
-// 34-37, 32 KiB no more).
+// ahead, at least this far: 41 GB/s exact, 48 GB/s on VNNI (8 KiB: 33-37;
+// in whole decode 8-32 KiB were level within the noise).
 inline constexpr std::int64_t rows_prefetch_min_bytes = 16384;
 inline std::int64_t rows_prefetch_bytes(std::int64_t group_bytes) {
     return group_bytes * ((rows_prefetch_min_bytes + group_bytes - 1) / group_bytes);
