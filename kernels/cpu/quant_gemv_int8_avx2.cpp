@@ -81,13 +81,13 @@ float reduce(__m256 v) {
 }
 
 // Rows n..n+Rows-1 against up to small_batch_max tokens.
-template <quant_format F, int Rows>
+template <quant_format F, int Rows, int Tokens>
 void rows_of(const quant_gemv_i8_args& a, std::int64_t n) {
     constexpr int bytes = quant_block_bytes(F);
     constexpr bool offset = quant_has_offset(F);
     const std::int64_t blocks = a.n_in / quant_block_weights, row_bytes = blocks * bytes;
-    __m256 acc[Rows][small_batch_max];
-    float m_sum[Rows][small_batch_max] = {};
+    __m256 acc[Rows][Tokens];
+    float m_sum[Rows][Tokens] = {};
     const std::int64_t ahead = rows_prefetch_bytes(Rows * row_bytes);
     for (auto& row : acc)
         for (auto& v : row) v = _mm256_setzero_ps();
@@ -103,7 +103,7 @@ void rows_of(const quant_gemv_i8_args& a, std::int64_t n) {
             dw[r] = _mm256_set1_ps(half_at(block));
             if constexpr (offset) mw[r] = half_at(block + 2);
         }
-        for (std::int64_t t = 0; t < a.n_tokens; ++t) {
+        for (int t = 0; t < Tokens; ++t) {
             const std::int64_t at = t * blocks + b;
             const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.x.q + at * quant_block_weights));
             const __m256 da = _mm256_broadcast_ss(a.x.d + at);
@@ -114,14 +114,34 @@ void rows_of(const quant_gemv_i8_args& a, std::int64_t n) {
         }
     }
     for (int r = 0; r < Rows; ++r)
-        for (std::int64_t t = 0; t < a.n_tokens; ++t) a.out[t * a.n_out + n + r] = reduce(acc[r][t]) + m_sum[r][t];
+        for (int t = 0; t < Tokens; ++t) a.out[t * a.n_out + n + r] = reduce(acc[r][t]) + m_sum[r][t];
+}
+
+// The token count is a template parameter, as in the VNNI kernel.
+template <quant_format F, int Tokens>
+void rows_for(const quant_gemv_i8_args& a) {
+    std::int64_t n = a.row_begin;
+    for (; n + 2 <= a.row_end; n += 2) rows_of<F, 2, Tokens>(a, n);
+    for (; n < a.row_end; ++n) rows_of<F, 1, Tokens>(a, n);
 }
 
 template <quant_format F>
 void rows(const quant_gemv_i8_args& a) {
-    std::int64_t n = a.row_begin;
-    for (; n + 2 <= a.row_end; n += 2) rows_of<F, 2>(a, n);
-    for (; n < a.row_end; ++n) rows_of<F, 1>(a, n);
+    static_assert(small_batch_max == 4, "instantiate rows_for for every T up to small_batch_max");
+    switch (a.n_tokens) {
+        case 1:
+            rows_for<F, 1>(a);
+            break;
+        case 2:
+            rows_for<F, 2>(a);
+            break;
+        case 3:
+            rows_for<F, 3>(a);
+            break;
+        default:
+            rows_for<F, 4>(a);
+            break;
+    }
 }
 
 }  // namespace

@@ -47,13 +47,13 @@ typename V::reg block_sum(const typename V::reg* x) {
     return V::add(low, V::add(x[2], x[3]));
 }
 
-template <class V, quant_format F, int Rows>
+template <class V, quant_format F, int Rows, int Tokens>
 void quant_gemv_rows_of(const quant_gemv_args& a, std::int64_t n) {
     using reg = typename V::reg;
     constexpr bool offset = quant_has_offset(F);
     constexpr int block_bytes = quant_block_bytes(F), width = 32 / V::groups;
     const std::int64_t blocks = a.n_in / quant_block_weights, row_bytes = blocks * block_bytes;
-    reg acc[Rows][small_batch_max];
+    reg acc[Rows][Tokens];
     for (auto& row : acc)
         for (auto& v : row) v = V::zero();
     // One prefetch per 64 bytes of each row, whole row groups ahead (rows_prefetch_bytes).
@@ -64,7 +64,7 @@ void quant_gemv_rows_of(const quant_gemv_args& a, std::int64_t n) {
         if (b % prefetch_every == 0)
             for (int r = 0; r < Rows; ++r) prefetch_ahead(a.w + (n + r) * row_bytes + b * block_bytes, ahead);
         for (int r = 0; r < Rows; ++r) V::template unpack<F>(a.w + (n + r) * row_bytes + b * block_bytes, q[r], d[r], m[r]);
-        for (std::int64_t t = 0; t < a.n_tokens; ++t) {
+        for (int t = 0; t < Tokens; ++t) {
             reg x[V::groups];
             for (int g = 0; g < V::groups; ++g) x[g] = V::load(a.x + t * a.n_in + b * quant_block_weights + g * width);
             const reg x_sum = offset ? block_sum<V>(x) : x[0];
@@ -75,14 +75,35 @@ void quant_gemv_rows_of(const quant_gemv_args& a, std::int64_t n) {
         }
     }
     for (int r = 0; r < Rows; ++r)
-        for (std::int64_t t = 0; t < a.n_tokens; ++t) a.out[t * a.n_out + n + r] = V::reduce(acc[r][t]);
+        for (int t = 0; t < Tokens; ++t) a.out[t * a.n_out + n + r] = V::reduce(acc[r][t]);
+}
+
+// The token count is a template parameter, as in the f32/f16/bf16 row dot,
+// so that the loops over tokens unroll and the accumulators stay in registers.
+template <class V, quant_format F, int Tokens>
+void quant_gemv_rows_for(const quant_gemv_args& a) {
+    std::int64_t n = a.row_begin;
+    for (; n + V::rows <= a.row_end; n += V::rows) quant_gemv_rows_of<V, F, V::rows, Tokens>(a, n);
+    for (; n < a.row_end; ++n) quant_gemv_rows_of<V, F, 1, Tokens>(a, n);
 }
 
 template <class V, quant_format F>
 void quant_gemv_rows(const quant_gemv_args& a) {
-    std::int64_t n = a.row_begin;
-    for (; n + V::rows <= a.row_end; n += V::rows) quant_gemv_rows_of<V, F, V::rows>(a, n);
-    for (; n < a.row_end; ++n) quant_gemv_rows_of<V, F, 1>(a, n);
+    static_assert(small_batch_max == 4, "instantiate quant_gemv_rows_for for every T up to small_batch_max");
+    switch (a.n_tokens) {
+        case 1:
+            quant_gemv_rows_for<V, F, 1>(a);
+            break;
+        case 2:
+            quant_gemv_rows_for<V, F, 2>(a);
+            break;
+        case 3:
+            quant_gemv_rows_for<V, F, 3>(a);
+            break;
+        default:
+            quant_gemv_rows_for<V, F, 4>(a);
+            break;
+    }
 }
 
 template <class V>

