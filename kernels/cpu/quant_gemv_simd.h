@@ -78,32 +78,14 @@ void quant_gemv_rows_of(const quant_gemv_args& a, std::int64_t n) {
         for (int t = 0; t < Tokens; ++t) a.out[t * a.n_out + n + r] = V::reduce(acc[r][t]);
 }
 
-// The token count is a template parameter, as in the f32/f16/bf16 row dot,
-// so that the loops over tokens unroll and the accumulators stay in registers.
-template <class V, quant_format F, int Tokens>
-void quant_gemv_rows_for(const quant_gemv_args& a) {
-    std::int64_t n = a.row_begin;
-    for (; n + V::rows <= a.row_end; n += V::rows) quant_gemv_rows_of<V, F, V::rows, Tokens>(a, n);
-    for (; n < a.row_end; ++n) quant_gemv_rows_of<V, F, 1, Tokens>(a, n);
-}
-
 template <class V, quant_format F>
 void quant_gemv_rows(const quant_gemv_args& a) {
-    static_assert(small_batch_max == 4, "instantiate quant_gemv_rows_for for every T up to small_batch_max");
-    switch (a.n_tokens) {
-        case 1:
-            quant_gemv_rows_for<V, F, 1>(a);
-            break;
-        case 2:
-            quant_gemv_rows_for<V, F, 2>(a);
-            break;
-        case 3:
-            quant_gemv_rows_for<V, F, 3>(a);
-            break;
-        default:
-            quant_gemv_rows_for<V, F, 4>(a);
-            break;
-    }
+    with_token_count(a.n_tokens, [&](auto tokens) {
+        constexpr int T = decltype(tokens)::value;
+        std::int64_t n = a.row_begin;
+        for (; n + V::rows <= a.row_end; n += V::rows) quant_gemv_rows_of<V, F, V::rows, T>(a, n);
+        for (; n < a.row_end; ++n) quant_gemv_rows_of<V, F, 1, T>(a, n);
+    });
 }
 
 template <class V>
