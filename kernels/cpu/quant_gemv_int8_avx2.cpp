@@ -80,7 +80,7 @@ float reduce(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
-// Rows n..n+Rows-1 against up to small_batch_max tokens.
+// Rows n..n+Rows-1 against Tokens tokens.
 template <quant_format F, int Rows, int Tokens>
 void rows_of(const quant_gemv_i8_args& a, std::int64_t n) {
     constexpr int bytes = quant_block_bytes(F);

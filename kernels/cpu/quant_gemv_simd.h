@@ -56,7 +56,7 @@ void quant_gemv_rows_of(const quant_gemv_args& a, std::int64_t n) {
     reg acc[Rows][Tokens];
     for (auto& row : acc)
         for (auto& v : row) v = V::zero();
-    // One prefetch per 64 bytes of each row, whole row groups ahead (rows_prefetch_bytes).
+    // A prefetch at least every 64 bytes of each row, whole row groups ahead (rows_prefetch_bytes).
     constexpr int prefetch_every = block_bytes >= 64 ? 1 : 64 / block_bytes;
     const std::int64_t ahead = rows_prefetch_bytes(Rows * row_bytes);
     for (std::int64_t b = 0; b < blocks; ++b) {

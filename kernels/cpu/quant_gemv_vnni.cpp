@@ -154,7 +154,7 @@ void prepare(const std::int8_t* q, const float* d, const float* s, std::int64_t 
         }
 }
 
-// Rows n..n+Rows-1 against the prepared pairs of up to small_batch_max tokens.
+// Rows n..n+Rows-1 against the prepared pairs of Tokens tokens.
 template <quant_format F, int Rows, int Tokens>
 void rows_of(const quant_gemv_q8_args& a, std::int64_t n) {
     constexpr int bytes = quant_block_bytes(F);
