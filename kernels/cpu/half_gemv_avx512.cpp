@@ -102,12 +102,7 @@ void half_gemv_avx512_bf16(const half_gemv_args& a) {
     std::vector<std::uint16_t> terms(static_cast<std::size_t>(a.n_tokens * bf16_terms * a.n_in));
     for (std::int64_t t = 0; t < a.n_tokens; ++t)
         split_bf16(a.x + t * a.n_in, a.n_in, terms.data() + t * bf16_terms * a.n_in);
-    switch (a.n_tokens) {
-        case 1: bf16_dot_rows<1>(a, terms.data()); break;
-        case 2: bf16_dot_rows<2>(a, terms.data()); break;
-        case 3: bf16_dot_rows<3>(a, terms.data()); break;
-        default: bf16_dot_rows<4>(a, terms.data()); break;
-    }
+    with_token_count(a.n_tokens, [&](auto tokens) { bf16_dot_rows<decltype(tokens)::value>(a, terms.data()); });
 }
 
 }  // namespace kernels::cpu

@@ -123,13 +123,7 @@ inline void half_gemv_fixed(const half_gemv_args& a) {
 
 template <class V>
 inline void half_gemv_simd(const half_gemv_args& a) {
-    static_assert(small_batch_max == 4, "instantiate half_gemv_fixed for every T up to small_batch_max");
-    switch (a.n_tokens) {
-        case 1: half_gemv_fixed<V, 1>(a); break;
-        case 2: half_gemv_fixed<V, 2>(a); break;
-        case 3: half_gemv_fixed<V, 3>(a); break;
-        default: half_gemv_fixed<V, 4>(a); break;
-    }
+    with_token_count(a.n_tokens, [&](auto tokens) { half_gemv_fixed<V, decltype(tokens)::value>(a); });
 }
 
 template <class V>

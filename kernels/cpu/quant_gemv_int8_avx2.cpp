@@ -80,15 +80,15 @@ float reduce(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
-// Rows n..n+Rows-1 against Tokens tokens.
+// Rows n..n+Rows-1 against Tokens tokens, prefetching `ahead` bytes on
+// (rows_prefetch_bytes of the Rows rows, worked out once per call).
 template <quant_format F, int Rows, int Tokens>
-void rows_of(const quant_gemv_i8_args& a, std::int64_t n) {
+void rows_of(const quant_gemv_i8_args& a, std::int64_t n, std::int64_t ahead) {
     constexpr int bytes = quant_block_bytes(F);
     constexpr bool offset = quant_has_offset(F);
     const std::int64_t blocks = a.n_in / quant_block_weights, row_bytes = blocks * bytes;
     __m256 acc[Rows][Tokens];
     float m_sum[Rows][Tokens] = {};
-    const std::int64_t ahead = rows_prefetch_bytes(Rows * row_bytes);
     for (auto& row : acc)
         for (auto& v : row) v = _mm256_setzero_ps();
     for (std::int64_t b = 0; b < blocks; ++b) {
@@ -121,9 +121,11 @@ template <quant_format F>
 void rows(const quant_gemv_i8_args& a) {
     with_token_count(a.n_tokens, [&](auto tokens) {
         constexpr int T = decltype(tokens)::value;
+        const std::int64_t row_bytes = a.n_in / quant_block_weights * quant_block_bytes(F);
+        const std::int64_t ahead = rows_prefetch_bytes(2 * row_bytes), ahead_one = rows_prefetch_bytes(row_bytes);
         std::int64_t n = a.row_begin;
-        for (; n + 2 <= a.row_end; n += 2) rows_of<F, 2, T>(a, n);
-        for (; n < a.row_end; ++n) rows_of<F, 1, T>(a, n);
+        for (; n + 2 <= a.row_end; n += 2) rows_of<F, 2, T>(a, n, ahead);
+        for (; n < a.row_end; ++n) rows_of<F, 1, T>(a, n, ahead_one);
     });
 }
 

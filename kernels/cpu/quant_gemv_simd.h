@@ -47,8 +47,10 @@ typename V::reg block_sum(const typename V::reg* x) {
     return V::add(low, V::add(x[2], x[3]));
 }
 
+// Rows n..n+Rows-1 against Tokens tokens, prefetching `ahead` bytes on
+// (rows_prefetch_bytes of the Rows rows, worked out once per call).
 template <class V, quant_format F, int Rows, int Tokens>
-void quant_gemv_rows_of(const quant_gemv_args& a, std::int64_t n) {
+void quant_gemv_rows_of(const quant_gemv_args& a, std::int64_t n, std::int64_t ahead) {
     using reg = typename V::reg;
     constexpr bool offset = quant_has_offset(F);
     constexpr int block_bytes = quant_block_bytes(F), width = 32 / V::groups;
@@ -58,7 +60,6 @@ void quant_gemv_rows_of(const quant_gemv_args& a, std::int64_t n) {
         for (auto& v : row) v = V::zero();
     // A prefetch at least every 64 bytes of each row, whole row groups ahead (rows_prefetch_bytes).
     constexpr int prefetch_every = block_bytes >= 64 ? 1 : 64 / block_bytes;
-    const std::int64_t ahead = rows_prefetch_bytes(Rows * row_bytes);
     for (std::int64_t b = 0; b < blocks; ++b) {
         reg q[Rows][V::groups], d[Rows], m[Rows];
         if (b % prefetch_every == 0)
@@ -82,9 +83,11 @@ template <class V, quant_format F>
 void quant_gemv_rows(const quant_gemv_args& a) {
     with_token_count(a.n_tokens, [&](auto tokens) {
         constexpr int T = decltype(tokens)::value;
+        const std::int64_t row_bytes = a.n_in / quant_block_weights * quant_block_bytes(F);
+        const std::int64_t ahead = rows_prefetch_bytes(V::rows * row_bytes), ahead_one = rows_prefetch_bytes(row_bytes);
         std::int64_t n = a.row_begin;
-        for (; n + V::rows <= a.row_end; n += V::rows) quant_gemv_rows_of<V, F, V::rows, T>(a, n);
-        for (; n < a.row_end; ++n) quant_gemv_rows_of<V, F, 1, T>(a, n);
+        for (; n + V::rows <= a.row_end; n += V::rows) quant_gemv_rows_of<V, F, V::rows, T>(a, n, ahead);
+        for (; n < a.row_end; ++n) quant_gemv_rows_of<V, F, 1, T>(a, n, ahead_one);
     });
 }
 

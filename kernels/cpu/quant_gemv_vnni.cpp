@@ -154,14 +154,14 @@ void prepare(const std::int8_t* q, const float* d, const float* s, std::int64_t 
         }
 }
 
-// Rows n..n+Rows-1 against the prepared pairs of Tokens tokens.
+// Rows n..n+Rows-1 against the prepared pairs of Tokens tokens, prefetching
+// `ahead` bytes on (rows_prefetch_bytes of the Rows rows, once per call).
 template <quant_format F, int Rows, int Tokens>
-void rows_of(const quant_gemv_q8_args& a, std::int64_t n) {
+void rows_of(const quant_gemv_q8_args& a, std::int64_t n, std::int64_t ahead) {
     constexpr int bytes = quant_block_bytes(F);
     constexpr bool offset = quant_has_offset(F);
     const std::int64_t blocks = a.n_in / quant_block_weights, pairs = (blocks + 1) / 2, row_bytes = blocks * bytes;
     const auto* prepared = static_cast<const q8_pair*>(a.pairs);
-    const std::int64_t ahead = rows_prefetch_bytes(Rows * row_bytes);
     __m512 acc[Rows][Tokens];
     for (auto& row : acc)
         for (auto& v : row) v = _mm512_setzero_ps();
@@ -197,9 +197,11 @@ template <quant_format F>
 void rows(const quant_gemv_q8_args& a) {
     with_token_count(a.n_tokens, [&](auto tokens) {
         constexpr int T = decltype(tokens)::value;
+        const std::int64_t row_bytes = a.n_in / quant_block_weights * quant_block_bytes(F);
+        const std::int64_t ahead = rows_prefetch_bytes(4 * row_bytes), ahead_one = rows_prefetch_bytes(row_bytes);
         std::int64_t n = a.row_begin;
-        for (; n + 4 <= a.row_end; n += 4) rows_of<F, 4, T>(a, n);
-        for (; n < a.row_end; ++n) rows_of<F, 1, T>(a, n);
+        for (; n + 4 <= a.row_end; n += 4) rows_of<F, 4, T>(a, n, ahead);
+        for (; n < a.row_end; ++n) rows_of<F, 1, T>(a, n, ahead_one);
     });
 }
 
