@@ -71,6 +71,16 @@ inline std::int64_t rows_prefetch_bytes(std::int64_t group_bytes) {
     return group_bytes * ((rows_prefetch_min_bytes + group_bytes - 1) / group_bytes);
 }
 
+// Rows begin..end of row_bytes each as groups of Rows, then one by one:
+// fn(std::integral_constant<int, R>{}, first row, prefetch distance for R rows).
+template <int Rows, class Fn>
+inline void for_row_groups(std::int64_t begin, std::int64_t end, std::int64_t row_bytes, const Fn& fn) {
+    const std::int64_t ahead = rows_prefetch_bytes(Rows * row_bytes), ahead_one = rows_prefetch_bytes(row_bytes);
+    std::int64_t n = begin;
+    for (; n + Rows <= end; n += Rows) fn(std::integral_constant<int, Rows>{}, n, ahead);
+    for (; n < end; ++n) fn(std::integral_constant<int, 1>{}, n, ahead_one);
+}
+
 // Row dots on rwkv.cpp's block formats (kernels/quant.h), T <= small_batch_max.
 struct quant_gemv_args {
     const float* x;          // [T, K]

@@ -122,10 +122,9 @@ void rows(const quant_gemv_i8_args& a) {
     with_token_count(a.n_tokens, [&](auto tokens) {
         constexpr int T = decltype(tokens)::value;
         const std::int64_t row_bytes = a.n_in / quant_block_weights * quant_block_bytes(F);
-        const std::int64_t ahead = rows_prefetch_bytes(2 * row_bytes), ahead_one = rows_prefetch_bytes(row_bytes);
-        std::int64_t n = a.row_begin;
-        for (; n + 2 <= a.row_end; n += 2) rows_of<F, 2, T>(a, n, ahead);
-        for (; n < a.row_end; ++n) rows_of<F, 1, T>(a, n, ahead_one);
+        for_row_groups<2>(a.row_begin, a.row_end, row_bytes, [&](auto rows, std::int64_t n, std::int64_t ahead) {
+            rows_of<F, decltype(rows)::value, T>(a, n, ahead);
+        });
     });
 }
 

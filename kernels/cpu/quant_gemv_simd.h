@@ -84,10 +84,9 @@ void quant_gemv_rows(const quant_gemv_args& a) {
     with_token_count(a.n_tokens, [&](auto tokens) {
         constexpr int T = decltype(tokens)::value;
         const std::int64_t row_bytes = a.n_in / quant_block_weights * quant_block_bytes(F);
-        const std::int64_t ahead = rows_prefetch_bytes(V::rows * row_bytes), ahead_one = rows_prefetch_bytes(row_bytes);
-        std::int64_t n = a.row_begin;
-        for (; n + V::rows <= a.row_end; n += V::rows) quant_gemv_rows_of<V, F, V::rows, T>(a, n, ahead);
-        for (; n < a.row_end; ++n) quant_gemv_rows_of<V, F, 1, T>(a, n, ahead_one);
+        for_row_groups<V::rows>(a.row_begin, a.row_end, row_bytes, [&](auto rows, std::int64_t n, std::int64_t ahead) {
+            quant_gemv_rows_of<V, F, decltype(rows)::value, T>(a, n, ahead);
+        });
     });
 }
 
